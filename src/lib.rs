@@ -1,0 +1,1 @@
+//! Root package: examples, integration tests and benches for the stack.
