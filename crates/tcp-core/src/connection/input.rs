@@ -1,0 +1,543 @@
+//! Segment arrival (RFC 9293 §3.10.7) for a connection that exists: SYN-SENT, the
+//! synchronized states and TIME-WAIT, with RFC 5961's defences and RFC 7323's PAWS.
+
+use super::{Connection, Recovery, raised};
+use crate::config::Config;
+use crate::context::Context;
+use crate::error::Error;
+use crate::sack_scoreboard::DUP_THRESH;
+use crate::state::State;
+use crate::time::Instant;
+use crate::timers::Timer;
+use core::time::Duration;
+use tcp_wire::{Flags, Options, SeqNumber};
+
+/// Twenty-four days: a TS.Recent older than this is not used for PAWS (RFC 7323 §5.5).
+const PAWS_IDLE: Duration = Duration::from_secs(24 * 24 * 3600);
+
+/// A received segment, already checksummed and parsed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Incoming<'a> {
+    pub(crate) seq: SeqNumber,
+    pub(crate) ack: SeqNumber,
+    pub(crate) flags: Flags,
+    pub(crate) window: u16,
+    pub(crate) options: Options,
+    pub(crate) payload: &'a [u8],
+}
+
+impl Incoming<'_> {
+    /// Sequence space the segment occupies.
+    pub(crate) fn seg_len(&self) -> u32 {
+        self.payload.len() as u32 + u32::from(self.flags.syn()) + u32::from(self.flags.fin())
+    }
+}
+
+/// What the endpoint must do after a connection handled a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// Nothing more.
+    Done,
+    /// A SYN arrived in TIME_WAIT that may reopen the 4-tuple (RFC 9293 MAY-2): the endpoint
+    /// should retire this block and hand the SYN to a listener.
+    Reopen,
+}
+
+impl Connection {
+    /// Processes one segment addressed to this connection.
+    pub(crate) fn on_segment(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> Disposition {
+        self.stats.segments_in += 1;
+        match self.state {
+            State::Closed | State::Listen => {
+                if !seg.flags.rst() {
+                    reply_for_no_connection(self, seg, ctx);
+                }
+            }
+            State::SynSent => self.on_segment_syn_sent(now, seg, ctx),
+            State::TimeWait => return self.on_segment_time_wait(now, seg, ctx),
+            _ => self.on_segment_synchronized(now, seg, ctx),
+        }
+        Disposition::Done
+    }
+
+    fn on_segment_syn_sent(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
+        let flags = seg.flags;
+        if flags.ack() && (seg.ack.le(self.iss) || seg.ack.gt(self.snd_max)) {
+            if !flags.rst() {
+                ctx.reply_reset(self.tuple, seg.ack, None);
+            }
+            return;
+        }
+        if flags.rst() {
+            if flags.ack() {
+                self.fail(Error::ConnectionRefused);
+            }
+            return;
+        }
+        if !flags.syn() {
+            return;
+        }
+        self.last_received = now;
+        self.irs = seg.seq;
+        self.rcv_nxt = seg.seq + 1;
+        self.negotiate(now, seg, ctx.config);
+        self.snd_wnd = u32::from(seg.window);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = seg.seq;
+        self.snd_wl2 = seg.ack;
+        if flags.ack() {
+            self.acknowledge(now, seg.ack, seg);
+            self.become_established();
+            self.raise(raised::CONNECTED | raised::WRITABLE);
+            self.ack.now = true;
+            self.arm_keepalive(now);
+            self.receive_text(now, seg, ctx);
+        } else {
+            self.set_state(State::SynReceived);
+            self.snd_nxt = self.iss;
+        }
+    }
+
+    /// Adopts the peer's SYN options (RFC 9293 §3.7.1, RFC 7323, RFC 2018): each extension
+    /// is used only if both sides offered it.
+    pub(crate) fn negotiate(&mut self, now: Instant, seg: &Incoming<'_>, config: &Config) {
+        let options = &seg.options;
+        self.rcv_adv = self.rcv_nxt;
+        self.peer_mss = options.mss.unwrap_or(config.default_peer_mss).max(64);
+        match options.window_scale {
+            Some(shift) if self.offer_window_scale => self.snd_wscale = shift,
+            _ => {
+                self.offer_window_scale = false;
+                self.snd_wscale = 0;
+                self.rcv_wscale = 0;
+            }
+        }
+        self.sack &= options.sack_permitted;
+        match (options.timestamps, self.timestamps.as_mut()) {
+            (Some(ts), Some(state)) => {
+                state.recent = ts.value;
+                state.recent_age = now;
+            }
+            _ => self.timestamps = None,
+        }
+        self.cc.set_mss(self.send_mss());
+    }
+
+    fn on_segment_synchronized(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
+        let flags = seg.flags;
+        if self.paws_rejects(now, seg) {
+            ctx.counters.paws_rejected += 1;
+            if !flags.rst() {
+                self.ack.now = true;
+            }
+            return;
+        }
+        if !self.acceptable(seg) {
+            if !flags.rst() {
+                self.on_unacceptable(seg);
+            }
+            return;
+        }
+        self.last_received = now;
+        if flags.rst() {
+            self.on_reset(now, seg, ctx);
+            return;
+        }
+        if flags.syn() {
+            self.challenge(now, ctx);
+            return;
+        }
+        if !flags.ack() {
+            return;
+        }
+        if self.state == State::SynReceived {
+            if !(self.snd_una.lt(seg.ack) && seg.ack.le(self.snd_max)) {
+                ctx.reply_reset(self.tuple, seg.ack, None);
+                return;
+            }
+            self.become_established();
+            self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
+            self.max_snd_wnd = self.snd_wnd;
+            self.snd_wl1 = seg.seq;
+            self.snd_wl2 = seg.ack;
+            let bits = if self.listener.is_some() { raised::ACCEPTABLE } else { raised::CONNECTED };
+            self.raise(bits | raised::WRITABLE);
+            self.arm_keepalive(now);
+        }
+        if !self.process_ack(now, seg, ctx) {
+            return;
+        }
+        if self.fin_acked {
+            match self.state {
+                State::FinWait1 => {
+                    self.set_state(State::FinWait2);
+                    if self.orphaned {
+                        let timeout = self.options.fin_wait2_timeout.unwrap_or(ctx.config.fin_wait2_timeout);
+                        self.timers.set(Timer::FinWait2, now + timeout);
+                    }
+                }
+                State::Closing => self.enter_time_wait(now, ctx.config),
+                State::LastAck => {
+                    self.enter_closed();
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.update_timestamp_recent(now, seg);
+        self.arm_keepalive(now);
+        self.receive_text(now, seg, ctx);
+    }
+
+    /// PAWS (RFC 7323 §5.3): a segment whose TSval is older than TS.Recent is an old duplicate.
+    fn paws_rejects(&self, now: Instant, seg: &Incoming<'_>) -> bool {
+        let (Some(state), Some(ts)) = (self.timestamps, seg.options.timestamps) else {
+            return false;
+        };
+        !seg.flags.rst() && (ts.value.wrapping_sub(state.recent) as i32) < 0 && now - state.recent_age < PAWS_IDLE
+    }
+
+    /// RFC 7323 §4.3: take TSval as TS.Recent when the segment covers Last.ACK.sent.
+    fn update_timestamp_recent(&mut self, now: Instant, seg: &Incoming<'_>) {
+        let (Some(state), Some(ts)) = (self.timestamps.as_mut(), seg.options.timestamps) else {
+            return;
+        };
+        if seg.seq.le(self.last_ack_sent) && (ts.value.wrapping_sub(state.recent) as i32) >= 0 {
+            state.recent = ts.value;
+            state.recent_age = now;
+        }
+    }
+
+    /// The window the peer may use right now: what we last advertised.
+    pub(crate) fn receive_window(&self) -> u32 {
+        if self.rcv_adv.gt(self.rcv_nxt) { self.rcv_adv - self.rcv_nxt } else { 0 }
+    }
+
+    /// RFC 9293 §3.10.7.4 acceptability, with a segment starting exactly at RCV.NXT always
+    /// taken (its text is trimmed to the window), so ACKs and probes get through a zero window.
+    fn acceptable(&self, seg: &Incoming<'_>) -> bool {
+        let window = self.receive_window();
+        let len = seg.seg_len();
+        if seg.seq == self.rcv_nxt {
+            return true;
+        }
+        if len == 0 {
+            return seg.seq.in_window(self.rcv_nxt, window);
+        }
+        window > 0
+            && (seg.seq.in_window(self.rcv_nxt, window) || (seg.seq + (len - 1)).in_window(self.rcv_nxt, window))
+    }
+
+    fn on_unacceptable(&mut self, seg: &Incoming<'_>) {
+        if self.state == State::SynReceived && seg.flags.syn() && seg.seq == self.irs {
+            self.snd_nxt = self.iss;
+            return;
+        }
+        let end = seg.seq + seg.payload.len() as u32;
+        if !seg.payload.is_empty() && end.le(self.rcv_nxt) && self.sack {
+            self.dsack = Some((seg.seq, end));
+        }
+        self.ack.now = true;
+    }
+
+    fn on_reset(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
+        if seg.seq != self.rcv_nxt {
+            self.challenge(now, ctx);
+            return;
+        }
+        ctx.counters.resets_received += 1;
+        match self.state {
+            State::SynReceived if self.listener.is_some() => {
+                self.held = false;
+                self.enter_closed();
+            }
+            State::SynReceived => self.fail(Error::ConnectionRefused),
+            State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+                self.fail(Error::ConnectionReset);
+            }
+            _ => self.enter_closed(),
+        }
+    }
+
+    /// RFC 5961 challenge ACK, within the endpoint's rate limit.
+    pub(crate) fn challenge(&mut self, now: Instant, ctx: &mut Context<'_>) {
+        if ctx.challenges.allow(now) {
+            ctx.counters.challenge_acks += 1;
+            self.ack.now = true;
+        }
+    }
+
+    /// The ACK field of a synchronized-state segment. False means drop the rest.
+    fn process_ack(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> bool {
+        let ack = seg.ack;
+        if ack.gt(self.snd_max) {
+            self.challenge(now, ctx);
+            return false;
+        }
+        if ack.lt(self.snd_una - self.max_snd_wnd.max(self.send_mss())) {
+            self.challenge(now, ctx);
+            return false;
+        }
+        if self.sack && !seg.options.sack_blocks.is_empty() {
+            self.scoreboard.set_snd_max(self.snd_max);
+            self.scoreboard.update(self.snd_una, seg.options.sack_blocks.as_slice());
+        }
+        let window = u32::from(seg.window) << self.snd_wscale;
+        if ack.gt(self.snd_una) {
+            self.acknowledge(now, ack, seg);
+        } else if ack == self.snd_una
+            && self.snd_una != self.snd_max
+            && seg.payload.is_empty()
+            && !seg.flags.intersects(Flags::SYN | Flags::FIN)
+            && window == self.snd_wnd
+        {
+            self.on_duplicate_ack(now);
+        }
+        if self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack)) {
+            self.snd_wnd = window;
+            self.max_snd_wnd = self.max_snd_wnd.max(window);
+            self.snd_wl1 = seg.seq;
+            self.snd_wl2 = ack;
+            if window > 0 {
+                self.timers.stop(Timer::Persist);
+            }
+        }
+        true
+    }
+
+    /// SND.UNA moves to `ack`: free acknowledged data, sample the RTT, grow the window.
+    fn acknowledge(&mut self, now: Instant, ack: SeqNumber, seg: &Incoming<'_>) {
+        let mut acked = 0;
+        if ack.gt(self.send_buf_seq) {
+            acked = (ack - self.send_buf_seq).min(self.send_buf.len() as u32);
+            self.send_buf.acknowledge(acked as usize);
+            self.send_buf_seq += acked;
+        }
+        if self.fin_queued && ack == self.data_end() + 1 {
+            self.fin_acked = true;
+        }
+        self.snd_una = ack;
+        if self.snd_nxt.lt(ack) {
+            self.snd_nxt = ack;
+        }
+        self.sample_rtt(now, ack, seg);
+        self.scoreboard.advance(ack);
+        self.stats.bytes_acked += u64::from(acked);
+        match self.recovery {
+            Some(recovery) if ack.ge(recovery.recover) => {
+                self.recovery = None;
+                self.cc.on_recovery_exit(now, self.flight_size());
+            }
+            Some(_) => {
+                self.retransmit_next = Some(ack);
+            }
+            None => {
+                let limited = self.cwnd_limited;
+                self.cc.on_ack(now, acked, self.rtt.smoothed(), limited);
+            }
+        }
+        self.dupacks = 0;
+        self.retries = 0;
+        self.probes = 0;
+        self.rtt.reset_backoff();
+        if self.snd_una == self.snd_max {
+            self.timers.stop(Timer::Retransmit);
+            self.unacked_since = None;
+        } else {
+            self.arm_retransmit(now);
+            self.unacked_since = Some(now);
+        }
+        if self.write_blocked && self.send_buf.free() > 0 && self.state.can_send() {
+            self.write_blocked = false;
+            self.raise(raised::WRITABLE);
+        }
+    }
+
+    /// An RTT sample from the echoed timestamp, else from the one timed segment (Karn's
+    /// rule: the probe is cancelled when anything is retransmitted).
+    fn sample_rtt(&mut self, now: Instant, ack: SeqNumber, seg: &Incoming<'_>) {
+        if let (Some(ts), Some(now_ts)) = (seg.options.timestamps, self.ts_value(now)) {
+            let elapsed = now_ts.wrapping_sub(ts.echo);
+            if ts.echo != 0 && (elapsed as i32) >= 0 {
+                self.rtt.on_sample(Duration::from_millis(u64::from(elapsed)));
+                return;
+            }
+        }
+        if let Some((probe, sent)) = self.rtt_probe {
+            if ack.ge(probe) {
+                self.rtt.on_sample(now - sent);
+                self.rtt_probe = None;
+            }
+        }
+    }
+
+    /// A duplicate ACK (RFC 5681 §2): counts toward fast retransmit on the third, or on
+    /// SACK evidence of loss (RFC 6675 §5); inflates the window during NewReno recovery.
+    fn on_duplicate_ack(&mut self, now: Instant) {
+        self.dupacks += 1;
+        self.stats.duplicate_acks += 1;
+        if let Some(recovery) = self.recovery.as_mut() {
+            recovery.dupacks += 1;
+            return;
+        }
+        let mss = self.send_mss();
+        let sack_says_lost = self.sack && self.scoreboard.is_lost(self.snd_una, mss, DUP_THRESH);
+        if self.dupacks >= 3 || sack_says_lost {
+            self.cc.on_congestion_event(now, self.flight_size(), false);
+            self.recovery = Some(Recovery { recover: self.snd_max, high_rxt: self.snd_una, dupacks: 0 });
+            self.retransmit_next = Some(self.snd_una);
+            self.rtt_probe = None;
+            self.stats.fast_retransmits += 1;
+        }
+    }
+
+    /// Segment text and FIN (RFC 9293 §3.10.7.4, seventh and eighth steps).
+    fn receive_text(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
+        let syn = u32::from(seg.flags.syn());
+        let start = seg.seq + syn;
+        let fin_seq = start + seg.payload.len() as u32;
+        let mut fin = seg.flags.fin();
+        if !seg.payload.is_empty() {
+            if !self.state.can_receive() || self.fin_received {
+                return;
+            }
+            if self.orphaned {
+                self.abort_orphan();
+                return;
+            }
+            fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh());
+        }
+        if fin && self.peer_fin_seq.is_none() && !self.fin_received && fin_seq.ge(self.rcv_nxt) {
+            self.peer_fin_seq = Some(fin_seq);
+            if fin_seq != self.rcv_nxt {
+                self.ack.now = true;
+            }
+        }
+        if self.peer_fin_seq == Some(self.rcv_nxt) && !self.fin_received {
+            self.receive_fin(now, ctx.config);
+        }
+    }
+
+    /// Stores the in-window part of `payload` (starting at `seq`). Returns false when the
+    /// tail was cut off by the window (so a FIN after it is not yet acceptable).
+    fn accept_payload(&mut self, now: Instant, seq: SeqNumber, payload: &[u8], psh: bool) -> bool {
+        let mut data = payload;
+        let mut offset = seq.distance(self.rcv_nxt);
+        if offset < 0 {
+            let skip = offset.unsigned_abs() as usize;
+            if skip >= data.len() {
+                if self.sack {
+                    self.dsack = Some((seq, seq + data.len() as u32));
+                }
+                self.ack.now = true;
+                return true;
+            }
+            if self.sack {
+                self.dsack = Some((seq, self.rcv_nxt));
+            }
+            data = &data[skip..];
+            offset = 0;
+        }
+        let offset = offset as u32;
+        let room = self.recv_buf.room().saturating_sub(offset as usize);
+        let whole = data.len() <= room;
+        data = &data[..data.len().min(room)];
+        let outcome = self.recv_buf.write(offset, data);
+        self.stats.bytes_received += outcome.advanced as u64;
+        if outcome.advanced > 0 {
+            self.rcv_nxt += outcome.advanced;
+            self.raise(raised::READABLE);
+        }
+        if outcome.dropped {
+            self.stats.out_of_order_dropped += 1;
+        }
+        if outcome.out_of_order || outcome.filled_gap || outcome.duplicate || outcome.dropped || !whole {
+            self.ack.now = true;
+        } else {
+            self.schedule_ack(now, data.len() as u32, psh);
+        }
+        whole
+    }
+
+    /// Delayed-ACK policy (RFC 1122 4.2.3.2, RFC 5681 §4.2): ACK at once in quick-ACK mode,
+    /// for every second full-sized segment, and for a PSH a reader is waiting on; otherwise
+    /// within the delayed-ACK time.
+    fn schedule_ack(&mut self, now: Instant, len: u32, psh: bool) {
+        if len >= u32::from(self.local_mss).saturating_sub(40) {
+            self.ack.unacked_segments += 1;
+        }
+        if self.ack.quick > 0 {
+            self.ack.quick -= 1;
+            self.ack.now = true;
+        } else if self.ack.unacked_segments >= 2 || (psh && self.reader_waiting) {
+            self.ack.now = true;
+        } else if !self.timers.is_armed(Timer::DelayedAck) {
+            self.timers.set(Timer::DelayedAck, now + self.delayed_ack);
+        }
+    }
+
+    /// The peer's FIN is in order: EOF for the application, and the state moves on.
+    fn receive_fin(&mut self, now: Instant, config: &Config) {
+        self.rcv_nxt += 1;
+        self.fin_received = true;
+        self.ack.now = true;
+        self.raise(raised::PEER_CLOSED | raised::READABLE);
+        match self.state {
+            State::SynReceived | State::Established => self.set_state(State::CloseWait),
+            State::FinWait1 if self.fin_acked => self.enter_time_wait(now, config),
+            State::FinWait1 => self.set_state(State::Closing),
+            State::FinWait2 => self.enter_time_wait(now, config),
+            _ => {}
+        }
+    }
+
+    /// TIME_WAIT: hold the 4-tuple for 2 MSL with nothing but what re-ACKs need.
+    pub(crate) fn enter_time_wait(&mut self, now: Instant, config: &Config) {
+        self.set_state(State::TimeWait);
+        self.timers.stop_all();
+        self.timers.set(Timer::TimeWait, now + config.time_wait());
+        self.send_buf.clear();
+        self.recv_buf.release_if_empty();
+        self.scoreboard.clear();
+        self.recovery = None;
+        self.retransmit_next = None;
+    }
+
+    /// TIME_WAIT input (RFC 9293 §3.10.7.4, RFC 1337, MAY-2).
+    fn on_segment_time_wait(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> Disposition {
+        let flags = seg.flags;
+        if flags.rst() {
+            return Disposition::Done;
+        }
+        if flags.syn() && !flags.ack() {
+            let newer_ts = match (self.timestamps, seg.options.timestamps) {
+                (Some(state), Some(ts)) => (ts.value.wrapping_sub(state.recent) as i32) > 0,
+                _ => false,
+            };
+            if seg.seq.gt(self.rcv_nxt) || newer_ts {
+                return Disposition::Reopen;
+            }
+            self.challenge(now, ctx);
+            return Disposition::Done;
+        }
+        if flags.fin() && seg.seq + seg.payload.len() as u32 + 1 == self.rcv_nxt {
+            self.timers.set(Timer::TimeWait, now + ctx.config.time_wait());
+        }
+        self.ack.now = true;
+        Disposition::Done
+    }
+}
+
+/// RFC 9293 §3.10.7.1 / R-1: the reply to a segment for which no connection exists.
+pub(crate) fn reset_for(seg: &Incoming<'_>) -> (SeqNumber, Option<SeqNumber>) {
+    if seg.flags.ack() {
+        (seg.ack, None)
+    } else {
+        (SeqNumber(0), Some(seg.seq + seg.seg_len()))
+    }
+}
+
+fn reply_for_no_connection(conn: &Connection, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
+    let (seq, ack) = reset_for(seg);
+    ctx.reply_reset(conn.tuple, seq, ack);
+}

@@ -1,0 +1,308 @@
+//! Segment generation: what to send next (SYN, retransmission, new data, FIN, ACK, probe,
+//! RST) and writing it straight from the send buffer into the caller's buffer.
+
+use super::Connection;
+use crate::sack_scoreboard::DUP_THRESH;
+use crate::state::State;
+use crate::time::Instant;
+use crate::timers::Timer;
+use tcp_wire::{Flags, Header, Options, SackBlocks, Segment, SeqNumber, Timestamps};
+
+/// Where a segment's payload comes from and which sequence numbers it covers.
+#[derive(Debug, Clone, Copy)]
+struct Outgoing {
+    seq: SeqNumber,
+    flags: Flags,
+    /// Payload length, taken from the send buffer at `seq`.
+    len: u32,
+    /// A retransmission of a chosen hole, which leaves SND.NXT where it is.
+    hole: bool,
+}
+
+impl Connection {
+    /// True when `poll_transmit` would produce a segment now (cheap: no segment is built).
+    pub(crate) fn wants_to_transmit(&self) -> bool {
+        if self.send_reset || self.ack.now || self.probe_pending || self.retransmit_next.is_some() {
+            return true;
+        }
+        match self.state {
+            State::Closed | State::Listen | State::TimeWait => false,
+            State::SynSent | State::SynReceived => self.snd_nxt == self.iss,
+            _ => self.next_data_segment().is_some(),
+        }
+    }
+
+    /// Writes the next segment into `buf` and returns its length, or `None` when there is
+    /// nothing to send. `buf` must hold a full segment (MSS plus 60 bytes of header).
+    pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if self.send_reset {
+            self.send_reset = false;
+            let seg = Outgoing { seq: self.snd_nxt, flags: Flags::RST | Flags::ACK, len: 0, hole: false };
+            return self.emit(now, buf, seg);
+        }
+        match self.state {
+            State::Closed | State::Listen => return None,
+            State::SynSent | State::SynReceived if self.snd_nxt == self.iss => {
+                return self.emit_syn(now, buf);
+            }
+            State::SynSent => return None,
+            State::SynReceived | State::TimeWait => {}
+            _ => {
+                if let Some(seg) = self.next_data_segment() {
+                    return self.emit_data(now, buf, seg);
+                }
+            }
+        }
+        if self.probe_pending {
+            self.probe_pending = false;
+            let seg = Outgoing { seq: self.snd_una - 1, flags: Flags::ACK, len: 0, hole: false };
+            return self.emit(now, buf, seg);
+        }
+        if self.ack.now {
+            let seg = Outgoing { seq: self.snd_nxt, flags: Flags::ACK, len: 0, hole: false };
+            return self.emit(now, buf, seg);
+        }
+        None
+    }
+
+    fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        let flags = if self.state == State::SynReceived { Flags::SYN | Flags::ACK } else { Flags::SYN };
+        let len = self.emit(now, buf, Outgoing { seq: self.iss, flags, len: 0, hole: false })?;
+        if self.retries > 0 {
+            self.stats.retransmits += 1;
+        } else if self.rtt_probe.is_none() {
+            self.rtt_probe = Some((self.iss + 1, now));
+        }
+        self.snd_nxt = self.iss + 1;
+        self.snd_max = self.snd_max.max(self.snd_nxt);
+        if !self.timers.is_armed(Timer::Retransmit) {
+            self.arm_retransmit(now);
+        }
+        Some(len)
+    }
+
+    /// Bytes the congestion and receive windows let us send beyond SND.NXT.
+    fn send_allowance(&self) -> u32 {
+        let receive_edge = self.snd_una + self.snd_wnd;
+        let receive_room = if receive_edge.gt(self.snd_nxt) { receive_edge - self.snd_nxt } else { 0 };
+        let mss = self.send_mss();
+        let cwnd = self.cc.window();
+        let outstanding = self.snd_nxt - self.snd_una;
+        let congestion_room = match self.recovery {
+            Some(recovery) if self.sack => {
+                let pipe = self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH);
+                cwnd.saturating_sub(pipe)
+            }
+            Some(recovery) => (cwnd + recovery.dupacks.saturating_add(3) * mss).saturating_sub(outstanding),
+            None => {
+                let limited_transmit = self.dupacks.min(2) * mss;
+                (cwnd + limited_transmit).saturating_sub(outstanding)
+            }
+        };
+        receive_room.min(congestion_room)
+    }
+
+    /// Chooses the next data/FIN segment, applying the windows, Nagle (D-3) and sender-side
+    /// silly window avoidance.
+    fn next_data_segment(&self) -> Option<Outgoing> {
+        if !matches!(
+            self.state,
+            State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck
+        ) {
+            return None;
+        }
+        let mss = self.send_mss();
+        let data_end = self.data_end();
+        if let Some(seq) = self.retransmit_next {
+            return Some(self.segment_at(seq, mss, data_end));
+        }
+        if let Some(recovery) = self.recovery.filter(|_| self.sack) {
+            let pipe = self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH);
+            if pipe < self.cc.window() {
+                if let Some((seq, _)) = self.scoreboard.next_seg(recovery.high_rxt, mss, DUP_THRESH) {
+                    return Some(self.segment_at(seq, mss, data_end));
+                }
+            }
+        }
+        let seq = self.snd_nxt;
+        let available = if data_end.gt(seq) { data_end - seq } else { 0 };
+        let fin_unsent = self.fin_seq().is_some_and(|fin| !self.fin_acked && seq.le(fin));
+        if available == 0 && !fin_unsent {
+            return None;
+        }
+        let allowance = self.send_allowance().saturating_sub(seq - self.snd_nxt);
+        let len = available.min(mss).min(allowance);
+        let retransmission = seq.lt(self.snd_max);
+        if len < available && !retransmission {
+            let half_window = self.max_snd_wnd / 2;
+            if len < mss && (len == 0 || len < half_window) {
+                return None;
+            }
+        }
+        let tail = seq + len == data_end;
+        if len > 0 && len < mss && tail && !retransmission && !self.fin_queued && !self.options.nodelay {
+            if self.snd_una != self.snd_max {
+                return None;
+            }
+        }
+        let mut flags = Flags::ACK;
+        if len > 0 && tail {
+            flags |= Flags::PSH;
+        }
+        if fin_unsent && tail {
+            flags |= Flags::FIN;
+        }
+        if len == 0 && !flags.fin() {
+            return None;
+        }
+        Some(Outgoing { seq, flags, len, hole: false })
+    }
+
+    /// A segment starting at `seq` of at most one MSS, for a retransmission.
+    fn segment_at(&self, seq: SeqNumber, mss: u32, data_end: SeqNumber) -> Outgoing {
+        let available = if data_end.gt(seq) { data_end - seq } else { 0 };
+        let len = available.min(mss);
+        let mut flags = Flags::ACK;
+        if self.fin_queued && seq + len == data_end {
+            flags |= Flags::FIN;
+        }
+        Outgoing { seq, flags, len, hole: true }
+    }
+
+    fn emit_data(&mut self, now: Instant, buf: &mut [u8], seg: Outgoing) -> Option<usize> {
+        let retransmission = seg.seq.lt(self.snd_max);
+        if self.retransmit_next == Some(seg.seq) {
+            self.retransmit_next = None;
+        }
+        let written = self.emit(now, buf, seg)?;
+        let end = seg.seq + seg.len + u32::from(seg.flags.fin());
+        if retransmission {
+            self.stats.retransmits += 1;
+            self.rtt_probe = None;
+            if let Some(recovery) = self.recovery.as_mut() {
+                recovery.high_rxt = recovery.high_rxt.max(end);
+            }
+        } else if self.rtt_probe.is_none() && self.timestamps.is_none() {
+            self.rtt_probe = Some((end, now));
+        }
+        if !seg.hole || end.gt(self.snd_nxt) {
+            self.snd_nxt = end;
+        }
+        self.snd_max = self.snd_max.max(end);
+        self.cwnd_limited = self.send_allowance() < self.send_mss();
+        self.stats.bytes_sent += u64::from(seg.len);
+        if self.unacked_since.is_none() {
+            self.unacked_since = Some(now);
+        }
+        if !self.timers.is_armed(Timer::Retransmit) {
+            self.arm_retransmit(now);
+        }
+        self.timers.stop(Timer::Persist);
+        Some(written)
+    }
+
+    /// The window field to send and the edge it promises; the edge never moves left
+    /// (RFC 9293 §3.8.6.2.2) and small openings are held back (receiver SWS avoidance).
+    fn window_to_advertise(&self) -> (u16, SeqNumber) {
+        let free = self.recv_buf.window() as u32;
+        let promised = self.receive_window();
+        let threshold = (self.recv_buf.capacity() as u32 / 2).min(u32::from(self.local_mss));
+        let window = if free <= promised || free - promised < threshold { promised } else { free };
+        let unit_shift = u32::from(self.rcv_wscale);
+        let field = window.div_ceil(1 << unit_shift).min(0xffff);
+        (field as u16, self.rcv_nxt + (field << unit_shift))
+    }
+
+    /// Whether reading opened the window enough to tell the peer now.
+    pub(crate) fn window_update_due(&self) -> bool {
+        let free = self.recv_buf.window() as u32;
+        let promised = self.receive_window();
+        let threshold = (self.recv_buf.capacity() as u32 / 2).min(2 * u32::from(self.local_mss));
+        self.state.can_receive() && free > promised && free - promised >= threshold
+    }
+
+    fn options_for(&self, now: Instant, flags: Flags) -> Options {
+        let mut options = Options::default();
+        if let Some(value) = self.ts_value(now) {
+            let echo = if flags.syn() && !flags.ack() { 0 } else { self.timestamps.map_or(0, |t| t.recent) };
+            options.timestamps = Some(Timestamps { value, echo });
+        }
+        if flags.syn() {
+            options.mss = Some(self.local_mss);
+            options.sack_permitted = self.sack;
+            if self.offer_window_scale {
+                options.window_scale = Some(self.rcv_wscale);
+            }
+        } else if self.sack && !flags.rst() {
+            options.sack_blocks = self.sack_blocks();
+        }
+        options
+    }
+
+    /// Up to four SACK blocks (three with timestamps): a D-SACK first, then the block holding
+    /// the most recent arrival, then the others by recency (RFC 2018 §4, RFC 2883).
+    fn sack_blocks(&self) -> SackBlocks {
+        let mut blocks = SackBlocks::new();
+        let limit = if self.timestamps.is_some() { 3 } else { 4 };
+        if let Some((left, right)) = self.dsack {
+            blocks.push(left, right);
+        }
+        let mut ranges: Vec<_> = self.recv_buf.out_of_order().iter().copied().collect();
+        ranges.sort_by(|a, b| b.recency.cmp(&a.recency));
+        for range in ranges {
+            if blocks.len() >= limit {
+                break;
+            }
+            blocks.push(self.rcv_nxt + range.start, self.rcv_nxt + range.end);
+        }
+        blocks
+    }
+
+    /// Builds one segment into `buf`: header, options, payload from the send buffer,
+    /// checksum. Clears the pending-ACK state when the segment carries an ACK.
+    fn emit(&mut self, now: Instant, buf: &mut [u8], seg: Outgoing) -> Option<usize> {
+        let (window, edge) = if seg.flags.syn() {
+            let window = self.recv_buf.window().min(0xffff) as u32;
+            (window as u16, self.rcv_nxt + window)
+        } else {
+            self.window_to_advertise()
+        };
+        let mut header = Header {
+            src_port: self.tuple.local.port(),
+            dst_port: self.tuple.remote.port(),
+            seq: seg.seq,
+            ack: if seg.flags.ack() { self.rcv_nxt } else { SeqNumber(0) },
+            flags: seg.flags,
+            window,
+            urgent_pointer: 0,
+            options: self.options_for(now, seg.flags),
+        };
+        let payload_len = seg.len as usize;
+        let budget = usize::from(self.peer_mss.min(self.local_mss)) + tcp_wire::HEADER_LEN;
+        while header.header_len() + payload_len > budget && !header.options.sack_blocks.is_empty() {
+            let fewer = header.options.sack_blocks.len() - 1;
+            header.options.sack_blocks.truncate(fewer);
+        }
+        let header_len = header.emit(buf).ok()?;
+        let total = header_len + payload_len;
+        let out = buf.get_mut(header_len..total)?;
+        if payload_len > 0 {
+            let offset = (seg.seq - self.send_buf_seq) as usize;
+            self.send_buf.copy_out(offset, out);
+        }
+        let mut segment = Segment::new_unchecked(&mut buf[..total]);
+        segment.fill_checksum(self.tuple.local.ip(), self.tuple.remote.ip());
+        if seg.flags.ack() {
+            self.last_ack_sent = self.rcv_nxt;
+            self.ack.now = false;
+            self.ack.unacked_segments = 0;
+            self.dsack = None;
+            self.timers.stop(Timer::DelayedAck);
+            if edge.gt(self.rcv_adv) {
+                self.rcv_adv = edge;
+            }
+        }
+        self.stats.segments_out += 1;
+        Some(total)
+    }
+}

@@ -1,0 +1,86 @@
+//! Ending a connection from the application's side: half-close, close, abort.
+
+use super::{Connection, raised};
+use crate::config::Config;
+use crate::error::Error;
+use crate::state::State;
+use crate::time::Instant;
+use crate::timers::Timer;
+use core::time::Duration;
+
+impl Connection {
+    /// Shuts down the sending side: a FIN follows the queued data; receiving goes on (C-3).
+    pub(crate) fn shutdown_write(&mut self) -> Result<(), Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        if self.fin_queued {
+            return Ok(());
+        }
+        match self.state {
+            State::Closed | State::Listen => return Err(Error::NotConnected),
+            State::SynSent | State::SynReceived => self.fin_queued = true,
+            State::Established => {
+                self.fin_queued = true;
+                self.set_state(State::FinWait1);
+            }
+            State::CloseWait => {
+                self.fin_queued = true;
+                self.set_state(State::LastAck);
+            }
+            State::FinWait1 | State::FinWait2 | State::Closing | State::LastAck | State::TimeWait => {}
+        }
+        Ok(())
+    }
+
+    /// The handshake completed: ESTABLISHED, or FIN_WAIT_1 if the application already shut
+    /// down its sending side.
+    pub(crate) fn become_established(&mut self) {
+        let state = if self.fin_queued { State::FinWait1 } else { State::Established };
+        self.set_state(state);
+    }
+
+    /// The application lets go of the connection. With unread data or a zero linger time
+    /// this is an abort (RST, R-2); otherwise the stack finishes a graceful close alone.
+    pub(crate) fn close(&mut self, now: Instant, config: &Config) {
+        self.held = false;
+        self.orphaned = true;
+        if self.state == State::Closed {
+            return;
+        }
+        if self.options.linger == Some(Duration::ZERO) || self.recv_buf.readable() > 0 {
+            self.abort();
+            return;
+        }
+        match self.state {
+            State::SynSent => self.enter_closed(),
+            State::SynReceived | State::Established | State::CloseWait => {
+                let _ = self.shutdown_write();
+            }
+            State::FinWait2 => {
+                let timeout = self.options.fin_wait2_timeout.unwrap_or(config.fin_wait2_timeout);
+                self.timers.set(Timer::FinWait2, now + timeout);
+            }
+            _ => {}
+        }
+    }
+
+    /// Aborts: a RST to the peer when it knows of us, all queued data discarded.
+    pub(crate) fn abort(&mut self) {
+        if matches!(
+            self.state,
+            State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait
+        ) {
+            self.send_reset = true;
+        }
+        self.enter_closed();
+        self.raise(raised::READABLE | raised::WRITABLE);
+    }
+
+    /// Data arrived for a connection nobody will read: reset it, as Linux does.
+    pub(crate) fn abort_orphan(&mut self) {
+        self.stats.aborted_on_data += 1;
+        self.send_reset = true;
+        self.enter_closed();
+    }
+}

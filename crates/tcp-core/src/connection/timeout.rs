@@ -1,0 +1,139 @@
+//! Timer expiry: retransmission (T-1), delayed ACK (T-2), persist (T-3), keepalive (T-4),
+//! user timeout (T-5), FIN_WAIT_2 and TIME_WAIT.
+
+use super::Connection;
+use crate::context::Context;
+use crate::error::Error;
+use crate::state::State;
+use crate::time::Instant;
+use crate::timers::Timer;
+use core::time::Duration;
+
+/// The longest gap between zero-window probes.
+const MAX_PERSIST_INTERVAL: Duration = Duration::from_secs(60);
+
+impl Connection {
+    /// Runs every timer that expired at or before `now`.
+    pub(crate) fn on_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
+        while let Some(timer) = self.timers.take_expired(now) {
+            match timer {
+                Timer::Retransmit => self.on_retransmit_timeout(now, ctx),
+                Timer::DelayedAck => self.ack.now = true,
+                Timer::Persist => self.on_persist_timeout(now),
+                Timer::Keepalive => self.on_keepalive_timeout(now),
+                Timer::FinWait2 => {
+                    self.send_reset = true;
+                    self.enter_closed();
+                }
+                Timer::TimeWait => self.enter_closed(),
+            }
+        }
+    }
+
+    /// Arms the retransmission timer at one RTO, but no later than the user timeout.
+    pub(crate) fn arm_retransmit(&mut self, now: Instant) {
+        let mut deadline = now + self.rtt.rto();
+        if let (Some(limit), Some(since)) = (self.options.user_timeout, self.unacked_since) {
+            deadline = deadline.min((since + limit).max(now));
+        }
+        self.timers.set(Timer::Retransmit, deadline);
+    }
+
+    fn user_timeout_expired(&self, now: Instant) -> bool {
+        match (self.options.user_timeout, self.unacked_since) {
+            (Some(limit), Some(since)) => now - since >= limit,
+            _ => false,
+        }
+    }
+
+    fn on_retransmit_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
+        let config = ctx.config;
+        let limit = match self.state {
+            State::SynSent => config.syn_retries,
+            State::SynReceived => config.synack_retries,
+            _ => config.data_retries,
+        };
+        if self.snd_una == self.snd_max && self.state.is_synchronized() {
+            return;
+        }
+        if self.retries >= limit || self.user_timeout_expired(now) {
+            if self.state == State::SynReceived && self.listener.is_some() {
+                self.held = false;
+                self.enter_closed();
+            } else {
+                self.fail(Error::TimedOut);
+            }
+            return;
+        }
+        self.retries += 1;
+        self.stats.retransmission_timeouts += 1;
+        ctx.counters.retransmission_timeouts += 1;
+        if self.state.is_synchronized() {
+            self.cc.on_retransmit_timeout(now, self.flight_size());
+        }
+        self.recovery = None;
+        self.scoreboard.clear();
+        self.dupacks = 0;
+        self.retransmit_next = None;
+        self.snd_nxt = self.snd_una;
+        self.rtt_probe = None;
+        self.rtt.back_off();
+        self.arm_retransmit(now);
+    }
+
+    fn on_persist_timeout(&mut self, now: Instant) {
+        if self.snd_wnd > 0 || self.data_end() == self.snd_nxt {
+            return;
+        }
+        if self.user_timeout_expired(now) {
+            self.fail(Error::TimedOut);
+            return;
+        }
+        self.probe_pending = true;
+        self.probes = self.probes.saturating_add(1);
+        self.stats.window_probes += 1;
+        self.arm_persist(now);
+    }
+
+    /// Arms the persist timer with exponential backoff (RFC 9293 §3.8.6.1).
+    pub(crate) fn arm_persist(&mut self, now: Instant) {
+        let interval = self.rtt.rto().saturating_mul(1 << self.probes.min(10)).min(MAX_PERSIST_INTERVAL);
+        self.timers.set(Timer::Persist, now + interval);
+        if self.unacked_since.is_none() {
+            self.unacked_since = Some(now);
+        }
+    }
+
+    /// Restarts keepalive's idle clock (any segment from the peer proves it alive).
+    pub(crate) fn arm_keepalive(&mut self, now: Instant) {
+        let Some(keepalive) = self.options.keepalive else {
+            self.timers.stop(Timer::Keepalive);
+            return;
+        };
+        if matches!(self.state, State::Established | State::CloseWait | State::FinWait2) {
+            self.keepalive_probes = 0;
+            self.timers.set(Timer::Keepalive, now + keepalive.idle);
+        }
+    }
+
+    fn on_keepalive_timeout(&mut self, now: Instant) {
+        let Some(keepalive) = self.options.keepalive else {
+            return;
+        };
+        if !matches!(self.state, State::Established | State::CloseWait | State::FinWait2) {
+            return;
+        }
+        if self.snd_una != self.snd_max {
+            self.timers.set(Timer::Keepalive, now + keepalive.idle);
+            return;
+        }
+        if self.keepalive_probes >= keepalive.probes {
+            self.fail(Error::TimedOut);
+            return;
+        }
+        self.keepalive_probes += 1;
+        self.probe_pending = true;
+        self.stats.keepalive_probes += 1;
+        self.timers.set(Timer::Keepalive, now + keepalive.interval);
+    }
+}

@@ -1,0 +1,169 @@
+//! The application's calls on one connection.
+
+use super::Endpoint;
+use crate::addr::FourTuple;
+use crate::config::SocketOptions;
+use crate::connection::{Connection, Opening};
+use crate::error::Error;
+use crate::handle::ConnectionHandle;
+use crate::state::State;
+use crate::stats::ConnectionStats;
+use crate::time::Instant;
+use core::net::SocketAddr;
+
+impl Endpoint {
+    /// Opens a connection from `local` to `remote` (CLOSED -> SYN_SENT); the SYN goes out on
+    /// the next `poll_transmit`. A `local` port of 0 picks a free ephemeral port. `local` must
+    /// name one of the driver's addresses (`InvalidInput` if unspecified); `remote` must be
+    /// a unicast address with a non-zero port.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        options: SocketOptions,
+    ) -> Result<ConnectionHandle, Error> {
+        if local.ip().is_unspecified() || remote.port() == 0 || !super::is_unicast(remote.ip()) {
+            return Err(Error::InvalidInput);
+        }
+        if local.is_ipv4() != remote.is_ipv4() {
+            return Err(Error::InvalidInput);
+        }
+        if self.connections.len() >= self.config.max_connections {
+            return Err(Error::NoBuffers);
+        }
+        let port = match local.port() {
+            0 => self.ephemeral_port(local, remote)?,
+            port => port,
+        };
+        let tuple = FourTuple { local: SocketAddr::new(local.ip(), port), remote };
+        if self.by_tuple.contains_key(&tuple) {
+            return Err(Error::AddrInUse);
+        }
+        let handle = self.allocate_handle();
+        let opening = Opening {
+            handle,
+            tuple,
+            iss: self.isn.isn(now, &tuple),
+            options,
+            now,
+            timestamp_offset: self.timestamp_offset(&tuple),
+        };
+        let mut conn = Connection::new(&self.config, opening);
+        conn.exposed = true;
+        conn.open_active(now);
+        self.counters.active_opens += 1;
+        self.by_tuple.insert(tuple, handle);
+        self.connections.insert(handle, conn);
+        self.settle(handle);
+        Ok(handle)
+    }
+
+    fn connection(&self, handle: ConnectionHandle) -> Result<&Connection, Error> {
+        self.connections.get(&handle).filter(|c| c.held).ok_or(Error::InvalidHandle)
+    }
+
+    fn user_call<R>(
+        &mut self,
+        handle: ConnectionHandle,
+        f: impl FnOnce(&mut Connection) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.connection(handle)?;
+        self.with_connection(handle, |conn, _| f(conn)).unwrap_or(Err(Error::InvalidHandle))
+    }
+
+    /// Queues `data` for sending and returns how many bytes were taken (all that fit in the
+    /// send buffer). `WouldBlock` when the buffer is full (an `Event::Writable` follows);
+    /// `BrokenPipe` after `shutdown_write`; the connection's error after it failed.
+    pub fn write(&mut self, handle: ConnectionHandle, data: &[u8]) -> Result<usize, Error> {
+        self.user_call(handle, |conn| conn.write(data))
+    }
+
+    /// Reads received data into `buf`. `Ok(0)` means the peer closed its side (after all
+    /// data before its FIN was read); `WouldBlock` means nothing yet (an `Event::Readable`
+    /// follows); `ConnectionReset`/`TimedOut`/`ConnectionRefused` once the connection failed.
+    pub fn read(&mut self, handle: ConnectionHandle, buf: &mut [u8]) -> Result<usize, Error> {
+        self.user_call(handle, |conn| conn.read(buf))
+    }
+
+    /// Sends FIN after the queued data and keeps receiving (half-close).
+    pub fn shutdown_write(&mut self, handle: ConnectionHandle) -> Result<(), Error> {
+        self.user_call(handle, Connection::shutdown_write)
+    }
+
+    /// Releases the handle. The stack finishes the close in the background (FIN, FIN_WAIT_2,
+    /// TIME_WAIT); with unread data or `linger` of zero it aborts with RST instead. The handle
+    /// is invalid afterwards.
+    pub fn close(&mut self, now: Instant, handle: ConnectionHandle) -> Result<(), Error> {
+        self.connection(handle)?;
+        self.with_connection(handle, |conn, ctx| conn.close(now, ctx.config));
+        Ok(())
+    }
+
+    /// Resets the connection (RST to the peer) and discards queued data; the handle stays
+    /// valid until `close`.
+    pub fn abort(&mut self, handle: ConnectionHandle) -> Result<(), Error> {
+        self.user_call(handle, |conn| {
+            conn.abort();
+            Ok(())
+        })
+    }
+
+    /// Changes the connection's options (nodelay, keepalive, linger, user timeout, ...).
+    pub fn set_options(&mut self, now: Instant, handle: ConnectionHandle, options: SocketOptions) -> Result<(), Error> {
+        self.user_call(handle, |conn| {
+            conn.set_options(now, options);
+            Ok(())
+        })
+    }
+
+    /// The connection's current options.
+    pub fn options(&self, handle: ConnectionHandle) -> Result<SocketOptions, Error> {
+        Ok(self.connection(handle)?.options)
+    }
+
+    /// The connection's state.
+    pub fn state(&self, handle: ConnectionHandle) -> Result<State, Error> {
+        Ok(self.connection(handle)?.state)
+    }
+
+    /// The connection's counters.
+    pub fn stats(&self, handle: ConnectionHandle) -> Result<ConnectionStats, Error> {
+        Ok(self.connection(handle)?.stats)
+    }
+
+    /// Our address of the connection.
+    pub fn local_addr(&self, handle: ConnectionHandle) -> Result<SocketAddr, Error> {
+        Ok(self.connection(handle)?.tuple.local)
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self, handle: ConnectionHandle) -> Result<SocketAddr, Error> {
+        Ok(self.connection(handle)?.tuple.remote)
+    }
+
+    /// Bytes ready to read.
+    pub fn readable_bytes(&self, handle: ConnectionHandle) -> Result<usize, Error> {
+        Ok(self.connection(handle)?.readable())
+    }
+
+    /// Free space in the send buffer.
+    pub fn writable_bytes(&self, handle: ConnectionHandle) -> Result<usize, Error> {
+        Ok(self.connection(handle)?.send_buf.free())
+    }
+
+    /// The error the connection failed with, if it did (SO_ERROR).
+    pub fn take_error(&self, handle: ConnectionHandle) -> Result<Option<Error>, Error> {
+        Ok(self.connection(handle)?.error)
+    }
+
+    /// Memory the connection holds in bytes: its control block plus buffer storage.
+    pub fn connection_memory(&self, handle: ConnectionHandle) -> Result<usize, Error> {
+        Ok(self.connection(handle)?.memory())
+    }
+
+    /// The congestion window in bytes (for tests and diagnostics).
+    pub fn congestion_window(&self, handle: ConnectionHandle) -> Result<u32, Error> {
+        Ok(self.connection(handle)?.congestion_window())
+    }
+}

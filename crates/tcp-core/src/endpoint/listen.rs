@@ -1,0 +1,179 @@
+//! Listening: binding, the SYN arriving at a listener, and the accept queue.
+
+use super::Endpoint;
+use crate::addr::FourTuple;
+use crate::config::SocketOptions;
+use crate::connection::{Connection, Incoming, Opening};
+use crate::context::ResetReply;
+use crate::error::Error;
+use crate::event::Event;
+use crate::handle::{ConnectionHandle, ListenerHandle};
+use crate::listener::Listener;
+use crate::time::Instant;
+use core::net::SocketAddr;
+use std::collections::VecDeque;
+
+impl Endpoint {
+    /// Starts listening on `local` (`0.0.0.0:port` for every address, or `ip:port`) with an
+    /// accept queue of `backlog` connections (capped at `Config::max_backlog`, at least 1).
+    ///
+    /// Fails with `AddrInUse` when a listener already covers that address and port, or when
+    /// connections use the port and `options.reuse_address` is off; `InvalidInput` for
+    /// port 0.
+    pub fn listen(&mut self, local: SocketAddr, backlog: u32, options: SocketOptions) -> Result<ListenerHandle, Error> {
+        if local.port() == 0 {
+            return Err(Error::InvalidInput);
+        }
+        let clash = self.listeners.values().any(|l| {
+            l.local.port() == local.port()
+                && (l.local.ip() == local.ip() || l.local.ip().is_unspecified() || local.ip().is_unspecified())
+        });
+        let port_busy = !options.reuse_address
+            && self.by_tuple.keys().any(|t| t.local.port() == local.port() && (local.ip().is_unspecified() || t.local.ip() == local.ip()));
+        if clash || port_busy {
+            return Err(Error::AddrInUse);
+        }
+        let handle = ListenerHandle(self.next_id);
+        self.next_id += 1;
+        let backlog = backlog.clamp(1, self.config.max_backlog.max(1)) as usize;
+        self.listeners.insert(
+            handle,
+            Listener { handle, local, accept_queue: VecDeque::new(), backlog, syn_queue: 0, options },
+        );
+        *self.listening_ports.entry(local.port()).or_insert(0) += 1;
+        Ok(handle)
+    }
+
+    /// Stops a listener. Connections waiting in its accept queue are reset (as Linux does);
+    /// half-open ones are dropped.
+    pub fn close_listener(&mut self, listener: ListenerHandle) -> Result<(), Error> {
+        let listener = self.listeners.remove(&listener).ok_or(Error::InvalidHandle)?;
+        if let Some(count) = self.listening_ports.get_mut(&listener.local.port()) {
+            *count -= 1;
+            if *count == 0 {
+                self.listening_ports.remove(&listener.local.port());
+            }
+        }
+        let orphans: Vec<ConnectionHandle> = self
+            .connections
+            .values()
+            .filter(|c| c.listener == Some(listener.handle))
+            .map(|c| c.handle)
+            .collect();
+        for handle in orphans {
+            self.with_connection(handle, |conn, _| {
+                conn.listener = None;
+                conn.in_syn_queue = false;
+                conn.held = false;
+                conn.abort();
+            });
+        }
+        Ok(())
+    }
+
+    /// Takes the oldest completed connection from the accept queue (FIFO); `WouldBlock` when
+    /// it is empty.
+    pub fn accept(&mut self, listener: ListenerHandle) -> Result<ConnectionHandle, Error> {
+        loop {
+            let queue = &mut self.listeners.get_mut(&listener).ok_or(Error::InvalidHandle)?.accept_queue;
+            let handle = queue.pop_front().ok_or(Error::WouldBlock)?;
+            let Some(conn) = self.connections.get_mut(&handle) else {
+                continue;
+            };
+            conn.listener = None;
+            conn.held = true;
+            conn.exposed = true;
+            let bits = conn.pending_since_accept();
+            conn.raise(bits);
+            self.settle(handle);
+            return Ok(handle);
+        }
+    }
+
+    /// The address a listener is bound to.
+    pub fn listener_addr(&self, listener: ListenerHandle) -> Result<SocketAddr, Error> {
+        self.listeners.get(&listener).map(|l| l.local).ok_or(Error::InvalidHandle)
+    }
+
+    /// The listener for `local`: an exact address match first, then a wildcard.
+    pub(super) fn find_listener(&self, local: SocketAddr) -> Option<ListenerHandle> {
+        if !self.listening_ports.contains_key(&local.port()) {
+            return None;
+        }
+        let mut wildcard = None;
+        for listener in self.listeners.values() {
+            if listener.accepts(local) {
+                if listener.local.ip() == local.ip() {
+                    return Some(listener.handle);
+                }
+                wildcard = Some(listener.handle);
+            }
+        }
+        wildcard
+    }
+
+    /// A segment for a listener (RFC 9293 §3.10.7.2): RST ignored, ACK answered with RST,
+    /// SYN opens a half-open connection unless a queue is full (then silently dropped).
+    pub(super) fn on_listener_segment(&mut self, now: Instant, handle: ListenerHandle, tuple: FourTuple, seg: &Incoming<'_>) {
+        if seg.flags.rst() {
+            return;
+        }
+        if seg.flags.ack() {
+            self.queue_reset(ResetReply { tuple, seq: seg.ack, ack: None });
+            return;
+        }
+        if !seg.flags.syn() {
+            return;
+        }
+        let Some(listener) = self.listeners.get(&handle) else {
+            return;
+        };
+        if listener.accept_queue_full() {
+            self.counters.listen_overflows += 1;
+            return;
+        }
+        if listener.syn_queue >= self.config.syn_queue_len as usize {
+            self.counters.syn_queue_overflows += 1;
+            return;
+        }
+        if self.connections.len() >= self.config.max_connections {
+            self.counters.syn_queue_overflows += 1;
+            return;
+        }
+        let options = listener.options;
+        let conn_handle = self.allocate_handle();
+        let opening = Opening {
+            handle: conn_handle,
+            tuple,
+            iss: self.isn.isn(now, &tuple),
+            options,
+            now,
+            timestamp_offset: self.timestamp_offset(&tuple),
+        };
+        let mut conn = Connection::new(&self.config, opening);
+        conn.open_passive(now, seg, &self.config, handle);
+        if let Some(listener) = self.listeners.get_mut(&handle) {
+            listener.syn_queue += 1;
+        }
+        self.by_tuple.insert(tuple, conn_handle);
+        self.connections.insert(conn_handle, conn);
+        self.settle(conn_handle);
+    }
+
+    /// A passive open finished its handshake: it moves from the SYN queue to the accept queue.
+    pub(super) fn enqueue_accepted(&mut self, handle: ConnectionHandle) {
+        let Some(conn) = self.connections.get_mut(&handle) else {
+            return;
+        };
+        let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l)) else {
+            return;
+        };
+        if conn.in_syn_queue {
+            conn.in_syn_queue = false;
+            listener.syn_queue = listener.syn_queue.saturating_sub(1);
+        }
+        listener.accept_queue.push_back(handle);
+        self.counters.passive_opens += 1;
+        self.events.push_back(Event::Incoming(listener.handle));
+    }
+}

@@ -1,0 +1,372 @@
+//! The endpoint: every listener and connection of one stack, the demultiplexer that routes
+//! segments to them, and the queues the driver polls.
+
+mod api;
+mod listen;
+mod ports;
+mod reset;
+mod table;
+
+use crate::addr::FourTuple;
+use crate::config::Config;
+use crate::connection::{Connection, Incoming, raised};
+use crate::context::{ChallengeLimiter, Context, ResetReply};
+use crate::event::Event;
+use crate::handle::{ConnectionHandle, ListenerHandle};
+use crate::hashing::KeyedHasher;
+use crate::isn::IsnGenerator;
+use crate::listener::Listener;
+use crate::stats::Counters;
+use crate::time::Instant;
+use core::hash::{BuildHasher, Hasher};
+use core::net::{IpAddr, SocketAddr};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use tcp_wire::{Header, Segment};
+
+pub use table::SocketInfo;
+
+/// Most RSTs waiting to be sent for segments that match no connection; beyond this they are
+/// dropped (and counted) so a flood of stray segments cannot grow memory.
+const MAX_PENDING_RESETS: usize = 1024;
+
+/// A segment the driver must send: the TCP bytes are in the buffer given to
+/// [`Endpoint::poll_transmit`], `len` long, from `src` to `dst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit {
+    /// Source IP address (ours).
+    pub src: IpAddr,
+    /// Destination IP address.
+    pub dst: IpAddr,
+    /// Length of the TCP segment written at the start of the buffer.
+    pub len: usize,
+}
+
+/// A sans-IO TCP endpoint.
+///
+/// The contract, in the style of quinn-proto:
+/// - Input: [`Endpoint::handle_segment`] for every TCP segment received for one of our
+///   addresses, [`Endpoint::handle_timeout`] when the deadline from
+///   [`Endpoint::poll_timeout`] passes, and the application calls (`connect`, `listen`,
+///   `accept`, `read`, `write`, `shutdown`, `close`, `abort`, option setters).
+/// - Output: after any input, call [`Endpoint::poll_transmit`] until it returns `None`,
+///   [`Endpoint::poll_event`] until it returns `None`, and re-read
+///   [`Endpoint::poll_timeout`].
+/// - Time is always passed in as `now`; the endpoint never reads a clock, never blocks,
+///   never spawns. Given the same secret and inputs it produces the same outputs.
+pub struct Endpoint {
+    pub(crate) config: Config,
+    isn: IsnGenerator,
+    hasher: KeyedHasher,
+    pub(crate) connections: HashMap<ConnectionHandle, Connection, KeyedHasher>,
+    by_tuple: HashMap<FourTuple, ConnectionHandle, KeyedHasher>,
+    listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
+    /// How many listeners use each port, so a segment for an unlistened port skips the scan.
+    listening_ports: HashMap<u16, usize, KeyedHasher>,
+    /// Advances the ephemeral port search between calls (RFC 6056 algorithm 3's counter).
+    port_cursor: u32,
+    deadlines: BTreeSet<(Instant, ConnectionHandle)>,
+    indexed: HashMap<ConnectionHandle, Instant, KeyedHasher>,
+    transmit_queue: VecDeque<ConnectionHandle>,
+    resets: Vec<ResetReply>,
+    events: VecDeque<Event>,
+    counters: Counters,
+    challenges: ChallengeLimiter,
+    next_id: u64,
+}
+
+impl Endpoint {
+    /// An endpoint with `config`, keyed with `secret` (ISNs, hashing, cookies). Give each
+    /// endpoint a fresh random secret in production; a fixed one makes runs reproducible.
+    pub fn new(config: Config, secret: [u8; 16]) -> Endpoint {
+        let hasher = KeyedHasher::new(derive_key(&secret, b"tables"));
+        let challenges = ChallengeLimiter::new(config.challenge_ack_limit);
+        Endpoint {
+            config,
+            isn: IsnGenerator::new(derive_key(&secret, b"isn")),
+            hasher: KeyedHasher::new(derive_key(&secret, b"misc")),
+            connections: HashMap::with_hasher(hasher),
+            by_tuple: HashMap::with_hasher(hasher),
+            listeners: HashMap::with_hasher(hasher),
+            listening_ports: HashMap::with_hasher(hasher),
+            port_cursor: 0,
+            deadlines: BTreeSet::new(),
+            indexed: HashMap::with_hasher(hasher),
+            transmit_queue: VecDeque::new(),
+            resets: Vec::new(),
+            events: VecDeque::new(),
+            counters: Counters::default(),
+            challenges,
+            next_id: 1,
+        }
+    }
+
+    /// The configuration the endpoint runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Endpoint-wide counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Number of connections held, in any state.
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// Processes one received TCP segment (`bytes` is the TCP header and payload) sent from
+    /// `src` to `dst`. Malformed segments and bad checksums are dropped and counted; the
+    /// endpoint never panics on any input.
+    pub fn handle_segment(&mut self, now: Instant, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+        self.counters.segments_in += 1;
+        let Ok(segment) = Segment::new_checked(bytes) else {
+            self.counters.malformed += 1;
+            return;
+        };
+        if self.config.verify_checksums && !segment.verify_checksum(src, dst) {
+            self.counters.bad_checksum += 1;
+            return;
+        }
+        let Ok(header) = Header::parse(&segment) else {
+            self.counters.malformed += 1;
+            return;
+        };
+        if header.src_port == 0 || header.dst_port == 0 || !is_unicast(src) || !is_unicast(dst) {
+            self.counters.malformed += 1;
+            return;
+        }
+        let seg = Incoming {
+            seq: header.seq,
+            ack: header.ack,
+            flags: header.flags,
+            window: header.window,
+            options: header.options,
+            payload: segment.payload(),
+        };
+        let tuple = FourTuple {
+            local: SocketAddr::new(dst, header.dst_port),
+            remote: SocketAddr::new(src, header.src_port),
+        };
+        if let Some(&handle) = self.by_tuple.get(&tuple) {
+            let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
+            if reopen != Some(crate::connection::Disposition::Reopen) {
+                return;
+            }
+            self.remove_connection(handle);
+        }
+        match self.find_listener(tuple.local) {
+            Some(listener) => self.on_listener_segment(now, listener, tuple, &seg),
+            None => {
+                self.counters.no_connection += 1;
+                if !seg.flags.rst() {
+                    let (seq, ack) = crate::connection::reset_for(&seg);
+                    self.queue_reset(ResetReply { tuple, seq, ack });
+                }
+            }
+        }
+    }
+
+    /// Runs `f` on a connection with the endpoint's context, then settles what it did
+    /// (events, transmit queue, timers, removal).
+    fn with_connection<R>(
+        &mut self,
+        handle: ConnectionHandle,
+        f: impl FnOnce(&mut Connection, &mut Context<'_>) -> R,
+    ) -> Option<R> {
+        let conn = self.connections.get_mut(&handle)?;
+        let mut resets = Vec::new();
+        let mut ctx = Context {
+            config: &self.config,
+            counters: &mut self.counters,
+            challenges: &mut self.challenges,
+            resets: &mut resets,
+        };
+        let result = f(conn, &mut ctx);
+        for reset in resets {
+            self.queue_reset(reset);
+        }
+        self.settle(handle);
+        Some(result)
+    }
+
+    fn queue_reset(&mut self, reset: ResetReply) {
+        if self.resets.len() >= MAX_PENDING_RESETS {
+            self.counters.resets_suppressed += 1;
+            return;
+        }
+        self.resets.push(reset);
+    }
+
+    /// After anything touched a connection: turn its raised bits into events, queue it for
+    /// transmission, re-index its deadline, and forget it once finished.
+    fn settle(&mut self, handle: ConnectionHandle) {
+        let Some(conn) = self.connections.get_mut(&handle) else {
+            return;
+        };
+        let bits = std::mem::take(&mut conn.raised);
+        if bits & raised::ACCEPTABLE != 0 {
+            self.enqueue_accepted(handle);
+        }
+        let Some(conn) = self.connections.get_mut(&handle) else {
+            return;
+        };
+        if conn.exposed && conn.held {
+            push_events(&mut self.events, handle, bits, conn.error);
+        }
+        if !conn.in_transmit_queue && conn.wants_to_transmit() {
+            conn.in_transmit_queue = true;
+            self.transmit_queue.push_back(handle);
+        }
+        let next = conn.timers.next_deadline();
+        let finished = conn.is_finished();
+        let previous = self.indexed.get(&handle).copied();
+        if previous != next || finished {
+            if let Some(at) = previous {
+                self.deadlines.remove(&(at, handle));
+                self.indexed.remove(&handle);
+            }
+            if let (Some(at), false) = (next, finished) {
+                self.deadlines.insert((at, handle));
+                self.indexed.insert(handle, at);
+            }
+        }
+        if finished {
+            self.remove_connection(handle);
+        }
+    }
+
+    /// Drops a connection from every table.
+    fn remove_connection(&mut self, handle: ConnectionHandle) {
+        let Some(conn) = self.connections.remove(&handle) else {
+            return;
+        };
+        if self.by_tuple.get(&conn.tuple) == Some(&handle) {
+            self.by_tuple.remove(&conn.tuple);
+        }
+        if let Some(at) = self.indexed.remove(&handle) {
+            self.deadlines.remove(&(at, handle));
+        }
+        if let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l)) {
+            if conn.in_syn_queue {
+                listener.syn_queue = listener.syn_queue.saturating_sub(1);
+            }
+        }
+        if conn.exposed {
+            self.events.push_back(Event::Closed(handle));
+        }
+        tracing::trace!(conn = %conn, "removed");
+    }
+
+    /// Writes the next segment to send into `buf` (the driver leaves its own headroom before
+    /// it) and says where it goes. Call until `None` after every input.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        if let Some(reset) = self.resets.pop() {
+            self.counters.resets_sent += 1;
+            self.counters.segments_out += 1;
+            let len = reset::write_reset(&reset, buf)?;
+            return Some(Transmit { src: reset.tuple.local.ip(), dst: reset.tuple.remote.ip(), len });
+        }
+        while let Some(handle) = self.transmit_queue.pop_front() {
+            let Some(conn) = self.connections.get_mut(&handle) else {
+                continue;
+            };
+            conn.in_transmit_queue = false;
+            let sent = conn.poll_transmit(now, buf).map(|len| Transmit {
+                src: conn.tuple.local.ip(),
+                dst: conn.tuple.remote.ip(),
+                len,
+            });
+            if let Some(transmit) = sent {
+                if buf.get(13).is_some_and(|flags| flags & 0x04 != 0) {
+                    self.counters.resets_sent += 1;
+                }
+                self.counters.segments_out += 1;
+                self.settle(handle);
+                return Some(transmit);
+            }
+            self.settle(handle);
+        }
+        None
+    }
+
+    /// The earliest instant at which [`Endpoint::handle_timeout`] has work.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.deadlines.first().map(|(at, _)| *at)
+    }
+
+    /// Runs every timer due at or before `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(at, handle)) = self.deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            self.indexed.remove(&handle);
+            self.with_connection(handle, |conn, ctx| conn.on_timeout(now, ctx));
+        }
+    }
+
+    /// The next event for the application, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn allocate_handle(&mut self) -> ConnectionHandle {
+        let handle = ConnectionHandle(self.next_id);
+        self.next_id += 1;
+        handle
+    }
+
+    /// A per-connection timestamp offset (RFC 7323 §5.4 recommends one per connection).
+    fn timestamp_offset(&self, tuple: &FourTuple) -> u32 {
+        let mut hasher = self.hasher.build_hasher();
+        tuple.hash_into(&mut hasher);
+        hasher.write_u8(0x75);
+        hasher.finish() as u32
+    }
+}
+
+/// Turns raised bits into events, in the order an application wants them.
+fn push_events(events: &mut VecDeque<Event>, handle: ConnectionHandle, bits: u8, error: Option<crate::Error>) {
+    if bits & raised::CONNECTED != 0 {
+        events.push_back(Event::Connected(handle));
+    }
+    if bits & raised::FAILED != 0 {
+        if let Some(error) = error {
+            events.push_back(Event::Failed(handle, error));
+        }
+    }
+    if bits & raised::READABLE != 0 {
+        events.push_back(Event::Readable(handle));
+    }
+    if bits & raised::PEER_CLOSED != 0 {
+        events.push_back(Event::PeerClosed(handle));
+    }
+    if bits & raised::WRITABLE != 0 {
+        events.push_back(Event::Writable(handle));
+    }
+}
+
+/// True for addresses a TCP peer may have: not unspecified, multicast or broadcast.
+fn is_unicast(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => !ip.is_unspecified() && !ip.is_multicast() && !ip.is_broadcast(),
+        IpAddr::V6(ip) => !ip.is_unspecified() && !ip.is_multicast(),
+    }
+}
+
+/// Derives a 16-byte subkey from the endpoint secret for one purpose.
+fn derive_key(secret: &[u8; 16], purpose: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (i, half) in out.chunks_exact_mut(8).enumerate() {
+        let mut hasher = siphasher::sip::SipHasher13::new_with_key(secret);
+        hasher.write(purpose);
+        hasher.write_u8(i as u8);
+        half.copy_from_slice(&hasher.finish().to_le_bytes());
+    }
+    out
+}

@@ -1,0 +1,34 @@
+//! A listening socket: its address, accept queue (FIFO) and SYN queue bound.
+
+use crate::config::SocketOptions;
+use crate::handle::{ConnectionHandle, ListenerHandle};
+use core::net::SocketAddr;
+use std::collections::VecDeque;
+
+/// One listener.
+#[derive(Debug)]
+pub(crate) struct Listener {
+    pub(crate) handle: ListenerHandle,
+    /// `*:port` when the IP is unspecified, else `ip:port`.
+    pub(crate) local: SocketAddr,
+    /// Completed connections the application may take; at most `backlog`.
+    pub(crate) accept_queue: VecDeque<ConnectionHandle>,
+    pub(crate) backlog: usize,
+    /// Half-open connections (SYN_RCVD) created by this listener.
+    pub(crate) syn_queue: usize,
+    /// Options every accepted connection starts with.
+    pub(crate) options: SocketOptions,
+}
+
+impl Listener {
+    /// True when `addr` is one this listener accepts connections on.
+    pub(crate) fn accepts(&self, addr: SocketAddr) -> bool {
+        self.local.port() == addr.port()
+            && (self.local.ip().is_unspecified() || self.local.ip() == addr.ip())
+    }
+
+    /// True when the accept queue is full.
+    pub(crate) fn accept_queue_full(&self) -> bool {
+        self.accept_queue.len() >= self.backlog
+    }
+}

@@ -1,0 +1,292 @@
+//! The receive buffer: in-order bytes waiting for the application, and out-of-order data
+//! placed at its final position in the same ring (reassembly without extra copies).
+
+/// Most out-of-order ranges held at once; a segment that would create one more is dropped,
+/// so a peer sending 1-byte segments with holes cannot grow memory or CPU without bound.
+pub(crate) const MAX_OUT_OF_ORDER_RANGES: usize = 64;
+
+/// A range of out-of-order data, as offsets from RCV.NXT, with the arrival order of its
+/// latest piece (for SACK's "most recent first").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OutOfOrderRange {
+    /// First byte, as an offset from RCV.NXT (always > 0).
+    pub(crate) start: u32,
+    /// One past the last byte.
+    pub(crate) end: u32,
+    /// Larger means more recently extended.
+    pub(crate) recency: u64,
+}
+
+/// What one [`RecvBuffer::write`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct WriteOutcome {
+    /// Bytes by which the in-order edge (RCV.NXT) moved.
+    pub(crate) advanced: u32,
+    /// The data was out of order (left a hole before it).
+    pub(crate) out_of_order: bool,
+    /// The data filled (part of) a hole before existing out-of-order data.
+    pub(crate) filled_gap: bool,
+    /// Every byte was already held (a duplicate).
+    pub(crate) duplicate: bool,
+    /// The range limit was reached and the data was dropped.
+    pub(crate) dropped: bool,
+}
+
+/// Ring storage of `capacity` bytes of window plus `slack`.
+#[derive(Debug, Default)]
+pub(crate) struct RecvBuffer {
+    ring: Vec<u8>,
+    head: usize,
+    readable: usize,
+    capacity: usize,
+    slack: usize,
+    ranges: Vec<OutOfOrderRange>,
+    arrivals: u64,
+}
+
+impl RecvBuffer {
+    /// A buffer that holds `capacity` bytes, plus `slack` bytes of room for a window rounded
+    /// up to the window-scale unit. No memory is allocated until data arrives.
+    pub(crate) fn new(capacity: usize, slack: usize) -> RecvBuffer {
+        RecvBuffer { capacity, slack, ..RecvBuffer::default() }
+    }
+
+    /// In-order bytes the application can read.
+    pub(crate) fn readable(&self) -> usize {
+        self.readable
+    }
+
+    /// The window to offer: room after the in-order bytes.
+    pub(crate) fn window(&self) -> usize {
+        self.capacity.saturating_sub(self.readable)
+    }
+
+    /// The most bytes beyond RCV.NXT that fit in storage (window plus slack).
+    pub(crate) fn room(&self) -> usize {
+        (self.capacity + self.slack).saturating_sub(self.readable)
+    }
+
+    /// The configured size.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Changes the size (never below what is held).
+    pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        if self.ring.is_empty() {
+            self.capacity = capacity;
+        } else {
+            let wanted = capacity.max(self.readable + self.ooo_span());
+            self.regrow(wanted);
+        }
+    }
+
+    /// Out-of-order ranges, lowest first.
+    pub(crate) fn out_of_order(&self) -> &[OutOfOrderRange] {
+        &self.ranges
+    }
+
+    /// True when out-of-order data is held.
+    pub(crate) fn has_out_of_order(&self) -> bool {
+        !self.ranges.is_empty()
+    }
+
+    fn ooo_span(&self) -> usize {
+        self.ranges.last().map_or(0, |r| r.end as usize)
+    }
+
+    fn regrow(&mut self, capacity: usize) {
+        let mut ring = vec![0; capacity + self.slack];
+        let held = self.readable + self.ooo_span();
+        self.copy_ring_out(0, &mut ring[..held.min(self.ring.len())]);
+        self.ring = ring;
+        self.head = 0;
+        self.capacity = capacity;
+    }
+
+    fn copy_ring_out(&self, offset: usize, out: &mut [u8]) {
+        if out.is_empty() {
+            return;
+        }
+        let len = self.ring.len();
+        let start = (self.head + offset) % len;
+        let first = out.len().min(len - start);
+        out[..first].copy_from_slice(&self.ring[start..start + first]);
+        let rest = out.len() - first;
+        out[first..].copy_from_slice(&self.ring[..rest]);
+    }
+
+    /// Stores `data` whose first byte is `offset` bytes past RCV.NXT. The caller has trimmed
+    /// it to [`RecvBuffer::room`].
+    pub(crate) fn write(&mut self, offset: u32, data: &[u8]) -> WriteOutcome {
+        let mut outcome = WriteOutcome::default();
+        let end = offset as usize + data.len();
+        if data.is_empty() || end > self.room() {
+            outcome.duplicate = data.is_empty();
+            return outcome;
+        }
+        if offset > 0 && self.covered(offset, end as u32) {
+            outcome.duplicate = true;
+            return outcome;
+        }
+        if offset > 0 && !self.can_insert(offset, end as u32) {
+            outcome.dropped = true;
+            return outcome;
+        }
+        if self.ring.is_empty() {
+            self.ring = vec![0; self.capacity + self.slack];
+        }
+        self.copy_in(self.readable + offset as usize, data);
+        self.arrivals += 1;
+        if offset == 0 {
+            outcome.filled_gap = !self.ranges.is_empty();
+            let mut new_end = end as u32;
+            while let Some(first) = self.ranges.first() {
+                if first.start > new_end {
+                    break;
+                }
+                new_end = new_end.max(first.end);
+                self.ranges.remove(0);
+            }
+            for range in &mut self.ranges {
+                range.start -= new_end;
+                range.end -= new_end;
+            }
+            self.readable += new_end as usize;
+            outcome.advanced = new_end;
+        } else {
+            outcome.out_of_order = true;
+            self.insert_range(offset, end as u32);
+        }
+        outcome
+    }
+
+    fn covered(&self, start: u32, end: u32) -> bool {
+        self.ranges.iter().any(|r| r.start <= start && end <= r.end)
+    }
+
+    fn can_insert(&self, start: u32, end: u32) -> bool {
+        self.ranges.len() < MAX_OUT_OF_ORDER_RANGES
+            || self.ranges.iter().any(|r| start <= r.end && r.start <= end)
+    }
+
+    fn insert_range(&mut self, start: u32, end: u32) {
+        let recency = self.arrivals;
+        let mut merged = OutOfOrderRange { start, end, recency };
+        self.ranges.retain(|r| {
+            let touches = r.start <= merged.end && merged.start <= r.end;
+            if touches {
+                merged.start = merged.start.min(r.start);
+                merged.end = merged.end.max(r.end);
+            }
+            !touches
+        });
+        let at = self.ranges.partition_point(|r| r.start < merged.start);
+        self.ranges.insert(at, merged);
+    }
+
+    fn copy_in(&mut self, offset: usize, data: &[u8]) {
+        let len = self.ring.len();
+        let start = (self.head + offset) % len;
+        let first = data.len().min(len - start);
+        self.ring[start..start + first].copy_from_slice(&data[..first]);
+        self.ring[..data.len() - first].copy_from_slice(&data[first..]);
+    }
+
+    /// Moves up to `out.len()` in-order bytes to `out` and returns how many.
+    pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.readable);
+        self.copy_ring_out(0, &mut out[..n]);
+        if n > 0 {
+            self.head = (self.head + n) % self.ring.len();
+            self.readable -= n;
+        }
+        n
+    }
+
+    /// Drops everything and releases the storage.
+    pub(crate) fn clear(&mut self) {
+        self.ring = Vec::new();
+        self.ranges = Vec::new();
+        self.head = 0;
+        self.readable = 0;
+    }
+
+    /// Releases the storage if nothing is held.
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.readable == 0 && self.ranges.is_empty() {
+            self.clear();
+        }
+    }
+
+    /// Bytes of heap memory held.
+    pub(crate) fn allocated(&self) -> usize {
+        self.ring.capacity() + self.ranges.capacity() * size_of::<OutOfOrderRange>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_data_is_readable_and_wraps_around_the_ring() {
+        let mut buffer = RecvBuffer::new(8, 0);
+        assert_eq!(buffer.write(0, b"abcdef").advanced, 6);
+        let mut out = [0u8; 4];
+        assert_eq!(buffer.read(&mut out), 4);
+        assert_eq!(&out, b"abcd");
+        assert_eq!(buffer.window(), 6);
+        assert_eq!(buffer.write(0, b"ghijkl").advanced, 6);
+        let mut out = [0u8; 8];
+        assert_eq!(buffer.read(&mut out), 8);
+        assert_eq!(&out, b"efghijkl");
+    }
+
+    #[test]
+    fn out_of_order_data_waits_then_fills_in() {
+        let mut buffer = RecvBuffer::new(100, 0);
+        let outcome = buffer.write(5, b"fgh");
+        assert!(outcome.out_of_order);
+        assert_eq!(outcome.advanced, 0);
+        assert_eq!(buffer.readable(), 0);
+        assert!(buffer.write(6, b"g").duplicate);
+        let outcome = buffer.write(0, b"abcde");
+        assert!(outcome.filled_gap);
+        assert_eq!(outcome.advanced, 8);
+        let mut out = [0u8; 8];
+        buffer.read(&mut out);
+        assert_eq!(&out, b"abcdefgh");
+        assert!(!buffer.has_out_of_order());
+    }
+
+    #[test]
+    fn ranges_merge_and_shift_as_the_edge_advances() {
+        let mut buffer = RecvBuffer::new(100, 0);
+        buffer.write(10, b"kl");
+        buffer.write(20, b"uv");
+        buffer.write(12, b"mn");
+        assert_eq!(buffer.out_of_order().len(), 2);
+        assert_eq!((buffer.out_of_order()[0].start, buffer.out_of_order()[0].end), (10, 14));
+        buffer.write(0, b"0123456789");
+        assert_eq!(buffer.readable(), 14);
+        assert_eq!((buffer.out_of_order()[0].start, buffer.out_of_order()[0].end), (6, 8));
+    }
+
+    #[test]
+    fn the_number_of_holes_is_bounded() {
+        let mut buffer = RecvBuffer::new(10_000, 0);
+        for i in 0..MAX_OUT_OF_ORDER_RANGES as u32 {
+            assert!(!buffer.write(2 + 2 * i, b"x").dropped);
+        }
+        assert!(buffer.write(1000, b"x").dropped);
+        assert!(!buffer.write(3, b"x").dropped, "data that merges is still taken");
+    }
+
+    #[test]
+    fn data_beyond_the_room_is_refused() {
+        let mut buffer = RecvBuffer::new(4, 0);
+        assert_eq!(buffer.write(0, b"abcde"), WriteOutcome::default());
+        assert_eq!(buffer.readable(), 0);
+    }
+}

@@ -1,0 +1,109 @@
+//! Bytes the application wrote that the peer has not acknowledged yet.
+
+use std::collections::VecDeque;
+
+/// The send queue: offset 0 is the first unacknowledged data byte. Storage grows on demand
+/// and is released when the queue drains, so an idle connection holds no buffer memory.
+#[derive(Debug, Default)]
+pub(crate) struct SendBuffer {
+    bytes: VecDeque<u8>,
+    capacity: usize,
+}
+
+impl SendBuffer {
+    /// An empty queue that accepts up to `capacity` bytes.
+    pub(crate) fn new(capacity: usize) -> SendBuffer {
+        SendBuffer { bytes: VecDeque::new(), capacity }
+    }
+
+    /// Bytes queued (sent or not, but not acknowledged).
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// True when nothing is queued.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Room left for the application.
+    pub(crate) fn free(&self) -> usize {
+        self.capacity.saturating_sub(self.bytes.len())
+    }
+
+    /// The size limit.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Changes the size limit; bytes already queued stay.
+    pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity;
+    }
+
+    /// Appends as much of `data` as fits and returns how much that was.
+    pub(crate) fn push(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.free());
+        self.bytes.extend(&data[..n]);
+        n
+    }
+
+    /// Copies the bytes at `offset..offset + out.len()` into `out`; the range must be queued.
+    pub(crate) fn copy_out(&self, offset: usize, out: &mut [u8]) {
+        let (front, back) = self.bytes.as_slices();
+        let mut written = 0;
+        let mut offset = offset;
+        for part in [front, back] {
+            if written == out.len() {
+                break;
+            }
+            if offset >= part.len() {
+                offset -= part.len();
+                continue;
+            }
+            let n = (part.len() - offset).min(out.len() - written);
+            out[written..written + n].copy_from_slice(&part[offset..offset + n]);
+            written += n;
+            offset = 0;
+        }
+    }
+
+    /// Drops `n` acknowledged bytes from the front (fewer if fewer are queued).
+    pub(crate) fn acknowledge(&mut self, n: usize) {
+        let n = n.min(self.bytes.len());
+        self.bytes.drain(..n);
+        if self.bytes.is_empty() {
+            self.bytes = VecDeque::new();
+        }
+    }
+
+    /// Drops everything (abort).
+    pub(crate) fn clear(&mut self) {
+        self.bytes = VecDeque::new();
+    }
+
+    /// Bytes of heap memory held.
+    pub(crate) fn allocated(&self) -> usize {
+        self.bytes.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_respects_capacity_and_copy_out_reads_across_the_ring_seam() {
+        let mut buffer = SendBuffer::new(8);
+        assert_eq!(buffer.push(b"abcdef"), 6);
+        buffer.acknowledge(4);
+        assert_eq!(buffer.push(b"ghijklmn"), 6);
+        assert_eq!(buffer.len(), 8);
+        let mut out = [0u8; 5];
+        buffer.copy_out(2, &mut out);
+        assert_eq!(&out, b"ghijk");
+        buffer.acknowledge(100);
+        assert!(buffer.is_empty());
+        assert_eq!(buffer.allocated(), 0);
+    }
+}

@@ -1,0 +1,95 @@
+//! The small per-connection timer table: one optional deadline per kind.
+
+use crate::time::Instant;
+
+/// The timers a connection may have armed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// Retransmission of unacknowledged data, SYN or FIN (RFC 6298).
+    Retransmit,
+    /// A delayed acknowledgment is due.
+    DelayedAck,
+    /// Zero-window probe (RFC 9293 §3.8.6.1).
+    Persist,
+    /// Keepalive probe or the verdict on an unanswered one.
+    Keepalive,
+    /// An orphaned connection gives up waiting in FIN_WAIT_2.
+    FinWait2,
+    /// TIME_WAIT ends.
+    TimeWait,
+}
+
+impl Timer {
+    const ALL: [Timer; 6] = [
+        Timer::Retransmit,
+        Timer::DelayedAck,
+        Timer::Persist,
+        Timer::Keepalive,
+        Timer::FinWait2,
+        Timer::TimeWait,
+    ];
+}
+
+/// Deadlines indexed by [`Timer`]; the earliest is the connection's next wake-up.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TimerTable {
+    deadlines: [Option<Instant>; 6],
+}
+
+impl TimerTable {
+    /// Arms (or re-arms) `timer` for `at`.
+    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
+        self.deadlines[timer as usize] = Some(at);
+    }
+
+    /// Disarms `timer`.
+    pub(crate) fn stop(&mut self, timer: Timer) {
+        self.deadlines[timer as usize] = None;
+    }
+
+    /// Disarms every timer.
+    pub(crate) fn stop_all(&mut self) {
+        self.deadlines = [None; 6];
+    }
+
+    /// The deadline of `timer`, if armed.
+    pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
+        self.deadlines[timer as usize]
+    }
+
+    /// True when `timer` is armed.
+    pub(crate) fn is_armed(&self, timer: Timer) -> bool {
+        self.get(timer).is_some()
+    }
+
+    /// The earliest armed deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.deadlines.iter().flatten().min().copied()
+    }
+
+    /// Disarms and returns the first timer (in table order) whose deadline is at or before
+    /// `now`.
+    pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
+        let timer = Timer::ALL.into_iter().find(|t| self.get(*t).is_some_and(|at| at <= now))?;
+        self.stop(timer);
+        Some(timer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_deadline_is_the_earliest_and_expired_timers_are_taken_once() {
+        let mut table = TimerTable::default();
+        assert_eq!(table.next_deadline(), None);
+        table.set(Timer::Keepalive, Instant::from_millis(50));
+        table.set(Timer::Retransmit, Instant::from_millis(20));
+        assert_eq!(table.next_deadline(), Some(Instant::from_millis(20)));
+        assert_eq!(table.take_expired(Instant::from_millis(10)), None);
+        assert_eq!(table.take_expired(Instant::from_millis(60)), Some(Timer::Retransmit));
+        assert_eq!(table.take_expired(Instant::from_millis(60)), Some(Timer::Keepalive));
+        assert_eq!(table.take_expired(Instant::from_millis(60)), None);
+    }
+}
