@@ -45,7 +45,12 @@ pub(crate) enum Disposition {
 
 impl Connection {
     /// Processes one segment addressed to this connection.
-    pub(crate) fn on_segment(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> Disposition {
+    pub(crate) fn on_segment(
+        &mut self,
+        now: Instant,
+        seg: &Incoming<'_>,
+        ctx: &mut Context<'_>,
+    ) -> Disposition {
         self.stats.segments_in += 1;
         match self.state {
             State::Closed | State::Listen => {
@@ -124,6 +129,17 @@ impl Connection {
     }
 
     fn on_segment_synchronized(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
+        let crossed;
+        let seg = if self.is_crossed_syn_ack(seg) {
+            crossed = Incoming {
+                seq: seg.seq + 1,
+                flags: seg.flags.without(Flags::SYN),
+                ..*seg
+            };
+            &crossed
+        } else {
+            seg
+        };
         let flags = seg.flags;
         if self.paws_rejects(now, seg) {
             ctx.counters.paws_rejected += 1;
@@ -160,7 +176,11 @@ impl Connection {
             self.max_snd_wnd = self.snd_wnd;
             self.snd_wl1 = seg.seq;
             self.snd_wl2 = seg.ack;
-            let bits = if self.listener.is_some() { raised::ACCEPTABLE } else { raised::CONNECTED };
+            let bits = if self.listener.is_some() {
+                raised::ACCEPTABLE
+            } else {
+                raised::CONNECTED
+            };
             self.raise(bits | raised::WRITABLE);
             self.arm_keepalive(now);
         }
@@ -172,7 +192,10 @@ impl Connection {
                 State::FinWait1 => {
                     self.set_state(State::FinWait2);
                     if self.orphaned {
-                        let timeout = self.options.fin_wait2_timeout.unwrap_or(ctx.config.fin_wait2_timeout);
+                        let timeout = self
+                            .options
+                            .fin_wait2_timeout
+                            .unwrap_or(ctx.config.fin_wait2_timeout);
                         self.timers.set(Timer::FinWait2, now + timeout);
                     }
                 }
@@ -189,12 +212,25 @@ impl Connection {
         self.receive_text(now, seg, ctx);
     }
 
+    /// In a simultaneous open, the peer's SYN-ACK repeats its SYN (RFC 9293 figure 7): it is
+    /// the ACK of our SYN, not a new SYN, and establishes the connection without a reply.
+    fn is_crossed_syn_ack(&self, seg: &Incoming<'_>) -> bool {
+        self.state == State::SynReceived
+            && self.listener.is_none()
+            && seg.flags.contains(Flags::SYN | Flags::ACK)
+            && seg.payload.is_empty()
+            && seg.seq + 1 == self.rcv_nxt
+            && seg.ack == self.snd_nxt
+    }
+
     /// PAWS (RFC 7323 §5.3): a segment whose TSval is older than TS.Recent is an old duplicate.
     fn paws_rejects(&self, now: Instant, seg: &Incoming<'_>) -> bool {
         let (Some(state), Some(ts)) = (self.timestamps, seg.options.timestamps) else {
             return false;
         };
-        !seg.flags.rst() && (ts.value.wrapping_sub(state.recent) as i32) < 0 && now - state.recent_age < PAWS_IDLE
+        !seg.flags.rst()
+            && (ts.value.wrapping_sub(state.recent) as i32) < 0
+            && now - state.recent_age < PAWS_IDLE
     }
 
     /// RFC 7323 §4.3: take TSval as TS.Recent when the segment covers Last.ACK.sent.
@@ -210,7 +246,11 @@ impl Connection {
 
     /// The window the peer may use right now: what we last advertised.
     pub(crate) fn receive_window(&self) -> u32 {
-        if self.rcv_adv.gt(self.rcv_nxt) { self.rcv_adv - self.rcv_nxt } else { 0 }
+        if self.rcv_adv.gt(self.rcv_nxt) {
+            self.rcv_adv - self.rcv_nxt
+        } else {
+            0
+        }
     }
 
     /// RFC 9293 §3.10.7.4 acceptability, with a segment starting exactly at RCV.NXT always
@@ -225,7 +265,8 @@ impl Connection {
             return seg.seq.in_window(self.rcv_nxt, window);
         }
         window > 0
-            && (seg.seq.in_window(self.rcv_nxt, window) || (seg.seq + (len - 1)).in_window(self.rcv_nxt, window))
+            && (seg.seq.in_window(self.rcv_nxt, window)
+                || (seg.seq + (len - 1)).in_window(self.rcv_nxt, window))
     }
 
     fn on_unacceptable(&mut self, seg: &Incoming<'_>) {
@@ -280,7 +321,8 @@ impl Connection {
         }
         if self.sack && !seg.options.sack_blocks.is_empty() {
             self.scoreboard.set_snd_max(self.snd_max);
-            self.scoreboard.update(self.snd_una, seg.options.sack_blocks.as_slice());
+            self.scoreboard
+                .update(self.snd_una, seg.options.sack_blocks.as_slice());
         }
         let window = u32::from(seg.window) << self.snd_wscale;
         if ack.gt(self.snd_una) {
@@ -359,7 +401,8 @@ impl Connection {
         if let (Some(ts), Some(now_ts)) = (seg.options.timestamps, self.ts_value(now)) {
             let elapsed = now_ts.wrapping_sub(ts.echo);
             if ts.echo != 0 && (elapsed as i32) >= 0 {
-                self.rtt.on_sample(Duration::from_millis(u64::from(elapsed)));
+                self.rtt
+                    .on_sample(Duration::from_millis(u64::from(elapsed)));
                 return;
             }
         }
@@ -384,7 +427,11 @@ impl Connection {
         let sack_says_lost = self.sack && self.scoreboard.is_lost(self.snd_una, mss, DUP_THRESH);
         if self.dupacks >= 3 || sack_says_lost {
             self.cc.on_congestion_event(now, self.flight_size(), false);
-            self.recovery = Some(Recovery { recover: self.snd_max, high_rxt: self.snd_una, dupacks: 0 });
+            self.recovery = Some(Recovery {
+                recover: self.snd_max,
+                high_rxt: self.snd_una,
+                dupacks: 0,
+            });
             self.retransmit_next = Some(self.snd_una);
             self.rtt_probe = None;
             self.stats.fast_retransmits += 1;
@@ -451,7 +498,12 @@ impl Connection {
         if outcome.dropped {
             self.stats.out_of_order_dropped += 1;
         }
-        if outcome.out_of_order || outcome.filled_gap || outcome.duplicate || outcome.dropped || !whole {
+        if outcome.out_of_order
+            || outcome.filled_gap
+            || outcome.duplicate
+            || outcome.dropped
+            || !whole
+        {
             self.ack.now = true;
         } else {
             self.schedule_ack(now, data.len() as u32, psh);
@@ -504,7 +556,12 @@ impl Connection {
     }
 
     /// TIME_WAIT input (RFC 9293 §3.10.7.4, RFC 1337, MAY-2).
-    fn on_segment_time_wait(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> Disposition {
+    fn on_segment_time_wait(
+        &mut self,
+        now: Instant,
+        seg: &Incoming<'_>,
+        ctx: &mut Context<'_>,
+    ) -> Disposition {
         let flags = seg.flags;
         if flags.rst() {
             return Disposition::Done;
@@ -521,7 +578,8 @@ impl Connection {
             return Disposition::Done;
         }
         if flags.fin() && seg.seq + seg.payload.len() as u32 + 1 == self.rcv_nxt {
-            self.timers.set(Timer::TimeWait, now + ctx.config.time_wait());
+            self.timers
+                .set(Timer::TimeWait, now + ctx.config.time_wait());
         }
         self.ack.now = true;
         Disposition::Done

@@ -176,8 +176,14 @@ impl Connection {
         let options = opening.options;
         let recv_capacity = options.recv_buffer.unwrap_or(config.recv_buffer.initial);
         let send_capacity = options.send_buffer.unwrap_or(config.send_buffer.initial);
-        let rcv_wscale = if config.window_scaling { config.window_scale() } else { 0 };
-        let local_mss = options.max_segment.map_or(config.local_mss(), |m| m.min(config.local_mss()));
+        let rcv_wscale = if config.window_scaling {
+            config.window_scale()
+        } else {
+            0
+        };
+        let local_mss = options
+            .max_segment
+            .map_or(config.local_mss(), |m| m.min(config.local_mss()));
         let iss = opening.iss;
         Connection {
             handle: opening.handle,
@@ -230,7 +236,10 @@ impl Connection {
             probes: 0,
             last_received: opening.now,
             unacked_since: None,
-            ack: AckState { quick: 16, ..AckState::default() },
+            ack: AckState {
+                quick: 16,
+                ..AckState::default()
+            },
             delayed_ack: config.delayed_ack,
             probe_pending: false,
             keepalive_probes: 0,
@@ -259,7 +268,13 @@ impl Connection {
 
     /// Starts a passive open from a listener's SYN: LISTEN -> SYN_RCVD; the SYN-ACK goes out
     /// on the next poll. A SYN's payload is not kept (no Fast Open): the peer sends it again.
-    pub(crate) fn open_passive(&mut self, now: Instant, seg: &Incoming<'_>, config: &Config, listener: ListenerHandle) {
+    pub(crate) fn open_passive(
+        &mut self,
+        now: Instant,
+        seg: &Incoming<'_>,
+        config: &Config,
+        listener: ListenerHandle,
+    ) {
         self.listener = Some(listener);
         self.held = false;
         self.in_syn_queue = true;
@@ -330,7 +345,8 @@ impl Connection {
 
     /// Our timestamp clock: milliseconds plus the per-connection offset.
     pub(crate) fn ts_value(&self, now: Instant) -> Option<u32> {
-        self.timestamps.map(|ts| ((now.as_micros() / 1000) as u32).wrapping_add(ts.offset))
+        self.timestamps
+            .map(|ts| ((now.as_micros() / 1000) as u32).wrapping_add(ts.offset))
     }
 
     /// Raises an event bit for the endpoint.

@@ -37,7 +37,12 @@ impl Connection {
     pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         if self.send_reset {
             self.send_reset = false;
-            let seg = Outgoing { seq: self.snd_nxt, flags: Flags::RST | Flags::ACK, len: 0, hole: false };
+            let seg = Outgoing {
+                seq: self.snd_nxt,
+                flags: Flags::RST | Flags::ACK,
+                len: 0,
+                hole: false,
+            };
             return self.emit(now, buf, seg);
         }
         match self.state {
@@ -55,19 +60,42 @@ impl Connection {
         }
         if self.probe_pending {
             self.probe_pending = false;
-            let seg = Outgoing { seq: self.snd_una - 1, flags: Flags::ACK, len: 0, hole: false };
+            let seg = Outgoing {
+                seq: self.snd_una - 1,
+                flags: Flags::ACK,
+                len: 0,
+                hole: false,
+            };
             return self.emit(now, buf, seg);
         }
         if self.ack.now {
-            let seg = Outgoing { seq: self.snd_nxt, flags: Flags::ACK, len: 0, hole: false };
+            let seg = Outgoing {
+                seq: self.snd_nxt,
+                flags: Flags::ACK,
+                len: 0,
+                hole: false,
+            };
             return self.emit(now, buf, seg);
         }
         None
     }
 
     fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        let flags = if self.state == State::SynReceived { Flags::SYN | Flags::ACK } else { Flags::SYN };
-        let len = self.emit(now, buf, Outgoing { seq: self.iss, flags, len: 0, hole: false })?;
+        let flags = if self.state == State::SynReceived {
+            Flags::SYN | Flags::ACK
+        } else {
+            Flags::SYN
+        };
+        let len = self.emit(
+            now,
+            buf,
+            Outgoing {
+                seq: self.iss,
+                flags,
+                len: 0,
+                hole: false,
+            },
+        )?;
         if self.retries > 0 {
             self.stats.retransmits += 1;
         } else if self.rtt_probe.is_none() {
@@ -84,7 +112,11 @@ impl Connection {
     /// Bytes the congestion and receive windows let us send beyond SND.NXT.
     fn send_allowance(&self) -> u32 {
         let receive_edge = self.snd_una + self.snd_wnd;
-        let receive_room = if receive_edge.gt(self.snd_nxt) { receive_edge - self.snd_nxt } else { 0 };
+        let receive_room = if receive_edge.gt(self.snd_nxt) {
+            receive_edge - self.snd_nxt
+        } else {
+            0
+        };
         let mss = self.send_mss();
         let cwnd = self.cc.window();
         let outstanding = self.snd_nxt - self.snd_una;
@@ -93,7 +125,9 @@ impl Connection {
                 let pipe = self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH);
                 cwnd.saturating_sub(pipe)
             }
-            Some(recovery) => (cwnd + recovery.dupacks.saturating_add(3) * mss).saturating_sub(outstanding),
+            Some(recovery) => {
+                (cwnd + recovery.dupacks.saturating_add(3) * mss).saturating_sub(outstanding)
+            }
             None => {
                 let limited_transmit = self.dupacks.min(2) * mss;
                 (cwnd + limited_transmit).saturating_sub(outstanding)
@@ -107,7 +141,11 @@ impl Connection {
     fn next_data_segment(&self) -> Option<Outgoing> {
         if !matches!(
             self.state,
-            State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
         ) {
             return None;
         }
@@ -119,14 +157,17 @@ impl Connection {
         if let Some(recovery) = self.recovery.filter(|_| self.sack) {
             let pipe = self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH);
             if pipe < self.cc.window() {
-                if let Some((seq, _)) = self.scoreboard.next_seg(recovery.high_rxt, mss, DUP_THRESH) {
+                if let Some((seq, _)) = self.scoreboard.next_seg(recovery.high_rxt, mss, DUP_THRESH)
+                {
                     return Some(self.segment_at(seq, mss, data_end));
                 }
             }
         }
         let seq = self.snd_nxt;
         let available = if data_end.gt(seq) { data_end - seq } else { 0 };
-        let fin_unsent = self.fin_seq().is_some_and(|fin| !self.fin_acked && seq.le(fin));
+        let fin_unsent = self
+            .fin_seq()
+            .is_some_and(|fin| !self.fin_acked && seq.le(fin));
         if available == 0 && !fin_unsent {
             return None;
         }
@@ -140,7 +181,13 @@ impl Connection {
             }
         }
         let tail = seq + len == data_end;
-        if len > 0 && len < mss && tail && !retransmission && !self.fin_queued && !self.options.nodelay {
+        if len > 0
+            && len < mss
+            && tail
+            && !retransmission
+            && !self.fin_queued
+            && !self.options.nodelay
+        {
             if self.snd_una != self.snd_max {
                 return None;
             }
@@ -155,7 +202,12 @@ impl Connection {
         if len == 0 && !flags.fin() {
             return None;
         }
-        Some(Outgoing { seq, flags, len, hole: false })
+        Some(Outgoing {
+            seq,
+            flags,
+            len,
+            hole: false,
+        })
     }
 
     /// A segment starting at `seq` of at most one MSS, for a retransmission.
@@ -166,7 +218,12 @@ impl Connection {
         if self.fin_queued && seq + len == data_end {
             flags |= Flags::FIN;
         }
-        Outgoing { seq, flags, len, hole: true }
+        Outgoing {
+            seq,
+            flags,
+            len,
+            hole: true,
+        }
     }
 
     fn emit_data(&mut self, now: Instant, buf: &mut [u8], seg: Outgoing) -> Option<usize> {
@@ -207,7 +264,11 @@ impl Connection {
         let free = self.recv_buf.window() as u32;
         let promised = self.receive_window();
         let threshold = (self.recv_buf.capacity() as u32 / 2).min(u32::from(self.local_mss));
-        let window = if free <= promised || free - promised < threshold { promised } else { free };
+        let window = if free <= promised || free - promised < threshold {
+            promised
+        } else {
+            free
+        };
         let unit_shift = u32::from(self.rcv_wscale);
         let field = window.div_ceil(1 << unit_shift).min(0xffff);
         (field as u16, self.rcv_nxt + (field << unit_shift))
@@ -224,7 +285,11 @@ impl Connection {
     fn options_for(&self, now: Instant, flags: Flags) -> Options {
         let mut options = Options::default();
         if let Some(value) = self.ts_value(now) {
-            let echo = if flags.syn() && !flags.ack() { 0 } else { self.timestamps.map_or(0, |t| t.recent) };
+            let echo = if flags.syn() && !flags.ack() {
+                0
+            } else {
+                self.timestamps.map_or(0, |t| t.recent)
+            };
             options.timestamps = Some(Timestamps { value, echo });
         }
         if flags.syn() {
@@ -271,7 +336,11 @@ impl Connection {
             src_port: self.tuple.local.port(),
             dst_port: self.tuple.remote.port(),
             seq: seg.seq,
-            ack: if seg.flags.ack() { self.rcv_nxt } else { SeqNumber(0) },
+            ack: if seg.flags.ack() {
+                self.rcv_nxt
+            } else {
+                SeqNumber(0)
+            },
             flags: seg.flags,
             window,
             urgent_pointer: 0,

@@ -28,7 +28,11 @@ impl Connection {
                 self.fin_queued = true;
                 self.set_state(State::LastAck);
             }
-            State::FinWait1 | State::FinWait2 | State::Closing | State::LastAck | State::TimeWait => {}
+            State::FinWait1
+            | State::FinWait2
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => {}
         }
         Ok(())
     }
@@ -36,7 +40,11 @@ impl Connection {
     /// The handshake completed: ESTABLISHED, or FIN_WAIT_1 if the application already shut
     /// down its sending side.
     pub(crate) fn become_established(&mut self) {
-        let state = if self.fin_queued { State::FinWait1 } else { State::Established };
+        let state = if self.fin_queued {
+            State::FinWait1
+        } else {
+            State::Established
+        };
         self.set_state(state);
     }
 
@@ -58,7 +66,10 @@ impl Connection {
                 let _ = self.shutdown_write();
             }
             State::FinWait2 => {
-                let timeout = self.options.fin_wait2_timeout.unwrap_or(config.fin_wait2_timeout);
+                let timeout = self
+                    .options
+                    .fin_wait2_timeout
+                    .unwrap_or(config.fin_wait2_timeout);
                 self.timers.set(Timer::FinWait2, now + timeout);
             }
             _ => {}
@@ -69,7 +80,11 @@ impl Connection {
     pub(crate) fn abort(&mut self) {
         if matches!(
             self.state,
-            State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait
+            State::SynReceived
+                | State::Established
+                | State::FinWait1
+                | State::FinWait2
+                | State::CloseWait
         ) {
             self.send_reset = true;
         }

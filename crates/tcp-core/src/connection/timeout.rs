@@ -97,7 +97,11 @@ impl Connection {
 
     /// Arms the persist timer with exponential backoff (RFC 9293 §3.8.6.1).
     pub(crate) fn arm_persist(&mut self, now: Instant) {
-        let interval = self.rtt.rto().saturating_mul(1 << self.probes.min(10)).min(MAX_PERSIST_INTERVAL);
+        let interval = self
+            .rtt
+            .rto()
+            .saturating_mul(1 << self.probes.min(10))
+            .min(MAX_PERSIST_INTERVAL);
         self.timers.set(Timer::Persist, now + interval);
         if self.unacked_since.is_none() {
             self.unacked_since = Some(now);
@@ -110,7 +114,10 @@ impl Connection {
             self.timers.stop(Timer::Keepalive);
             return;
         };
-        if matches!(self.state, State::Established | State::CloseWait | State::FinWait2) {
+        if matches!(
+            self.state,
+            State::Established | State::CloseWait | State::FinWait2
+        ) {
             self.keepalive_probes = 0;
             self.timers.set(Timer::Keepalive, now + keepalive.idle);
         }
@@ -120,7 +127,10 @@ impl Connection {
         let Some(keepalive) = self.options.keepalive else {
             return;
         };
-        if !matches!(self.state, State::Established | State::CloseWait | State::FinWait2) {
+        if !matches!(
+            self.state,
+            State::Established | State::CloseWait | State::FinWait2
+        ) {
             return;
         }
         if self.snd_una != self.snd_max {

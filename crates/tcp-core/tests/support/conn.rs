@@ -20,9 +20,15 @@ pub fn establish_with(
     let listener = listen(sim, server_options);
     let now = sim.now;
     let (local, remote) = (sim.a_addr(0), sim.b_addr(SERVER_PORT));
-    let client = sim.a.connect(now, local, remote, client_options).expect("connect");
+    let client = sim
+        .a
+        .connect(now, local, remote, client_options)
+        .expect("connect");
     let server = accept(sim, listener);
-    assert!(sim.run_until(Duration::from_secs(5), |sim| sim.a.state(client) == Ok(State::Established)));
+    assert!(
+        sim.run_until(Duration::from_secs(5), |sim| sim.a.state(client)
+            == Ok(State::Established))
+    );
     (client, server)
 }
 
@@ -55,7 +61,13 @@ pub fn write_all(sim: &mut Sim, side: Side, conn: ConnectionHandle, data: &[u8])
 }
 
 /// Steps until `conn` reaches `state`; panics after `limit`.
-pub fn wait_state(sim: &mut Sim, side: Side, conn: ConnectionHandle, state: State, limit: Duration) {
+pub fn wait_state(
+    sim: &mut Sim,
+    side: Side,
+    conn: ConnectionHandle,
+    state: State,
+    limit: Duration,
+) {
     let ok = sim.run_until(limit, |sim| sim.endpoint(side).state(conn) == Ok(state));
     let now = sim.endpoint(side).state(conn);
     assert!(ok, "expected {state}, connection is {now:?}");

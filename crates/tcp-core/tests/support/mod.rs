@@ -163,10 +163,15 @@ impl Sim {
 
     fn send(&mut self, from: Side, src: IpAddr, dst: IpAddr, bytes: Vec<u8>) {
         if let Some(trace) = self.trace.as_mut() {
-            trace.push(format!("{:?} {}", self.now, TcpdumpLine::new(src, dst, &bytes)));
+            trace.push(format!(
+                "{:?} {}",
+                self.now,
+                TcpdumpLine::new(src, dst, &bytes)
+            ));
         }
         if let Some(filter) = self.filter.as_mut() {
-            let segment = Segment::new_checked(&bytes[..]).expect("engine sent a malformed segment");
+            let segment =
+                Segment::new_checked(&bytes[..]).expect("engine sent a malformed segment");
             if !filter(from, &segment) {
                 self.dropped += 1;
                 return;
@@ -197,11 +202,23 @@ impl Sim {
         if self.rng.chance(path.reorder) {
             arrive += path.reorder_delay;
         }
-        let copies = if self.rng.chance(path.duplicate) { 2 } else { 1 };
+        let copies = if self.rng.chance(path.duplicate) {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
             let id = self.next_packet;
             self.next_packet += 1;
-            self.packets.insert(id, InFlight { from, src, dst, bytes: bytes.clone() });
+            self.packets.insert(
+                id,
+                InFlight {
+                    from,
+                    src,
+                    dst,
+                    bytes: bytes.clone(),
+                },
+            );
             self.queue.push(Reverse((arrive, id)));
         }
     }
@@ -209,7 +226,10 @@ impl Sim {
     /// The next instant anything happens: a packet arrives or a timer fires.
     fn next_event(&self) -> Option<Instant> {
         let packet = self.queue.peek().map(|Reverse((at, _))| *at);
-        [packet, self.a.poll_timeout(), self.b.poll_timeout()].into_iter().flatten().min()
+        [packet, self.a.poll_timeout(), self.b.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Advances to the next event and handles it. False when nothing is left to happen.
