@@ -80,8 +80,14 @@ impl Default for Config {
             msl: Duration::from_secs(30),
             fin_wait2_timeout: Duration::from_secs(60),
             keepalive: Keepalive::default(),
-            send_buffer: BufferSize { initial: 16 * 1024, max: 4 * 1024 * 1024 },
-            recv_buffer: BufferSize { initial: 128 * 1024, max: 6 * 1024 * 1024 },
+            send_buffer: BufferSize {
+                initial: 16 * 1024,
+                max: 4 * 1024 * 1024,
+            },
+            recv_buffer: BufferSize {
+                initial: 128 * 1024,
+                max: 6 * 1024 * 1024,
+            },
             ephemeral_ports: 32768..=60999,
             max_backlog: 4096,
             syn_queue_len: 1024,
@@ -131,7 +137,11 @@ pub struct Keepalive {
 
 impl Default for Keepalive {
     fn default() -> Keepalive {
-        Keepalive { idle: Duration::from_secs(7200), interval: Duration::from_secs(75), probes: 9 }
+        Keepalive {
+            idle: Duration::from_secs(7200),
+            interval: Duration::from_secs(75),
+            probes: 9,
+        }
     }
 }
 

@@ -28,7 +28,11 @@ pub(crate) struct ChallengeLimiter {
 impl ChallengeLimiter {
     /// Allows `limit` challenge ACKs per second.
     pub(crate) fn new(limit: u32) -> ChallengeLimiter {
-        ChallengeLimiter { window_start: Instant::ZERO, sent: 0, limit }
+        ChallengeLimiter {
+            window_start: Instant::ZERO,
+            sent: 0,
+            limit,
+        }
     }
 
     /// Takes one from this second's budget; false when it is spent.

@@ -55,6 +55,9 @@ mod tests {
         let isn = IsnGenerator::new([7; 16]);
         let now = Instant::from_millis(3);
         assert_ne!(isn.isn(now, &tuple(1)), isn.isn(now, &tuple(2)));
-        assert_ne!(isn.isn(now, &tuple(1)), IsnGenerator::new([8; 16]).isn(now, &tuple(1)));
+        assert_ne!(
+            isn.isn(now, &tuple(1)),
+            IsnGenerator::new([8; 16]).isn(now, &tuple(1))
+        );
     }
 }

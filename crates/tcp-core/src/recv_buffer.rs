@@ -48,7 +48,11 @@ impl RecvBuffer {
     /// A buffer that holds `capacity` bytes, plus `slack` bytes of room for a window rounded
     /// up to the window-scale unit. No memory is allocated until data arrives.
     pub(crate) fn new(capacity: usize, slack: usize) -> RecvBuffer {
-        RecvBuffer { capacity, slack, ..RecvBuffer::default() }
+        RecvBuffer {
+            capacity,
+            slack,
+            ..RecvBuffer::default()
+        }
     }
 
     /// In-order bytes the application can read.
@@ -172,7 +176,11 @@ impl RecvBuffer {
 
     fn insert_range(&mut self, start: u32, end: u32) {
         let recency = self.arrivals;
-        let mut merged = OutOfOrderRange { start, end, recency };
+        let mut merged = OutOfOrderRange {
+            start,
+            end,
+            recency,
+        };
         self.ranges.retain(|r| {
             let touches = r.start <= merged.end && merged.start <= r.end;
             if touches {
@@ -267,10 +275,16 @@ mod tests {
         buffer.write(20, b"uv");
         buffer.write(12, b"mn");
         assert_eq!(buffer.out_of_order().len(), 2);
-        assert_eq!((buffer.out_of_order()[0].start, buffer.out_of_order()[0].end), (10, 14));
+        assert_eq!(
+            (buffer.out_of_order()[0].start, buffer.out_of_order()[0].end),
+            (10, 14)
+        );
         buffer.write(0, b"0123456789");
         assert_eq!(buffer.readable(), 14);
-        assert_eq!((buffer.out_of_order()[0].start, buffer.out_of_order()[0].end), (6, 8));
+        assert_eq!(
+            (buffer.out_of_order()[0].start, buffer.out_of_order()[0].end),
+            (6, 8)
+        );
     }
 
     #[test]
@@ -280,7 +294,10 @@ mod tests {
             assert!(!buffer.write(2 + 2 * i, b"x").dropped);
         }
         assert!(buffer.write(1000, b"x").dropped);
-        assert!(!buffer.write(3, b"x").dropped, "data that merges is still taken");
+        assert!(
+            !buffer.write(3, b"x").dropped,
+            "data that merges is still taken"
+        );
     }
 
     #[test]

@@ -60,7 +60,9 @@ impl RttEstimator {
 
     /// The timeout to arm now, backoff included.
     pub(crate) fn rto(&self) -> Duration {
-        self.rto.saturating_mul(1 << self.backoff_shift).min(self.max_rto)
+        self.rto
+            .saturating_mul(1 << self.backoff_shift)
+            .min(self.max_rto)
     }
 
     /// The smoothed RTT, once measured.
@@ -79,7 +81,11 @@ mod tests {
     use super::*;
 
     fn estimator() -> RttEstimator {
-        RttEstimator::new(Duration::from_secs(1), Duration::from_millis(200), Duration::from_secs(120))
+        RttEstimator::new(
+            Duration::from_secs(1),
+            Duration::from_millis(200),
+            Duration::from_secs(120),
+        )
     }
 
     #[test]

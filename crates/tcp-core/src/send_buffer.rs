@@ -13,7 +13,10 @@ pub(crate) struct SendBuffer {
 impl SendBuffer {
     /// An empty queue that accepts up to `capacity` bytes.
     pub(crate) fn new(capacity: usize) -> SendBuffer {
-        SendBuffer { bytes: VecDeque::new(), capacity }
+        SendBuffer {
+            bytes: VecDeque::new(),
+            capacity,
+        }
     }
 
     /// Bytes queued (sent or not, but not acknowledged).

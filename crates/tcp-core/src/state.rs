@@ -32,7 +32,10 @@ pub enum State {
 impl State {
     /// The states after the SYN exchange in which sequence numbers are synchronized.
     pub fn is_synchronized(self) -> bool {
-        !matches!(self, State::Closed | State::Listen | State::SynSent | State::SynReceived)
+        !matches!(
+            self,
+            State::Closed | State::Listen | State::SynSent | State::SynReceived
+        )
     }
 
     /// States in which data from the peer is still accepted.

@@ -70,7 +70,9 @@ impl TimerTable {
     /// Disarms and returns the first timer (in table order) whose deadline is at or before
     /// `now`.
     pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
-        let timer = Timer::ALL.into_iter().find(|t| self.get(*t).is_some_and(|at| at <= now))?;
+        let timer = Timer::ALL
+            .into_iter()
+            .find(|t| self.get(*t).is_some_and(|at| at <= now))?;
         self.stop(timer);
         Some(timer)
     }
@@ -88,8 +90,14 @@ mod tests {
         table.set(Timer::Retransmit, Instant::from_millis(20));
         assert_eq!(table.next_deadline(), Some(Instant::from_millis(20)));
         assert_eq!(table.take_expired(Instant::from_millis(10)), None);
-        assert_eq!(table.take_expired(Instant::from_millis(60)), Some(Timer::Retransmit));
-        assert_eq!(table.take_expired(Instant::from_millis(60)), Some(Timer::Keepalive));
+        assert_eq!(
+            table.take_expired(Instant::from_millis(60)),
+            Some(Timer::Retransmit)
+        );
+        assert_eq!(
+            table.take_expired(Instant::from_millis(60)),
+            Some(Timer::Keepalive)
+        );
         assert_eq!(table.take_expired(Instant::from_millis(60)), None);
     }
 }

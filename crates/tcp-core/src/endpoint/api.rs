@@ -36,7 +36,10 @@ impl Endpoint {
             0 => self.ephemeral_port(local, remote)?,
             port => port,
         };
-        let tuple = FourTuple { local: SocketAddr::new(local.ip(), port), remote };
+        let tuple = FourTuple {
+            local: SocketAddr::new(local.ip(), port),
+            remote,
+        };
         if self.by_tuple.contains_key(&tuple) {
             return Err(Error::AddrInUse);
         }
@@ -60,7 +63,10 @@ impl Endpoint {
     }
 
     fn connection(&self, handle: ConnectionHandle) -> Result<&Connection, Error> {
-        self.connections.get(&handle).filter(|c| c.held).ok_or(Error::InvalidHandle)
+        self.connections
+            .get(&handle)
+            .filter(|c| c.held)
+            .ok_or(Error::InvalidHandle)
     }
 
     fn user_call<R>(
@@ -69,7 +75,8 @@ impl Endpoint {
         f: impl FnOnce(&mut Connection) -> Result<R, Error>,
     ) -> Result<R, Error> {
         self.connection(handle)?;
-        self.with_connection(handle, |conn, _| f(conn)).unwrap_or(Err(Error::InvalidHandle))
+        self.with_connection(handle, |conn, _| f(conn))
+            .unwrap_or(Err(Error::InvalidHandle))
     }
 
     /// Queues `data` for sending and returns how many bytes were taken (all that fit in the
@@ -110,7 +117,12 @@ impl Endpoint {
     }
 
     /// Changes the connection's options (nodelay, keepalive, linger, user timeout, ...).
-    pub fn set_options(&mut self, now: Instant, handle: ConnectionHandle, options: SocketOptions) -> Result<(), Error> {
+    pub fn set_options(
+        &mut self,
+        now: Instant,
+        handle: ConnectionHandle,
+        options: SocketOptions,
+    ) -> Result<(), Error> {
         self.user_call(handle, |conn| {
             conn.set_options(now, options);
             Ok(())

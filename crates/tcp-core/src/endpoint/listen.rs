@@ -20,16 +20,26 @@ impl Endpoint {
     /// Fails with `AddrInUse` when a listener already covers that address and port, or when
     /// connections use the port and `options.reuse_address` is off; `InvalidInput` for
     /// port 0.
-    pub fn listen(&mut self, local: SocketAddr, backlog: u32, options: SocketOptions) -> Result<ListenerHandle, Error> {
+    pub fn listen(
+        &mut self,
+        local: SocketAddr,
+        backlog: u32,
+        options: SocketOptions,
+    ) -> Result<ListenerHandle, Error> {
         if local.port() == 0 {
             return Err(Error::InvalidInput);
         }
         let clash = self.listeners.values().any(|l| {
             l.local.port() == local.port()
-                && (l.local.ip() == local.ip() || l.local.ip().is_unspecified() || local.ip().is_unspecified())
+                && (l.local.ip() == local.ip()
+                    || l.local.ip().is_unspecified()
+                    || local.ip().is_unspecified())
         });
         let port_busy = !options.reuse_address
-            && self.by_tuple.keys().any(|t| t.local.port() == local.port() && (local.ip().is_unspecified() || t.local.ip() == local.ip()));
+            && self.by_tuple.keys().any(|t| {
+                t.local.port() == local.port()
+                    && (local.ip().is_unspecified() || t.local.ip() == local.ip())
+            });
         if clash || port_busy {
             return Err(Error::AddrInUse);
         }
@@ -38,7 +48,14 @@ impl Endpoint {
         let backlog = backlog.clamp(1, self.config.max_backlog.max(1)) as usize;
         self.listeners.insert(
             handle,
-            Listener { handle, local, accept_queue: VecDeque::new(), backlog, syn_queue: 0, options },
+            Listener {
+                handle,
+                local,
+                accept_queue: VecDeque::new(),
+                backlog,
+                syn_queue: 0,
+                options,
+            },
         );
         *self.listening_ports.entry(local.port()).or_insert(0) += 1;
         Ok(handle)
@@ -47,7 +64,10 @@ impl Endpoint {
     /// Stops a listener. Connections waiting in its accept queue are reset (as Linux does);
     /// half-open ones are dropped.
     pub fn close_listener(&mut self, listener: ListenerHandle) -> Result<(), Error> {
-        let listener = self.listeners.remove(&listener).ok_or(Error::InvalidHandle)?;
+        let listener = self
+            .listeners
+            .remove(&listener)
+            .ok_or(Error::InvalidHandle)?;
         if let Some(count) = self.listening_ports.get_mut(&listener.local.port()) {
             *count -= 1;
             if *count == 0 {
@@ -75,7 +95,11 @@ impl Endpoint {
     /// it is empty.
     pub fn accept(&mut self, listener: ListenerHandle) -> Result<ConnectionHandle, Error> {
         loop {
-            let queue = &mut self.listeners.get_mut(&listener).ok_or(Error::InvalidHandle)?.accept_queue;
+            let queue = &mut self
+                .listeners
+                .get_mut(&listener)
+                .ok_or(Error::InvalidHandle)?
+                .accept_queue;
             let handle = queue.pop_front().ok_or(Error::WouldBlock)?;
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
@@ -92,7 +116,10 @@ impl Endpoint {
 
     /// The address a listener is bound to.
     pub fn listener_addr(&self, listener: ListenerHandle) -> Result<SocketAddr, Error> {
-        self.listeners.get(&listener).map(|l| l.local).ok_or(Error::InvalidHandle)
+        self.listeners
+            .get(&listener)
+            .map(|l| l.local)
+            .ok_or(Error::InvalidHandle)
     }
 
     /// The listener for `local`: an exact address match first, then a wildcard.
@@ -114,12 +141,22 @@ impl Endpoint {
 
     /// A segment for a listener (RFC 9293 §3.10.7.2): RST ignored, ACK answered with RST,
     /// SYN opens a half-open connection unless a queue is full (then silently dropped).
-    pub(super) fn on_listener_segment(&mut self, now: Instant, handle: ListenerHandle, tuple: FourTuple, seg: &Incoming<'_>) {
+    pub(super) fn on_listener_segment(
+        &mut self,
+        now: Instant,
+        handle: ListenerHandle,
+        tuple: FourTuple,
+        seg: &Incoming<'_>,
+    ) {
         if seg.flags.rst() {
             return;
         }
         if seg.flags.ack() {
-            self.queue_reset(ResetReply { tuple, seq: seg.ack, ack: None });
+            self.queue_reset(ResetReply {
+                tuple,
+                seq: seg.ack,
+                ack: None,
+            });
             return;
         }
         if !seg.flags.syn() {

@@ -266,7 +266,11 @@ impl Endpoint {
             self.counters.resets_sent += 1;
             self.counters.segments_out += 1;
             let len = reset::write_reset(&reset, buf)?;
-            return Some(Transmit { src: reset.tuple.local.ip(), dst: reset.tuple.remote.ip(), len });
+            return Some(Transmit {
+                src: reset.tuple.local.ip(),
+                dst: reset.tuple.remote.ip(),
+                len,
+            });
         }
         while let Some(handle) = self.transmit_queue.pop_front() {
             let Some(conn) = self.connections.get_mut(&handle) else {
@@ -331,7 +335,12 @@ impl Endpoint {
 }
 
 /// Turns raised bits into events, in the order an application wants them.
-fn push_events(events: &mut VecDeque<Event>, handle: ConnectionHandle, bits: u8, error: Option<crate::Error>) {
+fn push_events(
+    events: &mut VecDeque<Event>,
+    handle: ConnectionHandle,
+    bits: u8,
+    error: Option<crate::Error>,
+) {
     if bits & raised::CONNECTED != 0 {
         events.push_back(Event::Connected(handle));
     }

@@ -9,7 +9,11 @@ use core::net::SocketAddr;
 
 impl Endpoint {
     /// A free ephemeral port for a connection from `local_ip` to `remote`.
-    pub(super) fn ephemeral_port(&mut self, local: SocketAddr, remote: SocketAddr) -> Result<u16, Error> {
+    pub(super) fn ephemeral_port(
+        &mut self,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Result<u16, Error> {
         let range = self.config.ephemeral_ports.clone();
         let (first, last) = (u32::from(*range.start()), u32::from(*range.end()));
         if first > last || first == 0 {
@@ -22,7 +26,10 @@ impl Endpoint {
         self.port_cursor = self.port_cursor.wrapping_add(1);
         for step in 0..count {
             let port = (first + (offset.wrapping_add(step)) % count) as u16;
-            let candidate = FourTuple { local: SocketAddr::new(local.ip(), port), remote };
+            let candidate = FourTuple {
+                local: SocketAddr::new(local.ip(), port),
+                remote,
+            };
             if !self.by_tuple.contains_key(&candidate) && !self.port_has_listener(port) {
                 return Ok(port);
             }
