@@ -272,6 +272,7 @@ impl Sim {
             if done(self) {
                 return true;
             }
+            self.flush();
             match self.next_event() {
                 Some(at) if at <= deadline => {
                     self.step();
