@@ -17,6 +17,7 @@ fn transfer(seed: u64, loss: f64, len: usize) {
         path.duplicate = 0.02;
         path.bandwidth = Some(10_000_000);
     }
+    sim.trace = Some(Vec::new());
     let listener = listen(&mut sim, SocketOptions::default());
     let (now, local, remote) = (sim.now, sim.a_addr(0), sim.b_addr(SERVER_PORT));
     let client = sim
@@ -49,11 +50,21 @@ fn transfer(seed: u64, loss: f64, len: usize) {
         let b_done = matches!(sim.b.state(server), Ok(State::TimeWait | State::Closed));
         a_eof && b_eof && a_done && b_done
     });
+    if !done {
+        let trace = sim.trace.as_ref().unwrap();
+        for line in &trace[trace.len().saturating_sub(60)..] {
+            eprintln!("{line}");
+        }
+    }
     assert!(
         done,
-        "seed {seed} loss {loss}: stuck; a={:?} b={:?}",
+        "seed {seed} loss {loss}: stuck; a={:?} {:?} {} b={:?} {:?} {}",
         sim.a.state(client),
-        sim.b.state(server)
+        sim.a.take_error(client),
+        down_got.len(),
+        sim.b.state(server),
+        sim.b.take_error(server),
+        up_got.len(),
     );
     assert!(
         up_got == upload,

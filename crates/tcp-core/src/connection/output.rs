@@ -38,7 +38,7 @@ impl Connection {
         if self.send_reset {
             self.send_reset = false;
             let seg = Outgoing {
-                seq: self.snd_nxt,
+                seq: self.snd_max,
                 flags: Flags::RST | Flags::ACK,
                 len: 0,
                 hole: false,
@@ -69,8 +69,10 @@ impl Connection {
             return self.emit(now, buf, seg);
         }
         if self.ack.now {
+            // SND.MAX, not SND.NXT: after a timeout SND.NXT falls back below what the peer
+            // may already hold, and an ACK sequenced there would be outside its window.
             let seg = Outgoing {
-                seq: self.snd_nxt,
+                seq: self.snd_max,
                 flags: Flags::ACK,
                 len: 0,
                 hole: false,
