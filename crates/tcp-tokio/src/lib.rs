@@ -1,1 +1,31 @@
-//! Tokio driver (being built).
+//! A userspace TCP stack for tokio: [`Stack`] runs the sans-IO engine of `tcp-core` on a
+//! network interface through an AF_PACKET socket, and [`TcpListener`], [`TcpStream`] and
+//! [`TcpSocket`] offer it with the shape of `tokio::net`, so existing code ports by changing
+//! a type.
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! use tcp_tokio::{Stack, TcpListener};
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! let stack = Stack::builder().interface("veth0").ipv4("198.18.0.1/24").build().await?;
+//! let listener = TcpListener::bind(&stack, "0.0.0.0:7".parse().unwrap()).await?;
+//! let (mut stream, _peer) = listener.accept().await?;
+//! let mut buf = [0u8; 1024];
+//! let n = stream.read(&mut buf).await?;
+//! stream.write_all(&buf[..n]).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The layering: [`link`] moves whole Ethernet frames and knows nothing about their contents;
+//! [`net`] turns frames into TCP segments and back without doing any I/O or reading a clock;
+//! the driver task owns one of each and the engine, and wakes the tasks using the API.
+
+mod api;
+pub mod link;
+pub mod net;
+mod stack;
+
+pub use api::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpSocket, TcpStream, WriteHalf};
+pub use stack::{Stack, StackBuilder, StackCounters};
+pub use tcp_core::{Config, Keepalive, SocketInfo, State};

@@ -295,6 +295,17 @@ impl Endpoint {
         None
     }
 
+    /// True when [`Endpoint::poll_transmit`] has something to send. Drivers use it after an
+    /// application call to decide whether to wake their I/O loop.
+    pub fn wants_transmit(&self) -> bool {
+        !self.resets.is_empty() || !self.transmit_queue.is_empty()
+    }
+
+    /// True when [`Endpoint::poll_event`] has an event waiting.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// The earliest instant at which [`Endpoint::handle_timeout`] has work.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {

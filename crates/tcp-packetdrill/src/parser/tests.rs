@@ -327,6 +327,7 @@ fn errors_carry_the_offending_line() {
         ("0 read(3, ..., 10) =", 1),
         ("0 > S 0:0(0) <FO 123>", 1),
         ("\n\n\n0 > S 0:0(0) <mss 1", 4),
+        ("0 < . 1:1(0) ack 1", 1),
     ];
     for (source, line) in cases {
         let error = parse_script(source).unwrap_err();

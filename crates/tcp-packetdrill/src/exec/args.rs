@@ -1,0 +1,96 @@
+//! The arguments of one script call, read with the checks every call needs: their number,
+//! integers and symbolic constants, fds mapped to the stack's, lengths, socket addresses,
+//! zero flags and socket option names.
+
+use super::call::CallError;
+use super::symbols::{int_value, socket_address};
+use crate::ast::{Expr, SyscallSpec};
+use crate::sut::{Fd, SockOpt};
+use core::net::SocketAddrV4;
+use std::collections::HashMap;
+
+/// A call's arguments with the checks every call needs.
+pub(super) struct Args<'a> {
+    pub(super) spec: &'a SyscallSpec,
+    pub(super) fds: &'a HashMap<i64, Fd>,
+}
+
+impl Args<'_> {
+    pub(super) fn count(&self, expected: usize) -> Result<(), CallError> {
+        if self.spec.args.len() == expected {
+            return Ok(());
+        }
+        Err(CallError::Invalid(format!(
+            "{} takes {expected} arguments, not {}",
+            self.spec.name,
+            self.spec.args.len()
+        )))
+    }
+
+    pub(super) fn int(&self, index: usize) -> Result<i64, CallError> {
+        let arg = self.spec.args.get(index).ok_or_else(|| {
+            CallError::Invalid(format!("{} needs argument {index}", self.spec.name))
+        })?;
+        int_value(arg).ok_or_else(|| CallError::Unsupported(format!("argument '{arg}'")))
+    }
+
+    pub(super) fn fd(&self, index: usize) -> Result<Fd, CallError> {
+        let script_fd = self.int(index)?;
+        Ok(self.fds.get(&script_fd).copied().unwrap_or(Fd(-1)))
+    }
+
+    pub(super) fn len(&self, index: usize) -> Result<usize, CallError> {
+        let len = self.int(index)?;
+        usize::try_from(len).map_err(|_| CallError::Invalid(format!("length {len}")))
+    }
+
+    /// `...` means `default`; otherwise an IPv4 socket address.
+    pub(super) fn address(
+        &self,
+        index: usize,
+        default: SocketAddrV4,
+    ) -> Result<SocketAddrV4, CallError> {
+        match &self.spec.args[index] {
+            Expr::Ellipsis => Ok(default),
+            other => Ok(socket_address(other)?),
+        }
+    }
+
+    /// `send`/`recv` flags must be 0.
+    pub(super) fn zero_flags(&self) -> Result<(), CallError> {
+        match self.spec.args.get(3) {
+            None => Ok(()),
+            Some(flags) if int_value(flags) == Some(0) => Ok(()),
+            Some(flags) => Err(CallError::Unsupported(format!(
+                "{} flags {flags}",
+                self.spec.name
+            ))),
+        }
+    }
+
+    /// The (level, name) pair of `setsockopt`/`getsockopt`.
+    pub(super) fn sockopt(&self) -> Result<SockOpt, CallError> {
+        let (level, name) = (&self.spec.args[1], &self.spec.args[2]);
+        let option = match (int_value(level), int_value(name)) {
+            (Some(1), Some(2)) => SockOpt::ReuseAddr,
+            (Some(1), Some(4)) => SockOpt::Error,
+            (Some(1), Some(7)) => SockOpt::SndBuf,
+            (Some(1), Some(8)) => SockOpt::RcvBuf,
+            (Some(1), Some(9)) => SockOpt::KeepAlive,
+            (Some(1), Some(13)) => SockOpt::Linger,
+            (Some(6), Some(1)) => SockOpt::NoDelay,
+            (Some(6), Some(2)) => SockOpt::MaxSeg,
+            (Some(6), Some(4)) => SockOpt::KeepIdle,
+            (Some(6), Some(5)) => SockOpt::KeepIntvl,
+            (Some(6), Some(6)) => SockOpt::KeepCnt,
+            (Some(6), Some(8)) => SockOpt::Linger2,
+            (Some(6), Some(18)) => SockOpt::UserTimeout,
+            _ => {
+                return Err(CallError::Unsupported(format!(
+                    "socket option {level}/{name}"
+                )));
+            }
+        };
+        Ok(option)
+    }
+}

@@ -1,0 +1,230 @@
+//! The interface between the script executor and the stack being tested.
+//!
+//! The executor owns virtual time. It drives a [`StackUnderTest`] only through the calls
+//! below, with `now` in microseconds since the script's time 0 and never decreasing from one
+//! call to the next. The stack reports everything it sends through
+//! [`StackUnderTest::take_outbound`], each segment stamped with the `now` of the call that
+//! made it, so the executor can check both what was sent and when.
+
+use crate::errno::Errno;
+use core::net::{Ipv4Addr, SocketAddrV4};
+
+/// A socket handle as the stack under test numbers them (the executor maps the script's fd
+/// numbers onto these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fd(pub i32);
+
+/// One socket operation, already checked and translated from the script's C-like call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocketCall {
+    /// `socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)`; returns the new fd.
+    Socket,
+    /// `bind`: the local address (`0.0.0.0` for any).
+    Bind {
+        /// The socket.
+        fd: Fd,
+        /// Local address and port.
+        addr: SocketAddrV4,
+    },
+    /// `listen` with the script's backlog.
+    Listen {
+        /// The socket.
+        fd: Fd,
+        /// Backlog as given.
+        backlog: i32,
+    },
+    /// `accept`; returns the new connection's fd.
+    Accept {
+        /// The listening socket.
+        fd: Fd,
+    },
+    /// `connect` to the remote address.
+    Connect {
+        /// The socket.
+        fd: Fd,
+        /// Remote address and port.
+        addr: SocketAddrV4,
+    },
+    /// `read`, or `recv` with flags 0: up to `len` bytes; returns the count, 0 at end of file.
+    Read {
+        /// The socket.
+        fd: Fd,
+        /// Buffer size.
+        len: usize,
+    },
+    /// `write`, or `send` with flags 0; returns the count accepted.
+    Write {
+        /// The socket.
+        fd: Fd,
+        /// The bytes (zeros, as packetdrill writes them).
+        data: Vec<u8>,
+    },
+    /// `close`.
+    Close {
+        /// The socket.
+        fd: Fd,
+    },
+    /// `shutdown`.
+    Shutdown {
+        /// The socket.
+        fd: Fd,
+        /// Which direction.
+        how: Shutdown,
+    },
+    /// `setsockopt`.
+    SetOption {
+        /// The socket.
+        fd: Fd,
+        /// Which option.
+        option: SockOpt,
+        /// The new value.
+        value: OptValue,
+    },
+    /// `getsockopt`; returns [`SysValue::Opt`].
+    GetOption {
+        /// The socket.
+        fd: Fd,
+        /// Which option.
+        option: SockOpt,
+    },
+    /// `fcntl(fd, F_SETFL, flags)`: only `O_NONBLOCK` matters to a socket.
+    SetNonBlocking {
+        /// The socket.
+        fd: Fd,
+        /// Whether calls on it return `EAGAIN`/`EINPROGRESS` instead of blocking.
+        nonblocking: bool,
+    },
+    /// `fcntl(fd, F_GETFL)`; returns 1 if the socket is non-blocking, else 0 (the executor
+    /// turns that into `O_RDWR` or `O_RDWR|O_NONBLOCK`).
+    GetNonBlocking {
+        /// The socket.
+        fd: Fd,
+    },
+}
+
+/// `shutdown`'s `how`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// `SHUT_RD`.
+    Read,
+    /// `SHUT_WR`: send FIN after the queued data.
+    Write,
+    /// `SHUT_RDWR`.
+    Both,
+}
+
+/// The socket options scripts may set or read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SockOpt {
+    /// `SO_REUSEADDR` (int, boolean).
+    ReuseAddr,
+    /// `SO_KEEPALIVE` (int, boolean).
+    KeepAlive,
+    /// `SO_RCVBUF` (int, bytes).
+    RcvBuf,
+    /// `SO_SNDBUF` (int, bytes).
+    SndBuf,
+    /// `SO_LINGER` ([`OptValue::Linger`]).
+    Linger,
+    /// `SO_ERROR` (get only: the pending error's Linux errno number, 0 for none; reading
+    /// clears it).
+    Error,
+    /// `TCP_NODELAY` (int, boolean).
+    NoDelay,
+    /// `TCP_MAXSEG` (int, bytes).
+    MaxSeg,
+    /// `TCP_USER_TIMEOUT` (int, milliseconds).
+    UserTimeout,
+    /// `TCP_LINGER2` (int, seconds of FIN_WAIT_2 for orphans).
+    Linger2,
+    /// `TCP_KEEPIDLE` (int, seconds).
+    KeepIdle,
+    /// `TCP_KEEPINTVL` (int, seconds).
+    KeepIntvl,
+    /// `TCP_KEEPCNT` (int, probes).
+    KeepCnt,
+}
+
+/// A socket option's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptValue {
+    /// Every option but `SO_LINGER`.
+    Int(i64),
+    /// `SO_LINGER`'s `struct linger`.
+    Linger {
+        /// `l_onoff`.
+        on: bool,
+        /// `l_linger`, seconds.
+        seconds: i32,
+    },
+}
+
+/// What a successful call returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SysValue {
+    /// The return value: a new fd, a byte count, 0...
+    Int(i64),
+    /// `getsockopt`'s option value (the call itself returns 0).
+    Opt(OptValue),
+}
+
+/// A finished call: its value, or the errno it failed with.
+pub type SysResult = Result<SysValue, Errno>;
+
+/// What [`StackUnderTest::syscall`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallStatus {
+    /// The call finished at once.
+    Done(SysResult),
+    /// The call would block on a blocking socket (accept with an empty queue, connect before
+    /// the handshake, read with nothing to read, write with a full buffer). The stack keeps it
+    /// pending and reports its result through [`StackUnderTest::poll_blocked`].
+    Blocked,
+}
+
+/// One segment the stack sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// The `now` of the call during which the stack sent it.
+    pub time: u64,
+    /// Source IP address (the stack's).
+    pub src: Ipv4Addr,
+    /// Destination IP address.
+    pub dst: Ipv4Addr,
+    /// The TCP segment: header, options and payload, checksum filled in.
+    pub segment: Vec<u8>,
+}
+
+/// A TCP stack driven by a script in virtual time.
+///
+/// Contract, for implementers:
+/// - `now` never decreases across calls; every call may produce outbound segments, which are
+///   queued until [`StackUnderTest::take_outbound`] and stamped with that call's `now`.
+/// - At most one call is blocked at a time; the executor does not start another system call
+///   until [`StackUnderTest::poll_blocked`] has returned the blocked one's result.
+/// - No method panics on anything a script can make the executor pass (unknown fds, options
+///   on the wrong socket...): those are errno results.
+pub trait StackUnderTest {
+    /// Delivers a TCP segment (header, options, payload, valid checksum) that `src` sent to
+    /// `dst`, at virtual time `now`.
+    fn inject(&mut self, now: u64, src: Ipv4Addr, dst: Ipv4Addr, segment: &[u8]);
+
+    /// The earliest virtual time at which a timer of the stack expires, if any is armed.
+    fn next_timer(&self) -> Option<u64>;
+
+    /// Moves the stack's clock to `now` and runs every timer that has expired by then.
+    fn advance(&mut self, now: u64);
+
+    /// Removes and returns every segment sent since the last call, oldest first.
+    fn take_outbound(&mut self) -> Vec<Outbound>;
+
+    /// Performs `call` at virtual time `now`.
+    fn syscall(&mut self, now: u64, call: &SocketCall) -> CallStatus;
+
+    /// The result of the call that [`StackUnderTest::syscall`] reported as
+    /// [`CallStatus::Blocked`], once an injected segment or a timer has completed it; `None`
+    /// while it is still blocked or when no call is blocked. Returns each result once. The
+    /// executor asks after every other call, and takes the call to have returned at the `now`
+    /// of the call just before.
+    fn poll_blocked(&mut self) -> Option<SysResult>;
+}

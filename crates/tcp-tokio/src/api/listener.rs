@@ -1,0 +1,125 @@
+//! `TcpListener`: accepts connections, shaped like `tokio::net::TcpListener`.
+
+use super::connection::Connection;
+use super::error::to_io;
+use super::stream::TcpStream;
+use crate::stack::Stack;
+use core::task::{Context, Poll};
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tcp_core::{ListenerHandle, SocketOptions};
+
+/// A listening socket on the stack.
+pub struct TcpListener {
+    stack: Stack,
+    handle: ListenerHandle,
+}
+
+/// Backlog `TcpListener::bind` uses, as tokio does.
+const DEFAULT_BACKLOG: u32 = 1024;
+
+impl TcpListener {
+    /// Listens on `addr` (`0.0.0.0:port` or the stack's address with a port). Like tokio,
+    /// sets SO_REUSEADDR so a restarted server can bind while old connections linger in
+    /// TIME_WAIT.
+    pub async fn bind(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
+        let options = SocketOptions {
+            reuse_address: true,
+            ..SocketOptions::default()
+        };
+        TcpListener::bind_with(stack, addr, DEFAULT_BACKLOG, options)
+    }
+
+    /// Listens with explicit backlog and options for accepted connections.
+    pub(crate) fn bind_with(
+        stack: &Stack,
+        addr: SocketAddr,
+        backlog: u32,
+        options: SocketOptions,
+    ) -> io::Result<TcpListener> {
+        check_local(stack, addr)?;
+        let mut state = stack.shared.lock();
+        state.check_alive()?;
+        let handle = state
+            .endpoint
+            .listen(addr, backlog, options)
+            .map_err(to_io)?;
+        Ok(TcpListener {
+            stack: stack.clone(),
+            handle,
+        })
+    }
+
+    /// Waits for the next connection (FIFO) and returns it with the peer's address.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for the next connection; registers the task to be woken when one arrives.
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let shared = &self.stack.shared;
+        let mut state = shared.lock();
+        state.check_alive()?;
+        match state.endpoint.accept(self.handle) {
+            Ok(handle) => {
+                let peer = state.endpoint.peer_addr(handle).map_err(to_io)?;
+                drop(state);
+                let connection = Connection {
+                    stack: self.stack.clone(),
+                    handle,
+                };
+                Poll::Ready(Ok((TcpStream::from_connection(Arc::new(connection)), peer)))
+            }
+            Err(tcp_core::Error::WouldBlock) => {
+                state.accept_wakers.insert(self.handle, cx.waker().clone());
+                Poll::Pending
+            }
+            Err(error) => Poll::Ready(Err(to_io(error))),
+        }
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.stack
+            .shared
+            .lock()
+            .endpoint
+            .listener_addr(self.handle)
+            .map_err(to_io)
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        let shared = &self.stack.shared;
+        let mut state = shared.lock();
+        let _ = state.endpoint.close_listener(self.handle);
+        state.accept_wakers.remove(&self.handle);
+        shared.kick_if_needed(&state);
+    }
+}
+
+impl std::fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpListener")
+            .field("local", &self.local_addr().ok())
+            .finish()
+    }
+}
+
+/// Refuses addresses that are not the stack's (or the wildcard) with `AddrNotAvailable`,
+/// as the kernel does for a foreign address.
+pub(crate) fn check_local(stack: &Stack, addr: SocketAddr) -> io::Result<()> {
+    match addr {
+        SocketAddr::V4(v4) if v4.ip().is_unspecified() || *v4.ip() == stack.local_ipv4() => Ok(()),
+        _ => Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!(
+                "{addr} is not an address of this stack ({})",
+                stack.local_ipv4()
+            ),
+        )),
+    }
+}

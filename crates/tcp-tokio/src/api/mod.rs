@@ -1,0 +1,14 @@
+//! The user API, shaped like `tokio::net`: [`TcpListener`], [`TcpStream`] (with its split
+//! halves) and [`TcpSocket`].
+
+mod connection;
+mod error;
+mod listener;
+mod socket;
+mod split;
+mod stream;
+
+pub use listener::TcpListener;
+pub use socket::TcpSocket;
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+pub use stream::TcpStream;

@@ -1,0 +1,163 @@
+//! `TcpStream`: a connection with tokio's `AsyncRead`/`AsyncWrite`, shaped like
+//! `tokio::net::TcpStream`.
+
+use super::connection::Connection;
+use super::error::to_io;
+use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::stack::Stack;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tcp_core::{SocketOptions, State};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// A TCP connection on the stack.
+///
+/// Reading returns 0 at the peer's FIN; `shutdown()` sends our FIN and keeps reading
+/// (half-close). Dropping the stream closes it gracefully in the background; with
+/// `set_linger(Some(Duration::ZERO))`, or with unread data, dropping resets it instead.
+pub struct TcpStream {
+    pub(crate) connection: Arc<Connection>,
+}
+
+impl TcpStream {
+    pub(crate) fn from_connection(connection: Arc<Connection>) -> TcpStream {
+        TcpStream { connection }
+    }
+
+    /// Opens a connection to `addr` from the stack's address and an ephemeral port.
+    /// Errors: `ConnectionRefused` (RST), `TimedOut` (no answer after the SYN retries),
+    /// `InvalidInput` for an unusable address.
+    pub async fn connect(stack: &Stack, addr: SocketAddr) -> io::Result<TcpStream> {
+        TcpStream::connect_with(stack, None, addr, SocketOptions::default()).await
+    }
+
+    pub(crate) async fn connect_with(
+        stack: &Stack,
+        local: Option<SocketAddr>,
+        addr: SocketAddr,
+        options: SocketOptions,
+    ) -> io::Result<TcpStream> {
+        let local = local.unwrap_or_else(|| SocketAddr::from((stack.local_ipv4(), 0)));
+        let handle = {
+            let shared = &stack.shared;
+            let mut state = shared.lock();
+            state.check_alive()?;
+            let now = shared.now();
+            let local = if local.ip().is_unspecified() {
+                SocketAddr::from((stack.local_ipv4(), local.port()))
+            } else {
+                local
+            };
+            let handle = state
+                .endpoint
+                .connect(now, local, addr, options)
+                .map_err(to_io)?;
+            shared.driver.notify_one();
+            handle
+        };
+        let connection = Arc::new(Connection {
+            stack: stack.clone(),
+            handle,
+        });
+        poll_fn(|cx| connection.poll_connected(cx)).await?;
+        Ok(TcpStream { connection })
+    }
+
+    /// Our address of the connection.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.connection.local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.connection.peer_addr()
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on (TCP_NODELAY).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.connection.update_options(|o| o.nodelay = nodelay)
+    }
+
+    /// Whether Nagle's algorithm is off.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        Ok(self.connection.options()?.nodelay)
+    }
+
+    /// SO_LINGER: `Some(Duration::ZERO)` makes dropping the stream send RST.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        self.connection.update_options(|o| o.linger = linger)
+    }
+
+    /// The linger setting.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        Ok(self.connection.options()?.linger)
+    }
+
+    /// The connection's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, ...).
+    pub fn state(&self) -> io::Result<State> {
+        self.connection.state()
+    }
+
+    /// Resets the connection at once (RST), discarding queued data.
+    pub fn abort(&self) -> io::Result<()> {
+        self.connection.abort()
+    }
+
+    /// Borrowed read and write halves, usable from two tasks of one scope.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        (
+            ReadHalf::new(&self.connection),
+            WriteHalf::new(&self.connection),
+        )
+    }
+
+    /// Owned halves for two tasks; dropping the write half shuts down the write side.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        (
+            OwnedReadHalf::new(self.connection.clone()),
+            OwnedWriteHalf::new(self.connection),
+        )
+    }
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.connection.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.connection.poll_write(cx, data)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.connection.shutdown_write())
+    }
+}
+
+impl std::fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local", &self.local_addr().ok())
+            .field("peer", &self.peer_addr().ok())
+            .finish()
+    }
+}

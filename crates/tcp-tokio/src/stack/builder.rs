@@ -1,0 +1,136 @@
+//! Configuring and starting a [`Stack`].
+
+use super::Stack;
+use super::pcap::PcapWriter;
+use crate::link::{FaultConfig, Link, PacketSocket, PacketSocketConfig};
+use crate::net::NetConfig;
+use std::io;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use tcp_core::Config;
+
+/// Builds a [`Stack`]: `Stack::builder().interface("veth0").ipv4("198.18.0.1/24").build()`.
+#[derive(Debug, Default)]
+pub struct StackBuilder {
+    interface: Option<String>,
+    ipv4: Option<String>,
+    gateway: Option<Ipv4Addr>,
+    config: Config,
+    socket: PacketSocketConfig,
+    faults: Option<(u64, FaultConfig, FaultConfig)>,
+    pcap: Option<PathBuf>,
+}
+
+impl StackBuilder {
+    /// The network interface to open an AF_PACKET socket on.
+    pub fn interface(mut self, name: impl Into<String>) -> StackBuilder {
+        self.interface = Some(name.into());
+        self
+    }
+
+    /// The stack's address and prefix, as `"198.18.0.1/24"`.
+    pub fn ipv4(mut self, cidr: impl Into<String>) -> StackBuilder {
+        self.ipv4 = Some(cidr.into());
+        self
+    }
+
+    /// The router for destinations outside the prefix.
+    pub fn gateway(mut self, gateway: Ipv4Addr) -> StackBuilder {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    /// The TCP engine's configuration (its MTU is replaced by the link's).
+    pub fn config(mut self, config: Config) -> StackBuilder {
+        self.config = config;
+        self
+    }
+
+    /// How the AF_PACKET socket is opened.
+    pub fn packet_socket(mut self, config: PacketSocketConfig) -> StackBuilder {
+        self.socket = config;
+        self
+    }
+
+    /// Injects seeded faults into what the stack sends (`send`) and receives (`recv`).
+    pub fn faults(mut self, seed: u64, send: FaultConfig, recv: FaultConfig) -> StackBuilder {
+        self.faults = Some((seed, send, recv));
+        self
+    }
+
+    /// Captures every frame sent and received into a pcap file at `path`.
+    pub fn pcap(mut self, path: impl Into<PathBuf>) -> StackBuilder {
+        self.pcap = Some(path.into());
+        self
+    }
+
+    /// Opens the interface and starts the driver on the current tokio runtime.
+    ///
+    /// Fails with `NotFound` for an unknown interface, `PermissionDenied` without
+    /// `CAP_NET_RAW`, and `InvalidInput` for a missing or malformed address.
+    pub async fn build(self) -> io::Result<Stack> {
+        let name = self
+            .interface
+            .clone()
+            .ok_or_else(|| invalid("no interface given: call StackBuilder::interface"))?;
+        let socket = PacketSocket::open_with(&name, &self.socket)?;
+        self.link(socket)
+    }
+
+    /// Starts the stack on `link` instead of an AF_PACKET socket (a memory link in tests).
+    pub fn link<L: Link + Send + 'static>(self, link: L) -> io::Result<Stack> {
+        let cidr = self
+            .ipv4
+            .as_deref()
+            .ok_or_else(|| invalid("no address given: call StackBuilder::ipv4"))?;
+        let (addr, prefix) = parse_cidr(cidr)?;
+        let info = link.info();
+        let mut net = NetConfig::new(info.mac, addr, prefix);
+        net.mtu = info.mtu;
+        net.gateway = self.gateway;
+        let pcap = self.pcap.as_deref().map(PcapWriter::create).transpose()?;
+        Stack::start(link, net, self.config, self.faults, pcap)
+    }
+}
+
+fn invalid(message: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message.to_string())
+}
+
+/// Parses `a.b.c.d/len`.
+fn parse_cidr(cidr: &str) -> io::Result<(Ipv4Addr, u8)> {
+    let bad = || invalid(&format!("bad IPv4 address {cidr:?}: expected a.b.c.d/len"));
+    let (addr, len) = cidr.split_once('/').ok_or_else(bad)?;
+    let addr: Ipv4Addr = addr.parse().map_err(|_| bad())?;
+    let len: u8 = len.parse().map_err(|_| bad())?;
+    if len > 32 || addr.is_unspecified() || addr.is_multicast() || addr.is_broadcast() {
+        return Err(bad());
+    }
+    Ok((addr, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_parsing_accepts_addresses_and_refuses_nonsense() {
+        assert_eq!(
+            parse_cidr("198.18.0.1/24").unwrap(),
+            (Ipv4Addr::new(198, 18, 0, 1), 24)
+        );
+        for bad in [
+            "198.18.0.1",
+            "198.18.0.1/33",
+            "0.0.0.0/8",
+            "x/24",
+            "224.0.0.1/4",
+        ] {
+            assert_eq!(
+                parse_cidr(bad).unwrap_err().kind(),
+                io::ErrorKind::InvalidInput,
+                "{bad}"
+            );
+        }
+    }
+}
