@@ -3,17 +3,22 @@
 //! [`parse_script`] turns packetdrill's script language into a [`Script`]; [`run_script`]
 //! plays a script against any [`StackUnderTest`] in virtual time and reports the first
 //! difference between what the script expects and what the stack did, in packetdrill's own
-//! wording.
+//! wording. The `tcp-packetdrill` binary runs files and directories of scripts through
+//! [`cli`], [`walk`] and [`report`], against the stack [`engine_sut`] builds.
 
 pub mod ast;
+pub mod cli;
 mod config;
+pub mod engine_sut;
 mod errno;
 mod error;
 mod exec;
 mod lexer;
 mod outcome;
 mod parser;
+pub mod report;
 pub mod sut;
+pub mod walk;
 
 pub use ast::Script;
 pub use config::{OptionError, Profile, RunConfig};

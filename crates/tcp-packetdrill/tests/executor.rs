@@ -5,8 +5,9 @@
 mod mock;
 
 use mock::{Faults, MockStack, TS_BASE};
+use tcp_packetdrill::report::{Status, run_file};
 use tcp_packetdrill::sut::StackUnderTest;
-use tcp_packetdrill::{Outcome, RunConfig, Verdict, parse_script, run_script};
+use tcp_packetdrill::{Outcome, RunConfig, Script, Verdict, parse_script, run_script};
 
 /// Passive open, data both ways, non-blocking read, active close. Line numbers matter.
 const PASSIVE: &str = "\
@@ -289,6 +290,21 @@ fn unsupported_calls_skip_and_script_errors_fail() {
     assert_eq!(failure(verdict(backwards, Faults::default())).0, 3);
     let unknown_errno = "0 close(7) = -1 EBOGUS\n";
     assert_eq!(failure(verdict(unknown_errno, Faults::default())).0, 1);
+}
+
+#[test]
+fn a_script_file_runs_through_the_report_layer() {
+    let dir = std::env::temp_dir().join(format!("tcp-packetdrill-exec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("passive.pkt");
+    std::fs::write(&path, PASSIVE).unwrap();
+    let mut make = |_: &Script, _: &RunConfig| -> Result<Box<dyn StackUnderTest>, String> {
+        Ok(Box::new(MockStack::new(Faults::default())))
+    };
+    let report = run_file(&path, &RunConfig::default(), &mut make);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(report.status, Status::Pass);
+    assert_eq!(report.line, format!("PASS {}", path.display()));
 }
 
 /// A stack whose timer is always due and never rearmed.
