@@ -155,7 +155,9 @@ pub struct BufferSize {
 }
 
 /// Per-connection options, set at `connect`/`listen` time or later on a live connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The default: Nagle on, keepalive off, no linger, no user timeout, the endpoint's buffer
+/// sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SocketOptions {
     /// Disable Nagle's algorithm (TCP_NODELAY).
     pub nodelay: bool,
@@ -176,22 +178,6 @@ pub struct SocketOptions {
     pub fin_wait2_timeout: Option<Duration>,
     /// Allow binding a port held by connections in TIME_WAIT (SO_REUSEADDR).
     pub reuse_address: bool,
-}
-
-impl Default for SocketOptions {
-    fn default() -> SocketOptions {
-        SocketOptions {
-            nodelay: false,
-            keepalive: None,
-            linger: None,
-            user_timeout: None,
-            send_buffer: None,
-            recv_buffer: None,
-            max_segment: None,
-            fin_wait2_timeout: None,
-            reuse_address: false,
-        }
-    }
 }
 
 #[cfg(test)]

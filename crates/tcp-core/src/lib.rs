@@ -40,5 +40,5 @@ pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};
 pub use state::State;
-pub use stats::{ConnectionStats, Counters};
+pub use stats::{ConnectionInfo, ConnectionStats, Counters};
 pub use time::Instant;

@@ -90,11 +90,6 @@ impl RecvBuffer {
         &self.ranges
     }
 
-    /// True when out-of-order data is held.
-    pub(crate) fn has_out_of_order(&self) -> bool {
-        !self.ranges.is_empty()
-    }
-
     fn ooo_span(&self) -> usize {
         self.ranges.last().map_or(0, |r| r.end as usize)
     }
@@ -265,7 +260,7 @@ mod tests {
         let mut out = [0u8; 8];
         buffer.read(&mut out);
         assert_eq!(&out, b"abcdefgh");
-        assert!(!buffer.has_out_of_order());
+        assert!(buffer.out_of_order().is_empty());
     }
 
     #[test]

@@ -24,11 +24,6 @@ impl SendBuffer {
         self.bytes.len()
     }
 
-    /// True when nothing is queued.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
     /// Room left for the application.
     pub(crate) fn free(&self) -> usize {
         self.capacity.saturating_sub(self.bytes.len())
@@ -106,7 +101,7 @@ mod tests {
         buffer.copy_out(2, &mut out);
         assert_eq!(&out, b"ghijk");
         buffer.acknowledge(100);
-        assert!(buffer.is_empty());
+        assert_eq!(buffer.len(), 0);
         assert_eq!(buffer.allocated(), 0);
     }
 }

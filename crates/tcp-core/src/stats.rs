@@ -21,6 +21,8 @@ pub struct ConnectionStats {
     pub fast_retransmits: u64,
     /// Duplicate ACKs received.
     pub duplicate_acks: u64,
+    /// ACKs whose SACK option reported a duplicate we sent (D-SACK, RFC 2883).
+    pub dsacks_received: u64,
     /// Zero-window probes sent.
     pub window_probes: u64,
     /// Keepalive probes sent.
@@ -70,4 +72,41 @@ pub struct Counters {
     pub syn_cookies_failed: u64,
     /// RSTs not sent because too many were already waiting.
     pub resets_suppressed: u64,
+}
+
+/// A connection's live transmission state, like Linux's `tcp_info`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// State.
+    pub state: crate::State,
+    /// Smoothed round-trip time, once measured.
+    pub rtt: Option<core::time::Duration>,
+    /// Round-trip time variation.
+    pub rtt_variation: core::time::Duration,
+    /// Current retransmission timeout, backoff included.
+    pub rto: core::time::Duration,
+    /// Payload bytes per full-sized segment we send.
+    pub send_mss: u32,
+    /// Congestion window in bytes.
+    pub congestion_window: u32,
+    /// Slow start threshold in bytes (`u32::MAX` until the first reduction).
+    pub slow_start_threshold: u32,
+    /// The peer's receive window in bytes, scaled.
+    pub send_window: u32,
+    /// The window we last advertised, in bytes.
+    pub receive_window: u32,
+    /// Sequence space sent and not yet acknowledged.
+    pub unacknowledged: u32,
+    /// Bytes the peer reported holding above the cumulative ACK (SACK).
+    pub sacked: u32,
+    /// Send buffer size in bytes.
+    pub send_buffer: usize,
+    /// Receive buffer size in bytes.
+    pub receive_buffer: usize,
+    /// Window scale shifts (ours, the peer's); 0 when not negotiated.
+    pub window_scales: (u8, u8),
+    /// Timestamps are in use.
+    pub timestamps: bool,
+    /// SACK is in use.
+    pub sack: bool,
 }

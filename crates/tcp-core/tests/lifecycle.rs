@@ -119,10 +119,10 @@ fn c1_fin_ack_in_fin_wait_1_goes_straight_to_time_wait() {
     sim.trace = Some(Vec::new());
     let mut seen = Vec::new();
     sim.run_until(Duration::from_secs(1), |sim| {
-        if let Ok(state) = sim.a.state(client) {
-            if seen.last() != Some(&state) {
-                seen.push(state);
-            }
+        if let Ok(state) = sim.a.state(client)
+            && seen.last() != Some(&state)
+        {
+            seen.push(state);
         }
         sim.a.state(client) == Ok(State::TimeWait)
     });

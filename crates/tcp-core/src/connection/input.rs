@@ -320,9 +320,12 @@ impl Connection {
             return false;
         }
         if self.sack && !seg.options.sack_blocks.is_empty() {
-            self.scoreboard.set_snd_max(self.snd_max);
-            self.scoreboard
-                .update(self.snd_una, seg.options.sack_blocks.as_slice());
+            let update = self
+                .scoreboard
+                .update(ack, seg.options.sack_blocks.as_slice());
+            if update.dsack.is_some() {
+                self.stats.dsacks_received += 1;
+            }
         }
         let window = u32::from(seg.window) << self.snd_wscale;
         if ack.gt(self.snd_una) {
@@ -370,9 +373,10 @@ impl Connection {
                 self.recovery = None;
                 self.cc.on_recovery_exit(now, self.flight_size());
             }
-            Some(_) => {
+            Some(_) if !self.sack => {
                 self.retransmit_next = Some(ack);
             }
+            Some(_) => {}
             None => {
                 let limited = self.cwnd_limited;
                 self.cc.on_ack(now, acked, self.rtt.smoothed(), limited);
@@ -406,11 +410,11 @@ impl Connection {
                 return;
             }
         }
-        if let Some((probe, sent)) = self.rtt_probe {
-            if ack.ge(probe) {
-                self.rtt.on_sample(now - sent);
-                self.rtt_probe = None;
-            }
+        if let Some((probe, sent)) = self.rtt_probe
+            && ack.ge(probe)
+        {
+            self.rtt.on_sample(now - sent);
+            self.rtt_probe = None;
         }
     }
 
@@ -431,6 +435,7 @@ impl Connection {
                 recover: self.snd_max,
                 high_rxt: self.snd_una,
                 dupacks: 0,
+                rescued: false,
             });
             self.retransmit_next = Some(self.snd_una);
             self.rtt_probe = None;

@@ -16,7 +16,7 @@ use crate::rtt::RttEstimator;
 use crate::sack_scoreboard::SackScoreboard;
 use crate::send_buffer::SendBuffer;
 use crate::state::State;
-use crate::stats::ConnectionStats;
+use crate::stats::{ConnectionInfo, ConnectionStats};
 use crate::time::Instant;
 use crate::timers::TimerTable;
 use core::fmt;
@@ -60,6 +60,8 @@ pub(crate) struct Recovery {
     pub(crate) high_rxt: SeqNumber,
     /// Duplicate ACKs seen during recovery (NewReno inflation without SACK).
     pub(crate) dupacks: u32,
+    /// The RFC 6675 §4 rescue retransmission was sent.
+    pub(crate) rescued: bool,
 }
 
 /// Acknowledgment scheduling.
@@ -443,9 +445,26 @@ impl Connection {
             + self.scoreboard.allocated()
     }
 
-    /// The congestion window in bytes.
-    pub(crate) fn congestion_window(&self) -> u32 {
-        self.cc.window()
+    /// The live transmission state.
+    pub(crate) fn info(&self) -> ConnectionInfo {
+        ConnectionInfo {
+            state: self.state,
+            rtt: self.rtt.smoothed(),
+            rtt_variation: self.rtt.variation(),
+            rto: self.rtt.rto(),
+            send_mss: self.send_mss(),
+            congestion_window: self.cc.window(),
+            slow_start_threshold: self.cc.slow_start_threshold(),
+            send_window: self.snd_wnd,
+            receive_window: self.receive_window(),
+            unacknowledged: self.flight_size(),
+            sacked: self.scoreboard.sacked_bytes(),
+            send_buffer: self.send_buf.capacity(),
+            receive_buffer: self.recv_buf.capacity(),
+            window_scales: (self.rcv_wscale, self.snd_wscale),
+            timestamps: self.timestamps.is_some(),
+            sack: self.sack,
+        }
     }
 }
 

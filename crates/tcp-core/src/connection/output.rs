@@ -15,8 +15,18 @@ struct Outgoing {
     flags: Flags,
     /// Payload length, taken from the send buffer at `seq`.
     len: u32,
-    /// A retransmission of a chosen hole, which leaves SND.NXT where it is.
-    hole: bool,
+    kind: Kind,
+}
+
+/// Why a segment is sent, which decides what it does to SND.NXT and recovery state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Control or the next bytes at SND.NXT (new data, or resent after a timeout).
+    Sequential,
+    /// A chosen hole (fast retransmit, partial ACK, RFC 6675 NextSeg); SND.NXT stays.
+    Hole,
+    /// RFC 6675 §4's one rescue retransmission per recovery.
+    Rescue,
 }
 
 impl Connection {
@@ -41,7 +51,7 @@ impl Connection {
                 seq: self.snd_max,
                 flags: Flags::RST | Flags::ACK,
                 len: 0,
-                hole: false,
+                kind: Kind::Sequential,
             };
             return self.emit(now, buf, seg);
         }
@@ -64,7 +74,7 @@ impl Connection {
                 seq: self.snd_una - 1,
                 flags: Flags::ACK,
                 len: 0,
-                hole: false,
+                kind: Kind::Sequential,
             };
             return self.emit(now, buf, seg);
         }
@@ -75,7 +85,7 @@ impl Connection {
                 seq: self.snd_max,
                 flags: Flags::ACK,
                 len: 0,
-                hole: false,
+                kind: Kind::Sequential,
             };
             return self.emit(now, buf, seg);
         }
@@ -95,7 +105,7 @@ impl Connection {
                 seq: self.iss,
                 flags,
                 len: 0,
-                hole: false,
+                kind: Kind::Sequential,
             },
         )?;
         if self.retries > 0 {
@@ -154,17 +164,34 @@ impl Connection {
         let mss = self.send_mss();
         let data_end = self.data_end();
         if let Some(seq) = self.retransmit_next {
-            return Some(self.segment_at(seq, mss, data_end));
+            return Some(self.hole_at(seq, mss, data_end, Kind::Hole));
         }
-        if let Some(recovery) = self.recovery.filter(|_| self.sack) {
-            let pipe = self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH);
-            if pipe < self.cc.window() {
-                if let Some((seq, _)) = self.scoreboard.next_seg(recovery.high_rxt, mss, DUP_THRESH)
-                {
-                    return Some(self.segment_at(seq, mss, data_end));
-                }
+        let sack_recovery = self.recovery.filter(|_| self.sack);
+        if let Some(recovery) = sack_recovery {
+            if self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH) >= self.cc.window() {
+                return None;
+            }
+            if let Some((seq, len)) = self.scoreboard.next_seg(recovery.high_rxt, mss, DUP_THRESH) {
+                return Some(self.hole_at(seq, len, data_end, Kind::Hole));
             }
         }
+        if let Some(segment) = self.next_sequential_segment(mss, data_end) {
+            return Some(segment);
+        }
+        let recovery = sack_recovery?;
+        if let Some((seq, len)) = self.scoreboard.next_seg_rule4(recovery.high_rxt, mss) {
+            return Some(self.hole_at(seq, len, data_end, Kind::Hole));
+        }
+        if recovery.rescued {
+            return None;
+        }
+        let (seq, len) = self.scoreboard.rescue_seg(mss)?;
+        Some(self.hole_at(seq, len, data_end, Kind::Rescue))
+    }
+
+    /// The next bytes at SND.NXT (or the FIN), if the windows, Nagle and sender-side SWS
+    /// avoidance allow them.
+    fn next_sequential_segment(&self, mss: u32, data_end: SeqNumber) -> Option<Outgoing> {
         let seq = self.snd_nxt;
         let available = if data_end.gt(seq) { data_end - seq } else { 0 };
         let fin_unsent = self
@@ -183,16 +210,15 @@ impl Connection {
             }
         }
         let tail = seq + len == data_end;
-        if len > 0
+        let nagle_holds = len > 0
             && len < mss
             && tail
             && !retransmission
             && !self.fin_queued
             && !self.options.nodelay
-        {
-            if self.snd_una != self.snd_max {
-                return None;
-            }
+            && self.snd_una != self.snd_max;
+        if nagle_holds {
+            return None;
         }
         let mut flags = Flags::ACK;
         if len > 0 && tail {
@@ -208,14 +234,18 @@ impl Connection {
             seq,
             flags,
             len,
-            hole: false,
+            kind: Kind::Sequential,
         })
     }
 
-    /// A segment starting at `seq` of at most one MSS, for a retransmission.
-    fn segment_at(&self, seq: SeqNumber, mss: u32, data_end: SeqNumber) -> Outgoing {
-        let available = if data_end.gt(seq) { data_end - seq } else { 0 };
-        let len = available.min(mss);
+    /// A retransmission of the sequence space `[seq, seq + span)`: its data bytes, with the
+    /// FIN if it reaches the end of the data.
+    fn hole_at(&self, seq: SeqNumber, span: u32, data_end: SeqNumber, kind: Kind) -> Outgoing {
+        let len = if data_end.gt(seq) {
+            (data_end - seq).min(span)
+        } else {
+            0
+        };
         let mut flags = Flags::ACK;
         if self.fin_queued && seq + len == data_end {
             flags |= Flags::FIN;
@@ -224,7 +254,7 @@ impl Connection {
             seq,
             flags,
             len,
-            hole: true,
+            kind,
         }
     }
 
@@ -244,10 +274,16 @@ impl Connection {
         } else if self.rtt_probe.is_none() && self.timestamps.is_none() {
             self.rtt_probe = Some((end, now));
         }
-        if !seg.hole || end.gt(self.snd_nxt) {
+        if seg.kind == Kind::Sequential || end.gt(self.snd_nxt) {
             self.snd_nxt = end;
         }
+        if seg.kind == Kind::Rescue
+            && let Some(recovery) = self.recovery.as_mut()
+        {
+            recovery.rescued = true;
+        }
         self.snd_max = self.snd_max.max(end);
+        self.scoreboard.set_snd_max(self.snd_max);
         self.cwnd_limited = self.send_allowance() < self.send_mss();
         self.stats.bytes_sent += u64::from(seg.len);
         if self.unacked_since.is_none() {
@@ -314,8 +350,8 @@ impl Connection {
         if let Some((left, right)) = self.dsack {
             blocks.push(left, right);
         }
-        let mut ranges: Vec<_> = self.recv_buf.out_of_order().iter().copied().collect();
-        ranges.sort_by(|a, b| b.recency.cmp(&a.recency));
+        let mut ranges = self.recv_buf.out_of_order().to_vec();
+        ranges.sort_by_key(|range| core::cmp::Reverse(range.recency));
         for range in ranges {
             if blocks.len() >= limit {
                 break;
@@ -359,6 +395,10 @@ impl Connection {
         let out = buf.get_mut(header_len..total)?;
         if payload_len > 0 {
             let offset = (seg.seq - self.send_buf_seq) as usize;
+            if offset + payload_len > self.send_buf.len() {
+                debug_assert!(false, "segment {seg:?} reaches past the send buffer");
+                return None;
+            }
             self.send_buf.copy_out(offset, out);
         }
         let mut segment = Segment::new_unchecked(&mut buf[..total]);

@@ -7,7 +7,7 @@ use crate::connection::{Connection, Opening};
 use crate::error::Error;
 use crate::handle::ConnectionHandle;
 use crate::state::State;
-use crate::stats::ConnectionStats;
+use crate::stats::{ConnectionInfo, ConnectionStats};
 use crate::time::Instant;
 use core::net::SocketAddr;
 
@@ -174,8 +174,8 @@ impl Endpoint {
         Ok(self.connection(handle)?.memory())
     }
 
-    /// The congestion window in bytes (for tests and diagnostics).
-    pub fn congestion_window(&self, handle: ConnectionHandle) -> Result<u32, Error> {
-        Ok(self.connection(handle)?.congestion_window())
+    /// The connection's live transmission state (RTT, windows, MSS), like `tcp_info`.
+    pub fn connection_info(&self, handle: ConnectionHandle) -> Result<ConnectionInfo, Error> {
+        Ok(self.connection(handle)?.info())
     }
 }

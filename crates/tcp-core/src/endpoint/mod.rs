@@ -247,10 +247,10 @@ impl Endpoint {
         if let Some(at) = self.indexed.remove(&handle) {
             self.deadlines.remove(&(at, handle));
         }
-        if let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l)) {
-            if conn.in_syn_queue {
-                listener.syn_queue = listener.syn_queue.saturating_sub(1);
-            }
+        if let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l))
+            && conn.in_syn_queue
+        {
+            listener.syn_queue = listener.syn_queue.saturating_sub(1);
         }
         if conn.exposed {
             self.events.push_back(Event::Closed(handle));
@@ -355,10 +355,10 @@ fn push_events(
     if bits & raised::CONNECTED != 0 {
         events.push_back(Event::Connected(handle));
     }
-    if bits & raised::FAILED != 0 {
-        if let Some(error) = error {
-            events.push_back(Event::Failed(handle, error));
-        }
+    if bits & raised::FAILED != 0
+        && let Some(error) = error
+    {
+        events.push_back(Event::Failed(handle, error));
     }
     if bits & raised::READABLE != 0 {
         events.push_back(Event::Readable(handle));
