@@ -1,0 +1,82 @@
+//! What the network layer saw and did, counted like the kernel's `/proc/net/snmp`.
+
+/// Monotonic event counts of one [`NetLayer`](super::NetLayer). Every frame handed to
+/// [`NetLayer::handle_frame`](super::NetLayer::handle_frame) increments `frames_in` and then
+/// exactly one outcome: a delivered TCP segment, a consumed ARP or ICMP message, or one drop
+/// reason. Counters only ever grow (wrapping after 2^64 events).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Frames handed in.
+    pub frames_in: u64,
+    /// Frames handed out, through `poll_transmit` or a completed `send_tcp`.
+    pub frames_out: u64,
+    /// Frames shorter than an Ethernet header.
+    pub frames_truncated: u64,
+    /// Frames for another station: unicast to another MAC, or multicast.
+    pub frames_not_for_us: u64,
+    /// Frames sent by our own MAC address coming back to us.
+    pub frames_looped: u64,
+    /// Frames of an EtherType other than IPv4 and ARP.
+    pub frames_unknown_ethertype: u64,
+
+    /// ARP requests received (for any target).
+    pub arp_requests_in: u64,
+    /// ARP replies received.
+    pub arp_replies_in: u64,
+    /// ARP requests sent while resolving a next hop.
+    pub arp_requests_out: u64,
+    /// ARP replies sent for our address.
+    pub arp_replies_out: u64,
+    /// ARP messages that are malformed or not Ethernet/IPv4.
+    pub arp_malformed: u64,
+    /// ARP messages from a station claiming our own IPv4 address.
+    pub arp_conflicts: u64,
+    /// ARP messages whose sender is not on our subnet, or whose sender hardware or protocol
+    /// address cannot name a host.
+    pub arp_bogus_sender: u64,
+    /// Cache entries thrown out to make room for a new one.
+    pub arp_cache_evictions: u64,
+    /// Packets dropped because the queue for an unresolved next hop, or the number of next
+    /// hops being resolved, was at its limit.
+    pub arp_queue_drops: u64,
+    /// Packets dropped because their next hop never answered ARP.
+    pub arp_unresolved_drops: u64,
+
+    /// IPv4 packets received (in a frame for us with the IPv4 EtherType).
+    pub ip_in: u64,
+    /// IPv4 packets with a malformed header: version, header length, total length.
+    pub ip_bad_header: u64,
+    /// IPv4 packets whose header checksum does not verify.
+    pub ip_bad_checksum: u64,
+    /// IPv4 packets from a source that cannot be a host (ours, multicast, broadcast, zero).
+    pub ip_bad_source: u64,
+    /// IPv4 fragments (MF set or offset non-zero); reassembly is not supported.
+    pub ip_fragments_dropped: u64,
+    /// IPv4 packets for an address that is not ours (including broadcasts).
+    pub ip_not_for_us: u64,
+    /// IPv4 packets of a protocol other than TCP and ICMP.
+    pub ip_unknown_protocol: u64,
+    /// IPv4 packets built and sent (TCP and ICMP).
+    pub ip_out: u64,
+    /// Outgoing packets with no route: a destination that is not a remote host, or off-link
+    /// without a gateway.
+    pub ip_no_route: u64,
+
+    /// ICMP messages received.
+    pub icmp_in: u64,
+    /// ICMP messages that are truncated or fail their checksum.
+    pub icmp_malformed: u64,
+    /// ICMP echo requests answered.
+    pub icmp_echo_replied: u64,
+    /// ICMP messages of a type this layer ignores.
+    pub icmp_ignored: u64,
+
+    /// TCP segments handed up to the engine.
+    pub tcp_in: u64,
+    /// TCP segments accepted from the engine by `send_tcp`.
+    pub tcp_out: u64,
+
+    /// Frames lost because the layer's own transmit queue was full, or did not fit the
+    /// caller's buffer in `poll_transmit`.
+    pub tx_queue_drops: u64,
+}

@@ -1,0 +1,171 @@
+//! The network layer's state and its sans-IO surface; input and output live beside it.
+
+use core::net::Ipv4Addr;
+use std::collections::VecDeque;
+
+use super::arp::Resolver;
+use super::config::{ConfigError, NetConfig};
+use super::counters::Counters;
+use super::ethernet::ETHERNET_HEADER_LEN;
+use super::ipv4::IPV4_HEADER_LEN;
+use super::route::Route;
+
+/// Offset of the TCP segment in a frame this layer builds: Ethernet (14) plus IPv4 (20).
+pub const TCP_OFFSET: usize = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
+
+/// Ethernet, ARP, IPv4 and ICMP echo for one interface, as a state machine without I/O.
+///
+/// # Contract
+/// - Time is `now_us`: microseconds since an epoch the caller picks (the driver's start, or
+///   zero in a test), never going backwards. It is the convention of tcp-core's `Instant`
+///   (`as_micros`), so one clock serves both layers.
+/// - Input: every received frame goes to [`NetLayer::handle_frame`], which returns the TCP
+///   segment it carried, if any; ARP and ICMP are answered internally.
+/// - Output: after any call, drain [`NetLayer::poll_transmit`] until it returns `None` and
+///   send those frames. TCP segments go out through [`NetLayer::send_tcp`], which finishes a
+///   frame in the caller's buffer in place (the segment written at [`TCP_OFFSET`] first,
+///   through [`NetLayer::tcp_buffer`]).
+/// - Timers: when [`NetLayer::poll_timeout`] returns an instant, call
+///   [`NetLayer::handle_timeout`] once it has passed (ARP retries), then drain output again.
+///
+/// Nothing here panics on received bytes, whatever they are; everything refused is counted
+/// in [`Counters`].
+#[derive(Debug)]
+pub struct NetLayer {
+    pub(super) config: NetConfig,
+    pub(super) route: Route,
+    pub(super) resolver: Resolver,
+    tx: VecDeque<Vec<u8>>,
+    spare: Vec<Vec<u8>>,
+    next_ident: u16,
+    pub(super) counters: Counters,
+}
+
+/// A TCP segment that arrived for our address, borrowed from the frame it came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpSegment<'a> {
+    /// Source address of the IPv4 packet.
+    pub src: Ipv4Addr,
+    /// Destination address (always ours).
+    pub dst: Ipv4Addr,
+    /// The TCP header and payload, exactly as long as the IPv4 total length says; neither
+    /// parsed nor checksum-verified here (that is the engine's job).
+    pub bytes: &'a [u8],
+}
+
+impl NetLayer {
+    /// A layer for `config`, with an empty ARP cache and nothing to send.
+    pub fn new(config: NetConfig) -> Result<NetLayer, ConfigError> {
+        config.validate()?;
+        Ok(NetLayer {
+            route: Route::new(&config),
+            resolver: Resolver::new(&config.arp),
+            tx: VecDeque::with_capacity(config.tx_queue_capacity.min(1024)),
+            spare: Vec::new(),
+            next_ident: config.first_ident,
+            counters: Counters::default(),
+            config,
+        })
+    }
+
+    /// The configuration this layer runs with.
+    pub fn config(&self) -> &NetConfig {
+        &self.config
+    }
+
+    /// Everything counted so far.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The largest frame this layer builds or accepts for sending: Ethernet header plus MTU.
+    /// Buffers of this size always suffice for [`NetLayer::poll_transmit`] and
+    /// [`NetLayer::send_tcp`].
+    pub fn frame_capacity(&self) -> usize {
+        ETHERNET_HEADER_LEN + self.config.mtu
+    }
+
+    /// The largest TCP segment (header included) that fits the MTU.
+    pub fn max_tcp_len(&self) -> usize {
+        self.config.mtu - IPV4_HEADER_LEN
+    }
+
+    /// Copies the next frame this layer wants sent (ARP, ICMP, or TCP segments released by
+    /// ARP resolution) into `buf` and returns its length, or `None` when there is nothing
+    /// more. A frame longer than `buf` is dropped and counted, never truncated.
+    #[must_use = "frames returned by poll_transmit must be sent"]
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<usize> {
+        while let Some(frame) = self.tx.pop_front() {
+            let len = frame.len();
+            let fits = match buf.get_mut(..len) {
+                Some(out) => {
+                    out.copy_from_slice(&frame);
+                    true
+                }
+                None => false,
+            };
+            self.recycle(frame);
+            if fits {
+                self.counters.frames_out += 1;
+                return Some(len);
+            }
+            self.counters.tx_queue_drops += 1;
+        }
+        None
+    }
+
+    /// When [`NetLayer::handle_timeout`] next has work, in the caller's microseconds.
+    #[must_use = "the layer needs handle_timeout at this instant"]
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.resolver.next_due()
+    }
+
+    /// Does whatever is due at `now_us`: repeats ARP requests, and drops (and counts) the
+    /// packets of next hops that never answered.
+    pub fn handle_timeout(&mut self, now_us: u64) {
+        let mut due = Vec::new();
+        self.resolver.expire(now_us, |event| due.push(event));
+        for event in due {
+            match event {
+                super::arp::Due::Retry(ip) => self.send_arp_request(ip),
+                super::arp::Due::GaveUp(dropped) => {
+                    self.counters.arp_unresolved_drops += dropped as u64;
+                }
+            }
+        }
+    }
+
+    /// The identification for the next outgoing packet.
+    pub(super) fn take_ident(&mut self) -> u16 {
+        let ident = self.next_ident;
+        self.next_ident = ident.wrapping_add(1);
+        ident
+    }
+
+    /// A zeroed buffer of `len` bytes, reusing a sent frame's allocation when there is one.
+    pub(super) fn buffer(&mut self, len: usize) -> Vec<u8> {
+        let mut buffer = self.spare.pop().unwrap_or_default();
+        buffer.clear();
+        buffer.resize(len, 0);
+        buffer
+    }
+
+    /// Queues a finished frame for [`NetLayer::poll_transmit`]; false (and counted) when the
+    /// queue is full.
+    pub(super) fn push_tx(&mut self, frame: Vec<u8>) -> bool {
+        if self.tx.len() >= self.config.tx_queue_capacity {
+            self.counters.tx_queue_drops += 1;
+            self.recycle(frame);
+            return false;
+        }
+        self.tx.push_back(frame);
+        true
+    }
+
+    /// Keeps an allocation for later frames, up to the transmit queue's size.
+    fn recycle(&mut self, frame: Vec<u8>) {
+        if self.spare.len() < self.config.tx_queue_capacity {
+            self.spare.push(frame);
+        }
+    }
+}
