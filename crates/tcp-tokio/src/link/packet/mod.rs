@@ -1,0 +1,300 @@
+//! An AF_PACKET raw socket on one interface, as a [`Link`].
+
+#[allow(unsafe_code)]
+mod sys;
+
+use core::task::{Context, Poll, ready};
+use std::io;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::io::unix::AsyncFd;
+
+use super::{FrameBatch, Link, LinkInfo};
+use crate::net::MacAddr;
+
+/// EtherType value meaning every protocol.
+const ETH_P_ALL: u16 = libc::ETH_P_ALL as u16;
+/// EtherType of IPv4.
+const ETH_P_IP: u16 = libc::ETH_P_IP as u16;
+/// EtherType of ARP.
+const ETH_P_ARP: u16 = libc::ETH_P_ARP as u16;
+/// `PACKET_QDISC_BYPASS` from `linux/if_packet.h`.
+const PACKET_QDISC_BYPASS: libc::c_int = 20;
+/// `PACKET_IGNORE_OUTGOING` from `linux/if_packet.h` (Linux 4.20).
+const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
+
+/// Which frames the socket asks the kernel for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocols {
+    /// Every frame (`ETH_P_ALL`), taken before the kernel's ingress hook: nftables
+    /// `netdev ingress` drops on this interface do not reach the stack.
+    #[default]
+    All,
+    /// Two sockets, one bound to `ETH_P_IP` and one to `ETH_P_ARP`. They see frames after
+    /// the ingress hook, so kernel-side ingress drops reach the stack; other EtherTypes
+    /// are not received at all.
+    IpAndArp,
+}
+
+/// How to open a [`PacketSocket`]; the default suits a stack on a veth in a test namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PacketSocketConfig {
+    /// Which frames to receive.
+    pub protocols: Protocols,
+    /// Send straight to the driver, skipping the interface's queueing discipline
+    /// (`PACKET_QDISC_BYPASS`): faster, but tc shaping and tcpdump's view of our own
+    /// frames are bypassed too. Off by default.
+    pub qdisc_bypass: bool,
+    /// `SO_RCVBUF` in bytes; the system default when `None`.
+    pub recv_buffer: Option<usize>,
+    /// `SO_SNDBUF` in bytes; the system default when `None`.
+    pub send_buffer: Option<usize>,
+}
+
+/// Raw Ethernet frames on one interface through AF_PACKET `SOCK_RAW` sockets, bound to the
+/// interface, non-blocking and driven by tokio's reactor; receive and send go through
+/// `recvmmsg`/`sendmmsg` in batches of [`BATCH`](super::BATCH).
+///
+/// The socket does not see the frames it sends (`PACKET_IGNORE_OUTGOING`). It lives in the
+/// network namespace of the thread that opened it, whichever thread uses it later. MAC and
+/// MTU are read once, at open.
+#[derive(Debug)]
+pub struct PacketSocket {
+    main: AsyncFd<Socket>,
+    arp: Option<AsyncFd<Socket>>,
+    interface: String,
+    info: LinkInfo,
+    arp_first: bool,
+    truncated: u64,
+}
+
+impl PacketSocket {
+    /// Opens `interface` with the default configuration; see [`PacketSocket::open_with`].
+    pub fn open(interface: &str) -> io::Result<PacketSocket> {
+        PacketSocket::open_with(interface, &PacketSocketConfig::default())
+    }
+
+    /// Opens `interface` in the calling thread's network namespace.
+    ///
+    /// Must be called inside a tokio runtime (or with one entered), since the sockets are
+    /// registered with its reactor. Errors name the interface and the step that failed and
+    /// keep the OS error's kind: `PermissionDenied` without `CAP_NET_RAW`, `NotFound` when
+    /// the namespace has no such interface, `Unsupported` for a non-Ethernet interface,
+    /// `InvalidInput` for an impossible name, `Other` outside a runtime.
+    pub fn open_with(interface: &str, config: &PacketSocketConfig) -> io::Result<PacketSocket> {
+        let context = |step: &str, error: io::Error| {
+            io::Error::new(
+                error.kind(),
+                format!("AF_PACKET socket on {interface}: {step}: {error}"),
+            )
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(io::Error::other(format!(
+                "AF_PACKET socket on {interface}: must be opened inside a tokio runtime"
+            )));
+        }
+        let probe = new_socket().map_err(|e| context(permission_hint(&e), e))?;
+        let facts = sys::interface_facts(&probe, interface).map_err(|e| {
+            let step = if e.kind() == io::ErrorKind::NotFound {
+                "no such interface in this network namespace"
+            } else {
+                "reading interface index, MTU and MAC"
+            };
+            context(step, e)
+        })?;
+        let open = |socket: Socket, protocol: u16| -> io::Result<AsyncFd<Socket>> {
+            configure(&socket, config).map_err(|e| context("setting socket options", e))?;
+            sys::bind(&socket, protocol, facts.index).map_err(|e| context("bind", e))?;
+            sys::register(socket).map_err(|e| context("registering with tokio", e))
+        };
+        let (main, arp) = match config.protocols {
+            Protocols::All => (open(probe, ETH_P_ALL)?, None),
+            Protocols::IpAndArp => {
+                let arp = new_socket().map_err(|e| context(permission_hint(&e), e))?;
+                (open(probe, ETH_P_IP)?, Some(open(arp, ETH_P_ARP)?))
+            }
+        };
+        Ok(PacketSocket {
+            main,
+            arp,
+            interface: interface.to_owned(),
+            info: LinkInfo {
+                mac: MacAddr(facts.mac),
+                mtu: facts.mtu,
+            },
+            arp_first: false,
+            truncated: 0,
+        })
+    }
+
+    /// The interface name the socket is bound to.
+    pub fn interface(&self) -> &str {
+        &self.interface
+    }
+
+    /// Frames dropped on receive because they were longer than the caller's batch slots.
+    pub fn truncated(&self) -> u64 {
+        self.truncated
+    }
+
+    /// Adds the error's context.
+    fn error(&self, step: &str, error: io::Error) -> io::Error {
+        io::Error::new(
+            error.kind(),
+            format!("AF_PACKET socket on {}: {step}: {error}", self.interface),
+        )
+    }
+}
+
+impl Link for PacketSocket {
+    fn info(&self) -> LinkInfo {
+        self.info
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
+        batch.clear();
+        self.arp_first = !self.arp_first;
+        let order = match (&self.arp, self.arp_first) {
+            (Some(arp), true) => [Some(arp), Some(&self.main)],
+            (Some(arp), false) => [Some(&self.main), Some(arp)],
+            (None, _) => [Some(&self.main), None],
+        };
+        let mut truncated = 0;
+        let mut failure = None;
+        for fd in order.into_iter().flatten() {
+            match poll_recv_fd(fd, cx, batch, &mut truncated) {
+                Poll::Ready(Ok(())) | Poll::Pending => {}
+                Poll::Ready(Err(error)) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
+            if batch.is_full() {
+                break;
+            }
+        }
+        self.truncated += truncated;
+        match failure {
+            Some(error) if batch.is_empty() => Poll::Ready(Err(self.error("receive", error))),
+            _ if batch.is_empty() => Poll::Pending,
+            _ => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_send(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
+        while !batch.is_empty() {
+            let mut guard = match ready!(self.main.poll_write_ready(cx)) {
+                Ok(guard) => guard,
+                Err(error) => return Poll::Ready(Err(self.error("send", error))),
+            };
+            match guard.try_io(|fd| sys::send_batch(fd.get_ref(), batch.iter())) {
+                Ok(Ok(sent)) => batch.consume(sent.max(1)),
+                Ok(Err(error)) => {
+                    batch.consume(1);
+                    return Poll::Ready(Err(self.error("send", error)));
+                }
+                Err(_would_block) => {}
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Receives what one socket has ready into the free slots of `batch`; `Pending` when it
+/// has nothing (its waker then registered).
+fn poll_recv_fd(
+    fd: &AsyncFd<Socket>,
+    cx: &mut Context<'_>,
+    batch: &mut FrameBatch,
+    truncated: &mut u64,
+) -> Poll<io::Result<()>> {
+    loop {
+        let mut guard = ready!(fd.poll_read_ready(cx))?;
+        let (spare, slot_len) = batch.spare_slots();
+        match guard.try_io(|fd| sys::recv_batch(fd.get_ref(), spare, slot_len)) {
+            Ok(Ok((lens, count))) => {
+                let lens = &lens[..count];
+                *truncated += lens.iter().filter(|len| len.is_none()).count() as u64;
+                batch.commit_received(lens.iter().copied());
+                if !batch.is_empty() {
+                    return Poll::Ready(Ok(()));
+                }
+            }
+            Ok(Err(error)) => return Poll::Ready(Err(error)),
+            Err(_would_block) => {}
+        }
+    }
+}
+
+/// A new AF_PACKET raw socket that receives nothing until bound.
+fn new_socket() -> io::Result<Socket> {
+    Socket::new(Domain::PACKET, Type::RAW, Some(Protocol::from(0)))
+}
+
+/// The step name for a failed socket(2): mostly a missing capability.
+fn permission_hint(error: &io::Error) -> &'static str {
+    if error.kind() == io::ErrorKind::PermissionDenied {
+        "creating the socket needs CAP_NET_RAW"
+    } else {
+        "creating the socket"
+    }
+}
+
+/// Applies the options of `config` and the ones every packet socket here gets.
+fn configure(socket: &Socket, config: &PacketSocketConfig) -> io::Result<()> {
+    match sys::set_packet_option(socket, PACKET_IGNORE_OUTGOING, 1) {
+        // Kernels before 4.20 echo our frames back; the network layer drops frames from
+        // our own MAC address, so they do no harm beyond the work.
+        Err(error) if error.raw_os_error() == Some(libc::ENOPROTOOPT) => {}
+        result => result?,
+    }
+    if config.qdisc_bypass {
+        sys::set_packet_option(socket, PACKET_QDISC_BYPASS, 1)?;
+    }
+    if let Some(size) = config.recv_buffer {
+        socket.set_recv_buffer_size(size)?;
+    }
+    if let Some(size) = config.send_buffer {
+        socket.set_send_buffer_size(size)?;
+    }
+    socket.set_nonblocking(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_interface_is_a_clear_not_found() {
+        let error = PacketSocket::open("no-such-if0").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("no-such-if0"), "{text}");
+        if error.kind() != io::ErrorKind::PermissionDenied {
+            assert_eq!(error.kind(), io::ErrorKind::NotFound, "{text}");
+            assert!(text.contains("no such interface"), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_impossible_name_is_invalid_input() {
+        let error = PacketSocket::open("a-name-far-too-long-for-linux").unwrap_err();
+        if error.kind() != io::ErrorKind::PermissionDenied {
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{error}");
+        }
+    }
+
+    #[test]
+    fn outside_a_runtime_is_an_error_not_a_panic() {
+        let error = PacketSocket::open("lo").unwrap_err();
+        assert!(error.to_string().contains("tokio runtime"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn loopback_is_not_ethernet() {
+        match PacketSocket::open("lo") {
+            Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {}
+            Err(error) => assert_eq!(error.kind(), io::ErrorKind::Unsupported, "{error}"),
+            Ok(socket) => panic!("lo opened as Ethernet: {:?}", socket.info()),
+        }
+    }
+}

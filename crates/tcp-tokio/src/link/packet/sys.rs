@@ -1,0 +1,235 @@
+//! The libc boundary of [`PacketSocket`](super::PacketSocket): binding to an interface,
+//! socket options, interface queries and batched receive/send. Every `unsafe` block of the
+//! link layer lives here, behind safe functions over a borrowed [`Socket`].
+
+use core::ffi::{c_int, c_uint, c_void};
+use core::{mem, ptr};
+use std::io;
+use std::os::fd::AsRawFd;
+
+use socket2::Socket;
+use tokio::io::unix::AsyncFd;
+
+use crate::link::BATCH;
+
+/// Binds `socket` to the interface `ifindex` for frames of EtherType `protocol` (host
+/// order; `ETH_P_ALL` for every frame).
+pub(super) fn bind(socket: &Socket, protocol: u16, ifindex: c_int) -> io::Result<()> {
+    let addr = libc::sockaddr_ll {
+        sll_family: libc::AF_PACKET as u16,
+        sll_protocol: protocol.to_be(),
+        sll_ifindex: ifindex,
+        sll_hatype: 0,
+        sll_pkttype: 0,
+        sll_halen: 0,
+        sll_addr: [0; 8],
+    };
+    // SAFETY: `addr` is a fully initialised sockaddr_ll living across the call, and the
+    // length passed is exactly its size; the fd is open for as long as `socket` is borrowed.
+    let rc = unsafe {
+        libc::bind(
+            socket.as_raw_fd(),
+            ptr::from_ref(&addr).cast::<libc::sockaddr>(),
+            mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Sets an integer `SOL_PACKET` option.
+pub(super) fn set_packet_option(socket: &Socket, name: c_int, value: c_int) -> io::Result<()> {
+    // SAFETY: the option value points at a live c_int and its exact size is passed; the fd
+    // is open for as long as `socket` is borrowed.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_PACKET,
+            name,
+            ptr::from_ref(&value).cast::<c_void>(),
+            mem::size_of::<c_int>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// What the kernel says about one interface, read through the socket so that the answer
+/// comes from the socket's network namespace.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct InterfaceFacts {
+    pub(super) index: c_int,
+    pub(super) mtu: usize,
+    pub(super) mac: [u8; 6],
+}
+
+/// Looks up `name`'s index, MTU and Ethernet address. `InvalidInput` for a name that cannot
+/// be an interface name, `NotFound` (ENODEV) for a name with no interface,
+/// `Unsupported` for an interface that is not Ethernet.
+pub(super) fn interface_facts(socket: &Socket, name: &str) -> io::Result<InterfaceFacts> {
+    let mut request = ifreq(name)?;
+    ioctl(socket, libc::SIOCGIFINDEX, &mut request).map_err(|error| {
+        match error.raw_os_error() {
+            // std files ENODEV under "uncategorized"; a missing interface is NotFound.
+            Some(libc::ENODEV) => io::Error::new(io::ErrorKind::NotFound, error),
+            _ => error,
+        }
+    })?;
+    // SAFETY: SIOCGIFINDEX succeeded, so the kernel filled the ifindex member of the union.
+    let index = unsafe { request.ifr_ifru.ifru_ifindex };
+    ioctl(socket, libc::SIOCGIFMTU, &mut request)?;
+    // SAFETY: SIOCGIFMTU succeeded, so the kernel filled the mtu member of the union.
+    let mtu = unsafe { request.ifr_ifru.ifru_mtu };
+    ioctl(socket, libc::SIOCGIFHWADDR, &mut request)?;
+    // SAFETY: SIOCGIFHWADDR succeeded, so the kernel filled the hwaddr member (a sockaddr,
+    // plain data in every bit pattern).
+    let hwaddr = unsafe { request.ifr_ifru.ifru_hwaddr };
+    if hwaddr.sa_family != libc::ARPHRD_ETHER {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "interface {name} is not Ethernet (ARPHRD {})",
+                hwaddr.sa_family
+            ),
+        ));
+    }
+    let mut mac = [0u8; 6];
+    for (byte, raw) in mac.iter_mut().zip(hwaddr.sa_data) {
+        *byte = raw as u8;
+    }
+    Ok(InterfaceFacts {
+        index,
+        mtu: usize::try_from(mtu).unwrap_or(0),
+        mac,
+    })
+}
+
+/// An `ifreq` naming `name`, the rest zero.
+fn ifreq(name: &str) -> io::Result<libc::ifreq> {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() >= libc::IFNAMSIZ || bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{name:?} is not a valid interface name"),
+        ));
+    }
+    // SAFETY: ifreq is plain data (a name array and a union of integers, sockaddrs and a raw
+    // pointer), for which all-zero bytes are a valid value.
+    let mut request: libc::ifreq = unsafe { mem::zeroed() };
+    for (slot, byte) in request.ifr_name.iter_mut().zip(bytes) {
+        *slot = *byte as libc::c_char;
+    }
+    Ok(request)
+}
+
+/// One interface ioctl on the socket.
+fn ioctl(socket: &Socket, request: libc::Ioctl, ifreq: &mut libc::ifreq) -> io::Result<()> {
+    // SAFETY: the request codes used here read or write one `struct ifreq`, which `ifreq`
+    // points to exclusively for the duration of the call.
+    let rc = unsafe { libc::ioctl(socket.as_raw_fd(), request, ptr::from_mut(ifreq)) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Registers the socket with the tokio reactor of the current runtime.
+pub(super) fn register(socket: Socket) -> io::Result<AsyncFd<Socket>> {
+    // SAFETY: `Socket` owns its descriptor: it stays open and is the same descriptor until
+    // the AsyncFd (which takes the Socket by value) drops it.
+    unsafe { AsyncFd::register(socket) }.map_err(io::Error::from)
+}
+
+/// Receives up to [`BATCH`] frames without blocking into consecutive `slot_len` slots of
+/// `spare`. Returns per slot the frame length, or `None` for a frame that was longer than
+/// its slot (cut by the kernel, to be dropped), and how many slots were used.
+pub(super) fn recv_batch(
+    socket: &Socket,
+    spare: &mut [u8],
+    slot_len: usize,
+) -> io::Result<([Option<usize>; BATCH], usize)> {
+    let mut lens = [None; BATCH];
+    let mut iovecs = [libc::iovec {
+        iov_base: ptr::null_mut(),
+        iov_len: 0,
+    }; BATCH];
+    let mut count = 0;
+    for (iovec, slot) in iovecs.iter_mut().zip(spare.chunks_exact_mut(slot_len)) {
+        iovec.iov_base = slot.as_mut_ptr().cast::<c_void>();
+        iovec.iov_len = slot.len();
+        count += 1;
+    }
+    if count == 0 {
+        return Ok((lens, 0));
+    }
+    // SAFETY: mmsghdr is plain data (integers and raw pointers); all-zero is a valid value
+    // meaning no name, no control data, no flags.
+    let mut headers: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
+    for (header, iovec) in headers.iter_mut().zip(iovecs.iter_mut()).take(count) {
+        header.msg_hdr.msg_iov = ptr::from_mut(iovec);
+        header.msg_hdr.msg_iovlen = 1;
+    }
+    // SAFETY: the first `count` headers each point to one iovec describing a distinct,
+    // writable slot of `spare`, all of which outlive the call; no timeout pointer is passed.
+    let received = unsafe {
+        libc::recvmmsg(
+            socket.as_raw_fd(),
+            headers.as_mut_ptr(),
+            count as c_uint,
+            libc::MSG_DONTWAIT,
+            ptr::null_mut(),
+        )
+    };
+    let received = usize::try_from(received).map_err(|_| io::Error::last_os_error())?;
+    for (len, header) in lens.iter_mut().zip(&headers).take(received) {
+        if header.msg_hdr.msg_flags & libc::MSG_TRUNC == 0 {
+            *len = Some(header.msg_len as usize);
+        }
+    }
+    Ok((lens, received))
+}
+
+/// Sends up to [`BATCH`] of `frames` without blocking; returns how many the kernel took
+/// (at least one, or an error about the first).
+pub(super) fn send_batch<'a>(
+    socket: &Socket,
+    frames: impl Iterator<Item = &'a [u8]>,
+) -> io::Result<usize> {
+    let mut iovecs = [libc::iovec {
+        iov_base: ptr::null_mut(),
+        iov_len: 0,
+    }; BATCH];
+    let mut count = 0;
+    for (iovec, frame) in iovecs.iter_mut().zip(frames) {
+        // The kernel only reads from send buffers; the pointer is mutable only because
+        // iovec is shared with receive.
+        iovec.iov_base = frame.as_ptr().cast_mut().cast::<c_void>();
+        iovec.iov_len = frame.len();
+        count += 1;
+    }
+    if count == 0 {
+        return Ok(0);
+    }
+    // SAFETY: mmsghdr is plain data; all-zero means no destination name (the socket is
+    // bound to its interface), no control data, no flags.
+    let mut headers: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
+    for (header, iovec) in headers.iter_mut().zip(iovecs.iter_mut()).take(count) {
+        header.msg_hdr.msg_iov = ptr::from_mut(iovec);
+        header.msg_hdr.msg_iovlen = 1;
+    }
+    // SAFETY: the first `count` headers each point to one iovec describing a frame borrowed
+    // for the whole call; sendmmsg only reads them.
+    let sent = unsafe {
+        libc::sendmmsg(
+            socket.as_raw_fd(),
+            headers.as_mut_ptr(),
+            count as c_uint,
+            libc::MSG_DONTWAIT,
+        )
+    };
+    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+}
