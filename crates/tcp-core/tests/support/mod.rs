@@ -4,6 +4,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod conn;
+pub mod fixture;
+pub mod inject;
 pub mod rng;
 
 use rng::Rng;
