@@ -294,11 +294,10 @@ async fn read_to_end_noting(
 }
 
 fn note_state(states: &mut Vec<State>, stream: &TcpStream) {
-    if let Ok(state) = stream.state() {
-        if states.last() != Some(&state) {
+    if let Ok(state) = stream.state()
+        && states.last() != Some(&state) {
             states.push(state);
         }
-    }
 }
 
 /// The sort server on the kernel: read to EOF, sort, write back, close.
