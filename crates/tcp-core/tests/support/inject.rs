@@ -177,6 +177,8 @@ pub struct Harness {
     pub trace: Vec<String>,
     /// Every segment the engine sent, oldest first.
     pub sent: Vec<Reply>,
+    /// Keep `trace` and `sent` (turn off for long runs).
+    pub recording: bool,
     buf: Vec<u8>,
 }
 
@@ -192,14 +194,21 @@ impl Harness {
             events: Vec::new(),
             trace: Vec::new(),
             sent: Vec::new(),
+            recording: true,
             buf: vec![0u8; 65_536 + 60],
         }
     }
 
     /// Hands `seg` to the engine and returns everything it sends in reply.
     pub fn inject(&mut self, seg: &Seg) -> Vec<Reply> {
-        self.trace.push(format!("{:?} < {}", self.now, seg.line()));
         let bytes = seg.bytes();
+        if self.recording {
+            self.trace.push(format!(
+                "{:?} < {}",
+                self.now,
+                TcpdumpLine::new(seg.src.ip(), seg.dst.ip(), &bytes)
+            ));
+        }
         let now = self.now;
         self.ep
             .handle_segment(now, seg.src.ip(), seg.dst.ip(), &bytes);
@@ -208,11 +217,13 @@ impl Harness {
 
     /// Hands raw bytes to the engine (nothing checked or fixed up).
     pub fn inject_raw(&mut self, src: IpAddr, dst: IpAddr, bytes: &[u8]) -> Vec<Reply> {
-        self.trace.push(format!(
-            "{:?} < {}",
-            self.now,
-            TcpdumpLine::new(src, dst, bytes)
-        ));
+        if self.recording {
+            self.trace.push(format!(
+                "{:?} < {}",
+                self.now,
+                TcpdumpLine::new(src, dst, bytes)
+            ));
+        }
         let now = self.now;
         self.ep.handle_segment(now, src, dst, bytes);
         self.drain()
@@ -243,8 +254,10 @@ impl Harness {
                 payload,
                 bytes,
             };
-            self.trace.push(format!("{:?} > {}", now, reply.line()));
-            self.sent.push(reply.clone());
+            if self.recording {
+                self.trace.push(format!("{:?} > {}", now, reply.line()));
+                self.sent.push(reply.clone());
+            }
             out.push(reply);
         }
         while let Some(event) = self.ep.poll_event() {
