@@ -5,7 +5,7 @@
 mod support;
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use support::fixture::{
     Conn, LOCAL_PORT, PEER_ISS, PEER_PORT, SERVER_PORT, Spec, build, established,
@@ -110,6 +110,33 @@ fn r1_rst_to_a_segment_without_ack_acknowledges_its_length() {
     let seg = stray(81, Flags::SYN).seq(SeqNumber(u32::MAX));
     let replies = h.inject(&seg);
     assert_eq!(only(&replies, &h).ack(), SeqNumber(0));
+}
+
+#[test]
+fn r1_applies_to_ipv6_too() {
+    let mut h = Harness::new(Config::default());
+    let ours: IpAddr = "2001:db8::1".parse().unwrap();
+    let theirs: IpAddr = "2001:db8::2".parse().unwrap();
+    let seg = Seg::new(
+        SocketAddr::new(theirs, PEER_PORT),
+        SocketAddr::new(ours, 81),
+        Flags::SYN,
+    )
+    .seq(SeqNumber(77))
+    .payload(b"tfo?");
+    let replies = h.inject(&seg);
+    let reply = only(&replies, &h);
+    assert_eq!((reply.src, reply.dst), (ours, theirs));
+    assert_eq!(reply.flags(), Flags::RST | Flags::ACK);
+    assert_eq!(reply.ack(), SeqNumber(77 + 4 + 1));
+    let ack = Seg::new(
+        SocketAddr::new(theirs, PEER_PORT),
+        SocketAddr::new(ours, 81),
+        Flags::ACK,
+    )
+    .ack(SeqNumber(4242));
+    let replies = h.inject(&ack);
+    assert_eq!(only(&replies, &h).seq(), SeqNumber(4242));
 }
 
 #[test]

@@ -366,6 +366,24 @@ mod syn_sent {
     }
 
     #[test]
+    fn syn_ack_with_data_and_fin_establishes_and_closes_the_read_side() {
+        let (mut h, mut conn) = setup(State::SynSent);
+        conn.peer.ack_all();
+        let seg = conn
+            .peer
+            .seg(Flags::SYN | Flags::ACK | Flags::PSH | Flags::FIN)
+            .options(support::fixture::plain_options())
+            .payload(b"hello");
+        conn.peer.seq += 1 + 5 + 1;
+        let replies = conn.send(&mut h, &seg);
+        assert_ack(&h, &conn, &replies);
+        assert_state(&h, &conn, "CLOSE_WAIT");
+        let mut buf = [0u8; 8];
+        assert_eq!(h.ep.read(conn.handle(), &mut buf), Ok(5));
+        assert_eq!(h.ep.read(conn.handle(), &mut buf), Ok(0));
+    }
+
+    #[test]
     fn unacceptable_ack_gets_rst_and_is_dropped() {
         let (mut h, mut conn) = setup(State::SynSent);
         let iss = conn.iss();
@@ -646,6 +664,35 @@ mod established {
     #[test]
     fn ack_of_unsent_data_gets_challenge_ack() {
         super::ack_of_unsent_data_gets_challenge_ack(State::Established);
+    }
+
+    /// RFC 5961 §5.2: an ACK older than SND.UNA - MAX.SND.WND is discarded with an ACK.
+    #[test]
+    fn ack_older_than_the_largest_window_gets_challenge_ack() {
+        let (mut h, mut conn) = setup(State::Established);
+        let seg = conn
+            .peer
+            .seg(Flags::ACK | Flags::PSH)
+            .ack(conn.peer.seen - 100_000)
+            .payload(b"stale");
+        let replies = conn.send(&mut h, &seg);
+        assert_ack(&h, &conn, &replies);
+        assert_eq!(h.ep.counters().challenge_acks, 1);
+        assert_eq!(h.ep.readable_bytes(conn.handle()), Ok(0), "dropped");
+    }
+
+    /// A retransmitted SYN-ACK (our ACK of it was lost) is an old duplicate: re-ACKed.
+    #[test]
+    fn retransmitted_syn_ack_is_acknowledged_again() {
+        let (mut h, mut conn) = setup(State::Established);
+        let seg = conn
+            .peer
+            .seg(Flags::SYN | Flags::ACK)
+            .seq(conn.peer.seq - 1)
+            .ack(conn.iss() + 1);
+        let replies = conn.send(&mut h, &seg);
+        assert_ack(&h, &conn, &replies);
+        assert_state(&h, &conn, "ESTABLISHED");
     }
 
     #[test]
