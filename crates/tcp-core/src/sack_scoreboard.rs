@@ -345,15 +345,6 @@ impl SackScoreboard {
             })
     }
 
-    /// RFC 6675 §4 rescue retransmission: the segment of at most `mss` bytes that ends with
-    /// the highest outstanding un-SACKed byte (staying inside its hole). `None` when every
-    /// outstanding byte is SACKed. Whether to send it (RescueRxt) is the engine's decision.
-    pub(crate) fn rescue_seg(&self, mss: u32) -> Option<(SeqNumber, u32)> {
-        let hole = self.holes().last()?;
-        let len = (hole.end - hole.start).min(mss.max(1));
-        Some((self.snd_una + (hole.end - len), len))
-    }
-
     /// RFC 6675 `SetPipe`: the sender's estimate of bytes in the network. Each outstanding
     /// byte that is not SACKed counts once if it is not lost ([`SackScoreboard::is_lost`])
     /// and once more if it was retransmitted (below `high_rxt`).
@@ -679,19 +670,6 @@ mod tests {
     }
 
     #[test]
-    fn rescue_seg_ends_at_the_highest_unsacked_byte() {
-        let mut sb = example();
-        assert_eq!(sb.rescue_seg(MSS), Some((seq(9000), 1000)));
-        assert_eq!(sb.rescue_seg(300), Some((seq(9700), 300)));
-        sb.update(UNA, &[block(9000, 10_000)]);
-        // The top is SACKed: the highest hole is 7000..8000.
-        assert_eq!(sb.rescue_seg(MSS), Some((seq(7000), 1000)));
-        sb.update(UNA, &[block(0, 8000)]);
-        assert_eq!(sb.rescue_seg(MSS), None);
-        assert_eq!(board(0).rescue_seg(MSS), None);
-    }
-
-    #[test]
     fn pipe_matches_the_worked_example() {
         let sb = example();
         // Holes: 0..3000 lost, 5000..6000, 7000..8000 and 9000..10000 in flight.
@@ -807,15 +785,6 @@ mod tests {
                 .map(|o| (o, self.run_len(o, mss)))
         }
 
-        fn rescue(&self, mss: u32) -> Option<(u32, u32)> {
-            let h = (self.una..self.max).rev().find(|&x| !self.is_sacked(x))?;
-            let mut start = h;
-            while start > self.una && !self.is_sacked(start - 1) && h + 1 - start < mss {
-                start -= 1;
-            }
-            Some((start, h + 1 - start))
-        }
-
         fn pipe(&self, high_rxt: u32, mss: u32, dup: u32) -> u32 {
             (self.una..self.max)
                 .filter(|&o| !self.is_sacked(o))
@@ -910,7 +879,6 @@ mod tests {
                     conv(model.next_seg(high_rxt, mss, |o| model.is_lost(o, mss, dup)))
                 );
                 prop_assert_eq!(sb.next_seg_rule4(at(high_rxt), mss), conv(model.next_seg(high_rxt, mss, |_| true)));
-                prop_assert_eq!(sb.rescue_seg(mss), conv(model.rescue(mss)));
                 prop_assert_eq!(sb.pipe(at(high_rxt), mss, dup), model.pipe(high_rxt, mss, dup));
             }
         }

@@ -19,6 +19,10 @@ pub struct ConnectionStats {
     pub retransmission_timeouts: u64,
     /// Fast retransmits (loss recovery entered on duplicate ACKs or SACK).
     pub fast_retransmits: u64,
+    /// Fast retransmits found spurious by D-SACK (reordering) and undone.
+    pub spurious_fast_retransmits: u64,
+    /// Retransmission timeouts found spurious by their timestamps (Eifel) and undone.
+    pub spurious_timeouts: u64,
     /// Duplicate ACKs received.
     pub duplicate_acks: u64,
     /// ACKs whose SACK option reported a duplicate we sent (D-SACK, RFC 2883).

@@ -5,12 +5,14 @@ use super::{Connection, Recovery, raised};
 use crate::config::Config;
 use crate::context::Context;
 use crate::error::Error;
-use crate::sack_scoreboard::DUP_THRESH;
 use crate::state::State;
 use crate::time::Instant;
 use crate::timers::Timer;
 use core::time::Duration;
 use tcp_wire::{Flags, Options, SeqNumber};
+
+/// The duplicate-ACK threshold never grows beyond this when reordering is seen.
+const MAX_DUP_THRESHOLD: u32 = 16;
 
 /// Twenty-four days: a TS.Recent older than this is not used for PAWS (RFC 7323 §5.5).
 const PAWS_IDLE: Duration = Duration::from_secs(24 * 24 * 3600);
@@ -108,6 +110,7 @@ impl Connection {
     pub(crate) fn negotiate(&mut self, now: Instant, seg: &Incoming<'_>, config: &Config) {
         let options = &seg.options;
         self.rcv_adv = self.rcv_nxt;
+        self.receive_measure = (now, self.rcv_nxt);
         self.peer_mss = options.mss.unwrap_or(config.default_peer_mss).max(64);
         match options.window_scale {
             Some(shift) if self.offer_window_scale => self.snd_wscale = shift,
@@ -325,6 +328,7 @@ impl Connection {
                 .update(ack, seg.options.sack_blocks.as_slice());
             if update.dsack.is_some() {
                 self.stats.dsacks_received += 1;
+                self.on_dsack(now);
             }
         }
         let window = u32::from(seg.window) << self.snd_wscale;
@@ -365,6 +369,7 @@ impl Connection {
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
         }
+        self.detect_spurious_timeout(seg);
         self.sample_rtt(now, ack, seg);
         self.scoreboard.advance(ack);
         self.stats.bytes_acked += u64::from(acked);
@@ -380,6 +385,7 @@ impl Connection {
             None => {
                 let limited = self.cwnd_limited;
                 self.cc.on_ack(now, acked, self.rtt.smoothed(), limited);
+                self.autotune_send_buffer();
             }
         }
         self.dupacks = 0;
@@ -401,7 +407,17 @@ impl Connection {
 
     /// An RTT sample from the echoed timestamp, else from the one timed segment (Karn's
     /// rule: the probe is cancelled when anything is retransmitted).
+    ///
+    /// Karn's rule covers timestamps too: while the ACK only covers retransmitted data, the
+    /// echoed value may belong to an earlier transmission whose ACK was lost (the receiver
+    /// does not update TS.Recent for a duplicate), and such a sample can be minutes long.
     fn sample_rtt(&mut self, now: Instant, ack: SeqNumber, seg: &Incoming<'_>) {
+        if let Some(high) = self.retransmitted_up_to {
+            if ack.le(high) {
+                return;
+            }
+            self.retransmitted_up_to = None;
+        }
         if let (Some(ts), Some(now_ts)) = (seg.options.timestamps, self.ts_value(now)) {
             let elapsed = now_ts.wrapping_sub(ts.echo);
             if ts.echo != 0 && (elapsed as i32) >= 0 {
@@ -418,6 +434,43 @@ impl Connection {
         }
     }
 
+    /// Eifel detection (RFC 3522): the first ACK after a timeout echoes a timestamp older
+    /// than the retransmission, so the original arrived and the timeout was spurious. The
+    /// congestion response is undone and sending resumes with new data (RFC 4015).
+    fn detect_spurious_timeout(&mut self, seg: &Incoming<'_>) {
+        let (Some(retransmitted_at), Some(ts)) =
+            (self.timeout_retransmit_ts.take(), seg.options.timestamps)
+        else {
+            return;
+        };
+        if ts.echo != 0 && (ts.echo.wrapping_sub(retransmitted_at) as i32) < 0 {
+            self.cc.undo();
+            self.snd_nxt = self.snd_max;
+            self.stats.spurious_timeouts += 1;
+        }
+    }
+
+    /// A D-SACK reports that one of our retransmissions was a duplicate (RFC 3708). Once
+    /// every retransmission of the last fast recovery is reported so, the loss was
+    /// reordering: the window reduction is undone and the duplicate-ACK threshold grows, as
+    /// Linux adapts its reordering degree.
+    fn on_dsack(&mut self, now: Instant) {
+        let Some(unproven) = self.unproven_retransmits.as_mut().filter(|n| **n > 0) else {
+            return;
+        };
+        *unproven -= 1;
+        if *unproven > 0 {
+            return;
+        }
+        self.unproven_retransmits = None;
+        self.dup_threshold = (self.dup_threshold + 1).min(MAX_DUP_THRESHOLD);
+        if self.recovery.take().is_some() {
+            self.cc.on_recovery_exit(now, self.flight_size());
+        }
+        self.cc.undo();
+        self.stats.spurious_fast_retransmits += 1;
+    }
+
     /// A duplicate ACK (RFC 5681 §2): counts toward fast retransmit on the third, or on
     /// SACK evidence of loss (RFC 6675 §5); inflates the window during NewReno recovery.
     fn on_duplicate_ack(&mut self, now: Instant) {
@@ -428,17 +481,18 @@ impl Connection {
             return;
         }
         let mss = self.send_mss();
-        let sack_says_lost = self.sack && self.scoreboard.is_lost(self.snd_una, mss, DUP_THRESH);
-        if self.dupacks >= 3 || sack_says_lost {
+        let threshold = self.dup_threshold;
+        let sack_says_lost = self.sack && self.scoreboard.is_lost(self.snd_una, mss, threshold);
+        if self.dupacks >= threshold || sack_says_lost {
             self.cc.on_congestion_event(now, self.flight_size(), false);
             self.recovery = Some(Recovery {
                 recover: self.snd_max,
                 high_rxt: self.snd_una,
                 dupacks: 0,
-                rescued: false,
             });
             self.retransmit_next = Some(self.snd_una);
             self.rtt_probe = None;
+            self.unproven_retransmits = Some(0);
             self.stats.fast_retransmits += 1;
         }
     }
@@ -499,6 +553,7 @@ impl Connection {
         if outcome.advanced > 0 {
             self.rcv_nxt += outcome.advanced;
             self.raise(raised::READABLE);
+            self.autotune_receive_buffer(now);
         }
         if outcome.dropped {
             self.stats.out_of_order_dropped += 1;

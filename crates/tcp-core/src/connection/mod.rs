@@ -1,6 +1,7 @@
 //! One connection's transmission control block and the operations the application performs
 //! on it. Segment arrival is in `input`, segment generation in `output`, timers in `timeout`.
 
+mod autotune;
 mod input;
 mod output;
 mod shutdown;
@@ -60,8 +61,6 @@ pub(crate) struct Recovery {
     pub(crate) high_rxt: SeqNumber,
     /// Duplicate ACKs seen during recovery (NewReno inflation without SACK).
     pub(crate) dupacks: u32,
-    /// The RFC 6675 §4 rescue retransmission was sent.
-    pub(crate) rescued: bool,
 }
 
 /// Acknowledgment scheduling.
@@ -112,6 +111,9 @@ pub(crate) struct Connection {
     pub(crate) fin_queued: bool,
     pub(crate) fin_acked: bool,
     pub(crate) write_blocked: bool,
+    pub(crate) buffer_limits: autotune::BufferLimits,
+    /// Start of the current receive-autotuning round: when, and RCV.NXT then.
+    pub(crate) receive_measure: (Instant, SeqNumber),
     /// The last segment sent used all the window the congestion controller allowed.
     pub(crate) cwnd_limited: bool,
 
@@ -138,6 +140,10 @@ pub(crate) struct Connection {
     pub(crate) timers: TimerTable,
     pub(crate) rtt: RttEstimator,
     pub(crate) rtt_probe: Option<(SeqNumber, Instant)>,
+    /// SND.MAX when data was last retransmitted: ACKs at or below it give no RTT sample.
+    pub(crate) retransmitted_up_to: Option<SeqNumber>,
+    /// Our TSval when the last retransmission timeout fired, for Eifel detection.
+    pub(crate) timeout_retransmit_ts: Option<u32>,
     pub(crate) retries: u32,
     pub(crate) probes: u32,
     pub(crate) last_received: Instant,
@@ -151,6 +157,11 @@ pub(crate) struct Connection {
     // Congestion control and loss recovery.
     pub(crate) cc: Box<dyn CongestionControl>,
     pub(crate) dupacks: u32,
+    /// Duplicate ACKs (or SACKed segments) that declare a loss: 3, raised by reordering.
+    pub(crate) dup_threshold: u32,
+    /// Retransmissions of the last fast recovery not yet reported as duplicates by D-SACK;
+    /// `None` when there is nothing to undo.
+    pub(crate) unproven_retransmits: Option<u32>,
     pub(crate) recovery: Option<Recovery>,
     pub(crate) scoreboard: SackScoreboard,
     pub(crate) retransmit_next: Option<SeqNumber>,
@@ -212,6 +223,11 @@ impl Connection {
             fin_queued: false,
             fin_acked: false,
             write_blocked: false,
+            buffer_limits: autotune::BufferLimits {
+                send_max: config.send_buffer.max.max(send_capacity),
+                recv_max: config.recv_buffer.max.max(recv_capacity),
+            },
+            receive_measure: (opening.now, SeqNumber(0)),
             cwnd_limited: false,
             irs: SeqNumber(0),
             rcv_nxt: SeqNumber(0),
@@ -234,6 +250,8 @@ impl Connection {
             timers: TimerTable::default(),
             rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
             rtt_probe: None,
+            retransmitted_up_to: None,
+            timeout_retransmit_ts: None,
             retries: 0,
             probes: 0,
             last_received: opening.now,
@@ -251,6 +269,8 @@ impl Connection {
                 config.initial_window_segments,
             ),
             dupacks: 0,
+            dup_threshold: crate::sack_scoreboard::DUP_THRESH,
+            unproven_retransmits: None,
             recovery: None,
             scoreboard: SackScoreboard::new(iss),
             retransmit_next: None,

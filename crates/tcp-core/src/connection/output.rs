@@ -2,7 +2,6 @@
 //! RST) and writing it straight from the send buffer into the caller's buffer.
 
 use super::Connection;
-use crate::sack_scoreboard::DUP_THRESH;
 use crate::state::State;
 use crate::time::Instant;
 use crate::timers::Timer;
@@ -25,8 +24,6 @@ enum Kind {
     Sequential,
     /// A chosen hole (fast retransmit, partial ACK, RFC 6675 NextSeg); SND.NXT stays.
     Hole,
-    /// RFC 6675 §4's one rescue retransmission per recovery.
-    Rescue,
 }
 
 impl Connection {
@@ -134,7 +131,9 @@ impl Connection {
         let outstanding = self.snd_nxt - self.snd_una;
         let congestion_room = match self.recovery {
             Some(recovery) if self.sack => {
-                let pipe = self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH);
+                let pipe = self
+                    .scoreboard
+                    .pipe(recovery.high_rxt, mss, self.dup_threshold);
                 cwnd.saturating_sub(pipe)
             }
             Some(recovery) => {
@@ -168,10 +167,17 @@ impl Connection {
         }
         let sack_recovery = self.recovery.filter(|_| self.sack);
         if let Some(recovery) = sack_recovery {
-            if self.scoreboard.pipe(recovery.high_rxt, mss, DUP_THRESH) >= self.cc.window() {
+            if self
+                .scoreboard
+                .pipe(recovery.high_rxt, mss, self.dup_threshold)
+                >= self.cc.window()
+            {
                 return None;
             }
-            if let Some((seq, len)) = self.scoreboard.next_seg(recovery.high_rxt, mss, DUP_THRESH) {
+            if let Some((seq, len)) =
+                self.scoreboard
+                    .next_seg(recovery.high_rxt, mss, self.dup_threshold)
+            {
                 return Some(self.hole_at(seq, len, data_end, Kind::Hole));
             }
         }
@@ -179,14 +185,8 @@ impl Connection {
             return Some(segment);
         }
         let recovery = sack_recovery?;
-        if let Some((seq, len)) = self.scoreboard.next_seg_rule4(recovery.high_rxt, mss) {
-            return Some(self.hole_at(seq, len, data_end, Kind::Hole));
-        }
-        if recovery.rescued {
-            return None;
-        }
-        let (seq, len) = self.scoreboard.rescue_seg(mss)?;
-        Some(self.hole_at(seq, len, data_end, Kind::Rescue))
+        let (seq, len) = self.scoreboard.next_seg_rule4(recovery.high_rxt, mss)?;
+        Some(self.hole_at(seq, len, data_end, Kind::Hole))
     }
 
     /// The next bytes at SND.NXT (or the FIN), if the windows, Nagle and sender-side SWS
@@ -268,6 +268,10 @@ impl Connection {
         if retransmission {
             self.stats.retransmits += 1;
             self.rtt_probe = None;
+            self.retransmitted_up_to = Some(self.snd_max);
+            if let Some(unproven) = self.unproven_retransmits.as_mut() {
+                *unproven += 1;
+            }
             if let Some(recovery) = self.recovery.as_mut() {
                 recovery.high_rxt = recovery.high_rxt.max(end);
             }
@@ -276,11 +280,6 @@ impl Connection {
         }
         if seg.kind == Kind::Sequential || end.gt(self.snd_nxt) {
             self.snd_nxt = end;
-        }
-        if seg.kind == Kind::Rescue
-            && let Some(recovery) = self.recovery.as_mut()
-        {
-            recovery.rescued = true;
         }
         self.snd_max = self.snd_max.max(end);
         self.scoreboard.set_snd_max(self.snd_max);

@@ -70,8 +70,12 @@ impl Connection {
         ctx.counters.retransmission_timeouts += 1;
         if self.state.is_synchronized() {
             self.cc.on_retransmit_timeout(now, self.flight_size());
+            if self.retries == 1 {
+                self.timeout_retransmit_ts = self.ts_value(now);
+            }
         }
         self.recovery = None;
+        self.unproven_retransmits = None;
         self.scoreboard.clear();
         self.dupacks = 0;
         self.retransmit_next = None;

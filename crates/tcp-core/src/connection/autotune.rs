@@ -1,0 +1,55 @@
+//! Buffer autotuning: the send buffer follows the congestion window and the receive buffer
+//! follows what the peer delivers per round trip (like Linux's dynamic right-sizing), each
+//! between the configured initial and largest size, unless the application fixed its size.
+
+use super::Connection;
+use crate::time::Instant;
+use core::time::Duration;
+
+/// Round-trip time assumed before one is measured.
+const DEFAULT_RTT: Duration = Duration::from_millis(100);
+
+impl Connection {
+    /// Lets the send buffer hold two congestion windows, so the application can keep the
+    /// window full while the previous one is acknowledged.
+    pub(crate) fn autotune_send_buffer(&mut self) {
+        if self.options.send_buffer.is_some() {
+            return;
+        }
+        let wanted = (2 * self.cc.window() as usize).min(self.buffer_limits.send_max);
+        if wanted > self.send_buf.capacity() {
+            self.send_buf.set_capacity(wanted);
+        }
+    }
+
+    /// Once per round trip: if the peer delivered at least half the receive buffer in it,
+    /// the buffer (and so the window) limits the transfer, and it doubles.
+    pub(crate) fn autotune_receive_buffer(&mut self, now: Instant) {
+        if self.options.recv_buffer.is_some() {
+            return;
+        }
+        let (since, from) = self.receive_measure;
+        let rtt = self
+            .rtt
+            .smoothed()
+            .unwrap_or(DEFAULT_RTT)
+            .max(Duration::from_millis(1));
+        if now - since < rtt {
+            return;
+        }
+        let delivered = (self.rcv_nxt - from) as usize;
+        let capacity = self.recv_buf.capacity();
+        if delivered * 2 >= capacity && capacity < self.buffer_limits.recv_max {
+            self.recv_buf
+                .set_capacity((capacity * 2).min(self.buffer_limits.recv_max));
+        }
+        self.receive_measure = (now, self.rcv_nxt);
+    }
+}
+
+/// The largest sizes autotuning may reach.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BufferLimits {
+    pub(crate) send_max: usize,
+    pub(crate) recv_max: usize,
+}
