@@ -349,6 +349,7 @@ impl Connection {
             self.snd_wl2 = ack;
             if window > 0 {
                 self.timers.stop(Timer::Persist);
+                self.probes = 0;
             }
         }
         true

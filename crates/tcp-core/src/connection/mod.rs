@@ -152,6 +152,8 @@ pub(crate) struct Connection {
     pub(crate) delayed_ack: core::time::Duration,
     /// A zero-window or keepalive probe is to be sent.
     pub(crate) probe_pending: bool,
+    /// The persist timer fired on a small open window: send what fits, once.
+    pub(crate) override_send_avoidance: bool,
     pub(crate) keepalive_probes: u32,
 
     // Congestion control and loss recovery.
@@ -262,6 +264,7 @@ impl Connection {
             },
             delayed_ack: config.delayed_ack,
             probe_pending: false,
+            override_send_avoidance: false,
             keepalive_probes: 0,
             cc: new_controller(
                 config.congestion_control,

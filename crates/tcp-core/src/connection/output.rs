@@ -149,6 +149,10 @@ impl Connection {
 
     /// Chooses the next data/FIN segment, applying the windows, Nagle (D-3) and sender-side
     /// silly window avoidance.
+    pub(crate) fn next_data_segment_exists(&self) -> bool {
+        self.next_data_segment().is_some()
+    }
+
     fn next_data_segment(&self) -> Option<Outgoing> {
         if !matches!(
             self.state,
@@ -203,14 +207,15 @@ impl Connection {
         let allowance = self.send_allowance().saturating_sub(seq - self.snd_nxt);
         let len = available.min(mss).min(allowance);
         let retransmission = seq.lt(self.snd_max);
-        if len < available && !retransmission {
+        if len < available && !retransmission && !self.override_send_avoidance {
             let half_window = self.max_snd_wnd / 2;
             if len < mss && (len == 0 || len < half_window) {
                 return None;
             }
         }
         let tail = seq + len == data_end;
-        let nagle_holds = len > 0
+        let nagle_holds = !self.override_send_avoidance
+            && len > 0
             && len < mss
             && tail
             && !retransmission
@@ -292,6 +297,7 @@ impl Connection {
             self.arm_retransmit(now);
         }
         self.timers.stop(Timer::Persist);
+        self.override_send_avoidance = false;
         Some(written)
     }
 

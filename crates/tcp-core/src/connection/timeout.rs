@@ -85,18 +85,49 @@ impl Connection {
         self.arm_retransmit(now);
     }
 
+    /// The persist timer fired with data waiting and nothing in flight: probe a zero window
+    /// (RFC 9293 §3.8.6.1), or, when the window is open but too small for sender-side SWS
+    /// avoidance, send what fits anyway (its override timeout, §3.8.6.2.1).
     fn on_persist_timeout(&mut self, now: Instant) {
-        if self.snd_wnd > 0 || self.data_end() == self.snd_nxt {
+        if !self.data_waiting() {
             return;
         }
         if self.user_timeout_expired(now) {
             self.fail(Error::TimedOut);
             return;
         }
-        self.probe_pending = true;
-        self.probes = self.probes.saturating_add(1);
-        self.stats.window_probes += 1;
-        self.arm_persist(now);
+        if self.snd_wnd == 0 {
+            self.probe_pending = true;
+            self.probes = self.probes.saturating_add(1);
+            self.stats.window_probes += 1;
+            self.arm_persist(now);
+        } else {
+            self.override_send_avoidance = true;
+        }
+    }
+
+    /// Arms the persist timer when data waits, nothing is in flight to bring an ACK, and the
+    /// windows or silly-window avoidance hold the data back; otherwise leaves it be. Without
+    /// this a lost window update would stall the connection for ever.
+    pub(crate) fn arm_stall_timer(&mut self, now: Instant) {
+        if self.timers.is_armed(Timer::Persist) || !self.data_waiting() {
+            return;
+        }
+        if self.snd_una == self.snd_max && !self.next_data_segment_exists() {
+            self.arm_persist(now);
+        }
+    }
+
+    /// Queued data not yet sent, in a state that sends data.
+    fn data_waiting(&self) -> bool {
+        matches!(
+            self.state,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        ) && self.data_end().gt(self.snd_nxt)
     }
 
     /// Arms the persist timer with exponential backoff (RFC 9293 §3.8.6.1).

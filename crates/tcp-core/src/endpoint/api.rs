@@ -23,6 +23,7 @@ impl Endpoint {
         remote: SocketAddr,
         options: SocketOptions,
     ) -> Result<ConnectionHandle, Error> {
+        self.observe(now);
         if local.ip().is_unspecified() || remote.port() == 0 || !super::is_unicast(remote.ip()) {
             return Err(Error::InvalidInput);
         }

@@ -12,6 +12,7 @@ use crate::listener::Listener;
 use crate::time::Instant;
 use core::net::SocketAddr;
 use std::collections::VecDeque;
+use tcp_wire::SeqNumber;
 
 impl Endpoint {
     /// Starts listening on `local` (`0.0.0.0:port` for every address, or `ip:port`) with an
@@ -147,6 +148,7 @@ impl Endpoint {
         handle: ListenerHandle,
         tuple: FourTuple,
         seg: &Incoming<'_>,
+        iss_floor: Option<SeqNumber>,
     ) {
         if seg.flags.rst() {
             return;
@@ -182,7 +184,7 @@ impl Endpoint {
         let opening = Opening {
             handle: conn_handle,
             tuple,
-            iss: self.isn.isn(now, &tuple),
+            iss: above(self.isn.isn(now, &tuple), iss_floor),
             options,
             now,
             timestamp_offset: self.timestamp_offset(&tuple),
@@ -212,5 +214,13 @@ impl Endpoint {
         listener.accept_queue.push_back(handle);
         self.counters.passive_opens += 1;
         self.events.push_back(Event::Incoming(listener.handle));
+    }
+}
+
+/// `iss`, or `floor` when `iss` would start at or below it.
+fn above(iss: SeqNumber, floor: Option<SeqNumber>) -> SeqNumber {
+    match floor {
+        Some(floor) if iss.le(floor) => floor,
+        _ => iss,
     }
 }

@@ -25,6 +25,10 @@ use tcp_wire::{Header, Segment};
 
 pub use table::SocketInfo;
 
+/// How far above the old connection's highest sequence number a connection reopened from
+/// TIME_WAIT starts at least (RFC 9293 MAY-2 wants it above; Linux leaves this gap).
+const REOPEN_ISS_GAP: u32 = 65_537;
+
 /// Most RSTs waiting to be sent for segments that match no connection; beyond this they are
 /// dropped (and counted) so a flood of stray segments cannot grow memory.
 const MAX_PENDING_RESETS: usize = 1024;
@@ -72,6 +76,9 @@ pub struct Endpoint {
     counters: Counters,
     challenges: ChallengeLimiter,
     next_id: u64,
+    /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
+    /// timers relative to it.
+    last_now: Instant,
 }
 
 impl Endpoint {
@@ -97,6 +104,7 @@ impl Endpoint {
             counters: Counters::default(),
             challenges,
             next_id: 1,
+            last_now: Instant::ZERO,
         }
     }
 
@@ -119,6 +127,7 @@ impl Endpoint {
     /// `src` to `dst`. Malformed segments and bad checksums are dropped and counted; the
     /// endpoint never panics on any input.
     pub fn handle_segment(&mut self, now: Instant, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+        self.observe(now);
         self.counters.segments_in += 1;
         let Ok(segment) = Segment::new_checked(bytes) else {
             self.counters.malformed += 1;
@@ -148,15 +157,26 @@ impl Endpoint {
             local: SocketAddr::new(dst, header.dst_port),
             remote: SocketAddr::new(src, header.src_port),
         };
+        let mut iss_floor = None;
         if let Some(&handle) = self.by_tuple.get(&tuple) {
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
             if reopen != Some(crate::connection::Disposition::Reopen) {
                 return;
             }
+            let Some(listener) = self.find_listener(tuple.local) else {
+                self.with_connection(handle, |conn, ctx| conn.challenge(now, ctx));
+                return;
+            };
+            iss_floor = self
+                .connections
+                .get(&handle)
+                .map(|c| c.snd_max + REOPEN_ISS_GAP);
             self.remove_connection(handle);
+            self.on_listener_segment(now, listener, tuple, &seg, iss_floor);
+            return;
         }
         match self.find_listener(tuple.local) {
-            Some(listener) => self.on_listener_segment(now, listener, tuple, &seg),
+            Some(listener) => self.on_listener_segment(now, listener, tuple, &seg, iss_floor),
             None => {
                 self.counters.no_connection += 1;
                 if !seg.flags.rst() {
@@ -218,6 +238,7 @@ impl Endpoint {
             conn.in_transmit_queue = true;
             self.transmit_queue.push_back(handle);
         }
+        conn.arm_stall_timer(self.last_now);
         let next = conn.timers.next_deadline();
         let finished = conn.is_finished();
         let previous = self.indexed.get(&handle).copied();
@@ -262,6 +283,7 @@ impl Endpoint {
     /// it) and says where it goes. Call until `None` after every input.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        self.observe(now);
         if let Some(reset) = self.resets.pop() {
             self.counters.resets_sent += 1;
             self.counters.segments_out += 1;
@@ -314,6 +336,7 @@ impl Endpoint {
 
     /// Runs every timer due at or before `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.observe(now);
         while let Some(&(at, handle)) = self.deadlines.first() {
             if at > now {
                 break;
@@ -328,6 +351,11 @@ impl Endpoint {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// Remembers the latest time a caller passed in (time never goes back for the engine).
+    pub(crate) fn observe(&mut self, now: Instant) {
+        self.last_now = self.last_now.max(now);
     }
 
     fn allocate_handle(&mut self) -> ConnectionHandle {
