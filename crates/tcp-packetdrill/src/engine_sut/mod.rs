@@ -1,0 +1,207 @@
+//! The stack the `tcp-packetdrill` binary tests: tcp-core's [`Endpoint`] behind
+//! [`StackUnderTest`].
+//!
+//! [`new_sut`] builds one endpoint per script, owning `config.local_ip`, configured for the
+//! profile ([`profile`]). Segments go in through `handle_segment`, timers through
+//! `handle_timeout` (the runner's virtual microseconds are [`Instant::from_micros`]), and
+//! after every input the endpoint's segments are drained, stamped with that input's time.
+//!
+//! Socket calls work on an fd table of unbound sockets, listeners and connections
+//! ([`fd_table`]): `socket`, `bind`, `listen`, `accept`, `connect` ([`calls`]); `read`,
+//! `write`, `close`, `shutdown` ([`io`]); `setsockopt`/`getsockopt` ([`sockopt`]);
+//! `fcntl(O_NONBLOCK)`. A blocking socket's `accept`, `connect`, `read` and `write` answer
+//! [`CallStatus::Blocked`] and are retried after every later input until they complete; a
+//! non-blocking one answers `EAGAIN` (`EINPROGRESS` for `connect`). Engine errors become
+//! Linux errnos ([`errno_map`]), and a connection's failure is reported once, as Linux
+//! reports `sk_err` once: then reads see end-of-file and writes `EPIPE`.
+//!
+//! Not modelled: `SO_LINGER` with a non-zero time does not make `close` block, and options
+//! set on a listener after `listen` reach accepted connections only at `accept`.
+
+mod calls;
+mod errno_map;
+mod fd_table;
+mod io;
+mod profile;
+mod sockopt;
+
+use crate::ast::Script;
+use crate::config::{Profile, RunConfig};
+use crate::errno::Errno;
+use crate::sut::{CallStatus, Fd, Outbound, SocketCall, StackUnderTest, SysResult, SysValue};
+use core::net::{IpAddr, Ipv4Addr};
+use fd_table::{FdTable, Socket};
+use io::Blocked;
+use tcp_core::{Endpoint, Instant};
+
+/// The endpoint's secret: fixed, so that runs are reproducible.
+const SECRET: [u8; 16] = *b"tcp-packetdrill!";
+
+/// Room for any one segment the endpoint writes.
+const SEGMENT_BUFFER: usize = 65_536;
+
+/// A fresh stack under test for one script: an engine configured for `profile`, owning
+/// `config.local_ip`.
+pub fn new_sut(
+    profile: Profile,
+    _script: &Script,
+    config: &RunConfig,
+) -> Result<Box<dyn StackUnderTest>, String> {
+    Ok(Box::new(EngineSut::new(
+        profile::config_for(profile),
+        config.local_ip,
+    )))
+}
+
+/// tcp-core's endpoint with an fd table and at most one blocked call.
+struct EngineSut {
+    endpoint: Endpoint,
+    local_ip: Ipv4Addr,
+    fds: FdTable,
+    outbound: Vec<Outbound>,
+    /// The call that answered `Blocked` and has not completed.
+    blocked: Option<Blocked>,
+    /// The blocked call's result, until `poll_blocked` takes it.
+    finished: Option<SysResult>,
+    scratch: Vec<u8>,
+}
+
+impl EngineSut {
+    fn new(config: tcp_core::Config, local_ip: Ipv4Addr) -> EngineSut {
+        EngineSut {
+            endpoint: Endpoint::new(config, SECRET),
+            local_ip,
+            fds: FdTable::default(),
+            outbound: Vec::new(),
+            blocked: None,
+            finished: None,
+            scratch: vec![0; SEGMENT_BUFFER],
+        }
+    }
+
+    /// After any input: retry the blocked call, then collect what the endpoint sends and
+    /// drop its events (calls are retried, so events are not needed).
+    fn settle(&mut self, now: u64) {
+        if let Some(mut blocked) = self.blocked.take() {
+            match self.resume(now, &mut blocked) {
+                Some(result) => self.finished = Some(result),
+                None => self.blocked = Some(blocked),
+            }
+        }
+        let at = Instant::from_micros(now);
+        while let Some(transmit) = self.endpoint.poll_transmit(at, &mut self.scratch) {
+            if let (IpAddr::V4(src), IpAddr::V4(dst)) = (transmit.src, transmit.dst) {
+                self.outbound.push(Outbound {
+                    time: now,
+                    src,
+                    dst,
+                    segment: self.scratch[..transmit.len].to_vec(),
+                });
+            }
+        }
+        while self.endpoint.poll_event().is_some() {}
+    }
+
+    fn socket(&self, fd: Fd) -> Result<&Socket, Errno> {
+        self.fds.get(fd).ok_or(Errno::EBADF)
+    }
+
+    fn socket_mut(&mut self, fd: Fd) -> Result<&mut Socket, Errno> {
+        self.fds.get_mut(fd).ok_or(Errno::EBADF)
+    }
+
+    /// Runs `call`; `Blocked` when it must wait on a blocking socket.
+    fn dispatch(&mut self, now: u64, call: &SocketCall) -> CallStatus {
+        let done = |result: SysResult| CallStatus::Done(result);
+        let int = |value: i64| Ok(SysValue::Int(value));
+        match call {
+            SocketCall::Socket => {
+                let keepalive = self.endpoint.config().keepalive;
+                done(int(i64::from(self.fds.insert(Socket::new(keepalive)).0)))
+            }
+            SocketCall::Bind { fd, addr } => done(self.bind(*fd, *addr).and_then(|()| int(0))),
+            SocketCall::Listen { fd, backlog } => {
+                done(self.listen(*fd, *backlog).and_then(|()| int(0)))
+            }
+            SocketCall::Connect { fd, addr } => self.connect(now, *fd, *addr),
+            SocketCall::Accept { fd } => self.start(now, Blocked::Accept(*fd)),
+            SocketCall::Read { fd, len } => self.start(now, Blocked::Read { fd: *fd, len: *len }),
+            SocketCall::Write { fd, data } => self.start(
+                now,
+                Blocked::Write {
+                    fd: *fd,
+                    data: data.clone(),
+                    written: 0,
+                },
+            ),
+            SocketCall::Close { fd } => done(self.close(now, *fd).and_then(|()| int(0))),
+            SocketCall::Shutdown { fd, how } => {
+                done(self.shutdown(*fd, *how).and_then(|()| int(0)))
+            }
+            SocketCall::SetOption { fd, option, value } => done(
+                self.set_option(now, *fd, *option, *value)
+                    .and_then(|()| int(0)),
+            ),
+            SocketCall::GetOption { fd, option } => {
+                done(self.get_option(*fd, *option).map(SysValue::Opt))
+            }
+            SocketCall::SetNonBlocking { fd, nonblocking } => {
+                done(self.socket_mut(*fd).map(|socket| {
+                    socket.nonblocking = *nonblocking;
+                    SysValue::Int(0)
+                }))
+            }
+            SocketCall::GetNonBlocking { fd } => done(
+                self.socket(*fd)
+                    .map(|socket| SysValue::Int(i64::from(socket.nonblocking))),
+            ),
+        }
+    }
+
+    /// Tries a call that may block: done at once, `EAGAIN` on a non-blocking socket, or
+    /// kept for [`EngineSut::settle`] to retry.
+    fn start(&mut self, now: u64, mut call: Blocked) -> CallStatus {
+        if let Some(result) = self.resume(now, &mut call) {
+            return CallStatus::Done(result);
+        }
+        match self.fds.get(call.fd()) {
+            Some(socket) if !socket.nonblocking => {
+                self.blocked = Some(call);
+                CallStatus::Blocked
+            }
+            _ => CallStatus::Done(call.would_block()),
+        }
+    }
+}
+
+impl StackUnderTest for EngineSut {
+    fn inject(&mut self, now: u64, src: Ipv4Addr, dst: Ipv4Addr, segment: &[u8]) {
+        let at = Instant::from_micros(now);
+        self.endpoint
+            .handle_segment(at, IpAddr::V4(src), IpAddr::V4(dst), segment);
+        self.settle(now);
+    }
+
+    fn next_timer(&self) -> Option<u64> {
+        self.endpoint.poll_timeout().map(Instant::as_micros)
+    }
+
+    fn advance(&mut self, now: u64) {
+        self.endpoint.handle_timeout(Instant::from_micros(now));
+        self.settle(now);
+    }
+
+    fn take_outbound(&mut self) -> Vec<Outbound> {
+        std::mem::take(&mut self.outbound)
+    }
+
+    fn syscall(&mut self, now: u64, call: &SocketCall) -> CallStatus {
+        let status = self.dispatch(now, call);
+        self.settle(now);
+        status
+    }
+
+    fn poll_blocked(&mut self) -> Option<SysResult> {
+        self.finished.take()
+    }
+}
