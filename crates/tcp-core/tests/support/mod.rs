@@ -35,7 +35,8 @@ pub struct Path {
     pub reorder: f64,
     /// Extra delay of a reordered packet.
     pub reorder_delay: Duration,
-    /// Packets queued for the link at most (drop-tail); `None` unlimited.
+    /// Bottleneck buffer in full-sized packets (drop-tail, with `bandwidth`); `None`
+    /// unlimited.
     pub queue_limit: Option<usize>,
 }
 
@@ -188,10 +189,12 @@ impl Sim {
             return;
         }
         let index = from as usize;
-        let queued = self.queue.len();
-        if path.queue_limit.is_some_and(|limit| queued >= limit) {
-            self.dropped += 1;
-            return;
+        if let (Some(limit), Some(rate)) = (path.queue_limit, path.bandwidth) {
+            let backlog = (self.link_free[index] - self.now).as_secs_f64() * rate as f64;
+            if backlog >= (limit * 1500) as f64 {
+                self.dropped += 1;
+                return;
+            }
         }
         let mut depart = self.now;
         if let Some(rate) = path.bandwidth {
