@@ -3,7 +3,7 @@
 //! values the stack sent.
 
 use crate::config::RunConfig;
-use crate::sut::Outbound;
+use crate::sut::{Fd, Outbound};
 use core::net::{Ipv4Addr, SocketAddrV4};
 use std::collections::HashMap;
 use tcp_wire::{Flags, Segment};
@@ -69,6 +69,8 @@ pub(super) struct Conn {
     pub(super) remote_isn: Option<Isn>,
     pub(super) local_isn: Option<Isn>,
     pub(super) ts: TsMap,
+    /// The stack's fd that `connect` opened it on (`None` for a passive open).
+    pub(super) connect_fd: Option<Fd>,
 }
 
 impl Conn {
@@ -128,15 +130,25 @@ impl Tracker {
         self.listening = true;
     }
 
-    /// `connect` was called: the connection under test is now the one to `remote`.
-    pub(super) fn connecting(&mut self, remote: SocketAddrV4) {
+    /// `connect` was called on `fd`: the connection under test is now the one to `remote`.
+    /// Calling it again on the same fd (a non-blocking socket asking how its handshake is
+    /// going) keeps the connection and what was learned about it.
+    pub(super) fn connecting(&mut self, remote: SocketAddrV4, fd: Fd) {
         self.listening = false;
+        if self
+            .conn
+            .as_ref()
+            .is_some_and(|conn| conn.connect_fd == Some(fd) && conn.remote == remote)
+        {
+            return;
+        }
         self.conn = Some(Conn {
             remote,
             local_port: None,
             remote_isn: None,
             local_isn: None,
             ts: TsMap::default(),
+            connect_fd: Some(fd),
         });
     }
 
@@ -168,6 +180,7 @@ impl Tracker {
                     remote_isn: Some(isn),
                     local_isn: None,
                     ts: TsMap::default(),
+                    connect_fd: None,
                 }
             }
         };
@@ -231,6 +244,19 @@ mod tests {
         assert_eq!(map.live_for(120, false), None);
         assert_eq!(map.live_for(120, true), Some(5_020));
         assert_eq!(map.to_script(5_013), 113);
+    }
+
+    #[test]
+    fn connect_again_on_the_same_fd_keeps_the_connection() {
+        let config = RunConfig::default();
+        let mut tracker = Tracker::new(&config);
+        let remote = SocketAddrV4::new(config.remote_ip, config.connect_port);
+        tracker.connecting(remote, Fd(3));
+        tracker.conn.as_mut().unwrap().local_isn = Some(Isn { script: 0, live: 9 });
+        tracker.connecting(remote, Fd(3));
+        assert!(tracker.conn.as_ref().unwrap().local_isn.is_some());
+        tracker.connecting(remote, Fd(4));
+        assert!(tracker.conn.as_ref().unwrap().local_isn.is_none());
     }
 
     #[test]

@@ -53,8 +53,10 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
             CallError::Unsupported(what) => Stop::Skip(format!("line {line}: unsupported {what}")),
             CallError::Invalid(message) => Stop::Fail(Failure::at(line, message)),
         })?;
-        if let Effect::Connecting(remote) = translated.effect {
-            self.tracker.connecting(remote);
+        if let (Effect::Connecting(remote), SocketCall::Connect { fd, .. }) =
+            (translated.effect, &translated.call)
+        {
+            self.tracker.connecting(remote, *fd);
         }
         let end = spec
             .blocking_end
