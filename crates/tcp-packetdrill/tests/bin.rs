@@ -20,8 +20,11 @@ impl Drop for Scripts {
     }
 }
 
-fn scripts() -> Scripts {
-    let dir = std::env::temp_dir().join(format!("tcp-packetdrill-bin-{}", std::process::id()));
+/// The scripts under a directory of their own per test (`name`), so tests running in
+/// parallel never remove each other's files.
+fn scripts(name: &str) -> Scripts {
+    let dir =
+        std::env::temp_dir().join(format!("tcp-packetdrill-bin-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("nested")).unwrap();
     std::fs::write(dir.join("bad.pkt"), "0 > X 0:0(0)\n").unwrap();
@@ -32,7 +35,7 @@ fn scripts() -> Scripts {
 
 #[test]
 fn prints_a_line_per_script_and_a_summary() {
-    let dir = scripts();
+    let dir = scripts("summary");
     let root = dir.0.display().to_string();
     let output = tcp_packetdrill(&["--profile", "rfc", &root]);
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -49,7 +52,7 @@ fn prints_a_line_per_script_and_a_summary() {
 
 #[test]
 fn exits_zero_when_nothing_failed() {
-    let dir = scripts();
+    let dir = scripts("exit");
     let udp = dir.0.join("nested/udp.pkt").display().to_string();
     let output = tcp_packetdrill(&[&udp]);
     assert_eq!(output.status.code(), Some(0));
