@@ -5,6 +5,10 @@
 /// so a peer sending 1-byte segments with holes cannot grow memory or CPU without bound.
 pub(crate) const MAX_OUT_OF_ORDER_RANGES: usize = 64;
 
+/// The smallest ring allocated; a drained ring this small is released (cheap to get back),
+/// larger ones are kept so bulk transfers do not allocate per read.
+const MIN_RING: usize = 4096;
+
 /// A range of out-of-order data, as offsets from RCV.NXT, with the arrival order of its
 /// latest piece (for SACK's "most recent first").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,12 +81,7 @@ impl RecvBuffer {
 
     /// Changes the size (never below what is held).
     pub(crate) fn set_capacity(&mut self, capacity: usize) {
-        if self.ring.is_empty() {
-            self.capacity = capacity;
-        } else {
-            let wanted = capacity.max(self.readable + self.ooo_span());
-            self.regrow(wanted);
-        }
+        self.capacity = capacity.max(self.readable + self.ooo_span());
     }
 
     /// Out-of-order ranges, lowest first.
@@ -94,13 +93,22 @@ impl RecvBuffer {
         self.ranges.last().map_or(0, |r| r.end as usize)
     }
 
-    fn regrow(&mut self, capacity: usize) {
-        let mut ring = vec![0; capacity + self.slack];
-        let held = self.readable + self.ooo_span();
-        self.copy_ring_out(0, &mut ring[..held.min(self.ring.len())]);
+    /// Makes the ring hold at least `needed` bytes from the head: storage grows by doubling
+    /// from [`MIN_RING`] as data arrives, so a connection that moves little holds little.
+    fn reserve(&mut self, needed: usize) {
+        if needed <= self.ring.len() {
+            return;
+        }
+        let len = needed
+            .next_power_of_two()
+            .max(MIN_RING)
+            .min(self.capacity + self.slack)
+            .max(needed);
+        let mut ring = vec![0; len];
+        let held = (self.readable + self.ooo_span()).min(self.ring.len());
+        self.copy_ring_out(0, &mut ring[..held]);
         self.ring = ring;
         self.head = 0;
-        self.capacity = capacity;
     }
 
     fn copy_ring_out(&self, offset: usize, out: &mut [u8]) {
@@ -132,9 +140,7 @@ impl RecvBuffer {
             outcome.dropped = true;
             return outcome;
         }
-        if self.ring.is_empty() {
-            self.ring = vec![0; self.capacity + self.slack];
-        }
+        self.reserve(self.readable + end);
         self.copy_in(self.readable + offset as usize, data);
         self.arrivals += 1;
         if offset == 0 {
@@ -203,6 +209,9 @@ impl RecvBuffer {
         if n > 0 {
             self.head = (self.head + n) % self.ring.len();
             self.readable -= n;
+        }
+        if self.ring.len() <= MIN_RING {
+            self.release_if_empty();
         }
         n
     }

@@ -2,6 +2,11 @@
 
 use std::collections::VecDeque;
 
+/// Drained storage of these sizes is kept: smaller is cheap to allocate again, larger is
+/// worth giving back; in between, a connection writing in bursts would otherwise allocate
+/// once per burst.
+const KEEP_WHEN_DRAINED: core::ops::RangeInclusive<usize> = 4097..=(1 << 20);
+
 /// The send queue: offset 0 is the first unacknowledged data byte. Storage grows on demand
 /// and is released when the queue drains, so an idle connection holds no buffer memory.
 #[derive(Debug, Default)]
@@ -70,7 +75,7 @@ impl SendBuffer {
     pub(crate) fn acknowledge(&mut self, n: usize) {
         let n = n.min(self.bytes.len());
         self.bytes.drain(..n);
-        if self.bytes.is_empty() {
+        if self.bytes.is_empty() && !(KEEP_WHEN_DRAINED).contains(&self.bytes.capacity()) {
             self.bytes = VecDeque::new();
         }
     }

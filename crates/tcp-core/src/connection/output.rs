@@ -355,13 +355,18 @@ impl Connection {
         if let Some((left, right)) = self.dsack {
             blocks.push(left, right);
         }
-        let mut ranges = self.recv_buf.out_of_order().to_vec();
-        ranges.sort_by_key(|range| core::cmp::Reverse(range.recency));
-        for range in ranges {
-            if blocks.len() >= limit {
+        let ranges = self.recv_buf.out_of_order();
+        let mut below = u64::MAX;
+        while blocks.len() < limit {
+            let Some(next) = ranges
+                .iter()
+                .filter(|r| r.recency < below)
+                .max_by_key(|r| r.recency)
+            else {
                 break;
-            }
-            blocks.push(self.rcv_nxt + range.start, self.rcv_nxt + range.end);
+            };
+            blocks.push(self.rcv_nxt + next.start, self.rcv_nxt + next.end);
+            below = next.recency;
         }
         blocks
     }

@@ -6,6 +6,7 @@ mod listen;
 mod ports;
 mod reset;
 mod table;
+mod timer_queue;
 
 use crate::addr::FourTuple;
 use crate::config::Config;
@@ -20,7 +21,7 @@ use crate::stats::Counters;
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use tcp_wire::{Header, Segment};
 
 pub use table::SocketInfo;
@@ -68,8 +69,7 @@ pub struct Endpoint {
     listening_ports: HashMap<u16, usize, KeyedHasher>,
     /// Advances the ephemeral port search between calls (RFC 6056 algorithm 3's counter).
     port_cursor: u32,
-    deadlines: BTreeSet<(Instant, ConnectionHandle)>,
-    indexed: HashMap<ConnectionHandle, Instant, KeyedHasher>,
+    deadlines: timer_queue::TimerQueue,
     transmit_queue: VecDeque<ConnectionHandle>,
     resets: Vec<ResetReply>,
     events: VecDeque<Event>,
@@ -96,8 +96,7 @@ impl Endpoint {
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
             port_cursor: 0,
-            deadlines: BTreeSet::new(),
-            indexed: HashMap::with_hasher(hasher),
+            deadlines: timer_queue::TimerQueue::new(hasher),
             transmit_queue: VecDeque::new(),
             resets: Vec::new(),
             events: VecDeque::new(),
@@ -241,16 +240,8 @@ impl Endpoint {
         conn.arm_stall_timer(self.last_now);
         let next = conn.timers.next_deadline();
         let finished = conn.is_finished();
-        let previous = self.indexed.get(&handle).copied();
-        if previous != next || finished {
-            if let Some(at) = previous {
-                self.deadlines.remove(&(at, handle));
-                self.indexed.remove(&handle);
-            }
-            if let (Some(at), false) = (next, finished) {
-                self.deadlines.insert((at, handle));
-                self.indexed.insert(handle, at);
-            }
+        if self.deadlines.get(handle) != next && !finished {
+            self.deadlines.set(handle, next);
         }
         if finished {
             self.remove_connection(handle);
@@ -265,9 +256,7 @@ impl Endpoint {
         if self.by_tuple.get(&conn.tuple) == Some(&handle) {
             self.by_tuple.remove(&conn.tuple);
         }
-        if let Some(at) = self.indexed.remove(&handle) {
-            self.deadlines.remove(&(at, handle));
-        }
+        self.deadlines.set(handle, None);
         if let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l))
             && conn.in_syn_queue
         {
@@ -331,18 +320,13 @@ impl Endpoint {
     /// The earliest instant at which [`Endpoint::handle_timeout`] has work.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.deadlines.first().map(|(at, _)| *at)
+        self.deadlines.earliest()
     }
 
     /// Runs every timer due at or before `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.observe(now);
-        while let Some(&(at, handle)) = self.deadlines.first() {
-            if at > now {
-                break;
-            }
-            self.deadlines.pop_first();
-            self.indexed.remove(&handle);
+        while let Some(handle) = self.deadlines.pop_due(now) {
             self.with_connection(handle, |conn, ctx| conn.on_timeout(now, ctx));
         }
     }
