@@ -173,6 +173,8 @@ pub(crate) struct Connection {
     pub(crate) error: Option<Error>,
     pub(crate) raised: u8,
     pub(crate) stats: ConnectionStats,
+    /// The tracing span every log line about this connection is recorded in.
+    pub(crate) span: tracing::Span,
 }
 
 /// What the caller supplies to open a connection block.
@@ -282,6 +284,12 @@ impl Connection {
             error: None,
             raised: 0,
             stats: ConnectionStats::default(),
+            span: tracing::debug_span!(
+                "tcp",
+                local = %opening.tuple.local,
+                remote = %opening.tuple.remote,
+                id = opening.handle.0
+            ),
         }
     }
 
@@ -381,7 +389,7 @@ impl Connection {
 
     /// Ends the connection with `error`: buffers dropped, timers stopped, CLOSED.
     pub(crate) fn fail(&mut self, error: Error) {
-        tracing::debug!(conn = %self, %error, "connection failed");
+        tracing::debug!(%error, "connection failed");
         self.error = Some(error);
         self.enter_closed();
         self.raise(raised::FAILED | raised::READABLE | raised::WRITABLE);
@@ -400,7 +408,7 @@ impl Connection {
 
     /// Moves to `state`, logging the transition.
     pub(crate) fn set_state(&mut self, state: State) {
-        tracing::debug!(conn = %self, from = %self.state, to = %state, "state");
+        tracing::debug!(from = %self.state, to = %state, "state");
         self.state = state;
     }
 

@@ -194,6 +194,8 @@ impl Endpoint {
         f: impl FnOnce(&mut Connection, &mut Context<'_>) -> R,
     ) -> Option<R> {
         let conn = self.connections.get_mut(&handle)?;
+        let span = conn.span.clone();
+        let _entered = span.enter();
         let mut resets = Vec::new();
         let mut ctx = Context {
             config: &self.config,
@@ -288,6 +290,8 @@ impl Endpoint {
                 continue;
             };
             conn.in_transmit_queue = false;
+            let span = conn.span.clone();
+            let _entered = span.enter();
             let sent = conn.poll_transmit(now, buf).map(|len| Transmit {
                 src: conn.tuple.local.ip(),
                 dst: conn.tuple.remote.ip(),
