@@ -89,7 +89,8 @@ impl EngineSut {
 
     /// `connect`: opens the connection from the socket's port (or an ephemeral one), then
     /// waits for the handshake like any blocking call. On a socket already connecting it
-    /// reports the outcome so far (`EALREADY` while the handshake runs).
+    /// reports the outcome so far (`EALREADY` while the handshake runs). A broadcast or
+    /// multicast peer is `ENETUNREACH`, as Linux's `tcp_v4_connect` says.
     pub(super) fn connect(&mut self, now: u64, fd: Fd, remote: SocketAddrV4) -> CallStatus {
         let socket = match self.socket(fd) {
             Ok(socket) => socket,
@@ -121,6 +122,12 @@ impl EngineSut {
                     };
                 }
                 self.start(now, Blocked::Connect { fd, first: true })
+            }
+            // The engine refuses a broadcast or multicast peer; Linux's routing says so.
+            Err(Error::InvalidInput)
+                if remote.ip().is_broadcast() || remote.ip().is_multicast() =>
+            {
+                CallStatus::Done(Err(Errno::ENETUNREACH))
             }
             Err(error) => CallStatus::Done(Err(errno(error))),
         }
