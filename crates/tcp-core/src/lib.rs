@@ -29,6 +29,7 @@ mod sack_scoreboard;
 mod send_buffer;
 mod state;
 mod stats;
+mod syn_cookie;
 mod time;
 mod timers;
 

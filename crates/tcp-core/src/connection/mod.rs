@@ -323,6 +323,60 @@ impl Connection {
         self.arm_retransmit(now);
     }
 
+    /// Opens a passive connection from the ACK that completed a SYN-cookie handshake
+    /// (RFC 4987): ESTABLISHED at once, with the MSS from the cookie, and window scaling and
+    /// SACK as the client asked for them in the echoed timestamp (none without timestamps).
+    /// `syn_ack_window` is the unscaled window the cookie SYN-ACK advertised. The ACK itself
+    /// (and any data on it) is processed by the caller afterwards.
+    pub(crate) fn open_from_cookie(
+        &mut self,
+        now: Instant,
+        seg: &Incoming<'_>,
+        listener: ListenerHandle,
+        mss: u16,
+        syn_ack_window: u32,
+    ) {
+        self.listener = Some(listener);
+        self.held = false;
+        self.irs = seg.seq - 1;
+        self.rcv_nxt = seg.seq;
+        self.rcv_adv = self.rcv_nxt + syn_ack_window;
+        self.receive_measure = (now, self.rcv_nxt);
+        self.snd_una = self.iss + 1;
+        self.snd_nxt = self.snd_una;
+        self.snd_max = self.snd_una;
+        self.peer_mss = mss;
+        let client = seg
+            .options
+            .timestamps
+            .map(|ts| crate::syn_cookie::decode_timestamp(ts.echo));
+        match (client.and_then(|c| c.window_scale), self.offer_window_scale) {
+            (Some(shift), true) => self.snd_wscale = shift,
+            _ => {
+                self.offer_window_scale = false;
+                self.snd_wscale = 0;
+                self.rcv_wscale = 0;
+            }
+        }
+        self.sack &= client.is_some_and(|c| c.sack_permitted);
+        match (seg.options.timestamps, self.timestamps.as_mut()) {
+            (Some(ts), Some(state)) => {
+                state.recent = ts.value;
+                state.recent_age = now;
+            }
+            _ => self.timestamps = None,
+        }
+        self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = seg.seq;
+        self.snd_wl2 = seg.ack;
+        self.last_received = now;
+        self.cc.set_mss(self.send_mss());
+        self.become_established();
+        self.raise(raised::ACCEPTABLE | raised::WRITABLE);
+        self.arm_keepalive(now);
+    }
+
     /// Event bits an application that just accepted this connection has not seen yet.
     pub(crate) fn pending_since_accept(&self) -> u8 {
         let mut bits = raised::WRITABLE;

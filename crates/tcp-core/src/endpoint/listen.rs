@@ -1,6 +1,7 @@
 //! Listening: binding, the SYN arriving at a listener, and the accept queue.
 
 use super::Endpoint;
+use super::stateless::{CookieSynAck, StatelessReply};
 use crate::addr::FourTuple;
 use crate::config::SocketOptions;
 use crate::connection::{Connection, Incoming, Opening};
@@ -9,10 +10,11 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::listener::Listener;
+use crate::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::time::Instant;
 use core::net::SocketAddr;
 use std::collections::VecDeque;
-use tcp_wire::SeqNumber;
+use tcp_wire::{Options, SeqNumber, Timestamps};
 
 impl Endpoint {
     /// Starts listening on `local` (`0.0.0.0:port` for every address, or `ip:port`) with an
@@ -154,6 +156,12 @@ impl Endpoint {
             return;
         }
         if seg.flags.ack() {
+            if !seg.flags.syn()
+                && self.config.syn_cookies
+                && self.accept_cookie(now, handle, tuple, seg)
+            {
+                return;
+            }
             self.queue_reset(ResetReply {
                 tuple,
                 seq: seg.ack,
@@ -172,7 +180,11 @@ impl Endpoint {
             return;
         }
         if listener.syn_queue >= self.config.syn_queue_len as usize {
-            self.counters.syn_queue_overflows += 1;
+            if self.config.syn_cookies {
+                self.send_cookie(now, tuple, seg);
+            } else {
+                self.counters.syn_queue_overflows += 1;
+            }
             return;
         }
         if self.connections.len() >= self.config.max_connections {
@@ -197,6 +209,84 @@ impl Endpoint {
         self.by_tuple.insert(tuple, conn_handle);
         self.connections.insert(conn_handle, conn);
         self.settle(conn_handle);
+    }
+
+    /// Answers a SYN with a cookie SYN-ACK and keeps nothing (RFC 4987). Window scaling and
+    /// SACK are offered only when timestamps carry the client's choices back; otherwise the
+    /// SYN-ACK has the MSS alone, as Linux does.
+    fn send_cookie(&mut self, now: Instant, tuple: FourTuple, seg: &Incoming<'_>) {
+        let client_mss = seg.options.mss.unwrap_or(self.config.default_peer_mss);
+        let iss = self.cookies.make(now, &tuple, seg.seq, client_mss);
+        let mut options = Options {
+            mss: Some(self.config.local_mss()),
+            ..Options::default()
+        };
+        if let (Some(ts), true) = (seg.options.timestamps, self.config.timestamps) {
+            let wanted = CookieOptions {
+                window_scale: seg
+                    .options
+                    .window_scale
+                    .filter(|_| self.config.window_scaling),
+                sack_permitted: seg.options.sack_permitted && self.config.sack,
+            };
+            let clock =
+                ((now.as_micros() / 1000) as u32).wrapping_add(self.timestamp_offset(&tuple));
+            options.timestamps = Some(Timestamps {
+                value: encode_timestamp(clock, wanted),
+                echo: ts.value,
+            });
+            options.sack_permitted = wanted.sack_permitted;
+            options.window_scale = wanted.window_scale.map(|_| self.config.window_scale());
+        }
+        let window = self.config.recv_buffer.initial.min(0xffff) as u16;
+        self.counters.syn_cookies_sent += 1;
+        self.queue_stateless(StatelessReply::CookieSynAck(CookieSynAck {
+            tuple,
+            iss,
+            ack: seg.seq + 1,
+            window,
+            options,
+        }));
+    }
+
+    /// An ACK for a listener: if it completes a cookie handshake, the connection is made
+    /// from the cookie and queued for accept. False when it carries no valid cookie.
+    fn accept_cookie(
+        &mut self,
+        now: Instant,
+        handle: ListenerHandle,
+        tuple: FourTuple,
+        seg: &Incoming<'_>,
+    ) -> bool {
+        let Some(contents) = self.cookies.check(now, &tuple, seg.seq - 1, seg.ack) else {
+            self.counters.syn_cookies_failed += 1;
+            return false;
+        };
+        let Some(listener) = self.listeners.get(&handle) else {
+            return false;
+        };
+        if listener.accept_queue_full() || self.connections.len() >= self.config.max_connections {
+            self.counters.listen_overflows += 1;
+            return true;
+        }
+        let options = listener.options;
+        let conn_handle = self.allocate_handle();
+        let opening = Opening {
+            handle: conn_handle,
+            tuple,
+            iss: seg.ack - 1,
+            options,
+            now,
+            timestamp_offset: self.timestamp_offset(&tuple),
+        };
+        let mut conn = Connection::new(&self.config, opening);
+        let window = self.config.recv_buffer.initial.min(0xffff) as u32;
+        conn.open_from_cookie(now, seg, handle, contents.mss, window);
+        self.counters.syn_cookies_validated += 1;
+        self.by_tuple.insert(tuple, conn_handle);
+        self.connections.insert(conn_handle, conn);
+        self.with_connection(conn_handle, |conn, ctx| conn.on_segment(now, seg, ctx));
+        true
     }
 
     /// A passive open finished its handshake: it moves from the SYN queue to the accept queue.

@@ -4,7 +4,7 @@
 mod api;
 mod listen;
 mod ports;
-mod reset;
+mod stateless;
 mod table;
 mod timer_queue;
 
@@ -30,7 +30,7 @@ pub use table::SocketInfo;
 /// TIME_WAIT starts at least (RFC 9293 MAY-2 wants it above; Linux leaves this gap).
 const REOPEN_ISS_GAP: u32 = 65_537;
 
-/// Most RSTs waiting to be sent for segments that match no connection; beyond this they are
+/// Most stateless replies (RSTs, cookie SYN-ACKs) waiting to be sent for segments that match no connection; beyond this they are
 /// dropped (and counted) so a flood of stray segments cannot grow memory.
 const MAX_PENDING_RESETS: usize = 1024;
 
@@ -71,7 +71,9 @@ pub struct Endpoint {
     port_cursor: u32,
     deadlines: timer_queue::TimerQueue,
     transmit_queue: VecDeque<ConnectionHandle>,
-    resets: Vec<ResetReply>,
+    /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
+    stateless: Vec<stateless::StatelessReply>,
+    cookies: crate::syn_cookie::CookieJar,
     events: VecDeque<Event>,
     counters: Counters,
     challenges: ChallengeLimiter,
@@ -98,7 +100,8 @@ impl Endpoint {
             port_cursor: 0,
             deadlines: timer_queue::TimerQueue::new(hasher),
             transmit_queue: VecDeque::new(),
-            resets: Vec::new(),
+            stateless: Vec::new(),
+            cookies: crate::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),
             events: VecDeque::new(),
             counters: Counters::default(),
             challenges,
@@ -212,11 +215,17 @@ impl Endpoint {
     }
 
     fn queue_reset(&mut self, reset: ResetReply) {
-        if self.resets.len() >= MAX_PENDING_RESETS {
-            self.counters.resets_suppressed += 1;
+        self.queue_stateless(stateless::StatelessReply::Reset(reset));
+    }
+
+    fn queue_stateless(&mut self, reply: stateless::StatelessReply) {
+        if self.stateless.len() >= MAX_PENDING_RESETS {
+            if reply.is_reset() {
+                self.counters.resets_suppressed += 1;
+            }
             return;
         }
-        self.resets.push(reset);
+        self.stateless.push(reply);
     }
 
     /// After anything touched a connection: turn its raised bits into events, queue it for
@@ -275,13 +284,16 @@ impl Endpoint {
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         self.observe(now);
-        if let Some(reset) = self.resets.pop() {
-            self.counters.resets_sent += 1;
+        if let Some(reply) = self.stateless.pop() {
+            if reply.is_reset() {
+                self.counters.resets_sent += 1;
+            }
             self.counters.segments_out += 1;
-            let len = reset::write_reset(&reset, buf)?;
+            let len = reply.write(buf)?;
+            let tuple = reply.tuple();
             return Some(Transmit {
-                src: reset.tuple.local.ip(),
-                dst: reset.tuple.remote.ip(),
+                src: tuple.local.ip(),
+                dst: tuple.remote.ip(),
                 len,
             });
         }
@@ -313,7 +325,7 @@ impl Endpoint {
     /// True when [`Endpoint::poll_transmit`] has something to send. Drivers use it after an
     /// application call to decide whether to wake their I/O loop.
     pub fn wants_transmit(&self) -> bool {
-        !self.resets.is_empty() || !self.transmit_queue.is_empty()
+        !self.stateless.is_empty() || !self.transmit_queue.is_empty()
     }
 
     /// True when [`Endpoint::poll_event`] has an event waiting.
