@@ -53,11 +53,6 @@ impl RttEstimator {
         self.backoff_shift = (self.backoff_shift + 1).min(16);
     }
 
-    /// Forgets the backoff (new data acknowledged).
-    pub(crate) fn reset_backoff(&mut self) {
-        self.backoff_shift = 0;
-    }
-
     /// The timeout to arm now, backoff included.
     pub(crate) fn rto(&self) -> Duration {
         self.rto
@@ -118,7 +113,11 @@ mod tests {
             rtt.back_off();
         }
         assert_eq!(rtt.rto(), Duration::from_secs(120));
-        rtt.reset_backoff();
-        assert_eq!(rtt.rto(), Duration::from_millis(200));
+        rtt.on_sample(Duration::from_millis(1));
+        assert_eq!(
+            rtt.rto(),
+            Duration::from_millis(200),
+            "a valid sample ends the backoff"
+        );
     }
 }

@@ -123,10 +123,10 @@ fn run(case: &Case, seed: u64) -> f64 {
 
 #[test]
 fn hundred_megabytes_arrive_intact_on_every_path() {
-    let mut table = String::from("case            goodput Mbit/s\n");
+    let mut table = String::from("case             goodput Mbit/s\n");
     for case in &CASES {
         let goodput = run(case, 7);
-        table.push_str(&format!("{:<15} {:>8.1}\n", case.name, goodput));
+        table.push_str(&format!("{:<15} {:>8.2}\n", case.name, goodput));
     }
     println!("{table}");
     let snapshot = include_str!("snapshots/bulk_goodput.txt");

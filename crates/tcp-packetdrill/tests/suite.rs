@@ -1,9 +1,6 @@
 //! The conformance suite: every script under the workspace's `tests/packetdrill/` runs
 //! against tcp-core's engine with the Linux profile, as `tcp-packetdrill tests/packetdrill`
 //! would, and the test fails listing each script that did not pass with its message.
-//!
-//! Scripts that show engine bugs wait in `tests/packetdrill-pending/`; the ignored test
-//! below runs them and names those that pass now and belong in the suite.
 
 use std::path::{Path, PathBuf};
 use tcp_packetdrill::report::{ScriptReport, Status, run_file};
@@ -52,20 +49,5 @@ fn every_script_passes() {
         reports.len() >= MIN_SCRIPTS,
         "only {} scripts in the suite",
         reports.len()
-    );
-}
-
-#[test]
-#[ignore = "scripts waiting for engine fixes; run with --ignored to see which pass now"]
-fn pending_scripts_still_fail() {
-    let passing: Vec<String> = run_all(&workspace_dir("packetdrill-pending"))
-        .into_iter()
-        .filter(|r| r.status == Status::Pass)
-        .map(|r| r.line)
-        .collect();
-    assert!(
-        passing.is_empty(),
-        "these pending scripts pass now; move them into tests/packetdrill/:\n{}",
-        passing.join("\n")
     );
 }

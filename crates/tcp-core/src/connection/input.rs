@@ -169,12 +169,14 @@ impl Connection {
         if !flags.ack() {
             return;
         }
-        if self.state == State::SynReceived {
+        if !self.syn_acked() {
             if !(self.snd_una.lt(seg.ack) && seg.ack.le(self.snd_max)) {
                 ctx.reply_reset(self.tuple, seg.ack, None);
                 return;
             }
-            self.become_established();
+            if self.state == State::SynReceived {
+                self.become_established();
+            }
             self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
             self.max_snd_wnd = self.snd_wnd;
             self.snd_wl1 = seg.seq;
@@ -392,7 +394,6 @@ impl Connection {
         self.dupacks = 0;
         self.retries = 0;
         self.probes = 0;
-        self.rtt.reset_backoff();
         if self.snd_una == self.snd_max {
             self.timers.stop(Timer::Retransmit);
             self.unacked_since = None;
@@ -509,7 +510,9 @@ impl Connection {
                 return;
             }
             if self.orphaned {
-                self.abort_orphan();
+                self.stats.aborted_on_data += 1;
+                ctx.reply_reset(self.tuple, seg.ack, None);
+                self.enter_closed();
                 return;
             }
             fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh());
@@ -546,7 +549,12 @@ impl Connection {
             offset = 0;
         }
         let offset = offset as u32;
-        let room = self.recv_buf.room().saturating_sub(offset as usize);
+        let advertised = self.receive_window().saturating_sub(offset) as usize;
+        let room = self
+            .recv_buf
+            .room()
+            .saturating_sub(offset as usize)
+            .min(advertised);
         let whole = data.len() <= room;
         data = &data[..data.len().min(room)];
         let outcome = self.recv_buf.write(offset, data);

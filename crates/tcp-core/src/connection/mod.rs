@@ -114,6 +114,9 @@ pub(crate) struct Connection {
     pub(crate) buffer_limits: autotune::BufferLimits,
     /// Start of the current receive-autotuning round: when, and RCV.NXT then.
     pub(crate) receive_measure: (Instant, SeqNumber),
+    /// End of the last sub-MSS segment sent: Nagle holds new small segments only while it
+    /// is unacknowledged (Minshall's variant, RFC 9293 Appendix A.3, as Linux).
+    pub(crate) small_segment_end: Option<SeqNumber>,
     /// The last segment sent used all the window the congestion controller allowed.
     pub(crate) cwnd_limited: bool,
 
@@ -232,6 +235,7 @@ impl Connection {
                 recv_max: config.recv_buffer.max.max(recv_capacity),
             },
             receive_measure: (opening.now, SeqNumber(0)),
+            small_segment_end: None,
             cwnd_limited: false,
             irs: SeqNumber(0),
             rcv_nxt: SeqNumber(0),
@@ -413,6 +417,11 @@ impl Connection {
         let mss = u32::from(self.peer_mss.min(self.local_mss));
         let options = if self.timestamps.is_some() { 12 } else { 0 };
         mss.saturating_sub(options).max(1)
+    }
+
+    /// The peer acknowledged our SYN.
+    pub(crate) fn syn_acked(&self) -> bool {
+        self.snd_una.gt(self.iss)
     }
 
     /// Bytes sent and not yet acknowledged, in sequence space.

@@ -34,7 +34,8 @@ impl Connection {
         }
         match self.state {
             State::Closed | State::Listen | State::TimeWait => false,
-            State::SynSent | State::SynReceived => self.snd_nxt == self.iss,
+            _ if self.snd_nxt == self.iss && !self.syn_acked() => true,
+            State::SynSent | State::SynReceived => false,
             _ => self.next_data_segment().is_some(),
         }
     }
@@ -54,7 +55,9 @@ impl Connection {
         }
         match self.state {
             State::Closed | State::Listen => return None,
-            State::SynSent | State::SynReceived if self.snd_nxt == self.iss => {
+            State::SynSent | State::SynReceived | State::FinWait1
+                if self.snd_nxt == self.iss && !self.syn_acked() =>
+            {
                 return self.emit_syn(now, buf);
             }
             State::SynSent => return None,
@@ -90,7 +93,7 @@ impl Connection {
     }
 
     fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        let flags = if self.state == State::SynReceived {
+        let flags = if self.state != State::SynSent {
             Flags::SYN | Flags::ACK
         } else {
             Flags::SYN
@@ -221,7 +224,9 @@ impl Connection {
             && !retransmission
             && !self.fin_queued
             && !self.options.nodelay
-            && self.snd_una != self.snd_max;
+            && self
+                .small_segment_end
+                .is_some_and(|end| end.gt(self.snd_una));
         if nagle_holds {
             return None;
         }
@@ -288,6 +293,9 @@ impl Connection {
         }
         self.snd_max = self.snd_max.max(end);
         self.scoreboard.set_snd_max(self.snd_max);
+        if !retransmission && seg.len > 0 && seg.len < self.send_mss() {
+            self.small_segment_end = Some(end);
+        }
         self.cwnd_limited = self.send_allowance() < self.send_mss();
         self.stats.bytes_sent += u64::from(seg.len);
         if self.unacked_since.is_none() {

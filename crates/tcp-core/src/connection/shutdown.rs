@@ -19,7 +19,13 @@ impl Connection {
         }
         match self.state {
             State::Closed | State::Listen => return Err(Error::NotConnected),
-            State::SynSent | State::SynReceived => self.fin_queued = true,
+            State::SynSent => self.fin_queued = true,
+            State::SynReceived => {
+                self.fin_queued = true;
+                if self.send_buf.len() == 0 {
+                    self.set_state(State::FinWait1);
+                }
+            }
             State::Established => {
                 self.fin_queued = true;
                 self.set_state(State::FinWait1);
@@ -90,12 +96,5 @@ impl Connection {
         }
         self.enter_closed();
         self.raise(raised::READABLE | raised::WRITABLE);
-    }
-
-    /// Data arrived for a connection nobody will read: reset it, as Linux does.
-    pub(crate) fn abort_orphan(&mut self) {
-        self.stats.aborted_on_data += 1;
-        self.send_reset = true;
-        self.enter_closed();
     }
 }

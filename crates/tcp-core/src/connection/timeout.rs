@@ -21,10 +21,7 @@ impl Connection {
                 Timer::DelayedAck => self.ack.now = true,
                 Timer::Persist => self.on_persist_timeout(now),
                 Timer::Keepalive => self.on_keepalive_timeout(now),
-                Timer::FinWait2 => {
-                    self.send_reset = true;
-                    self.enter_closed();
-                }
+                Timer::FinWait2 => self.enter_closed(),
                 Timer::TimeWait => self.enter_closed(),
             }
         }
@@ -173,6 +170,7 @@ impl Connection {
             return;
         }
         if self.keepalive_probes >= keepalive.probes {
+            self.send_reset = true;
             self.fail(Error::TimedOut);
             return;
         }
