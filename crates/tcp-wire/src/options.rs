@@ -205,8 +205,33 @@ impl<'a> OptionIter<'a> {
         }
     }
 
+    /// Reads the next option. The well-formed options Linux sends take a fast path that reads
+    /// fixed-size fields straight from the slice; everything else (unknown kinds, SACK, Fast
+    /// Open, every malformed case) goes through [`OptionIter::parse_general`], which gives the
+    /// same result for the fast-path cases too.
+    #[inline]
     fn parse_next(&mut self) -> Result<TcpOption<'a>, Error> {
-        let kind_byte = self.rest[0];
+        let (option, rest) = match *self.rest {
+            [kind::NO_OPERATION, ref rest @ ..] => (TcpOption::NoOperation, rest),
+            [kind::MSS, 4, high, low, ref rest @ ..] => {
+                (TcpOption::Mss(u16::from_be_bytes([high, low])), rest)
+            }
+            [kind::WINDOW_SCALE, 3, shift, ref rest @ ..] => (TcpOption::WindowScale(shift), rest),
+            [kind::SACK_PERMITTED, 2, ref rest @ ..] => (TcpOption::SackPermitted, rest),
+            [kind::TIMESTAMPS, 10, ref rest @ ..] if rest.len() >= 8 => {
+                let (ts, rest) = rest.split_at(8);
+                let value = u32::from_be_bytes([ts[0], ts[1], ts[2], ts[3]]);
+                let echo = u32::from_be_bytes([ts[4], ts[5], ts[6], ts[7]]);
+                (TcpOption::Timestamps { value, echo }, rest)
+            }
+            _ => return self.parse_general(),
+        };
+        self.rest = rest;
+        Ok(option)
+    }
+
+    fn parse_general(&mut self) -> Result<TcpOption<'a>, Error> {
+        let &kind_byte = self.rest.first().ok_or(Error::OptionOverrun)?;
         match kind_byte {
             kind::END_OF_LIST => {
                 self.done = true;
@@ -264,6 +289,7 @@ fn decode(kind_byte: u8, data: &[u8]) -> Result<TcpOption<'_>, Error> {
 impl<'a> Iterator for OptionIter<'a> {
     type Item = Result<TcpOption<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.rest.is_empty() {
             return None;
