@@ -56,6 +56,9 @@ pub struct Config {
     pub sack: bool,
     /// Offer window scaling (RFC 7323).
     pub window_scaling: bool,
+    /// Negotiate ECN (RFC 3168) on new connections; off by default, as on Linux for
+    /// connections it opens.
+    pub ecn: bool,
     /// Challenge ACKs sent per second at most, endpoint-wide (RFC 5961 §7).
     pub challenge_ack_limit: u32,
     /// Connections (all states) the endpoint holds at most.
@@ -96,6 +99,7 @@ impl Default for Config {
             timestamps: true,
             sack: true,
             window_scaling: true,
+            ecn: false,
             challenge_ack_limit: 1000,
             max_connections: 1 << 20,
             verify_checksums: true,

@@ -27,6 +27,10 @@ pub struct ConnectionStats {
     pub duplicate_acks: u64,
     /// ACKs whose SACK option reported a duplicate we sent (D-SACK, RFC 2883).
     pub dsacks_received: u64,
+    /// Received packets marked CE (congestion experienced).
+    pub congestion_marks_received: u64,
+    /// Window reductions for ECN-Echo.
+    pub ecn_reductions: u64,
     /// Zero-window probes sent.
     pub window_probes: u64,
     /// Keepalive probes sent.
@@ -113,4 +117,6 @@ pub struct ConnectionInfo {
     pub timestamps: bool,
     /// SACK is in use.
     pub sack: bool,
+    /// ECN was negotiated.
+    pub ecn: bool,
 }

@@ -26,6 +26,8 @@ pub(crate) struct Incoming<'a> {
     pub(crate) window: u16,
     pub(crate) options: Options,
     pub(crate) payload: &'a [u8],
+    /// The IP header carried the CE codepoint (RFC 3168).
+    pub(crate) congestion_experienced: bool,
 }
 
 impl Incoming<'_> {
@@ -93,6 +95,7 @@ impl Connection {
         self.snd_wl1 = seg.seq;
         self.snd_wl2 = seg.ack;
         if flags.ack() {
+            self.ecn.on_syn_ack(flags);
             self.acknowledge(now, seg.ack, seg);
             self.become_established();
             self.raise(raised::CONNECTED | raised::WRITABLE);
@@ -192,6 +195,8 @@ impl Connection {
         if !self.process_ack(now, seg, ctx) {
             return;
         }
+        self.ecn_on_receive(flags, seg.congestion_experienced);
+        self.ecn_on_ack(now, flags);
         if self.fin_acked {
             match self.state {
                 State::FinWait1 => {

@@ -2,6 +2,7 @@
 //! on it. Segment arrival is in `input`, segment generation in `output`, timers in `timeout`.
 
 mod autotune;
+mod ecn;
 mod input;
 mod output;
 mod shutdown;
@@ -172,6 +173,9 @@ pub(crate) struct Connection {
     pub(crate) retransmit_next: Option<SeqNumber>,
     pub(crate) dsack: Option<(SeqNumber, SeqNumber)>,
 
+    pub(crate) ecn: ecn::EcnState,
+    /// The last segment produced carries new data and may be marked ECN-capable.
+    pub(crate) last_segment_ect: bool,
     pub(crate) send_reset: bool,
     pub(crate) error: Option<Error>,
     pub(crate) raised: u8,
@@ -284,6 +288,11 @@ impl Connection {
             scoreboard: SackScoreboard::new(iss),
             retransmit_next: None,
             dsack: None,
+            ecn: ecn::EcnState {
+                offered: config.ecn,
+                ..ecn::EcnState::default()
+            },
+            last_segment_ect: false,
             send_reset: false,
             error: None,
             raised: 0,
@@ -315,6 +324,7 @@ impl Connection {
         self.listener = Some(listener);
         self.held = false;
         self.in_syn_queue = true;
+        self.ecn.on_syn(seg.flags);
         self.set_state(State::SynReceived);
         self.irs = seg.seq;
         self.rcv_nxt = seg.seq + 1;
@@ -558,6 +568,7 @@ impl Connection {
             window_scales: (self.rcv_wscale, self.snd_wscale),
             timestamps: self.timestamps.is_some(),
             sack: self.sack,
+            ecn: self.ecn.negotiated,
         }
     }
 }

@@ -93,11 +93,13 @@ impl Connection {
     }
 
     fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        let flags = if self.state != State::SynSent {
+        let syn_ack = self.state != State::SynSent;
+        let mut flags = if syn_ack {
             Flags::SYN | Flags::ACK
         } else {
             Flags::SYN
         };
+        flags |= self.ecn.syn_flags(syn_ack);
         let len = self.emit(
             now,
             buf,
@@ -268,12 +270,18 @@ impl Connection {
         }
     }
 
-    fn emit_data(&mut self, now: Instant, buf: &mut [u8], seg: Outgoing) -> Option<usize> {
+    fn emit_data(&mut self, now: Instant, buf: &mut [u8], mut seg: Outgoing) -> Option<usize> {
         let retransmission = seg.seq.lt(self.snd_max);
         if self.retransmit_next == Some(seg.seq) {
             self.retransmit_next = None;
         }
+        let new_data = !retransmission && seg.len > 0;
+        if new_data && self.ecn.send_cwr {
+            seg.flags |= Flags::CWR;
+            self.ecn.send_cwr = false;
+        }
         let written = self.emit(now, buf, seg)?;
+        self.last_segment_ect = self.ecn.negotiated && new_data;
         let end = seg.seq + seg.len + u32::from(seg.flags.fin());
         if retransmission {
             self.stats.retransmits += 1;
@@ -309,7 +317,7 @@ impl Connection {
         Some(written)
     }
 
-    /// The window field to send and the edge it promises; the edge never moves left
+    /// The window field to send and the edge it promises; the promised edge never moves left
     /// (RFC 9293 §3.8.6.2.2) and small openings are held back (receiver SWS avoidance).
     fn window_to_advertise(&self) -> (u16, SeqNumber) {
         let free = self.recv_buf.window() as u32;
@@ -321,16 +329,27 @@ impl Connection {
             free
         };
         let unit_shift = u32::from(self.rcv_wscale);
-        let field = window.div_ceil(1 << unit_shift).min(0xffff);
+        // Rounded down: rounding up would let each ACK promise up to one unit more than the
+        // buffer frees, and the promises would creep past it. The edge may appear to move
+        // left by less than a unit (RFC 7323 §2.4); data up to the old edge is still taken.
+        let field = (window >> unit_shift).min(0xffff);
         (field as u16, self.rcv_nxt + (field << unit_shift))
     }
 
     /// Whether reading opened the window enough to tell the peer now.
+    ///
+    /// As Linux's `tcp_cleanup_rbuf`: only when the window the peer sees has fallen to half
+    /// the buffer or less and the new one is at least twice as large, so a reader that keeps
+    /// up does not add a window update to every ACK.
     pub(crate) fn window_update_due(&self) -> bool {
         let free = self.recv_buf.window() as u32;
         let promised = self.receive_window();
-        let threshold = (self.recv_buf.capacity() as u32 / 2).min(2 * u32::from(self.local_mss));
-        self.state.can_receive() && free > promised && free - promised >= threshold
+        let capacity = self.recv_buf.capacity() as u32;
+        let unit = 1u32 << self.rcv_wscale;
+        self.state.can_receive()
+            && 2 * promised <= capacity
+            && free >= 2 * promised
+            && free - promised >= unit.max(u32::from(self.local_mss))
     }
 
     fn options_for(&self, now: Instant, flags: Flags) -> Options {
@@ -381,7 +400,11 @@ impl Connection {
 
     /// Builds one segment into `buf`: header, options, payload from the send buffer,
     /// checksum. Clears the pending-ACK state when the segment carries an ACK.
-    fn emit(&mut self, now: Instant, buf: &mut [u8], seg: Outgoing) -> Option<usize> {
+    fn emit(&mut self, now: Instant, buf: &mut [u8], mut seg: Outgoing) -> Option<usize> {
+        self.last_segment_ect = false;
+        if self.ecn.echo && seg.flags.ack() && !seg.flags.syn() {
+            seg.flags |= Flags::ECE;
+        }
         let (window, edge) = if seg.flags.syn() {
             let window = self.recv_buf.window().min(0xffff) as u32;
             (window as u16, self.rcv_nxt + window)

@@ -44,6 +44,9 @@ pub struct Transmit {
     pub dst: IpAddr,
     /// Length of the TCP segment written at the start of the buffer.
     pub len: usize,
+    /// Mark the packet ECN-capable (ECT(0), RFC 3168): new data of a connection that
+    /// negotiated ECN. Never set for retransmissions, pure ACKs or control segments.
+    pub ecn_capable: bool,
 }
 
 /// A sans-IO TCP endpoint.
@@ -129,6 +132,20 @@ impl Endpoint {
     /// `src` to `dst`. Malformed segments and bad checksums are dropped and counted; the
     /// endpoint never panics on any input.
     pub fn handle_segment(&mut self, now: Instant, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+        self.handle_segment_with_ecn(now, src, dst, false, bytes);
+    }
+
+    /// [`Endpoint::handle_segment`] for a packet whose IP header carried the ECN codepoint
+    /// CE (`congestion_experienced`), which a connection that negotiated ECN echoes to its
+    /// peer.
+    pub fn handle_segment_with_ecn(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        dst: IpAddr,
+        congestion_experienced: bool,
+        bytes: &[u8],
+    ) {
         self.observe(now);
         self.counters.segments_in += 1;
         let Ok(segment) = Segment::new_checked(bytes) else {
@@ -154,6 +171,7 @@ impl Endpoint {
             window: header.window,
             options: header.options,
             payload: segment.payload(),
+            congestion_experienced,
         };
         let tuple = FourTuple {
             local: SocketAddr::new(dst, header.dst_port),
@@ -295,6 +313,7 @@ impl Endpoint {
                 src: tuple.local.ip(),
                 dst: tuple.remote.ip(),
                 len,
+                ecn_capable: false,
             });
         }
         while let Some(handle) = self.transmit_queue.pop_front() {
@@ -308,6 +327,7 @@ impl Endpoint {
                 src: conn.tuple.local.ip(),
                 dst: conn.tuple.remote.ip(),
                 len,
+                ecn_capable: conn.last_segment_ect,
             });
             if let Some(transmit) = sent {
                 if buf.get(13).is_some_and(|flags| flags & 0x04 != 0) {

@@ -35,6 +35,8 @@ pub struct Path {
     pub reorder: f64,
     /// Extra delay of a reordered packet.
     pub reorder_delay: Duration,
+    /// Probability that an ECN-capable packet is marked CE instead of being sent plain.
+    pub ce_mark: f64,
     /// Bottleneck buffer in full-sized packets (drop-tail, with `bandwidth`); `None`
     /// unlimited.
     pub queue_limit: Option<usize>,
@@ -49,6 +51,7 @@ impl Default for Path {
             duplicate: 0.0,
             reorder: 0.0,
             reorder_delay: Duration::from_millis(3),
+            ce_mark: 0.0,
             queue_limit: None,
         }
     }
@@ -61,6 +64,7 @@ struct InFlight {
     from: Side,
     src: IpAddr,
     dst: IpAddr,
+    congestion_experienced: bool,
     bytes: Vec<u8>,
 }
 
@@ -151,7 +155,13 @@ impl Sim {
                 };
                 let bytes = buf[..transmit.len].to_vec();
                 self.buf = buf;
-                self.send(side, transmit.src, transmit.dst, bytes);
+                self.send(
+                    side,
+                    transmit.src,
+                    transmit.dst,
+                    transmit.ecn_capable,
+                    bytes,
+                );
             }
             loop {
                 let event = self.endpoint(side).poll_event();
@@ -164,7 +174,7 @@ impl Sim {
         }
     }
 
-    fn send(&mut self, from: Side, src: IpAddr, dst: IpAddr, bytes: Vec<u8>) {
+    fn send(&mut self, from: Side, src: IpAddr, dst: IpAddr, ecn_capable: bool, bytes: Vec<u8>) {
         if let Some(trace) = self.trace.as_mut() {
             trace.push(format!(
                 "{:?} {}",
@@ -207,6 +217,7 @@ impl Sim {
         if self.rng.chance(path.reorder) {
             arrive += path.reorder_delay;
         }
+        let congestion_experienced = ecn_capable && self.rng.chance(path.ce_mark);
         let copies = if self.rng.chance(path.duplicate) {
             2
         } else {
@@ -221,6 +232,7 @@ impl Sim {
                     from,
                     src,
                     dst,
+                    congestion_experienced,
                     bytes: bytes.clone(),
                 },
             );
@@ -256,7 +268,13 @@ impl Sim {
                 Side::A => &mut self.b,
                 Side::B => &mut self.a,
             };
-            to.handle_segment(now, packet.src, packet.dst, &packet.bytes);
+            to.handle_segment_with_ecn(
+                now,
+                packet.src,
+                packet.dst,
+                packet.congestion_experienced,
+                &packet.bytes,
+            );
         }
         let now = self.now;
         if self.a.poll_timeout().is_some_and(|t| t <= now) {
