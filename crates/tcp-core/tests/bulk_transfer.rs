@@ -70,7 +70,7 @@ fn run(case: &Case, seed: u64) -> f64 {
         duplicate: case.duplicate,
         reorder: case.reorder,
         reorder_delay: Duration::from_millis(2),
-        queue_limit: None,
+        ..Path::default()
     };
     sim.a_to_b = forward;
     sim.b_to_a = Path {
