@@ -142,7 +142,7 @@ async fn drive(
                 tcp[..request.segment.len()].copy_from_slice(&request.segment);
                 let src = net.config().addr;
                 let egress = net
-                    .send_tcp(now_us(), slot, src, request.dst, request.segment.len())
+                    .send_tcp(now_us(), slot, src, request.dst, request.segment.len(), false)
                     .expect("a sendable segment");
                 if let Egress::Ready(len) = egress {
                     if request.break_ip_checksum {

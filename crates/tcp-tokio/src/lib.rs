@@ -26,6 +26,8 @@ pub mod link;
 pub mod net;
 mod stack;
 
-pub use api::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpSocket, TcpStream, WriteHalf};
+pub use api::{
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpSocket, TcpStream, WriteHalf,
+};
 pub use stack::{Stack, StackBuilder, StackCounters};
 pub use tcp_core::{Config, Keepalive, SocketInfo, State};

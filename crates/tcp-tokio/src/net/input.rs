@@ -126,6 +126,7 @@ impl NetLayer {
                     src: packet.src,
                     dst: packet.dst,
                     bytes: packet.payload,
+                    congestion_experienced: packet.ecn == ipv4::CE,
                 })
             }
             PROTOCOL_ICMP => {
@@ -159,6 +160,7 @@ impl NetLayer {
                     protocol: PROTOCOL_ICMP,
                     ident: self.take_ident(),
                     ttl: self.config.ttl,
+                    ecn: 0,
                 };
                 ipv4::write_header(&mut frame[ip_start..], &out, message.len());
                 icmp::write_echo_reply(message, &mut frame[icmp_start..]);

@@ -25,6 +25,8 @@ pub(crate) struct Ipv4Packet<'a> {
     pub(crate) dst: Ipv4Addr,
     /// Protocol of the payload.
     pub(crate) protocol: u8,
+    /// The ECN field: the low two bits of the TOS byte (RFC 3168; 3 is CE).
+    pub(crate) ecn: u8,
     /// The payload, cut to the header's total length (Ethernet padding removed).
     pub(crate) payload: &'a [u8],
 }
@@ -62,9 +64,17 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Ipv4Packet<'_>, Ipv4Error> {
         src: header.source_addr(),
         dst: header.destination_addr(),
         protocol: header.protocol().0,
+        ecn: header.slice()[1] & ECN_MASK,
         payload: &bytes[header_len..total_len],
     })
 }
+
+/// The ECN bits of the TOS byte.
+pub(crate) const ECN_MASK: u8 = 0b11;
+/// ECN codepoint ECT(0): the transport understands ECN.
+pub(crate) const ECT0: u8 = 0b10;
+/// ECN codepoint CE: a router experienced congestion.
+pub(crate) const CE: u8 = 0b11;
 
 /// The fields of an outgoing header that vary per packet.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +89,8 @@ pub(crate) struct Ipv4Out {
     pub(crate) ident: u16,
     /// Time to live.
     pub(crate) ttl: u8,
+    /// ECN field (0: not ECN-capable, [`ECT0`]: ECN-capable transport).
+    pub(crate) ecn: u8,
 }
 
 /// Writes a 20-byte header with Don't Fragment set and a valid checksum into the front of
@@ -92,7 +104,7 @@ pub(crate) fn write_header(buf: &mut [u8], out: &Ipv4Out, payload_len: usize) {
         .expect("caller keeps packets within the MTU, at most 65535 bytes");
     let header = &mut buf[..IPV4_HEADER_LEN];
     header[0] = 0x45;
-    header[1] = 0;
+    header[1] = out.ecn & ECN_MASK;
     header[2..4].copy_from_slice(&total_len.to_be_bytes());
     header[4..6].copy_from_slice(&out.ident.to_be_bytes());
     header[6..8].copy_from_slice(&FLAGS_DF.to_be_bytes());
@@ -191,6 +203,7 @@ mod tests {
             protocol: PROTOCOL_TCP,
             ident: u16::from_be_bytes([kernel[4], kernel[5]]),
             ttl: 64,
+            ecn: 0,
         };
         let mut header = [0xaa; 20];
         write_header(&mut header, &out, testdata::SYN.len() - 34);

@@ -51,6 +51,8 @@ pub struct TcpSegment<'a> {
     /// The TCP header and payload, exactly as long as the IPv4 total length says; neither
     /// parsed nor checksum-verified here (that is the engine's job).
     pub bytes: &'a [u8],
+    /// The IP header carried the ECN codepoint CE (congestion experienced).
+    pub congestion_experienced: bool,
 }
 
 impl NetLayer {

@@ -58,7 +58,8 @@ impl NetLayer {
 
     /// Finishes the frame around a TCP segment of `tcp_len` bytes that the caller already
     /// wrote (checksum included) at [`TCP_OFFSET`] of `frame`: writes the IPv4 header (DF,
-    /// our TTL, the next identification, checksum) and the Ethernet header, in place.
+    /// our TTL, the next identification, checksum, and ECT(0) when `ecn_capable`) and the
+    /// Ethernet header, in place.
     ///
     /// When the next hop's MAC address is cached the frame is ready to send; otherwise the
     /// layer copies it, sends an ARP request and releases the copy through
@@ -70,6 +71,7 @@ impl NetLayer {
         src: Ipv4Addr,
         dst: Ipv4Addr,
         tcp_len: usize,
+        ecn_capable: bool,
     ) -> Result<Egress, SendError> {
         if src != self.route.addr() {
             return Err(SendError::NotOurAddress);
@@ -92,6 +94,7 @@ impl NetLayer {
             protocol: PROTOCOL_TCP,
             ident: self.take_ident(),
             ttl: self.config.ttl,
+            ecn: if ecn_capable { ipv4::ECT0 } else { 0 },
         };
         ipv4::write_header(&mut frame[ETHERNET_HEADER_LEN..], &out, tcp_len);
         self.counters.tcp_out += 1;

@@ -71,7 +71,7 @@ fn answers_the_kernels_arp_request_and_learns_its_address() {
     assert_eq!((counters.arp_requests_in, counters.arp_replies_out), (1, 1));
     let mut frame = [0u8; 1514];
     let len = write_syn(&net, &mut frame, 40000, 9);
-    let sent = net.send_tcp(1, &mut frame, STACK_IP, KERNEL_IP, len);
+    let sent = net.send_tcp(1, &mut frame, STACK_IP, KERNEL_IP, len, false);
     assert_eq!(sent, Ok(Egress::Ready(TCP_OFFSET + len)));
 }
 
@@ -85,7 +85,7 @@ fn ignores_arp_requests_for_other_addresses() {
     assert_eq!(net.counters().arp_requests_in, 1);
     let mut frame = [0u8; 1514];
     let len = write_syn(&net, &mut frame, 40000, 9);
-    let sent = net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len);
+    let sent = net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false);
     assert_eq!(
         sent,
         Ok(Egress::Queued),
@@ -99,7 +99,7 @@ fn resolves_then_releases_a_queued_segment_byte_for_byte() {
     let mut frame = [0u8; 1514];
     let len = write_syn(&net, &mut frame, 40000, 9);
     assert_eq!(
-        net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len),
+        net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false),
         Ok(Egress::Queued)
     );
     let request = drain(&mut net);
@@ -129,7 +129,8 @@ fn builds_ipv4_headers_with_df_ttl_ident_and_checksum() {
     for _ in 0..3 {
         let mut frame = [0u8; 1514];
         let len = write_syn(&net, &mut frame, 40000, 9);
-        let Ok(Egress::Ready(n)) = net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len) else {
+        let Ok(Egress::Ready(n)) = net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false)
+        else {
             panic!("kernel MAC is cached");
         };
         let eth = Ethernet2HeaderSlice::from_slice(&frame[..n]).unwrap();
@@ -150,6 +151,38 @@ fn builds_ipv4_headers_with_df_ttl_ident_and_checksum() {
         idents.push(ip.identification());
     }
     assert_eq!(idents, [0xfffe, 0xffff, 0]);
+}
+
+#[test]
+fn marks_ecn_capable_segments_and_reports_congestion_experienced() {
+    let mut net = layer_knowing_kernel();
+    let mut frame = [0u8; 1514];
+    let len = write_syn(&net, &mut frame, 40000, 9);
+    let Ok(Egress::Ready(n)) = net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, true) else {
+        panic!("kernel MAC is cached");
+    };
+    let ip = Ipv4HeaderSlice::from_slice(&frame[14..n]).unwrap();
+    assert_eq!(frame[15] & 0b11, 0b10, "ECT(0)");
+    assert_eq!(ip.header_checksum(), ip.to_header().calc_header_checksum());
+    let mut received = testdata::SYN;
+    assert!(
+        !net.handle_frame(0, &received)
+            .unwrap()
+            .congestion_experienced
+    );
+    received[15] |= 0b11;
+    let checksum = tcp_wire::update_word(
+        u16::from_be_bytes([received[24], received[25]]),
+        u16::from_be_bytes([received[14], received[15] & !0b11]),
+        u16::from_be_bytes([received[14], received[15]]),
+    );
+    received[24..26].copy_from_slice(&checksum.to_be_bytes());
+    assert!(
+        net.handle_frame(0, &received)
+            .unwrap()
+            .congestion_experienced,
+        "CE"
+    );
 }
 
 #[test]
@@ -254,9 +287,9 @@ fn arp_requests_are_retried_each_second_then_the_queue_dropped() {
     let mut net = layer();
     let mut frame = [0u8; 1514];
     let len = write_syn(&net, &mut frame, 40000, 9);
-    net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len)
+    net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false)
         .unwrap();
-    net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len)
+    net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false)
         .unwrap();
     assert_eq!(drain(&mut net).len(), 1);
     for second in 1..=2 {
@@ -287,7 +320,7 @@ fn the_queue_per_next_hop_is_bounded() {
     let mut frame = [0u8; 1514];
     let len = write_syn(&net, &mut frame, 40000, 9);
     let results: Vec<_> = (0..3)
-        .map(|_| net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len))
+        .map(|_| net.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false))
         .collect();
     assert_eq!(
         results,
@@ -318,12 +351,12 @@ fn gratuitous_arp_updates_known_hosts_only() {
     let mut frame = [0u8; 1514];
     let len = write_syn(&net, &mut frame, 40000, 9);
     assert!(matches!(
-        net.send_tcp(SECOND, &mut frame, STACK_IP, KERNEL_IP, len),
+        net.send_tcp(SECOND, &mut frame, STACK_IP, KERNEL_IP, len, false),
         Ok(Egress::Ready(_))
     ));
     assert_eq!(&frame[..6], &moved.0, "known host updated");
     assert_eq!(
-        net.send_tcp(SECOND, &mut frame, STACK_IP, stranger, len),
+        net.send_tcp(SECOND, &mut frame, STACK_IP, stranger, len, false),
         Ok(Egress::Queued),
         "stranger not learned"
     );
@@ -357,7 +390,7 @@ fn arp_cache_entries_expire_after_a_minute() {
     let mut frame = [0u8; 1514];
     let len = write_syn(&net, &mut frame, 40000, 9);
     let send = |net: &mut NetLayer, now: u64, frame: &mut [u8]| {
-        net.send_tcp(now, frame, STACK_IP, KERNEL_IP, len)
+        net.send_tcp(now, frame, STACK_IP, KERNEL_IP, len, false)
     };
     assert!(matches!(
         send(&mut net, 60 * SECOND - 1, &mut frame),
@@ -376,7 +409,7 @@ fn routes_off_link_through_the_gateway() {
     let len = write_syn(&net, &mut frame, 40000, 9);
     let far = Ipv4Addr::new(198, 19, 1, 1);
     assert_eq!(
-        net.send_tcp(0, &mut frame, STACK_IP, far, len),
+        net.send_tcp(0, &mut frame, STACK_IP, far, len, false),
         Ok(Egress::Queued)
     );
     let out = drain(&mut net);
@@ -407,7 +440,7 @@ fn send_tcp_refuses_what_it_cannot_send() {
         ),
     ];
     for (src, dst, tcp_len, buf_len, error) in cases {
-        let sent = net.send_tcp(0, &mut frame[..buf_len], src, dst, tcp_len);
+        let sent = net.send_tcp(0, &mut frame[..buf_len], src, dst, tcp_len, false);
         assert_eq!(sent, Err(error), "{src} > {dst} len {tcp_len}");
     }
     assert_eq!(net.counters().tcp_out, 0);

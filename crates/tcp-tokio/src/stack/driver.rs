@@ -100,7 +100,13 @@ fn deliver(state: &mut StackState, now: Instant, frame: &[u8]) {
     if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
         tracing::debug!(target: "tcp_tokio::segment", "in  {}", TcpdumpLine::new(src, dst, segment.bytes));
     }
-    state.endpoint.handle_segment(now, src, dst, segment.bytes);
+    state.endpoint.handle_segment_with_ecn(
+        now,
+        src,
+        dst,
+        segment.congestion_experienced,
+        segment.bytes,
+    );
 }
 
 fn run_timers(state: &mut StackState, now: Instant) {
@@ -139,10 +145,14 @@ fn produce(state: &mut StackState, now: Instant, tx: &mut FrameBatch) -> bool {
             let bytes = &slot[TCP_OFFSET..TCP_OFFSET + transmit.len];
             tracing::debug!(target: "tcp_tokio::segment", "out {}", TcpdumpLine::new(transmit.src, transmit.dst, bytes));
         }
-        match state
-            .net
-            .send_tcp(now.as_micros(), slot, src, dst, transmit.len)
-        {
+        match state.net.send_tcp(
+            now.as_micros(),
+            slot,
+            src,
+            dst,
+            transmit.len,
+            transmit.ecn_capable,
+        ) {
             Ok(Egress::Ready(len)) => tx.commit(len),
             Ok(Egress::Queued | Egress::Dropped) => {}
             Err(error) => tracing::debug!(%error, %dst, "segment not sent"),

@@ -57,10 +57,11 @@ impl PcapWriter {
     /// Writes buffered records to the file.
     pub(crate) fn flush(&mut self) {
         if let Some(out) = self.out.as_mut()
-            && let Err(error) = out.flush() {
-                tracing::warn!(%error, "pcap capture stopped");
-                self.out = None;
-            }
+            && let Err(error) = out.flush()
+        {
+            tracing::warn!(%error, "pcap capture stopped");
+            self.out = None;
+        }
     }
 }
 
