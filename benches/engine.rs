@@ -52,7 +52,12 @@ impl Link {
             payload: vec![0x42; 64 * 1024],
             sink: vec![0; 256 * 1024],
         };
-        while link.server.accept(listener).map(|c| link.server_conn = c).is_err() {
+        while link
+            .server
+            .accept(listener)
+            .map(|c| link.server_conn = c)
+            .is_err()
+        {
             link.exchange();
         }
         link.transfer(32 << 20);
@@ -64,11 +69,13 @@ impl Link {
         loop {
             let mut moved = false;
             while let Some(t) = self.client.poll_transmit(self.now, &mut self.segment) {
-                self.server.handle_segment(self.now, t.src, t.dst, &self.segment[..t.len]);
+                self.server
+                    .handle_segment(self.now, t.src, t.dst, &self.segment[..t.len]);
                 moved = true;
             }
             while let Some(t) = self.server.poll_transmit(self.now, &mut self.segment) {
-                self.client.handle_segment(self.now, t.src, t.dst, &self.segment[..t.len]);
+                self.client
+                    .handle_segment(self.now, t.src, t.dst, &self.segment[..t.len]);
                 moved = true;
             }
             if !moved {
@@ -104,7 +111,9 @@ fn engine_to_engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Bytes(PER_ITERATION as u64));
     group.sample_size(20);
-    group.bench_function("bulk 16 MiB, two engines in memory", |b| b.iter(|| link.transfer(PER_ITERATION)));
+    group.bench_function("bulk 16 MiB, two engines in memory", |b| {
+        b.iter(|| link.transfer(PER_ITERATION))
+    });
     group.finish();
 }
 

@@ -295,9 +295,10 @@ async fn read_to_end_noting(
 
 fn note_state(states: &mut Vec<State>, stream: &TcpStream) {
     if let Ok(state) = stream.state()
-        && states.last() != Some(&state) {
-            states.push(state);
-        }
+        && states.last() != Some(&state)
+    {
+        states.push(state);
+    }
 }
 
 /// The sort server on the kernel: read to EOF, sort, write back, close.

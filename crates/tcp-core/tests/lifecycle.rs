@@ -675,7 +675,10 @@ fn t5_user_timeout_aborts_when_data_stays_unacknowledged() {
 
 #[test]
 fn t1_data_retries_exhaust_and_time_out() {
-    let config = Config { data_retries: 4, ..Config::default() };
+    let config = Config {
+        data_retries: 4,
+        ..Config::default()
+    };
     let mut sim = Sim::new(config, 3);
     let (client, _server) = establish(&mut sim);
     sim.filter = Some(Box::new(|side, _| side == Side::B));
