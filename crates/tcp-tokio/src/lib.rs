@@ -27,7 +27,8 @@ pub mod net;
 mod stack;
 
 pub use api::{
-    OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpSocket, TcpStream, WriteHalf,
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream,
+    WriteHalf,
 };
 pub use stack::{Stack, StackBuilder, StackCounters};
 pub use tcp_core::{Config, Keepalive, SocketInfo, State};

@@ -197,3 +197,22 @@ async fn a_transfer_survives_loss_injected_in_the_link() {
         expected.len()
     );
 }
+
+#[tokio::test]
+async fn owned_halves_reunite_only_with_their_own_stream() {
+    let (a, b) = pair();
+    let listener = TcpListener::bind(&b, b_addr(7)).await.unwrap();
+    let first = TcpStream::connect(&a, b_addr(7)).await.unwrap();
+    let second = TcpStream::connect(&a, b_addr(7)).await.unwrap();
+    let (read_one, write_one) = first.into_split();
+    let (read_two, write_two) = second.into_split();
+    let error = read_one.reunite(write_two).unwrap_err();
+    let (read_one, write_two) = (error.0, error.1);
+    let mut stream = read_one.reunite(write_one).unwrap();
+    let _again = write_two.reunite(read_two).unwrap();
+    stream.write_all(b"still open").await.unwrap();
+    let (mut server, _) = listener.accept().await.unwrap();
+    let mut buf = [0u8; 10];
+    server.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"still open", "reuniting did not shut the write side");
+}

@@ -1,6 +1,7 @@
 //! Read and write halves of a [`TcpStream`](super::stream::TcpStream), borrowed or owned.
 
 use super::connection::Connection;
+use super::stream::TcpStream;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::io;
@@ -49,6 +50,33 @@ impl OwnedReadHalf {
     pub(crate) fn new(connection: Arc<Connection>) -> OwnedReadHalf {
         OwnedReadHalf { connection }
     }
+
+    /// Joins the halves back into the stream they came from, or gives both back in a
+    /// [`ReuniteError`] when they came from different streams.
+    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+        reunite(self, other)
+    }
+}
+
+/// Both halves, returned by `reunite` because they belong to different streams.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl std::fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same stream")
+    }
+}
+
+impl std::error::Error for ReuniteError {}
+
+fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+    if !Arc::ptr_eq(&read.connection, &write.connection) {
+        return Err(ReuniteError(read, write));
+    }
+    write.shut_down = true;
+    drop(write);
+    Ok(TcpStream::from_connection(read.connection))
 }
 
 impl OwnedWriteHalf {
