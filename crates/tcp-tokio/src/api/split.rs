@@ -86,6 +86,11 @@ impl OwnedWriteHalf {
             shut_down: false,
         }
     }
+
+    /// Joins the halves back into the stream they came from; see [`OwnedReadHalf::reunite`].
+    pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
+        reunite(other, self)
+    }
 }
 
 impl AsyncRead for ReadHalf<'_> {
