@@ -51,6 +51,19 @@ impl State {
         )
     }
 
+    /// States in which queued data and our FIN are (re)transmitted: the handshake is done
+    /// and our FIN, if any, is not yet acknowledged.
+    pub fn transmits_data(self) -> bool {
+        matches!(
+            self,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        )
+    }
+
     /// netstat's name for the state.
     pub fn name(self) -> &'static str {
         match self {

@@ -159,14 +159,7 @@ impl Connection {
     }
 
     fn next_data_segment(&self) -> Option<Outgoing> {
-        if !matches!(
-            self.state,
-            State::Established
-                | State::CloseWait
-                | State::FinWait1
-                | State::Closing
-                | State::LastAck
-        ) {
+        if !self.state.transmits_data() {
             return None;
         }
         let mss = self.send_mss();

@@ -117,14 +117,7 @@ impl Connection {
 
     /// Queued data not yet sent, in a state that sends data.
     fn data_waiting(&self) -> bool {
-        matches!(
-            self.state,
-            State::Established
-                | State::CloseWait
-                | State::FinWait1
-                | State::Closing
-                | State::LastAck
-        ) && self.data_end().gt(self.snd_nxt)
+        self.state.transmits_data() && self.data_end().gt(self.snd_nxt)
     }
 
     /// Arms the persist timer with exponential backoff (RFC 9293 §3.8.6.1).
