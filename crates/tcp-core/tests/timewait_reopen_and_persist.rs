@@ -86,7 +86,7 @@ fn c5_syn_without_a_listener_leaves_time_wait_in_place() {
 fn sws_held_data_has_a_timer_so_a_lost_window_update_cannot_deadlock() {
     let mut h = Harness::new(Config::default());
     let mut conn = support::fixture::established(&mut h, Spec::default());
-    h.ep.write(conn.handle(), &[1u8; 8000]).unwrap();
+    let written = h.ep.write(conn.handle(), &[1u8; 30_000]).unwrap();
     let replies = h.drain();
     conn.peer.observe(&replies);
     conn.peer.ack_all();
@@ -94,7 +94,7 @@ fn sws_held_data_has_a_timer_so_a_lost_window_update_cannot_deadlock() {
     let ack = conn.peer.ack_seg();
     let replies = conn.send(&mut h, &ack);
     assert!(replies.is_empty(), "{}", h.transcript());
-    let queued = 8000 - (conn.peer.ack - (conn.iss() + 1)) as usize;
+    let queued = written - (conn.peer.ack - (conn.iss() + 1)) as usize;
     assert!(queued > 500, "{}", h.transcript());
     assert!(
         h.ep.poll_timeout().is_some(),
@@ -117,7 +117,7 @@ fn sws_held_data_has_a_timer_so_a_lost_window_update_cannot_deadlock() {
 fn t3_zero_window_is_probed_with_backoff() {
     let mut h = Harness::new(Config::default());
     let mut conn = support::fixture::established(&mut h, Spec::default());
-    h.ep.write(conn.handle(), &[1u8; 8000]).unwrap();
+    h.ep.write(conn.handle(), &[1u8; 30_000]).unwrap();
     let replies = h.drain();
     conn.peer.observe(&replies);
     conn.peer.ack_all();

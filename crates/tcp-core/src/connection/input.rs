@@ -112,7 +112,8 @@ impl Connection {
     /// is used only if both sides offered it.
     pub(crate) fn negotiate(&mut self, now: Instant, seg: &Incoming<'_>, config: &Config) {
         let options = &seg.options;
-        self.rcv_adv = self.rcv_nxt;
+        // The window our SYN or SYN-ACK advertises (unscaled, as on every SYN).
+        self.rcv_adv = self.rcv_nxt + self.recv_buf.window().min(0xffff) as u32;
         self.receive_measure = (now, self.rcv_nxt);
         self.peer_mss = options.mss.unwrap_or(config.default_peer_mss).max(64);
         match options.window_scale {
