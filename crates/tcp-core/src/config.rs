@@ -11,8 +11,10 @@ use core::time::Duration;
 pub struct Config {
     /// Link MTU; the MSS we announce is `mtu - 40`.
     pub mtu: u16,
-    /// The send MSS assumed when the peer's SYN carries no MSS option (RFC 9293 §3.7.1).
+    /// The send MSS assumed when an IPv4 peer's SYN carries no MSS option (RFC 9293 §3.7.1).
     pub default_peer_mss: u16,
+    /// The same for an IPv6 peer (1220, RFC 9293 MUST-15).
+    pub default_peer_mss_v6: u16,
     /// Initial congestion window in segments (RFC 6928).
     pub initial_window_segments: u32,
     /// RTO before the first RTT sample.
@@ -72,6 +74,7 @@ impl Default for Config {
         Config {
             mtu: 1500,
             default_peer_mss: 536,
+            default_peer_mss_v6: 1220,
             initial_window_segments: 10,
             initial_rto: Duration::from_secs(1),
             min_rto: Duration::from_millis(200),
@@ -108,6 +111,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The send MSS to assume for a peer at `addr` that announced none.
+    pub fn default_mss_for(&self, addr: core::net::IpAddr) -> u16 {
+        if addr.is_ipv6() {
+            self.default_peer_mss_v6
+        } else {
+            self.default_peer_mss
+        }
+    }
+
     /// The MSS we announce: MTU minus 20 bytes of IPv4 and 20 of TCP header.
     pub fn local_mss(&self) -> u16 {
         self.mtu.saturating_sub(40).max(64)

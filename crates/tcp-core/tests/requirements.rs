@@ -850,3 +850,23 @@ fn socket_info_rows_display_like_netstat() {
         ]
     );
 }
+
+#[test]
+fn h4_peer_mss_defaults_to_1220_over_ipv6() {
+    let mut h = Harness::new(Config::default());
+    let ours: IpAddr = "2001:db8::1".parse().unwrap();
+    let theirs = SocketAddr::new("2001:db8::2".parse().unwrap(), PEER_PORT);
+    let local = SocketAddr::new(ours, 80);
+    let listener = h.ep.listen(local, 8, SocketOptions::default()).unwrap();
+    let syn = Seg::new(theirs, local, Flags::SYN).seq(SeqNumber(100));
+    let replies = h.inject(&syn);
+    let syn_ack = only(&replies, &h);
+    let ack = Seg::new(theirs, local, Flags::ACK)
+        .seq(SeqNumber(101))
+        .ack(syn_ack.seq() + 1);
+    h.inject(&ack);
+    let conn = h.ep.accept(listener).unwrap();
+    h.ep.write(conn, &[9u8; 5000]).unwrap();
+    let sizes: Vec<usize> = h.drain().iter().map(|r| r.payload.len()).collect();
+    assert_eq!(sizes.iter().max(), Some(&1220), "{sizes:?}");
+}

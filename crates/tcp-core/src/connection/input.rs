@@ -115,7 +115,8 @@ impl Connection {
         // The window our SYN or SYN-ACK advertises (unscaled, as on every SYN).
         self.rcv_adv = self.rcv_nxt + self.recv_buf.window().min(0xffff) as u32;
         self.receive_measure = (now, self.rcv_nxt);
-        self.peer_mss = options.mss.unwrap_or(config.default_peer_mss).max(64);
+        let default = config.default_mss_for(self.tuple.remote.ip());
+        self.peer_mss = options.mss.unwrap_or(default).max(64);
         match options.window_scale {
             Some(shift) if self.offer_window_scale => self.snd_wscale = shift,
             _ => {

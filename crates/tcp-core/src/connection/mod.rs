@@ -251,7 +251,7 @@ impl Connection {
             reader_waiting: false,
             last_ack_sent: SeqNumber(0),
             local_mss,
-            peer_mss: config.default_peer_mss,
+            peer_mss: config.default_mss_for(opening.tuple.remote.ip()),
             timestamps: config.timestamps.then_some(TimestampState {
                 offset: opening.timestamp_offset,
                 recent: 0,

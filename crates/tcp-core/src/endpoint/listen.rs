@@ -215,7 +215,10 @@ impl Endpoint {
     /// SACK are offered only when timestamps carry the client's choices back; otherwise the
     /// SYN-ACK has the MSS alone, as Linux does.
     fn send_cookie(&mut self, now: Instant, tuple: FourTuple, seg: &Incoming<'_>) {
-        let client_mss = seg.options.mss.unwrap_or(self.config.default_peer_mss);
+        let client_mss = seg
+            .options
+            .mss
+            .unwrap_or(self.config.default_mss_for(tuple.remote.ip()));
         let iss = self.cookies.make(now, &tuple, seg.seq, client_mss);
         let mut options = Options {
             mss: Some(self.config.local_mss()),
