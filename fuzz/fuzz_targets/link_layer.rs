@@ -44,6 +44,7 @@ enum Op {
         foreign_src: bool,
         payload_len: u16,
         short_buffer: bool,
+        ecn_capable: bool,
     },
 }
 
@@ -192,8 +193,10 @@ impl Driver {
                 foreign_src,
                 payload_len,
                 short_buffer,
+                ecn_capable,
             } => {
-                self.send_tcp(dst.ip(), *foreign_src, *payload_len, *short_buffer);
+                let shape = (*payload_len, *short_buffer, *ecn_capable);
+                self.send_tcp(dst.ip(), *foreign_src, shape);
                 return;
             }
         }
@@ -273,7 +276,9 @@ impl Driver {
     }
 
     /// Writes a valid TCP segment at `TCP_OFFSET` and hands it to `send_tcp`.
-    fn send_tcp(&mut self, dst: Ipv4Addr, foreign_src: bool, payload_len: u16, short: bool) {
+    /// `shape` is (payload length, short buffer, ECN-capable).
+    fn send_tcp(&mut self, dst: Ipv4Addr, foreign_src: bool, shape: (u16, bool, bool)) {
+        let (payload_len, short, ecn_capable) = shape;
         let src = if foreign_src {
             Ipv4Addr::new(198, 18, 0, 9)
         } else {
@@ -307,7 +312,7 @@ impl Driver {
         }
         match self
             .net
-            .send_tcp(self.now_us, &mut frame, src, dst, tcp_len)
+            .send_tcp(self.now_us, &mut frame, src, dst, tcp_len, ecn_capable)
         {
             Ok(Egress::Ready(n)) => {
                 assert_eq!(n, TCP_OFFSET + tcp_len);
