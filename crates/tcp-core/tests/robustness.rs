@@ -234,6 +234,52 @@ fn paws_stops_rejecting_after_24_idle_days() {
     assert_eq!(h.ep.readable_bytes(conn.handle()), Ok(2));
 }
 
+#[test]
+fn our_timestamp_clock_wrapping_mid_connection_still_measures_the_rtt() {
+    let mut h = Harness::new(Config::default());
+    let (mut conn, our_ts) = established_with_timestamps(&mut h, 5_000);
+    let handle = conn.handle();
+    // Our TSval is milliseconds plus a per-connection offset: idle until 100 ms before it
+    // wraps (up to 49.7 virtual days; an idle connection has no timer).
+    let to_wrap = u64::from(u32::MAX - our_ts) + 1;
+    h.advance(Duration::from_millis(to_wrap - 100));
+    assert_eq!(conn.state(&h), "ESTABLISHED");
+    assert_eq!(h.ep.write(handle, b"across the wrap"), Ok(15));
+    let data = only(&h.drain(), &h);
+    conn.peer.observe(std::slice::from_ref(&data));
+    let sent_ts = data.header.options.timestamps.expect("TSval on data").value;
+    assert!(
+        sent_ts > u32::MAX - 200,
+        "sent just before the wrap: {sent_ts:#x}"
+    );
+    // The ACK comes 150 ms later, after our clock wrapped, echoing the pre-wrap value: a
+    // 150 ms sample moves the smoothed RTT by an eighth of the difference (RFC 6298).
+    let before =
+        h.ep.connection_info(handle)
+            .unwrap()
+            .rtt
+            .expect("handshake sample");
+    h.advance(Duration::from_millis(150));
+    conn.peer.ack_all();
+    let ack = conn.peer.ack_seg().options(ts_options(5_100, sent_ts));
+    conn.send(&mut h, &ack);
+    let rtt =
+        h.ep.connection_info(handle)
+            .unwrap()
+            .rtt
+            .expect("an RTT sample");
+    let expected = before * 7 / 8 + Duration::from_millis(150) / 8;
+    assert!(
+        rtt.abs_diff(expected) <= Duration::from_millis(1),
+        "smoothed RTT {rtt:?} after a 150 ms sample across the wrap (from {before:?})"
+    );
+    // And what we send now carries the wrapped clock.
+    assert_eq!(h.ep.write(handle, b"after"), Ok(5));
+    let after = only(&h.drain(), &h);
+    let ts = after.header.options.timestamps.expect("TSval").value;
+    assert!(ts < 1000, "our clock wrapped to {ts:#x}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Christmas-tree segments: every control bit set
 
