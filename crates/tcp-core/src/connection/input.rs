@@ -79,6 +79,7 @@ impl Connection {
         }
         if flags.rst() {
             if flags.ack() {
+                ctx.counters.resets_received += 1;
                 self.fail(Error::ConnectionRefused);
             }
             return;
@@ -331,27 +332,35 @@ impl Connection {
             self.challenge(now, ctx);
             return false;
         }
+        let mut new_sack_information = false;
         if self.sack && !seg.options.sack_blocks.is_empty() {
             let update = self
                 .scoreboard
                 .update(ack, seg.options.sack_blocks.as_slice());
+            new_sack_information = update.newly_sacked > 0;
             if update.dsack.is_some() {
                 self.stats.dsacks_received += 1;
                 self.on_dsack(now);
             }
         }
         let window = u32::from(seg.window) << self.snd_wscale;
-        if ack.gt(self.snd_una) {
+        let advances = ack.gt(self.snd_una);
+        if advances {
             self.acknowledge(now, ack, seg);
-        } else if ack == self.snd_una
-            && self.snd_una != self.snd_max
-            && seg.payload.is_empty()
-            && !seg.flags.intersects(Flags::SYN | Flags::FIN)
-            && window == self.snd_wnd
-        {
-            self.on_duplicate_ack(now);
+        } else if ack == self.snd_una && self.snd_una != self.snd_max {
+            // RFC 5681's duplicate ACK, or RFC 6675's: an ACK with new SACK information
+            // counts whatever its window says (Linux receivers change it on every ACK).
+            let classic = seg.payload.is_empty()
+                && !seg.flags.intersects(Flags::SYN | Flags::FIN)
+                && window == self.snd_wnd;
+            if classic || new_sack_information {
+                self.on_duplicate_ack(now);
+            }
         }
-        if self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack)) {
+        // RFC 9293's SND.WL1/WL2 rule, plus Linux's: an ACK that advances SND.UNA carries
+        // the current window even if its sequence number is old (a retransmission).
+        if advances || self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack))
+        {
             self.snd_wnd = window;
             self.max_snd_wnd = self.max_snd_wnd.max(window);
             self.snd_wl1 = seg.seq;
@@ -378,6 +387,9 @@ impl Connection {
         self.snd_una = ack;
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
+        }
+        if self.retransmit_next.is_some_and(|seq| seq.lt(ack)) {
+            self.retransmit_next = None;
         }
         self.detect_spurious_timeout(seg);
         self.sample_rtt(now, ack, seg);

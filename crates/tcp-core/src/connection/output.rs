@@ -46,7 +46,7 @@ impl Connection {
         if self.send_reset {
             self.send_reset = false;
             let seg = Outgoing {
-                seq: self.snd_max,
+                seq: self.acceptable_seq(),
                 flags: Flags::RST | Flags::ACK,
                 len: 0,
                 kind: Kind::Sequential,
@@ -79,10 +79,8 @@ impl Connection {
             return self.emit(now, buf, seg);
         }
         if self.ack.now {
-            // SND.MAX, not SND.NXT: after a timeout SND.NXT falls back below what the peer
-            // may already hold, and an ACK sequenced there would be outside its window.
             let seg = Outgoing {
-                seq: self.snd_max,
+                seq: self.acceptable_seq(),
                 flags: Flags::ACK,
                 len: 0,
                 kind: Kind::Sequential,
@@ -90,6 +88,19 @@ impl Connection {
             return self.emit(now, buf, seg);
         }
         None
+    }
+
+    /// The sequence number for a segment without data (ACK, RST) that the peer will find
+    /// acceptable, as Linux's `tcp_acceptable_seq`: SND.MAX (never SND.NXT, which falls back
+    /// below what the peer may hold after a timeout), but no further than the right edge of
+    /// the peer's window, past which a zero-window receiver would drop it unread.
+    fn acceptable_seq(&self) -> SeqNumber {
+        let window_end = self.snd_una + self.snd_wnd;
+        if self.snd_max.le(window_end) {
+            self.snd_max
+        } else {
+            window_end
+        }
     }
 
     fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
@@ -164,7 +175,7 @@ impl Connection {
         }
         let mss = self.send_mss();
         let data_end = self.data_end();
-        if let Some(seq) = self.retransmit_next {
+        if let Some(seq) = self.retransmit_next.filter(|seq| seq.ge(self.snd_una)) {
             return Some(self.hole_at(seq, mss, data_end, Kind::Hole));
         }
         let sack_recovery = self.recovery.filter(|_| self.sack);
