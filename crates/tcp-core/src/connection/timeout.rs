@@ -78,7 +78,8 @@ impl Connection {
         self.snd_nxt = self.snd_una;
         // The head goes out even into a zero window, as Linux's retransmission timer does;
         // the rest follows as the windows allow.
-        self.retransmit_next = self.state.transmits_data().then_some(self.snd_una);
+        self.retransmit_next =
+            (self.state.transmits_data() && self.syn_acked()).then_some(self.snd_una);
         self.rtt_probe = None;
         self.rtt.back_off();
         self.arm_retransmit(now);
