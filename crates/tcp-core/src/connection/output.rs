@@ -254,8 +254,8 @@ impl Connection {
         })
     }
 
-    /// A retransmission of the sequence space `[seq, seq + span)`: its data bytes, with the
-    /// FIN if it reaches the end of the data.
+    /// A retransmission of the sequence space `[seq, seq + span)`: its data bytes, with PSH
+    /// and the FIN as the original had them when it reaches the end of the data.
     fn hole_at(&self, seq: SeqNumber, span: u32, data_end: SeqNumber, kind: Kind) -> Outgoing {
         let len = if data_end.gt(seq) {
             (data_end - seq).min(span)
@@ -263,6 +263,9 @@ impl Connection {
             0
         };
         let mut flags = Flags::ACK;
+        if len > 0 && seq + len == data_end {
+            flags |= Flags::PSH;
+        }
         if self.fin_queued && seq + len == data_end {
             flags |= Flags::FIN;
         }
