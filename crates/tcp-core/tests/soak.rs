@@ -6,11 +6,15 @@
 //! or both at once). Seeds also vary the options: timestamps, SACK and window scaling
 //! each off for a quarter of them, CUBIC or NewReno.
 //!
+//! A fifth run of 25 seeds takes half of the segments off the wire and delivers them in
+//! batches, several back to back before the receiver polls, as a driver does.
+//!
 //! Checked for every seed: each byte arrives exactly once and in order (verified against a
 //! generator as it is read, so nothing is held twice), both ends of every connection reach
 //! CLOSED or TIME_WAIT without an error, every corrupted segment is dropped and counted (bad
-//! checksum, or malformed when the data offset was hit), and once the handles are closed both endpoints drain to nothing (no connection,
-//! no timer, no segment in flight) within a bounded virtual time.
+//! checksum, or malformed when the data offset was hit), and once the handles are closed
+//! both endpoints drain to nothing (no connection, no timer, no segment in flight) within a
+//! bounded virtual time.
 
 mod support;
 
@@ -20,7 +24,9 @@ use std::time::Duration;
 use support::conn::SERVER_PORT;
 use support::rng::Rng;
 use support::{Path, Side, Sim};
-use tcp_core::{Algorithm, Config, ConnectionHandle, Endpoint, Error, SocketOptions, State};
+use tcp_core::{
+    Algorithm, Config, ConnectionHandle, Endpoint, Error, Instant, SocketOptions, State,
+};
 
 /// Seeds per test function; four functions so a multi-core harness runs them in parallel.
 const SEEDS_PER_TEST: u64 = 25;
@@ -153,24 +159,26 @@ struct Pair {
 }
 
 impl Pair {
+    /// Reads first, so a side that waits for the peer's EOF half-closes in the same call
+    /// that sees it (nothing else may happen afterwards to call again).
     fn pump(&mut self, sim: &mut Sim, seed: u64) {
+        self.down.pump_read(&mut sim.a, self.client, seed);
         let client_may_shut = match self.order {
             CloseOrder::ClientFirst | CloseOrder::Together => true,
             CloseOrder::ServerFirst => self.down.eof,
         };
         self.up
             .pump_write(&mut sim.a, self.client, client_may_shut, seed);
-        self.down.pump_read(&mut sim.a, self.client, seed);
         let Some(server) = self.server else {
             return;
         };
+        self.up.pump_read(&mut sim.b, server, seed);
         let server_may_shut = match self.order {
             CloseOrder::ServerFirst | CloseOrder::Together => true,
             CloseOrder::ClientFirst => self.up.eof,
         };
         self.down
             .pump_write(&mut sim.b, server, server_may_shut, seed);
-        self.up.pump_read(&mut sim.b, server, seed);
     }
 
     fn finished(&self, sim: &Sim) -> bool {
@@ -188,10 +196,32 @@ impl Pair {
     }
 }
 
-/// Corrupted copies waiting to be delivered: (sent by, TCP bytes).
-type Corrupted = Rc<RefCell<Vec<(Side, Vec<u8>)>>>;
+/// Segments taken off the wire to be delivered together: (sent by, TCP bytes, corrupted,
+/// when taken).
+type Held = Rc<RefCell<Vec<(Side, Vec<u8>, bool, Instant)>>>;
 
-fn soak(seed: u64) {
+/// How long a batch collects segments before it is delivered.
+const BATCH_WINDOW: Duration = Duration::from_millis(2);
+
+/// Delivers every held segment back to back, before anything is polled (as a driver
+/// delivers one receive batch); returns how many of them were corrupted.
+fn deliver_held(sim: &mut Sim, held: &Held) -> u64 {
+    let mut corrupted = 0;
+    for (side, bytes, bad, _) in held.borrow_mut().drain(..) {
+        let now = sim.now;
+        let (a_ip, b_ip) = (sim.a_ip, sim.b_ip);
+        match side {
+            Side::A => sim.b.handle_segment(now, a_ip, b_ip, &bytes),
+            Side::B => sim.a.handle_segment(now, b_ip, a_ip, &bytes),
+        }
+        corrupted += u64::from(bad);
+    }
+    corrupted
+}
+
+/// One run; with `batched`, half of the segments skip the wire and arrive in batches
+/// collected for 2 ms and delivered before the receiver polls.
+fn soak(seed: u64, batched: bool) {
     let mut rng = Rng::new(seed.wrapping_mul(0x5851_f42d_4c95_7f2d));
     let config = Config {
         timestamps: !rng.chance(0.25),
@@ -220,21 +250,34 @@ fn soak(seed: u64) {
         };
     }
     // Corruption: the filter takes a segment off the wire and a copy with one byte inverted
-    // is delivered in its place a moment later.
-    let corrupted: Corrupted = Rc::new(RefCell::new(Vec::new()));
-    let mut corrupt_rng = Rng::new(seed ^ 0xc0c0_c0c0);
-    let queue = Rc::clone(&corrupted);
+    // is delivered in its place a moment later. Batching: it takes a segment off the wire
+    // to be delivered with the others it took, back to back.
+    let held: Held = Rc::new(RefCell::new(Vec::new()));
+    let mut filter_rng = Rng::new(seed ^ 0xc0c0_c0c0);
+    let queue = Rc::clone(&held);
+    let clock = Rc::new(RefCell::new(sim.now));
+    let filter_clock = Rc::clone(&clock);
     sim.filter = Some(Box::new(move |side, segment| {
-        if !corrupt_rng.chance(corrupt) {
-            return true;
+        let clock = &filter_clock;
+        if filter_rng.chance(corrupt) {
+            let mut bytes = segment.as_bytes().to_vec();
+            let at = filter_rng.below(bytes.len() as u64) as usize;
+            // One inverted byte changes the one's complement sum by less than 0xffff: the
+            // checksum always catches it.
+            bytes[at] = !bytes[at];
+            queue
+                .borrow_mut()
+                .push((side, bytes, true, *clock.borrow()));
+            return false;
         }
-        let mut bytes = segment.as_bytes().to_vec();
-        let at = corrupt_rng.below(bytes.len() as u64) as usize;
-        // One inverted byte changes the one's complement sum by less than 0xffff: the
-        // checksum always catches it.
-        bytes[at] = !bytes[at];
-        queue.borrow_mut().push((side, bytes));
-        false
+        if batched && filter_rng.chance(0.5) {
+            let bytes = segment.as_bytes().to_vec();
+            queue
+                .borrow_mut()
+                .push((side, bytes, false, *clock.borrow()));
+            return false;
+        }
+        true
     }));
 
     let listener = sim
@@ -282,14 +325,13 @@ fn soak(seed: u64) {
 
     let mut injected = 0u64;
     let finished = sim.run_until(TRANSFER_LIMIT, |sim| {
-        for (side, bytes) in corrupted.borrow_mut().drain(..) {
-            let now = sim.now;
-            let (a_ip, b_ip) = (sim.a_ip, sim.b_ip);
-            match side {
-                Side::A => sim.b.handle_segment(now, a_ip, b_ip, &bytes),
-                Side::B => sim.a.handle_segment(now, b_ip, a_ip, &bytes),
-            }
-            injected += 1;
+        *clock.borrow_mut() = sim.now;
+        // A batch goes when it is old enough, or at once when no timer is left to call
+        // again later.
+        let oldest = held.borrow().first().map(|h| h.3);
+        let idle = sim.a.poll_timeout().is_none() && sim.b.poll_timeout().is_none();
+        if oldest.is_some_and(|at| idle || sim.now >= at + BATCH_WINDOW) {
+            injected += deliver_held(sim, &held);
         }
         while let Ok(server) = sim.b.accept(listener) {
             let peer = sim.b.peer_addr(server).expect("accepted connection");
@@ -356,16 +398,8 @@ fn soak(seed: u64) {
     assert_eq!(sim.a.poll_timeout(), None, "seed {seed}");
     assert_eq!(sim.b.poll_timeout(), None, "seed {seed}");
     assert_eq!(sim.a.connection_count() + sim.b.connection_count(), 0);
-    // Corrupted copies still queued when the filter went are delivered now.
-    for (side, bytes) in corrupted.borrow_mut().drain(..) {
-        let now = sim.now;
-        let (a_ip, b_ip) = (sim.a_ip, sim.b_ip);
-        match side {
-            Side::A => sim.b.handle_segment(now, a_ip, b_ip, &bytes),
-            Side::B => sim.a.handle_segment(now, b_ip, a_ip, &bytes),
-        }
-        injected += 1;
-    }
+    // Corrupted copies still held when the filter went are delivered now.
+    injected += deliver_held(&mut sim, &held);
     // A corrupted data offset makes a segment malformed before its checksum is looked at;
     // either way it is dropped and counted, and nothing else on this wire is either.
     let (a, b) = (sim.a.counters(), sim.b.counters());
@@ -376,28 +410,35 @@ fn soak(seed: u64) {
     );
 }
 
-fn soak_range(first: u64) {
+fn soak_range(first: u64, batched: bool) {
     for seed in first..first + SEEDS_PER_TEST {
-        soak(seed);
+        soak(seed, batched);
     }
 }
 
 #[test]
 fn soak_all_faults_seeds_0_to_24() {
-    soak_range(0);
+    soak_range(0, false);
 }
 
 #[test]
 fn soak_all_faults_seeds_25_to_49() {
-    soak_range(25);
+    soak_range(25, false);
 }
 
 #[test]
 fn soak_all_faults_seeds_50_to_74() {
-    soak_range(50);
+    soak_range(50, false);
 }
 
 #[test]
 fn soak_all_faults_seeds_75_to_99() {
-    soak_range(75);
+    soak_range(75, false);
+}
+
+/// The same soak with half of the segments delivered in batches before the receiver
+/// polls, as the tokio driver delivers one receive batch.
+#[test]
+fn soak_batched_delivery_seeds_0_to_24() {
+    soak_range(0, true);
 }
