@@ -1,0 +1,137 @@
+//! Side-by-side network benchmark (DESIGN.md §6, "On the wire"): kernel -> kernel with
+//! offloads off and on, this stack -> kernel, kernel -> this stack and smoltcp -> kernel
+//! over the same kind of veth, in one run on one machine. Bulk throughput, 64-byte round
+//! trips, connections per second, memory per idle connection and CPU per GB; printed as a
+//! markdown table with each figure's ratio to kernel -> kernel (offloads off), and written
+//! to `target/bench-net.md`.
+//!
+//! `cargo bench --bench net` (root and network namespaces needed; otherwise it says so and
+//! skips). Options after `--` are in [`options`].
+
+mod engine_memory;
+mod figures;
+mod idle;
+mod kernel;
+mod measure;
+#[allow(unsafe_code)]
+mod offload;
+mod options;
+mod procfs;
+mod rows;
+mod scenario;
+mod session;
+mod setup;
+mod smoltcp_client;
+mod stack;
+mod table;
+
+use std::fmt::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use options::{Figure, Mode, Options};
+
+fn main() -> ExitCode {
+    let result = match options::parse(std::env::args().skip(1)) {
+        Err(message) => {
+            eprintln!("{message}\n{}", options::USAGE);
+            return ExitCode::from(2);
+        }
+        Ok(Mode::Idle(row)) => idle::measure(row).map(|bytes| println!("{bytes}")),
+        Ok(Mode::Open { addr, count }) => idle::open_and_hold(addr, count),
+        Ok(Mode::Table(options)) => {
+            if !tcp_stack::netns::require("net bench") {
+                return ExitCode::SUCCESS;
+            }
+            table_run(&options)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("net bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Measures every row asked for, prints the report and writes it next to the build.
+fn table_run(options: &Options) -> std::io::Result<()> {
+    let load_before = procfs::load_average()?;
+    let engine = if options.figures.contains(&Figure::Memory) {
+        engine_memory::measure().map_err(|e| e.to_string())
+    } else {
+        Err("not measured".to_string())
+    };
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for &row in &options.rows {
+        let measured = measure::row(row, options, &engine);
+        rows.push((row, measured.figures));
+        failures.extend(measured.failures);
+    }
+    let report = report(options, &load_before, &table::render(&rows), &failures)?;
+    println!("{report}");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap_or(Path::new("target"));
+    let path = target.join("bench-net.md");
+    std::fs::write(&path, &report)?;
+    eprintln!("net bench: written to {}", path.display());
+    Ok(())
+}
+
+/// The whole markdown report: conditions, table, how each figure was taken, failures.
+fn report(
+    options: &Options,
+    load_before: &str,
+    table: &str,
+    failures: &[String],
+) -> std::io::Result<String> {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mut out = String::from("# Network benchmark: `cargo bench --bench net`\n\n");
+    let _ = writeln!(
+        out,
+        "{cpus} CPUs, Linux {}; load average {load_before} before, {} after. \
+         Bulk: {} s × {} repeats (median).\n",
+        procfs::kernel_release()?,
+        procfs::load_average()?,
+        options.bulk_duration.as_secs(),
+        options.repeats,
+    );
+    out.push_str(table);
+    out.push_str(NOTES);
+    if !failures.is_empty() {
+        out.push_str("\nFailures:\n");
+        for failure in failures {
+            let _ = writeln!(out, "- {failure}");
+        }
+    }
+    Ok(out)
+}
+
+/// How each figure was taken.
+const NOTES: &str = "
+- Every figure comes from fresh network namespaces joined by a veth pair (DESIGN.md §4),
+  all in this one run. Data flows from the client (left of the arrow) to the server.
+  Ratios (×) are to kernel -> kernel with offloads off, the conditions every other row
+  runs in; above 1 means more throughput or conn/s, but also more latency, memory or CPU.
+- bulk: one connection sending 256 KiB writes for the duration, then half-closing; timed
+  from connect to the receiver's close after end-of-file.
+- RR: 64-byte request, 64-byte echo, nodelay on both ends; 20,000 round trips after 1,000
+  unmeasured ones.
+- conn/s: 5,000 connections one after another: connect, 1 byte each way, close; the
+  server takes them one at a time.
+- mem/conn engine: `tcp_core::Endpoint::connection_memory` (control block and buffers)
+  averaged over 10,000 idle established connections between two bare engines; the
+  connecting side for this stack -> kernel, the accepting side for kernel -> this stack.
+- mem/conn measured: growth over 10,000 idle established connections, in a fresh child
+  process: its resident memory for this stack's rows (stack, runtime and handles; the
+  kernel peer's sockets are kernel memory and opened from another process); for the
+  kernel rows the kernel's slab caches (machine-wide, so noisy), per socket.
+- CPU s/GB: user + system CPU of the whole process, which runs both ends (and is charged
+  the kernel's softirq work it triggers), during the transfers, per 10^9 bytes.
+- smoltcp 0.14: its `phy::RawSocket` device and defaults (no congestion control), 4 MiB
+  send buffer, polled as in its examples; its client does bulk and RR only.
+- This stack: tcp-tokio with `Config::default()` on a 2-worker tokio runtime.
+";

@@ -1,0 +1,120 @@
+//! The command line. `cargo bench --bench net` measures everything; after `--`:
+//! `--seconds N` (bulk duration, default 10), `--repeats N` (bulk repeats, default 3),
+//! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`).
+//! `--idle ROW` and `--open ADDR COUNT` are the bench running parts of itself in child
+//! processes.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::rows::Row;
+
+/// Usage text, printed for a bad command line.
+pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N] [--repeats N] \
+[--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,smoltcp-kernel] \
+[--figures bulk,rr,cps,memory]]";
+
+/// What this invocation does.
+#[derive(Debug)]
+pub(crate) enum Mode {
+    /// Measure and print the table.
+    Table(Options),
+    /// Child process: print one row's idle-connection memory in bytes per connection.
+    Idle(Row),
+    /// Grandchild: open `count` kernel connections to `addr` and hold them.
+    Open { addr: SocketAddr, count: usize },
+}
+
+/// A figure, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Figure {
+    /// Bulk throughput and CPU per GB.
+    Bulk,
+    /// Request/response round trips.
+    RoundTrips,
+    /// Connections per second.
+    Connections,
+    /// Memory per idle connection.
+    Memory,
+}
+
+/// What to measure.
+#[derive(Debug)]
+pub(crate) struct Options {
+    /// Duration of each bulk transfer.
+    pub(crate) bulk_duration: Duration,
+    /// Bulk transfers per row; the median is reported.
+    pub(crate) repeats: usize,
+    /// Rows to measure, in table order.
+    pub(crate) rows: Vec<Row>,
+    /// Figures to measure.
+    pub(crate) figures: Vec<Figure>,
+}
+
+/// Parses the arguments after the program name. `--bench`, which cargo passes to every
+/// bench binary, is accepted and ignored.
+pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
+    let mut options = Options {
+        bulk_duration: Duration::from_secs(10),
+        repeats: 3,
+        rows: Row::ALL.to_vec(),
+        figures: vec![
+            Figure::Bulk,
+            Figure::RoundTrips,
+            Figure::Connections,
+            Figure::Memory,
+        ],
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--bench" => {}
+            "--seconds" => options.bulk_duration = Duration::from_secs(number(&value()?)?),
+            "--repeats" => options.repeats = number(&value()?)?.max(1) as usize,
+            "--rows" => {
+                let rows = value()?;
+                options.rows = Row::ALL
+                    .into_iter()
+                    .filter(|row| rows.split(',').any(|key| key == row.key()))
+                    .collect();
+                if let Some(bad) = rows.split(',').find(|key| Row::parse(key).is_none()) {
+                    return Err(format!("unknown row {bad}"));
+                }
+            }
+            "--figures" => {
+                options.figures = value()?.split(',').map(figure).collect::<Result<_, _>>()?;
+            }
+            "--idle" => {
+                let key = value()?;
+                return Row::parse(&key)
+                    .map(Mode::Idle)
+                    .ok_or(format!("unknown row {key}"));
+            }
+            "--open" => {
+                let addr = value()?;
+                let addr = addr.parse().map_err(|_| format!("bad address {addr}"))?;
+                let count = number(&value()?)? as usize;
+                return Ok(Mode::Open { addr, count });
+            }
+            _ => return Err(format!("unknown argument {arg}")),
+        }
+    }
+    Ok(Mode::Table(options))
+}
+
+/// A non-negative integer argument.
+fn number(text: &str) -> Result<u64, String> {
+    text.parse().map_err(|_| format!("bad number {text}"))
+}
+
+/// A figure's command-line name.
+fn figure(name: &str) -> Result<Figure, String> {
+    match name {
+        "bulk" => Ok(Figure::Bulk),
+        "rr" => Ok(Figure::RoundTrips),
+        "cps" => Ok(Figure::Connections),
+        "memory" => Ok(Figure::Memory),
+        _ => Err(format!("unknown figure {name}")),
+    }
+}

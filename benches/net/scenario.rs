@@ -1,0 +1,51 @@
+//! One figure for one row: a fresh network, the row's server and client, the work.
+
+use std::io;
+use std::net::SocketAddr;
+
+use crate::figures::{Outcome, Work};
+use crate::rows::{Row, System};
+use crate::session::Session;
+use crate::setup::Net;
+use crate::{kernel, smoltcp_client, stack};
+
+/// Runs `work` between `row`'s client and server in a network of its own.
+pub(crate) fn run(row: Row, work: Work) -> io::Result<Outcome> {
+    let net = Net::new(row)?;
+    let addr = net.server_addr();
+    net.pair(
+        |session| serve(&net, addr, work, session),
+        |_| client(&net, addr, work),
+    )
+}
+
+/// The server's side, in the server's namespace.
+fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Session) -> io::Result<()> {
+    match net.row().server() {
+        System::Kernel => net.server_ns().run(|| {
+            let listener = kernel::listen(addr)?;
+            session.set_ready();
+            kernel::serve(&listener, work)
+        })?,
+        System::Stack => stack::host(net.topology(), |stack| async move {
+            let listener = stack::listen(&stack, addr)?;
+            session.set_ready();
+            stack::serve(&listener, work, session).await
+        }),
+        System::Smoltcp => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "smoltcp runs as a client only",
+        )),
+    }
+}
+
+/// The client's side, in the client's namespace.
+fn client(net: &Net, addr: SocketAddr, work: Work) -> io::Result<Outcome> {
+    match net.row().client() {
+        System::Kernel => net.client_ns().run(|| kernel::run(addr, work))?,
+        System::Stack => stack::host(net.topology(), |stack| async move {
+            stack::run(&stack, addr, work).await
+        }),
+        System::Smoltcp => smoltcp_client::run(net.topology(), addr, work),
+    }
+}

@@ -1,0 +1,137 @@
+//! One scenario's network: a fresh topology prepared for a row, and a server and a client
+//! run against each other in it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tcp_stack::netns::{Netns, Topology};
+
+use crate::offload;
+use crate::rows::{Row, System};
+use crate::session::Session;
+
+/// The port every server listens on (each scenario has a network of its own).
+const PORT: u16 = 5001;
+/// How long a server may take to start listening.
+const START_LIMIT: Duration = Duration::from_secs(30);
+
+/// A topology set up for one row.
+///
+/// The server lives in the topology's stack namespace when the client is the kernel (for
+/// kernel -> kernel that namespace's veth end is given the kernel address the stack would
+/// own); otherwise the client (this stack or smoltcp) lives there and the kernel server in
+/// the kernel namespace.
+pub(crate) struct Net {
+    topology: Topology,
+    row: Row,
+}
+
+impl Net {
+    /// Builds the namespaces for `row`: addresses, and offloads on if the row wants them.
+    pub(crate) fn new(row: Row) -> io::Result<Net> {
+        let topology = Topology::new("tcpbench")?;
+        let net = Net { topology, row };
+        if row.client() == System::Kernel && row.server() == System::Kernel {
+            let cidr = format!(
+                "{}/{}",
+                net.topology.stack_addr(),
+                net.topology.prefix_len()
+            );
+            let dev = net.topology.stack_if();
+            net.topology
+                .stack_ns()
+                .exec("ip", &["addr", "add", &cidr, "dev", dev])?;
+        }
+        if row.offloads() {
+            let (stack_if, kernel_if) = (net.topology.stack_if(), net.topology.kernel_if());
+            net.topology.in_stack_ns(|| offload::enable(stack_if))??;
+            net.topology.in_kernel_ns(|| offload::enable(kernel_if))??;
+        }
+        Ok(net)
+    }
+
+    /// The topology underneath.
+    pub(crate) fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// The row this network was built for.
+    pub(crate) fn row(&self) -> Row {
+        self.row
+    }
+
+    /// True when the server runs in the stack namespace.
+    fn server_in_stack_ns(&self) -> bool {
+        self.row.client() == System::Kernel
+    }
+
+    /// The address the server listens on.
+    pub(crate) fn server_addr(&self) -> SocketAddr {
+        let ip = if self.server_in_stack_ns() {
+            self.topology.stack_addr()
+        } else {
+            self.topology.kernel_addr()
+        };
+        SocketAddr::from((ip, PORT))
+    }
+
+    /// The namespace the server runs in.
+    pub(crate) fn server_ns(&self) -> &Netns {
+        if self.server_in_stack_ns() {
+            self.topology.stack_ns()
+        } else {
+            self.topology.kernel_ns()
+        }
+    }
+
+    /// The namespace the client runs in.
+    pub(crate) fn client_ns(&self) -> &Netns {
+        if self.server_in_stack_ns() {
+            self.topology.kernel_ns()
+        } else {
+            self.topology.stack_ns()
+        }
+    }
+
+    /// Runs `server` on a thread of its own and, once it has called
+    /// [`Session::set_ready`], `client` on this one. Returns the client's result once the
+    /// server has returned too, or the errors of both sides.
+    pub(crate) fn pair<T: Send>(
+        &self,
+        server: impl FnOnce(&Session) -> io::Result<()> + Send,
+        client: impl FnOnce(&Session) -> io::Result<T>,
+    ) -> io::Result<T> {
+        let session = Session::default();
+        thread::scope(|scope| {
+            let server = scope.spawn(|| server(&session));
+            let start = Instant::now();
+            while !session.is_ready() && !server.is_finished() && start.elapsed() < START_LIMIT {
+                thread::sleep(Duration::from_millis(1));
+            }
+            let result = if session.is_ready() {
+                client(&session).map_err(|e| context("client", e))
+            } else {
+                Err(io::Error::other("server did not start listening"))
+            };
+            session.finish_client();
+            let served = server
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match (served, result) {
+                (Ok(()), result) => result,
+                (Err(server), Ok(_)) => Err(context("server", server)),
+                (Err(server), Err(client)) => Err(io::Error::new(
+                    server.kind(),
+                    format!("server: {server}; {client}"),
+                )),
+            }
+        })
+    }
+}
+
+/// `error` with the side it happened on.
+fn context(side: &str, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{side}: {error}"))
+}

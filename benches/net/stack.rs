@@ -1,0 +1,224 @@
+//! This stack's side of every figure: `tcp-tokio` in the stack namespace, on a tokio
+//! runtime shaped like the one a user would start (multi-threaded, one worker per core of
+//! this 2-core machine), with the engine's default configuration.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tcp_stack::netns::Topology;
+use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::figures::{
+    CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
+    Work,
+};
+use crate::session::Session;
+
+/// Listen backlog, as for the kernel's listeners.
+const BACKLOG: u32 = 4096;
+/// Runtime worker threads.
+const WORKERS: usize = 2;
+
+/// How long the stack may take to finish its closes once `f` is done.
+const SETTLE_LIMIT: Duration = Duration::from_secs(5);
+
+/// Starts a runtime and a stack owning the topology's stack address in its namespace, and
+/// runs `f` with the stack there. Before the runtime (and with it the driver) goes, waits
+/// until every close `f` started has reached the peer.
+pub(crate) fn host<T, F, Fut>(topology: &Topology, f: F) -> io::Result<T>
+where
+    T: Send,
+    F: FnOnce(Stack) -> Fut + Send,
+    Fut: Future<Output = io::Result<T>>,
+{
+    let cidr = format!("{}/{}", topology.stack_addr(), topology.prefix_len());
+    let interface = topology.stack_if();
+    topology.in_stack_ns(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let stack = Stack::builder()
+                .interface(interface)
+                .ipv4(cidr)
+                .build()
+                .await?;
+            let result = f(stack.clone()).await;
+            settle(&stack).await;
+            result
+        })
+    })?
+}
+
+/// Waits, up to [`SETTLE_LIMIT`], until no connection has a FIN still to deliver: each is
+/// listening, closed, or past the acknowledgment of its FIN.
+async fn settle(stack: &Stack) {
+    let start = Instant::now();
+    let unsettled = |state: State| {
+        !matches!(
+            state,
+            State::Listen | State::Closed | State::FinWait2 | State::TimeWait
+        )
+    };
+    while stack.sockets().iter().any(|socket| unsettled(socket.state))
+        && start.elapsed() < SETTLE_LIMIT
+    {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// A listener on `addr` with the kernel listeners' backlog.
+pub(crate) fn listen(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
+    let mut socket = TcpSocket::new_v4(stack)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
+/// The server's side of `work` on `listener`; stays up until the client is done, so the
+/// last close reaches it.
+pub(crate) async fn serve(listener: &TcpListener, work: Work, session: &Session) -> io::Result<()> {
+    let served = async {
+        for _ in 0..work.connections() {
+            let (mut stream, _) = listener.accept().await?;
+            match work {
+                Work::Bulk { .. } => drain(&mut stream).await?,
+                Work::RoundTrips => echo(&mut stream).await?,
+                Work::Connections => {
+                    let mut byte = [0];
+                    stream.read_exact(&mut byte).await?;
+                    stream.write_all(&byte).await?;
+                    drain(&mut stream).await?;
+                }
+            }
+        }
+        io::Result::Ok(())
+    };
+    within(work.time_limit(), served).await?;
+    session.wait_client_async().await;
+    Ok(())
+}
+
+/// The client's side of `work` against `addr`.
+pub(crate) async fn run(stack: &Stack, addr: SocketAddr, work: Work) -> io::Result<Outcome> {
+    let measured = async {
+        match work {
+            Work::Bulk { duration, repeats } => {
+                let mut transfers = Vec::with_capacity(repeats);
+                for _ in 0..repeats {
+                    transfers.push(send_for(stack, addr, duration).await?);
+                }
+                Ok(Outcome::Transfers(transfers))
+            }
+            Work::RoundTrips => round_trips(stack, addr).await.map(Outcome::RoundTrips),
+            Work::Connections => {
+                let start = Instant::now();
+                for _ in 0..CONNECTIONS {
+                    let mut stream = TcpStream::connect(stack, addr).await?;
+                    let mut byte = [1];
+                    stream.write_all(&byte).await?;
+                    stream.read_exact(&mut byte).await?;
+                }
+                Ok(Outcome::Connections {
+                    count: CONNECTIONS,
+                    elapsed: start.elapsed(),
+                })
+            }
+        }
+    };
+    within(work.time_limit(), measured).await
+}
+
+/// Accepts `count` connections and holds them (counting each in `session`) until the
+/// client is done.
+pub(crate) async fn hold(
+    listener: &TcpListener,
+    count: usize,
+    session: &Session,
+) -> io::Result<()> {
+    let mut held = Vec::with_capacity(count);
+    for _ in 0..count {
+        held.push(within(STALL, listener.accept()).await?);
+        session.count_accepted();
+    }
+    session.wait_client_async().await;
+    Ok(())
+}
+
+/// Opens `count` connections to `addr`, one after another, and returns them.
+pub(crate) async fn open(
+    stack: &Stack,
+    addr: SocketAddr,
+    count: usize,
+) -> io::Result<Vec<TcpStream>> {
+    let mut streams = Vec::with_capacity(count);
+    for _ in 0..count {
+        streams.push(within(STALL, TcpStream::connect(stack, addr)).await?);
+    }
+    Ok(streams)
+}
+
+/// `future`'s result, or `TimedOut` once `limit` has passed.
+async fn within<T>(limit: Duration, future: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    tokio::time::timeout(limit, future).await.map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("not done within {limit:?}"),
+        )
+    })?
+}
+
+/// Sends for `duration`, half-closes, and waits for the receiver's close.
+async fn send_for(stack: &Stack, addr: SocketAddr, duration: Duration) -> io::Result<Transfer> {
+    let mut stream = TcpStream::connect(stack, addr).await?;
+    let data = vec![0x5a; CHUNK];
+    let meter = Meter::start()?;
+    let mut sent = 0;
+    while meter.elapsed() < duration {
+        stream.write_all(&data).await?;
+        sent += CHUNK as u64;
+    }
+    stream.shutdown().await?;
+    drain(&mut stream).await?;
+    meter.finish(sent)
+}
+
+/// Reads until end-of-file.
+async fn drain(stream: &mut TcpStream) -> io::Result<()> {
+    let mut buf = vec![0; CHUNK];
+    while stream.read(&mut buf).await? != 0 {}
+    Ok(())
+}
+
+/// Echoes messages until end-of-file.
+async fn echo(stream: &mut TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut message = [0; MESSAGE];
+    loop {
+        match stream.read_exact(&mut message).await {
+            Ok(_) => stream.write_all(&message).await?,
+            Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Times request/response exchanges of [`MESSAGE`] bytes.
+async fn round_trips(stack: &Stack, addr: SocketAddr) -> io::Result<Vec<Duration>> {
+    let mut stream = TcpStream::connect(stack, addr).await?;
+    stream.set_nodelay(true)?;
+    let mut message = [0x5a; MESSAGE];
+    let mut samples = Vec::with_capacity(ROUND_TRIPS);
+    for i in 0..WARMUP_ROUND_TRIPS + ROUND_TRIPS {
+        let start = Instant::now();
+        stream.write_all(&message).await?;
+        stream.read_exact(&mut message).await?;
+        if i >= WARMUP_ROUND_TRIPS {
+            samples.push(start.elapsed());
+        }
+    }
+    Ok(samples)
+}
