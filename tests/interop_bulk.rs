@@ -1,15 +1,17 @@
 //! Interop with the Linux kernel across veth: bulk data. 64 MiB each way checked by
-//! SHA-256, and 16 MiB from the kernel intact through 5 % loss in each direction.
+//! SHA-256, 16 MiB each way intact through 5 % loss in each direction, and 200 concurrent
+//! connections each echoing 1 MiB.
 
 mod support;
 
+use std::sync::Arc;
 use support::{
-    BULK_PATIENCE, PATIENCE, Tally, kernel_addr, kernel_counter, kernel_listener, receive_all,
-    send_pattern, stack_addr, within,
+    BULK_PATIENCE, PATIENCE, Tally, kernel_addr, kernel_counter, kernel_echo_server,
+    kernel_listener, receive_all, send_pattern, stack_addr, within,
 };
 use tcp_stack::netns::{self, Topology};
 use tcp_tokio::link::FaultConfig;
-use tcp_tokio::{Stack, TcpListener, TcpStream};
+use tcp_tokio::{Stack, State, TcpListener, TcpStream};
 use tokio::io::AsyncWriteExt;
 
 const PORT: u16 = 5001;
@@ -120,4 +122,88 @@ async fn kernel_client_sends_16_mib_through_5_percent_loss_each_way() {
     assert_eq!(received, sent, "we received the kernel's 16 MiB intact");
     let retransmits = kernel_counter(kernel, "snmp", "Tcp", "RetransSegs") - retransmits_before;
     assert!(retransmits > 0, "the kernel had to retransmit what we lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stack_client_sends_16_mib_through_5_percent_loss_each_way() {
+    if !netns::require("interop_bulk::stack_client_sends_16_mib_through_5_percent_loss_each_way") {
+        return;
+    }
+    let topology = support::topology("ib-loss");
+    let stack = lossy_stack(&topology, 0x5eed_0001);
+    let kernel = topology.kernel_ns();
+    let holes_before = kernel_counter(kernel, "netstat", "TcpExt", "TCPOFOQueue");
+    let (sent, received) = stack_sends(&topology, &stack, 16, LOSSY).await;
+    assert_eq!(received, sent, "the kernel received our 16 MiB intact");
+    let holes = kernel_counter(kernel, "netstat", "TcpExt", "TCPOFOQueue") - holes_before;
+    assert!(
+        holes > 0,
+        "our lost segments left holes the kernel queued around"
+    );
+}
+
+const CONNECTIONS: usize = 200;
+const PER_CONNECTION: u64 = 1 << 20;
+
+/// 200 stack clients connect to a kernel echo server; only when all are established does
+/// each send 1 MiB of its own pattern (half-closing after it) while reading the echo to
+/// end-of-file; every echo must equal what its connection sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_connections_echo_a_mebibyte_each() {
+    if !netns::require("interop_bulk::two_hundred_concurrent_connections_echo_a_mebibyte_each") {
+        return;
+    }
+    let topology = support::topology("ib-many");
+    let stack = support::stack(&topology);
+    let server = kernel_echo_server(kernel_listener(&topology, 7));
+    let target = kernel_addr(&topology, 7);
+    let all_connected = Arc::new(tokio::sync::Barrier::new(CONNECTIONS + 1));
+    let mut clients = Vec::with_capacity(CONNECTIONS);
+    for index in 0..CONNECTIONS {
+        let stack = stack.clone();
+        let all_connected = all_connected.clone();
+        clients.push(tokio::spawn(async move {
+            let stream = TcpStream::connect(&stack, target).await.expect("connect");
+            all_connected.wait().await;
+            let (mut reader, mut writer) = stream.into_split();
+            let seed = 1000 + index as u64;
+            let sending = tokio::spawn(async move {
+                let sent = send_pattern(&mut writer, seed, PER_CONNECTION).await?;
+                writer.shutdown().await?;
+                Ok::<_, std::io::Error>(sent)
+            });
+            let echoed = receive_all(&mut reader).await.expect("read the echo");
+            let sent = sending.await.expect("sender task").expect("send");
+            (sent, echoed)
+        }));
+    }
+    within("all connected", BULK_PATIENCE, all_connected.wait()).await;
+    let established = stack
+        .sockets()
+        .iter()
+        .filter(|info| info.remote == target && info.state == State::Established)
+        .count();
+    assert_eq!(established, CONNECTIONS, "all connections open at once");
+
+    let results = within("all echoes", BULK_PATIENCE, futures_join_all(clients)).await;
+    for (index, result) in results.into_iter().enumerate() {
+        let (sent, echoed) = result.expect("client task");
+        assert_eq!(sent.bytes, PER_CONNECTION);
+        assert_eq!(echoed, sent, "connection {index} echoed intact");
+    }
+    server.abort();
+    let counters = stack.counters();
+    assert_eq!(counters.tcp.active_opens, CONNECTIONS as u64);
+    assert_eq!(counters.tcp.bad_checksum, 0);
+}
+
+/// Awaits every handle in order.
+async fn futures_join_all<T>(
+    handles: Vec<tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut out = Vec::with_capacity(handles.len());
+    for handle in handles {
+        out.push(handle.await);
+    }
+    out
 }
