@@ -89,7 +89,7 @@ fn run(case: &Case, seed: u64) -> f64 {
     let (mut sent, mut received) = (0usize, 0usize);
     let mut buf = vec![0u8; 256 * 1024];
     let mut corrupt = None;
-    let done = sim.run_until(Duration::from_secs(86_400), |sim| {
+    let done = sim.run_until(Duration::from_secs(7 * 86_400), |sim| {
         while sent < TOTAL {
             let offset = sent % chunk.len();
             let end = (chunk.len()).min(offset + (TOTAL - sent));
