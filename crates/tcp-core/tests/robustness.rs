@@ -2,7 +2,8 @@
 //! numbers wrapping mid-transfer (both directions, with loss), timestamps wrapping and PAWS
 //! around the wrap and after 24 idle days, Christmas-tree segments in every kind of place,
 //! the out-of-order bound against a peer that sends only holes, a peer that ignores our
-//! window, and the connection limit for active and passive opens.
+//! window, the connection limit for active and passive opens, and ACKs handled in one
+//! receive batch with the fast retransmit they overtake.
 //! See docs/robustness.md for the whole table.
 
 mod support;
@@ -15,7 +16,7 @@ use support::fixture::{self, Spec};
 use support::inject::{Harness, Seg, only, silent};
 use support::{Side, Sim};
 use tcp_core::{Config, ConnectionHandle, Error, SocketOptions, State};
-use tcp_wire::{Flags, Options, SeqNumber, Timestamps};
+use tcp_wire::{Flags, Options, SackBlocks, SeqNumber, Timestamps};
 
 // ---------------------------------------------------------------------------------------
 // Sequence number wrap-around
@@ -485,4 +486,84 @@ fn the_connection_limit_refuses_connects_and_drops_syns() {
             .is_ok()
     );
     assert!(matches!(h.ep.state(handles[1]), Ok(State::SynSent)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Receive batches: several segments handled before the next poll
+
+/// The third duplicate ACK starts fast retransmit; an ACK in the same receive batch (the
+/// "lost" segment was only delayed) moves SND.UNA past the segment chosen for it before
+/// anything is polled. A stale target once made a Hole segment below the send buffer (a
+/// debug assertion that killed the tokio driver, found by the kernel soak; fixed in
+/// 5e6cfe0). Nothing already acknowledged may be sent.
+fn ack_in_the_batch_of_the_third_duplicate(sack: bool, acked: u32) {
+    let mut h = Harness::new(Config::default());
+    let spec = Spec {
+        peer_options: Options {
+            mss: Some(1000),
+            sack_permitted: sack,
+            ..Options::default()
+        },
+        options: SocketOptions {
+            nodelay: true,
+            ..SocketOptions::default()
+        },
+        ..Spec::default()
+    };
+    let mut conn = fixture::established(&mut h, spec);
+    let handle = conn.handle();
+    assert_eq!(h.ep.write(handle, &[7u8; 10_000]), Ok(10_000));
+    let replies = h.drain();
+    conn.peer.observe(&replies);
+    assert_eq!(replies.len(), 10, "{}", h.transcript());
+    let una = conn.peer.ack;
+    // Three duplicate ACKs (segment 1 lost; 2..4 arrived) and then, in the same batch, the
+    // ACK for segment 1 (it was only delayed): a driver delivers a whole receive batch
+    // before it polls for output.
+    let now = h.now;
+    for i in 1..=3u32 {
+        let mut seg = conn.peer.ack_seg();
+        if sack {
+            let mut blocks = SackBlocks::new();
+            blocks.push(una + 1000, una + 1000 * (i + 1));
+            seg = seg.options(Options {
+                sack_blocks: blocks,
+                ..Options::default()
+            });
+        }
+        h.ep.handle_segment(now, seg.src.ip(), seg.dst.ip(), &seg.bytes());
+    }
+    let mut late = conn.peer;
+    late.ack = una + acked;
+    let seg = late.seg(Flags::ACK);
+    h.ep.handle_segment(now, seg.src.ip(), seg.dst.ip(), &seg.bytes());
+    // Polling must not panic, and nothing below the new SND.UNA is sent.
+    let replies = h.drain();
+    for reply in &replies {
+        assert!(
+            reply.payload.is_empty() || reply.seq().ge(una + acked),
+            "retransmitted acknowledged data: {}",
+            reply.line()
+        );
+    }
+}
+
+#[test]
+fn an_ack_in_the_batch_of_a_fast_retransmit_with_sack_sends_nothing_acked() {
+    ack_in_the_batch_of_the_third_duplicate(true, 4000);
+}
+
+#[test]
+fn an_ack_in_the_batch_of_a_fast_retransmit_without_sack_sends_nothing_acked() {
+    ack_in_the_batch_of_the_third_duplicate(false, 4000);
+}
+
+#[test]
+fn a_full_ack_in_the_batch_of_a_fast_retransmit_with_sack_sends_nothing_acked() {
+    ack_in_the_batch_of_the_third_duplicate(true, 10_000);
+}
+
+#[test]
+fn a_full_ack_in_the_batch_of_a_fast_retransmit_without_sack_sends_nothing_acked() {
+    ack_in_the_batch_of_the_third_duplicate(false, 10_000);
 }
