@@ -385,6 +385,7 @@ impl Connection {
             self.fin_acked = true;
         }
         self.snd_una = ack;
+        self.syn_acknowledged = true;
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
         }

@@ -110,6 +110,7 @@ pub(crate) struct Connection {
     /// Sequence number of the first byte in `send_buf`.
     pub(crate) send_buf_seq: SeqNumber,
     pub(crate) fin_queued: bool,
+    pub(crate) syn_acknowledged: bool,
     pub(crate) fin_acked: bool,
     pub(crate) write_blocked: bool,
     pub(crate) buffer_limits: autotune::BufferLimits,
@@ -232,6 +233,7 @@ impl Connection {
             send_buf: SendBuffer::new(send_capacity),
             send_buf_seq: iss + 1,
             fin_queued: false,
+            syn_acknowledged: false,
             fin_acked: false,
             write_blocked: false,
             buffer_limits: autotune::BufferLimits {
@@ -357,6 +359,7 @@ impl Connection {
         self.rcv_adv = self.rcv_nxt + syn_ack_window;
         self.receive_measure = (now, self.rcv_nxt);
         self.snd_una = self.iss + 1;
+        self.syn_acknowledged = true;
         self.snd_nxt = self.snd_una;
         self.snd_max = self.snd_una;
         self.peer_mss = mss;
@@ -429,9 +432,10 @@ impl Connection {
         mss.saturating_sub(options).max(1)
     }
 
-    /// The peer acknowledged our SYN.
+    /// The peer acknowledged our SYN. A flag, not `SND.UNA > ISS`: that comparison turns
+    /// false again once more than 2^31 bytes have been sent.
     pub(crate) fn syn_acked(&self) -> bool {
-        self.snd_una.gt(self.iss)
+        self.syn_acknowledged
     }
 
     /// Bytes sent and not yet acknowledged, in sequence space.

@@ -6,6 +6,7 @@
 pub mod conn;
 pub mod fixture;
 pub mod inject;
+pub mod pair;
 pub mod rng;
 
 use rng::Rng;
