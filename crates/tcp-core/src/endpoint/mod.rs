@@ -14,7 +14,7 @@ use crate::connection::{Connection, Incoming, raised};
 use crate::context::{ChallengeLimiter, Context, ResetReply};
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
-use crate::hashing::KeyedHasher;
+use crate::hashing::{HandleHasher, KeyedHasher};
 use crate::isn::IsnGenerator;
 use crate::listener::Listener;
 use crate::stats::Counters;
@@ -65,7 +65,7 @@ pub struct Endpoint {
     pub(crate) config: Config,
     isn: IsnGenerator,
     hasher: KeyedHasher,
-    pub(crate) connections: HashMap<ConnectionHandle, Connection, KeyedHasher>,
+    pub(crate) connections: HashMap<ConnectionHandle, Connection, HandleHasher>,
     by_tuple: HashMap<FourTuple, ConnectionHandle, KeyedHasher>,
     listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
     /// How many listeners use each port, so a segment for an unlistened port skips the scan.
@@ -96,12 +96,12 @@ impl Endpoint {
             config,
             isn: IsnGenerator::new(derive_key(&secret, b"isn")),
             hasher: KeyedHasher::new(derive_key(&secret, b"misc")),
-            connections: HashMap::with_hasher(hasher),
+            connections: HashMap::with_hasher(HandleHasher),
             by_tuple: HashMap::with_hasher(hasher),
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
             port_cursor: 0,
-            deadlines: timer_queue::TimerQueue::new(hasher),
+            deadlines: timer_queue::TimerQueue::new(),
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),
             cookies: crate::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),

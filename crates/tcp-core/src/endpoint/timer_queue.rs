@@ -6,7 +6,7 @@
 //! In steady state nothing allocates: the heap and map keep their capacity.
 
 use crate::handle::ConnectionHandle;
-use crate::hashing::KeyedHasher;
+use crate::hashing::HandleHasher;
 use crate::time::Instant;
 use core::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -15,14 +15,14 @@ use std::collections::{BinaryHeap, HashMap};
 #[derive(Debug)]
 pub(super) struct TimerQueue {
     heap: BinaryHeap<Reverse<(Instant, ConnectionHandle)>>,
-    current: HashMap<ConnectionHandle, Instant, KeyedHasher>,
+    current: HashMap<ConnectionHandle, Instant, HandleHasher>,
 }
 
 impl TimerQueue {
-    pub(super) fn new(hasher: KeyedHasher) -> TimerQueue {
+    pub(super) fn new() -> TimerQueue {
         TimerQueue {
             heap: BinaryHeap::new(),
-            current: HashMap::with_hasher(hasher),
+            current: HashMap::with_hasher(HandleHasher),
         }
     }
 
@@ -83,7 +83,7 @@ mod tests {
     use super::*;
 
     fn queue() -> TimerQueue {
-        TimerQueue::new(KeyedHasher::new([1; 16]))
+        TimerQueue::new()
     }
 
     #[test]
