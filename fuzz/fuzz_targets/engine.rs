@@ -131,6 +131,9 @@ enum SeqChoice {
     NearExpected(i16),
     /// Near what the engine has sent (its last sequence number plus length).
     NearSent(i16),
+    /// Near the oldest data the engine sent that no segment from here acknowledged yet
+    /// (duplicate ACKs, partial ACKs, SACK blocks).
+    NearUnacked(i16),
     /// Far away, but a window's distance (scaled).
     Window(i8),
     Absolute(u32),
@@ -200,6 +203,8 @@ struct Known {
     sent: u32,
     /// What the engine acknowledged last (what it expects next from us).
     expected: u32,
+    /// The oldest sequence number the engine sent that we have not acknowledged.
+    unacked: Option<u32>,
     /// The engine's last TSval, if it sends timestamps.
     engine_ts: u32,
     /// Our last TSval on this tuple.
@@ -487,6 +492,10 @@ impl Driver {
             match *choice {
                 SeqChoice::NearExpected(d) => known.expected.wrapping_add(d as i32 as u32),
                 SeqChoice::NearSent(d) => known.sent.wrapping_add(d as i32 as u32),
+                SeqChoice::NearUnacked(d) => known
+                    .unacked
+                    .unwrap_or(known.sent)
+                    .wrapping_add(d as i32 as u32),
                 SeqChoice::Window(k) => known.expected.wrapping_add((k as i32 as u32) << 16),
                 SeqChoice::Absolute(v) => v,
             }
@@ -551,6 +560,16 @@ impl Driver {
         }
         if let Some(entry) = self.known.get_mut(&(local, remote)) {
             entry.peer_ts = peer_ts;
+            // An acceptable ACK from here moves what counts as unacknowledged.
+            if header.flags.ack()
+                && let Some(unacked) = entry.unacked
+            {
+                let acked = header.ack.0.wrapping_sub(unacked) as i32;
+                let outstanding = entry.sent.wrapping_sub(unacked) as i32;
+                if acked > 0 && acked <= outstanding {
+                    entry.unacked = (acked < outstanding).then_some(header.ack.0);
+                }
+            }
         }
         let now = self.now;
         let bytes = std::mem::take(&mut self.scratch);
@@ -592,6 +611,9 @@ impl Driver {
             );
             self.learn_tuple(tuple);
             let entry = self.known.get_mut(&tuple).expect("just learned");
+            if len > 0 && entry.unacked.is_none() {
+                entry.unacked = Some(header.seq.0);
+            }
             entry.sent = header.seq.0.wrapping_add(len);
             if flags.ack() {
                 entry.expected = header.ack.0;
