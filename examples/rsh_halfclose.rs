@@ -357,5 +357,15 @@ async fn serve_once(listener: &TcpListener) -> Result<Vec<State>, String> {
         .await
         .map_err(|e| format!("shutdown: {e}"))?;
     note_state(&mut states, &stream);
+    // The reply and the FIN are queued, not yet delivered; the runtime (and with it the
+    // stack's driver) ends when this function returns, so wait for the peer's ACK of the FIN.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stream.state().is_ok_and(|state| state == State::LastAck) {
+        if Instant::now() > deadline {
+            return Err("the reply was not acknowledged within 30 s".to_string());
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    note_state(&mut states, &stream);
     Ok(states)
 }

@@ -27,8 +27,13 @@ impl Drop for AliveToken {
 }
 
 /// A handle to a running stack: one IPv4 address on one link, with its TCP engine and the
-/// driver task that serves them. Cheap to clone; the driver stops (after sending what is
-/// queued) once every clone and every listener and stream made from it is dropped.
+/// driver task that serves them. Cheap to clone; the driver stops (after one last flush)
+/// once every clone and every listener and stream made from it is dropped.
+///
+/// Unlike the kernel's TCP, this stack lives in the process and its runtime: data written
+/// and a FIN queued by `shutdown` are delivered only while the driver runs. A program that is
+/// about to drop its runtime should first wait for its connections to finish (for example
+/// until `TcpStream::state` leaves `LAST_ACK` or `FIN_WAIT_1`).
 #[derive(Clone)]
 pub struct Stack {
     pub(crate) shared: Arc<Shared>,
