@@ -23,9 +23,19 @@ pub(crate) async fn run<L: Link>(mut link: L, shared: Arc<Shared>, mut pcap: Opt
         tokio::select! {
             biased;
             received = poll_fn(|cx| link.poll_recv(cx, &mut rx)) => {
-                if let Err(error) = received {
-                    fail(&shared, &error);
-                    return;
+                match received {
+                    Ok(()) => {}
+                    Err(error) if is_transient(&error) => {
+                        // The interface is down: connections live on (their timers keep
+                        // running) and receiving resumes once it is back up.
+                        tracing::warn!(%error, "link down; retrying");
+                        rx.clear();
+                        tokio::time::sleep(LINK_DOWN_RETRY).await;
+                    }
+                    Err(error) => {
+                        fail(&shared, &error);
+                        return;
+                    }
                 }
             }
             () = shared.driver.notified() => rx.clear(),
@@ -73,6 +83,19 @@ pub(crate) async fn run<L: Link>(mut link: L, shared: Arc<Shared>, mut pcap: Opt
             return;
         }
     }
+}
+
+/// How long the driver waits before receiving again from an interface that is down.
+const LINK_DOWN_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Errors an interface gives while it is down, which end when it comes back up.
+fn is_transient(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::NetworkDown
+            | std::io::ErrorKind::NetworkUnreachable
+            | std::io::ErrorKind::Interrupted
+    ) || error.raw_os_error() == Some(libc::ENXIO)
 }
 
 fn far_future() -> tokio::time::Instant {
