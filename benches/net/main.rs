@@ -13,8 +13,6 @@ mod figures;
 mod idle;
 mod kernel;
 mod measure;
-#[allow(unsafe_code)]
-mod offload;
 mod options;
 mod procfs;
 mod rows;

@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use tcp_stack::netns::{Netns, Topology};
+use tcp_stack::netns::{Netns, Topology, enable_offloads};
 
-use crate::offload;
 use crate::rows::{Row, System};
 use crate::session::Session;
 
@@ -46,8 +45,8 @@ impl Net {
         }
         if row.offloads() {
             let (stack_if, kernel_if) = (net.topology.stack_if(), net.topology.kernel_if());
-            net.topology.in_stack_ns(|| offload::enable(stack_if))??;
-            net.topology.in_kernel_ns(|| offload::enable(kernel_if))??;
+            net.topology.in_stack_ns(|| enable_offloads(stack_if))??;
+            net.topology.in_kernel_ns(|| enable_offloads(kernel_if))??;
         }
         Ok(net)
     }

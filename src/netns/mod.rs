@@ -15,6 +15,7 @@ use std::io::Write;
 use std::process::Command;
 
 pub use namespace::Netns;
+pub use offload::enable_offloads;
 pub use topology::Topology;
 
 /// Environment variable that turns a missing namespace capability from a skip into a

@@ -1,7 +1,8 @@
 //! Turning off a veth's offloads, which would otherwise hand the raw socket frames with
 //! checksums not yet filled in and 64 KiB super-frames (DESIGN.md §4), without the ethtool
 //! program: the legacy ethtool ioctls do what `ethtool -K <dev> rx off tx off sg off tso
-//! off gso off gro off` does.
+//! off gso off gro off` does. Turning them back on (for a benchmark row that wants the
+//! kernel's offloads) goes through the same table.
 
 use std::io;
 
@@ -72,6 +73,22 @@ pub(super) fn disable_offloads(dev: &str) -> io::Result<()> {
                 offload.name
             )));
         }
+    }
+    Ok(())
+}
+
+/// Turns the offloads a fresh veth has back on for `dev`, in the calling thread's network
+/// namespace: what `ethtool -K <dev> tx on sg on tso on gso on rx on` does. GRO stays as a
+/// fresh veth has it: off.
+pub fn enable_offloads(dev: &str) -> io::Result<()> {
+    let socket = Socket::new(Domain::IPV4, Type::DGRAM, None)?;
+    // Prerequisites first: the table lists dependants first.
+    for offload in OFFLOADS.iter().rev() {
+        if offload.name == "generic-receive-offload" {
+            continue;
+        }
+        sys::ethtool(&socket, dev, offload.set, 1)
+            .map_err(|e| context(dev, "turning on", offload.name, e))?;
     }
     Ok(())
 }
