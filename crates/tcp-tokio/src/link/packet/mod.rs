@@ -3,13 +3,18 @@
 #[allow(unsafe_code)]
 mod sys;
 
+use core::ffi::c_int;
+use core::future::Future;
+use core::pin::Pin;
 use core::task::{Context, Poll, ready};
+use core::time::Duration;
 use std::io;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::io::unix::AsyncFd;
+use tokio::time::Sleep;
 
-use super::{FrameBatch, Link, LinkInfo};
+use super::{BATCH, FrameBatch, Link, LinkInfo};
 use crate::net::MacAddr;
 
 /// EtherType value meaning every protocol.
@@ -36,8 +41,18 @@ pub enum Protocols {
     IpAndArp,
 }
 
+/// The receive buffer a [`PacketSocket`] asks for by default: 4 MiB holds about 1,700
+/// full-sized frames (each costs its 2 KiB+ of kernel buffer), about 5 ms at the rate a
+/// veth delivers. With the system default (about 200 KiB, 90 frames) one late wake-up of
+/// the driver drops frames, which the peer then has to retransmit.
+pub const DEFAULT_RECV_BUFFER: usize = 4 << 20;
+
+/// How long a send that found the socket's buffer full waits before it tries again. The
+/// socket is not registered for write readiness (see [`PacketSocket`]), so this is a timer.
+const SEND_RETRY: Duration = Duration::from_micros(250);
+
 /// How to open a [`PacketSocket`]; the default suits a stack on a veth in a test namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PacketSocketConfig {
     /// Which frames to receive.
     pub protocols: Protocols,
@@ -45,15 +60,32 @@ pub struct PacketSocketConfig {
     /// (`PACKET_QDISC_BYPASS`): faster, but tc shaping and tcpdump's view of our own
     /// frames are bypassed too. Off by default.
     pub qdisc_bypass: bool,
-    /// `SO_RCVBUF` in bytes; the system default when `None`.
+    /// The receive buffer in bytes ([`DEFAULT_RECV_BUFFER`] by default), set with
+    /// `SO_RCVBUFFORCE` where the process may (`CAP_NET_ADMIN`), else with `SO_RCVBUF`,
+    /// which the kernel caps at `net.core.rmem_max`; the system default when `None`.
     pub recv_buffer: Option<usize>,
     /// `SO_SNDBUF` in bytes; the system default when `None`.
     pub send_buffer: Option<usize>,
 }
 
+impl Default for PacketSocketConfig {
+    fn default() -> PacketSocketConfig {
+        PacketSocketConfig {
+            protocols: Protocols::default(),
+            qdisc_bypass: false,
+            recv_buffer: Some(DEFAULT_RECV_BUFFER),
+            send_buffer: None,
+        }
+    }
+}
+
 /// Raw Ethernet frames on one interface through AF_PACKET `SOCK_RAW` sockets, bound to the
 /// interface, non-blocking and driven by tokio's reactor; receive and send go through
 /// `recvmmsg`/`sendmmsg` in batches of [`BATCH`](super::BATCH).
+///
+/// The socket is registered with the reactor for readability only: sends go straight to
+/// `sendmmsg`, and one that finds the socket's send buffer full (rare: a veth frees each
+/// frame as it passes it on) is retried after a short timer.
 ///
 /// The socket does not see the frames it sends (`PACKET_IGNORE_OUTGOING`). It lives in the
 /// network namespace of the thread that opened it, whichever thread uses it later. MAC and
@@ -66,6 +98,7 @@ pub struct PacketSocket {
     info: LinkInfo,
     arp_first: bool,
     truncated: u64,
+    send_retry: Option<Pin<Box<Sleep>>>,
 }
 
 impl PacketSocket {
@@ -124,6 +157,7 @@ impl PacketSocket {
             },
             arp_first: false,
             truncated: 0,
+            send_retry: None,
         })
     }
 
@@ -183,17 +217,19 @@ impl Link for PacketSocket {
 
     fn poll_send(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
         while !batch.is_empty() {
-            let mut guard = match ready!(self.main.poll_write_ready(cx)) {
-                Ok(guard) => guard,
-                Err(error) => return Poll::Ready(Err(self.error("send", error))),
-            };
-            match guard.try_io(|fd| sys::send_batch(fd.get_ref(), batch.iter())) {
-                Ok(Ok(sent)) => batch.consume(sent.max(1)),
-                Ok(Err(error)) => {
+            if let Some(retry) = self.send_retry.as_mut() {
+                ready!(retry.as_mut().poll(cx));
+                self.send_retry = None;
+            }
+            match sys::send_batch(self.main.get_ref(), batch.iter()) {
+                Ok(sent) => batch.consume(sent.max(1)),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    self.send_retry = Some(Box::pin(tokio::time::sleep(SEND_RETRY)));
+                }
+                Err(error) => {
                     batch.consume(1);
                     return Poll::Ready(Err(self.error("send", error)));
                 }
-                Err(_would_block) => {}
             }
         }
         Poll::Ready(Ok(()))
@@ -208,15 +244,31 @@ fn poll_recv_fd(
     batch: &mut FrameBatch,
     truncated: &mut u64,
 ) -> Poll<io::Result<()>> {
+    let mut take = |batch: &mut FrameBatch, (lens, count): ([Option<usize>; BATCH], usize)| {
+        let lens = &lens[..count];
+        *truncated += lens.iter().filter(|len| len.is_none()).count() as u64;
+        batch.commit_received(lens.iter().copied());
+        !batch.is_empty()
+    };
+    // Frames are often already waiting (a reply the peer made while our send was still in
+    // the kernel, or the next burst): try before asking the reactor, which learns of them
+    // only when it next polls.
+    let (spare, slot_len) = batch.spare_slots();
+    match sys::recv_batch(fd.get_ref(), spare, slot_len) {
+        Ok(received) => {
+            if take(batch, received) {
+                return Poll::Ready(Ok(()));
+            }
+        }
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+        Err(error) => return Poll::Ready(Err(error)),
+    }
     loop {
         let mut guard = ready!(fd.poll_read_ready(cx))?;
         let (spare, slot_len) = batch.spare_slots();
         match guard.try_io(|fd| sys::recv_batch(fd.get_ref(), spare, slot_len)) {
-            Ok(Ok((lens, count))) => {
-                let lens = &lens[..count];
-                *truncated += lens.iter().filter(|len| len.is_none()).count() as u64;
-                batch.commit_received(lens.iter().copied());
-                if !batch.is_empty() {
+            Ok(Ok(received)) => {
+                if take(batch, received) {
                     return Poll::Ready(Ok(()));
                 }
             }
@@ -252,7 +304,13 @@ fn configure(socket: &Socket, config: &PacketSocketConfig) -> io::Result<()> {
         sys::set_packet_option(socket, PACKET_QDISC_BYPASS, 1)?;
     }
     if let Some(size) = config.recv_buffer {
-        socket.set_recv_buffer_size(size)?;
+        let forced = c_int::try_from(size)
+            .map_or(Err(io::ErrorKind::InvalidInput.into()), |bytes| {
+                sys::force_recv_buffer(socket, bytes)
+            });
+        if forced.is_err() {
+            socket.set_recv_buffer_size(size)?;
+        }
     }
     if let Some(size) = config.send_buffer {
         socket.set_send_buffer_size(size)?;

@@ -8,6 +8,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 
 use socket2::Socket;
+use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
 use crate::link::BATCH;
@@ -41,12 +42,23 @@ pub(super) fn bind(socket: &Socket, protocol: u16, ifindex: c_int) -> io::Result
 
 /// Sets an integer `SOL_PACKET` option.
 pub(super) fn set_packet_option(socket: &Socket, name: c_int, value: c_int) -> io::Result<()> {
+    set_int_option(socket, libc::SOL_PACKET, name, value)
+}
+
+/// Sets `SO_RCVBUFFORCE`: a receive buffer above `net.core.rmem_max` (needs
+/// `CAP_NET_ADMIN`).
+pub(super) fn force_recv_buffer(socket: &Socket, bytes: c_int) -> io::Result<()> {
+    set_int_option(socket, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, bytes)
+}
+
+/// Sets an integer socket option at `level`.
+fn set_int_option(socket: &Socket, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
     // SAFETY: the option value points at a live c_int and its exact size is passed; the fd
     // is open for as long as `socket` is borrowed.
     let rc = unsafe {
         libc::setsockopt(
             socket.as_raw_fd(),
-            libc::SOL_PACKET,
+            level,
             name,
             ptr::from_ref(&value).cast::<c_void>(),
             mem::size_of::<c_int>() as libc::socklen_t,
@@ -137,11 +149,13 @@ fn ioctl(socket: &Socket, request: libc::Ioctl, ifreq: &mut libc::ifreq) -> io::
     Ok(())
 }
 
-/// Registers the socket with the tokio reactor of the current runtime.
+/// Registers the socket with the tokio reactor of the current runtime, for readability
+/// only: an AF_PACKET socket becomes writable again each time the device frees one of its
+/// frames, and with write interest every such free would wake the reactor.
 pub(super) fn register(socket: Socket) -> io::Result<AsyncFd<Socket>> {
     // SAFETY: `Socket` owns its descriptor: it stays open and is the same descriptor until
     // the AsyncFd (which takes the Socket by value) drops it.
-    unsafe { AsyncFd::register(socket) }.map_err(io::Error::from)
+    unsafe { AsyncFd::register_with_interest(socket, Interest::READABLE) }.map_err(io::Error::from)
 }
 
 /// Receives up to [`BATCH`] frames without blocking into consecutive `slot_len` slots of
