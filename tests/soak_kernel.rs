@@ -129,8 +129,9 @@ struct StackSide {
     bad_checksum: u64,
 }
 
-/// Takes the stack's interface down once half of the stack's data is written, waits until
-/// the stack has retransmitted into the dead link twice, and brings it up again.
+/// Takes the stack's interface down once half of the stack's data is written (the writer
+/// waits for it before the second half), waits until the stack has retransmitted into the
+/// dead link twice, and brings it up again.
 struct Flap<'a> {
     netns: &'a Netns,
     interface: &'a str,
@@ -143,11 +144,17 @@ impl Flap<'_> {
             .map(drop)
     }
 
-    async fn run(&self, stack: &Stack, half_written: oneshot::Receiver<()>) -> io::Result<()> {
+    async fn run(
+        &self,
+        stack: &Stack,
+        half_written: oneshot::Receiver<()>,
+        down: oneshot::Sender<()>,
+    ) -> io::Result<()> {
         if half_written.await.is_err() {
             return Ok(());
         }
         self.set("down")?;
+        let _ = down.send(());
         let before = stack.counters().tcp.retransmission_timeouts;
         let deadline = Instant::now() + STALL;
         // Waits on the stack's own progress (its retransmission timer firing into the dead
@@ -177,15 +184,21 @@ async fn stack_peer(
         .map_err(|_| stall("connect"))??;
     let (mut reader, mut writer) = stream.into_split();
     let (half_tx, half_rx) = oneshot::channel();
+    let (down_tx, down_rx) = oneshot::channel();
     let sender = tokio::spawn(async move {
         let mut chunk = vec![0u8; CHUNK];
         let mut sent = 0u64;
         let mut half_tx = Some(half_tx);
+        let mut down_rx = Some(down_rx);
         while sent < send {
             if sent >= send / 2
-                && let Some(tx) = half_tx.take()
+                && let (Some(half), Some(down)) = (half_tx.take(), down_rx.take())
             {
-                let _ = tx.send(());
+                // With a flap, the second half is written only once the interface is down,
+                // so some of it meets the dead link however fast the first half went.
+                // Without one, `down` is already closed.
+                let _ = half.send(());
+                let _ = tokio::time::timeout(STALL, down).await;
             }
             let n = (send - sent).min(CHUNK as u64) as usize;
             fill(STACK_KEY, sent, &mut chunk[..n]);
@@ -221,8 +234,11 @@ async fn stack_peer(
     };
     let flapping = async {
         match &flap {
-            Some(flap) => flap.run(stack, half_rx).await,
-            None => Ok(()),
+            Some(flap) => flap.run(stack, half_rx, down_tx).await,
+            None => {
+                drop(down_tx);
+                Ok(())
+            }
         }
     };
     let (got, flapped) = tokio::join!(receive, flapping);

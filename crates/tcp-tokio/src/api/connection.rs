@@ -47,12 +47,12 @@ impl Connection {
         match state.endpoint.read(self.handle, out) {
             Ok(n) => {
                 buf.advance(n);
-                shared.kick_if_needed(&state);
+                shared.finish_call(state);
                 Poll::Ready(Ok(()))
             }
             Err(tcp_core::Error::WouldBlock) => {
                 state.wakers.entry(self.handle).or_default().read = Some(cx.waker().clone());
-                shared.kick_if_needed(&state);
+                shared.finish_call(state);
                 Poll::Pending
             }
             Err(error) => Poll::Ready(Err(to_io(error))),
@@ -65,7 +65,7 @@ impl Connection {
         state.check_alive()?;
         match state.endpoint.write(self.handle, data) {
             Ok(n) => {
-                shared.kick_if_needed(&state);
+                shared.finish_call(state);
                 Poll::Ready(Ok(n))
             }
             Err(tcp_core::Error::WouldBlock) => {
@@ -82,7 +82,7 @@ impl Connection {
         let mut state = shared.lock();
         state.check_alive()?;
         state.endpoint.shutdown_write(self.handle).map_err(to_io)?;
-        shared.kick_if_needed(&state);
+        shared.finish_call(state);
         Ok(())
     }
 
@@ -124,7 +124,7 @@ impl Connection {
             .endpoint
             .set_options(now, self.handle, options)
             .map_err(to_io)?;
-        shared.kick_if_needed(&state);
+        shared.finish_call(state);
         Ok(())
     }
 
@@ -143,7 +143,7 @@ impl Connection {
         let shared = &self.stack.shared;
         let mut state = shared.lock();
         state.endpoint.abort(self.handle).map_err(to_io)?;
-        shared.kick_if_needed(&state);
+        shared.finish_call(state);
         Ok(())
     }
 }
@@ -155,6 +155,6 @@ impl Drop for Connection {
         let now = shared.now();
         let _ = state.endpoint.close(now, self.handle);
         state.wakers.remove(&self.handle);
-        shared.kick_if_needed(&state);
+        shared.finish_call(state);
     }
 }

@@ -97,7 +97,7 @@ impl Drop for TcpListener {
         let mut state = shared.lock();
         let _ = state.endpoint.close_listener(self.handle);
         state.accept_wakers.remove(&self.handle);
-        shared.kick_if_needed(&state);
+        shared.finish_call(state);
     }
 }
 

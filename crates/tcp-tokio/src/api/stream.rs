@@ -57,7 +57,7 @@ impl TcpStream {
                 .endpoint
                 .connect(now, local, addr, options)
                 .map_err(to_io)?;
-            shared.driver.notify_one();
+            shared.finish_call(state);
             handle
         };
         let connection = Arc::new(Connection {

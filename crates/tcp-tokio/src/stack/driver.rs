@@ -1,92 +1,160 @@
-//! The driver task: moves frames between the link and the engine, runs timers, wakes tasks.
+//! The driver task: receives frames, runs timers, sends what user calls could not, and
+//! wakes tasks. User calls send their own output (see `Shared::finish_call`), so the
+//! driver's work is what arrives from the wire and what the clock brings.
 
-use super::pcap::PcapWriter;
 use super::shared::{Shared, StackState};
-use crate::link::{BATCH, FrameBatch, Link};
-use crate::net::{Egress, TCP_OFFSET};
-use core::net::IpAddr;
-use core::task::Waker;
+use crate::link::{BATCH, FrameBatch};
+use crate::net::ETHERNET_HEADER_LEN;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use std::future::poll_fn;
 use std::sync::Arc;
+use std::time::Duration;
 use tcp_core::Instant;
-use tcp_wire::TcpdumpLine;
+use tokio::time::Sleep;
+
+/// How long the driver waits before receiving again from an interface that is down.
+const LINK_DOWN_RETRY: Duration = Duration::from_millis(20);
+
+/// Rounds the driver runs in one poll before it yields to the runtime's other tasks.
+const ROUNDS_PER_POLL: usize = 16;
 
 /// Runs until the last user handle is dropped or the link fails.
-pub(crate) async fn run<L: Link>(mut link: L, shared: Arc<Shared>, mut pcap: Option<PcapWriter>) {
-    let slot_len = link.info().mtu + 14;
-    let mut rx = FrameBatch::new(BATCH, slot_len);
-    let mut tx = FrameBatch::new(BATCH, slot_len);
-    let mut woken: Vec<Waker> = Vec::new();
-    loop {
-        let deadline = next_deadline(&shared);
-        let sleep = tokio::time::sleep_until(deadline.unwrap_or_else(far_future));
-        tokio::select! {
-            biased;
-            received = poll_fn(|cx| link.poll_recv(cx, &mut rx)) => {
-                match received {
-                    Ok(()) => {}
-                    Err(error) if is_transient(&error) => {
-                        // The interface is down: connections live on (their timers keep
-                        // running) and receiving resumes once it is back up.
-                        tracing::warn!(%error, "link down; retrying");
-                        rx.clear();
-                        tokio::time::sleep(LINK_DOWN_RETRY).await;
-                    }
-                    Err(error) => {
-                        fail(&shared, &error);
-                        return;
-                    }
-                }
-            }
-            () = shared.driver.notified() => rx.clear(),
-            () = sleep => rx.clear(),
-        }
-        let stopping = shared.stopping();
-        loop {
-            let more = {
-                let mut state = shared.lock();
-                let now = shared.now();
-                for frame in rx.iter() {
-                    if let Some(pcap) = pcap.as_mut() {
-                        pcap.record(frame);
-                    }
-                    deliver(&mut state, now, frame);
-                }
-                rx.clear();
-                run_timers(&mut state, now);
-                let more = produce(&mut state, now, &mut tx);
-                state.dispatch_events(&mut woken);
-                more
-            };
-            for waker in woken.drain(..) {
-                waker.wake();
-            }
-            if let Some(pcap) = pcap.as_mut() {
-                for frame in tx.iter() {
-                    pcap.record(frame);
-                }
-            }
-            if let Err(error) = poll_fn(|cx| link.poll_send(cx, &mut tx)).await {
-                tracing::warn!(%error, "link send failed");
-            }
-            if !more {
-                break;
+pub(crate) async fn run(shared: Arc<Shared>) {
+    let slot_len = shared.lock().link.info().mtu + ETHERNET_HEADER_LEN;
+    let mut driver = Driver {
+        shared,
+        rx: FrameBatch::new(BATCH, slot_len),
+        timer: Box::pin(tokio::time::sleep_until(far_future())),
+        timer_at: None,
+        link_down_until: None,
+        woken: Vec::new(),
+    };
+    poll_fn(|cx| driver.poll(cx)).await;
+}
+
+/// The driver's state between polls.
+struct Driver {
+    shared: Arc<Shared>,
+    rx: FrameBatch,
+    /// One timer, reset to the earliest engine deadline or link retry.
+    timer: Pin<Box<Sleep>>,
+    timer_at: Option<tokio::time::Instant>,
+    /// Set while the interface is down: receiving resumes at this instant.
+    link_down_until: Option<tokio::time::Instant>,
+    woken: Vec<Waker>,
+}
+
+/// What one round found that means another round should follow at once.
+#[derive(Debug, PartialEq, Eq)]
+enum Round {
+    /// Frames arrived, a timer fired or a user call kicked: run another round.
+    Again,
+    /// Nothing to do until the link, the timer or a user call wakes the task.
+    Idle,
+    /// The stack is stopping or its link failed.
+    Stop,
+}
+
+impl Driver {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        for _ in 0..ROUNDS_PER_POLL {
+            match self.round(cx) {
+                Round::Again => {}
+                Round::Idle => return Poll::Pending,
+                Round::Stop => return Poll::Ready(()),
             }
         }
-        if let Err(error) = poll_fn(|cx| link.poll_flush(cx)).await {
-            tracing::warn!(%error, "link flush failed");
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// Receives one batch, runs due timers, transmits, hands out events, and sets the timer.
+    fn round(&mut self, cx: &mut Context<'_>) -> Round {
+        let kicked = self.shared.driver_poll_kick(cx.waker());
+        let stopping = self.shared.stopping();
+        let mut state = self.shared.lock();
+        let received = match receive(&mut self.rx, &mut self.link_down_until, &mut state, cx) {
+            Ok(received) => received,
+            Err(error) => {
+                drop(state);
+                self.shared.fail(&error);
+                return Round::Stop;
+            }
+        };
+        let now = self.shared.now();
+        state.deliver_all(now, &self.rx);
+        self.rx.clear();
+        state.run_timers(now);
+        let sent = state.transmit(now, cx).is_ready();
+        state.dispatch_events(&mut self.woken);
+        let deadline = state.next_deadline();
+        state.armed_deadline = deadline;
+        drop(state);
+        for waker in self.woken.drain(..) {
+            waker.wake();
         }
-        if stopping {
-            if let Some(pcap) = pcap.as_mut() {
+        if stopping && sent {
+            if let Some(pcap) = self.shared.lock().pcap.as_mut() {
                 pcap.flush();
             }
-            return;
+            return Round::Stop;
         }
+        let fired = self.set_timer(deadline, cx);
+        if received || fired || kicked {
+            Round::Again
+        } else {
+            Round::Idle
+        }
+    }
+
+    /// Points the timer at the earlier of `deadline` and the link retry; true when it has
+    /// already fired (so another round is due now).
+    fn set_timer(&mut self, deadline: Option<Instant>, cx: &mut Context<'_>) -> bool {
+        let at = [
+            deadline.map(|at| self.shared.to_tokio(at)),
+            self.link_down_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if at != self.timer_at {
+            self.timer.as_mut().reset(at.unwrap_or_else(far_future));
+            self.timer_at = at;
+        }
+        at.is_some() && self.timer.as_mut().poll(cx).is_ready()
     }
 }
 
-/// How long the driver waits before receiving again from an interface that is down.
-const LINK_DOWN_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
+/// Receives a batch into `rx` unless the link is down; true when frames arrived.
+/// Errors are fatal link failures; an interface that went down pauses receiving.
+fn receive(
+    rx: &mut FrameBatch,
+    link_down_until: &mut Option<tokio::time::Instant>,
+    state: &mut StackState,
+    cx: &mut Context<'_>,
+) -> std::io::Result<bool> {
+    if let Some(until) = *link_down_until {
+        if tokio::time::Instant::now() < until {
+            return Ok(false);
+        }
+        *link_down_until = None;
+    }
+    match state.link.poll_recv(cx, rx) {
+        Poll::Ready(Ok(())) => Ok(true),
+        Poll::Pending => Ok(false),
+        Poll::Ready(Err(error)) if is_transient(&error) => {
+            // The interface is down: connections live on (their timers keep running)
+            // and receiving resumes once it is back up.
+            tracing::warn!(%error, "link down; retrying");
+            rx.clear();
+            *link_down_until = Some(tokio::time::Instant::now() + LINK_DOWN_RETRY);
+            Ok(false)
+        }
+        Poll::Ready(Err(error)) => Err(error),
+    }
+}
 
 /// Errors an interface gives while it is down, which end when it comes back up.
 fn is_transient(error: &std::io::Error) -> bool {
@@ -99,104 +167,25 @@ fn is_transient(error: &std::io::Error) -> bool {
 }
 
 fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + std::time::Duration::from_secs(86_400)
+    tokio::time::Instant::now() + Duration::from_secs(86_400)
 }
 
-/// The earliest engine or ARP deadline, as a tokio instant.
-fn next_deadline(shared: &Shared) -> Option<tokio::time::Instant> {
-    let state = shared.lock();
-    let tcp = state.endpoint.poll_timeout();
-    let net = state.net.poll_timeout().map(Instant::from_micros);
-    [tcp, net]
-        .into_iter()
-        .flatten()
-        .min()
-        .map(|at| shared.to_tokio(at))
-}
-
-/// One received frame through the network layer into the engine.
-fn deliver(state: &mut StackState, now: Instant, frame: &[u8]) {
-    let Some(segment) = state.net.handle_frame(now.as_micros(), frame) else {
-        return;
-    };
-    let (src, dst) = (IpAddr::V4(segment.src), IpAddr::V4(segment.dst));
-    if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
-        tracing::debug!(target: "tcp_tokio::segment", "in  {}", TcpdumpLine::new(src, dst, segment.bytes));
-    }
-    state.endpoint.handle_segment_with_ecn(
-        now,
-        src,
-        dst,
-        segment.congestion_experienced,
-        segment.bytes,
-    );
-}
-
-fn run_timers(state: &mut StackState, now: Instant) {
-    if state.endpoint.poll_timeout().is_some_and(|at| at <= now) {
-        state.endpoint.handle_timeout(now);
-    }
-    if state
-        .net
-        .poll_timeout()
-        .is_some_and(|at| at <= now.as_micros())
-    {
-        state.net.handle_timeout(now.as_micros());
-    }
-}
-
-/// Fills `tx` with frames: the network layer's own first, then TCP segments written in
-/// place behind the Ethernet and IPv4 headers. Returns true when `tx` filled up before the
-/// engine ran out of segments.
-fn produce(state: &mut StackState, now: Instant, tx: &mut FrameBatch) -> bool {
-    loop {
-        let Some(slot) = tx.spare_slot() else {
-            return true;
-        };
-        if let Some(len) = state.net.poll_transmit(slot) {
-            tx.commit(len);
-            continue;
+impl Shared {
+    /// Records a fatal link error so every user call reports it, and wakes every waiter.
+    fn fail(&self, error: &std::io::Error) {
+        tracing::error!(%error, "link failed; stack stopped");
+        let mut woken = Vec::new();
+        {
+            let mut state = self.lock();
+            state.failure = Some((error.kind(), format!("stack link failed: {error}")));
+            for wakers in state.wakers.values_mut() {
+                woken.extend(wakers.read.take());
+                woken.extend(wakers.write.take());
+            }
+            woken.extend(state.accept_wakers.drain().map(|(_, w)| w));
         }
-        let tcp_buf = state.net.tcp_buffer(slot);
-        let Some(transmit) = state.endpoint.poll_transmit(now, tcp_buf) else {
-            return false;
-        };
-        let (IpAddr::V4(src), IpAddr::V4(dst)) = (transmit.src, transmit.dst) else {
-            continue;
-        };
-        if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
-            let bytes = &slot[TCP_OFFSET..TCP_OFFSET + transmit.len];
-            tracing::debug!(target: "tcp_tokio::segment", "out {}", TcpdumpLine::new(transmit.src, transmit.dst, bytes));
+        for waker in woken {
+            waker.wake();
         }
-        match state.net.send_tcp(
-            now.as_micros(),
-            slot,
-            src,
-            dst,
-            transmit.len,
-            transmit.ecn_capable,
-        ) {
-            Ok(Egress::Ready(len)) => tx.commit(len),
-            Ok(Egress::Queued | Egress::Dropped) => {}
-            Err(error) => tracing::debug!(%error, %dst, "segment not sent"),
-        }
-    }
-}
-
-/// Records a fatal link error so every user call reports it, and wakes every waiter.
-fn fail(shared: &Shared, error: &std::io::Error) {
-    tracing::error!(%error, "link failed; stack stopped");
-    let mut woken = Vec::new();
-    {
-        let mut state = shared.lock();
-        state.failure = Some((error.kind(), format!("stack link failed: {error}")));
-        for wakers in state.wakers.values_mut() {
-            woken.extend(wakers.read.take());
-            woken.extend(wakers.write.take());
-        }
-        woken.extend(state.accept_wakers.drain().map(|(_, w)| w));
-    }
-    for waker in woken {
-        waker.wake();
     }
 }

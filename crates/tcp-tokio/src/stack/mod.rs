@@ -2,6 +2,7 @@
 
 mod builder;
 mod driver;
+mod frames;
 mod pcap;
 pub(crate) mod shared;
 
@@ -69,20 +70,12 @@ impl Stack {
         let layer = NetLayer::new(net)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         let endpoint = Endpoint::new(config, random_secret());
-        let shared = Arc::new(Shared::new(endpoint, layer));
-        let task = shared.clone();
-        match faults {
-            Some((seed, send, recv)) => {
-                tokio::spawn(driver::run(
-                    FaultyLink::new(link, seed, send, recv),
-                    task,
-                    pcap,
-                ));
-            }
-            None => {
-                tokio::spawn(driver::run(link, task, pcap));
-            }
-        }
+        let link: Box<dyn Link + Send> = match faults {
+            Some((seed, send, recv)) => Box::new(FaultyLink::new(link, seed, send, recv)),
+            None => Box::new(link),
+        };
+        let shared = Arc::new(Shared::new(endpoint, layer, link, pcap));
+        tokio::spawn(driver::run(shared.clone()));
         let alive = Arc::new(AliveToken {
             shared: shared.clone(),
         });

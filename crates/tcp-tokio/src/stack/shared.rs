@@ -1,14 +1,17 @@
 //! The state one stack's driver task and its user handles share, behind one mutex.
 
-use crate::net::NetLayer;
-use core::task::Waker;
+use super::pcap::PcapWriter;
+use crate::link::{BATCH, FrameBatch, Link};
+use crate::net::{ETHERNET_HEADER_LEN, NetLayer};
+use core::task::{Context, Waker};
+use futures::task::AtomicWaker;
 use std::collections::HashMap;
 use std::io;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 use tcp_core::{ConnectionHandle, Endpoint, Event, Instant, ListenerHandle};
-use tokio::sync::Notify;
 
 /// Wakers of the tasks waiting on one connection.
 #[derive(Debug, Default)]
@@ -19,10 +22,19 @@ pub(crate) struct ConnectionWakers {
     pub(crate) write: Option<Waker>,
 }
 
-/// Everything behind the stack's lock.
+/// Everything behind the stack's lock: the engine, the network layer and the link, so
+/// that whichever task holds the lock (the driver, or a user call that produced output)
+/// can carry segments all the way to the wire.
 pub(crate) struct StackState {
     pub(crate) endpoint: Endpoint,
     pub(crate) net: NetLayer,
+    pub(crate) link: Box<dyn Link + Send>,
+    /// Frames produced and not yet taken by the link.
+    pub(crate) tx: FrameBatch,
+    pub(crate) pcap: Option<PcapWriter>,
+    /// The deadline the driver's timer is set for; a user call that makes an earlier one
+    /// wakes the driver to move it.
+    pub(crate) armed_deadline: Option<Instant>,
     pub(crate) wakers: HashMap<ConnectionHandle, ConnectionWakers>,
     pub(crate) accept_wakers: HashMap<ListenerHandle, Waker>,
     /// Set when the driver stopped on an I/O error; every call then fails with it.
@@ -56,6 +68,13 @@ impl StackState {
         }
     }
 
+    /// The earliest engine or network-layer deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let tcp = self.endpoint.poll_timeout();
+        let net = self.net.poll_timeout().map(Instant::from_micros);
+        [tcp, net].into_iter().flatten().min()
+    }
+
     /// The error every call returns once the driver is gone.
     pub(crate) fn check_alive(&self) -> io::Result<()> {
         match &self.failure {
@@ -68,27 +87,41 @@ impl StackState {
 /// Shared between the driver task and every user handle.
 pub(crate) struct Shared {
     state: Mutex<StackState>,
-    /// Wakes the driver after a user call produced output.
-    pub(crate) driver: Notify,
+    /// The driver task's waker, to wake it when a user call needs it (see
+    /// [`Shared::kick_driver`]).
+    driver: AtomicWaker,
+    /// Set by [`Shared::kick_driver`], cleared by the driver when it starts a round.
+    kicked: AtomicBool,
     /// Set when the last user handle is gone: the driver flushes and stops.
-    pub(crate) shutdown: AtomicBool,
+    shutdown: AtomicBool,
     epoch: tokio::time::Instant,
     pub(crate) addr: Ipv4Addr,
 }
 
 impl Shared {
-    /// Shared state around a fresh endpoint and network layer.
-    pub(crate) fn new(endpoint: Endpoint, net: NetLayer) -> Shared {
+    /// Shared state around a fresh endpoint, network layer and link.
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        net: NetLayer,
+        link: Box<dyn Link + Send>,
+        pcap: Option<PcapWriter>,
+    ) -> Shared {
         let addr = net.config().addr;
+        let tx = FrameBatch::new(BATCH, link.info().mtu + ETHERNET_HEADER_LEN);
         Shared {
             state: Mutex::new(StackState {
                 endpoint,
                 net,
+                link,
+                tx,
+                pcap,
+                armed_deadline: None,
                 wakers: HashMap::new(),
                 accept_wakers: HashMap::new(),
                 failure: None,
             }),
-            driver: Notify::new(),
+            driver: AtomicWaker::new(),
+            kicked: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             epoch: tokio::time::Instant::now(),
             addr,
@@ -111,20 +144,49 @@ impl Shared {
 
     /// The tokio instant for an engine instant.
     pub(crate) fn to_tokio(&self, at: Instant) -> tokio::time::Instant {
-        self.epoch + std::time::Duration::from_micros(at.as_micros())
+        self.epoch + Duration::from_micros(at.as_micros())
     }
 
-    /// Wakes the driver if the engine has something to send.
-    pub(crate) fn kick_if_needed(&self, state: &StackState) {
-        if state.endpoint.wants_transmit() || state.endpoint.has_events() {
-            self.driver.notify_one();
+    /// Finishes a user call that may have changed the engine: sends what it produced from
+    /// the calling task (no hop to the driver), hands out the events, and releases the
+    /// lock. The driver is woken only when it has something to do that this task cannot:
+    /// frames the link would not take yet, or a timer earlier than the one it set.
+    pub(crate) fn finish_call(&self, mut state: MutexGuard<'_, StackState>) {
+        let mut woken = Vec::new();
+        let now = self.now();
+        let mut cx = Context::from_waker(Waker::noop());
+        let sent = state.transmit(now, &mut cx).is_ready();
+        state.dispatch_events(&mut woken);
+        let earlier_timer = match (state.next_deadline(), state.armed_deadline) {
+            (Some(next), Some(armed)) => next < armed,
+            (next, None) => next.is_some(),
+            (None, Some(_)) => false,
+        };
+        drop(state);
+        if !sent || earlier_timer {
+            self.kick_driver();
         }
+        for waker in woken {
+            waker.wake();
+        }
+    }
+
+    /// Makes the driver run a round soon.
+    pub(crate) fn kick_driver(&self) {
+        self.kicked.store(true, Ordering::Release);
+        self.driver.wake();
+    }
+
+    /// Registers the driver's waker; returns whether it was kicked since the last call.
+    pub(crate) fn driver_poll_kick(&self, waker: &Waker) -> bool {
+        self.driver.register(waker);
+        self.kicked.swap(false, Ordering::AcqRel)
     }
 
     /// Asks the driver to stop after a last flush.
     pub(crate) fn stop(&self) {
         self.shutdown.store(true, Ordering::Release);
-        self.driver.notify_one();
+        self.kick_driver();
     }
 
     /// True once [`Shared::stop`] was called.

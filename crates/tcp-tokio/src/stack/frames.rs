@@ -1,0 +1,129 @@
+//! Frames between the link and the engine: received frames in, timers, and segments out
+//! through the network layer onto the link. Whoever holds the stack's lock calls these.
+
+use super::shared::StackState;
+use crate::link::FrameBatch;
+use crate::net::{Egress, TCP_OFFSET};
+use core::net::IpAddr;
+use core::task::{Context, Poll};
+use tcp_core::Instant;
+use tcp_wire::TcpdumpLine;
+
+impl StackState {
+    /// Every frame of `rx` through the network layer into the engine.
+    pub(crate) fn deliver_all(&mut self, now: Instant, rx: &FrameBatch) {
+        for frame in rx.iter() {
+            if let Some(pcap) = self.pcap.as_mut() {
+                pcap.record(frame);
+            }
+            self.deliver(now, frame);
+        }
+    }
+
+    /// One received frame through the network layer into the engine.
+    fn deliver(&mut self, now: Instant, frame: &[u8]) {
+        let Some(segment) = self.net.handle_frame(now.as_micros(), frame) else {
+            return;
+        };
+        let (src, dst) = (IpAddr::V4(segment.src), IpAddr::V4(segment.dst));
+        if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
+            tracing::debug!(target: "tcp_tokio::segment", "in  {}", TcpdumpLine::new(src, dst, segment.bytes));
+        }
+        self.endpoint.handle_segment_with_ecn(
+            now,
+            src,
+            dst,
+            segment.congestion_experienced,
+            segment.bytes,
+        );
+    }
+
+    /// Runs the engine's and the network layer's timers that are due.
+    pub(crate) fn run_timers(&mut self, now: Instant) {
+        if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
+            self.endpoint.handle_timeout(now);
+        }
+        if self
+            .net
+            .poll_timeout()
+            .is_some_and(|at| at <= now.as_micros())
+        {
+            self.net.handle_timeout(now.as_micros());
+        }
+    }
+
+    /// Produces every frame the engine and network layer have and hands them to the link,
+    /// a batch at a time, then lets the link push out what it holds back. `Pending` when the
+    /// link would not take everything yet: the rest stays queued, and `cx` is woken when
+    /// the link can take more. Send errors lose the frame that failed (as a wire would)
+    /// and are logged.
+    pub(crate) fn transmit(&mut self, now: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let more = self.produce(now);
+            while !self.tx.is_empty() {
+                match self.link.poll_send(cx, &mut self.tx) {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(error)) => tracing::warn!(%error, "link send failed"),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if !more {
+                break;
+            }
+        }
+        match self.link.poll_flush(cx) {
+            Poll::Ready(Err(error)) => tracing::warn!(%error, "link flush failed"),
+            Poll::Ready(Ok(())) => {}
+            Poll::Pending => return Poll::Pending,
+        }
+        Poll::Ready(())
+    }
+
+    /// Fills the free slots of `tx` with frames: the network layer's own first, then TCP
+    /// segments written in place behind the Ethernet and IPv4 headers. Returns true when
+    /// `tx` filled up before the engine ran out of segments.
+    fn produce(&mut self, now: Instant) -> bool {
+        loop {
+            let Some(slot) = self.tx.spare_slot() else {
+                return true;
+            };
+            if let Some(len) = self.net.poll_transmit(slot) {
+                self.commit(len);
+                continue;
+            }
+            let tcp_buf = self.net.tcp_buffer(slot);
+            let Some(transmit) = self.endpoint.poll_transmit(now, tcp_buf) else {
+                return false;
+            };
+            let (IpAddr::V4(src), IpAddr::V4(dst)) = (transmit.src, transmit.dst) else {
+                continue;
+            };
+            if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
+                let bytes = &slot[TCP_OFFSET..TCP_OFFSET + transmit.len];
+                tracing::debug!(target: "tcp_tokio::segment", "out {}", TcpdumpLine::new(transmit.src, transmit.dst, bytes));
+            }
+            match self.net.send_tcp(
+                now.as_micros(),
+                slot,
+                src,
+                dst,
+                transmit.len,
+                transmit.ecn_capable,
+            ) {
+                Ok(Egress::Ready(len)) => self.commit(len),
+                Ok(Egress::Queued | Egress::Dropped) => {}
+                Err(error) => tracing::debug!(%error, %dst, "segment not sent"),
+            }
+        }
+    }
+
+    /// Commits the frame just written into `tx`'s spare slot, recording it in the capture.
+    fn commit(&mut self, len: usize) {
+        if let Some(pcap) = self.pcap.as_mut()
+            && let Some(slot) = self.tx.spare_slot()
+        {
+            pcap.record(&slot[..len]);
+        }
+        self.tx.commit(len);
+    }
+}
