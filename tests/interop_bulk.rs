@@ -1,6 +1,7 @@
 //! Interop with the Linux kernel across veth: bulk data. 64 MiB each way checked by
-//! SHA-256, 16 MiB each way intact through 5 % loss in each direction, and 200 concurrent
-//! connections each echoing 1 MiB.
+//! SHA-256 (with offloads off, and as super-frames with offloads on), 16 MiB each way
+//! intact through 5 % loss in each direction, and 200 concurrent connections each echoing
+//! 1 MiB.
 
 mod support;
 
@@ -9,8 +10,8 @@ use support::{
     BULK_PATIENCE, PATIENCE, Tally, kernel_addr, kernel_counter, kernel_echo_server,
     kernel_listener, receive_all, send_pattern, stack_addr, within,
 };
-use tcp_stack::netns::{self, Topology};
-use tcp_tokio::link::FaultConfig;
+use tcp_stack::netns::{self, Topology, enable_offloads};
+use tcp_tokio::link::{FaultConfig, PacketSocketConfig};
 use tcp_tokio::{Stack, State, TcpListener, TcpStream};
 use tokio::io::AsyncWriteExt;
 
@@ -97,6 +98,66 @@ async fn kernel_client_sends_64_mib_to_the_stack_intact() {
     assert_eq!(sent.bytes, BIG);
     assert_eq!(received, sent, "we received the kernel's 64 MiB intact");
     assert_eq!(stack.counters().tcp.bad_checksum, 0);
+}
+
+/// A topology whose veth ends have their offloads on, and a stack on it that sends and
+/// receives super-frames (`segmentation_offload`).
+fn offload_topology_and_stack(prefix: &str) -> (Topology, Stack) {
+    let topology = support::topology(prefix);
+    topology
+        .in_stack_ns(|| enable_offloads(topology.stack_if()))
+        .expect("entering the stack namespace")
+        .expect("offloads on, stack side");
+    topology
+        .in_kernel_ns(|| enable_offloads(topology.kernel_if()))
+        .expect("entering the kernel namespace")
+        .expect("offloads on, kernel side");
+    let stack = support::stack_with(
+        &topology,
+        Stack::builder().packet_socket(PacketSocketConfig {
+            segmentation_offload: true,
+            ..PacketSocketConfig::default()
+        }),
+    );
+    (topology, stack)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stack_client_sends_64_mib_as_super_frames_intact() {
+    if !netns::require("interop_bulk::stack_client_sends_64_mib_as_super_frames_intact") {
+        return;
+    }
+    let (topology, stack) = offload_topology_and_stack("ib-gso");
+    let (sent, received) = stack_sends(&topology, &stack, 66, BIG).await;
+    assert_eq!(sent.bytes, BIG);
+    assert_eq!(received, sent, "the kernel received our 64 MiB intact");
+    let counters = stack.counters();
+    assert!(
+        counters.tcp.segments_out > 2 * counters.net.frames_out,
+        "segments went out joined into super-frames: {} segments in {} frames",
+        counters.tcp.segments_out,
+        counters.net.frames_out
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kernel_client_sends_64_mib_as_super_frames_intact() {
+    if !netns::require("interop_bulk::kernel_client_sends_64_mib_as_super_frames_intact") {
+        return;
+    }
+    let (topology, stack) = offload_topology_and_stack("ib-gro");
+    let (sent, received) = kernel_sends(&topology, &stack, 67, BIG).await;
+    assert_eq!(sent.bytes, BIG);
+    assert_eq!(received, sent, "we received the kernel's 64 MiB intact");
+    let counters = stack.counters();
+    assert_eq!(counters.tcp.bad_checksum, 0, "partial checksums completed");
+    // With the kernel's segmentation offload on, its segments arrive as super-frames:
+    // fewer segments than 1460-byte pieces of the data.
+    assert!(
+        counters.tcp.segments_in < BIG / 1460 / 2,
+        "{} segments in for {BIG} bytes",
+        counters.tcp.segments_in
+    );
 }
 
 const LOSSY: u64 = 16 << 20;

@@ -16,6 +16,8 @@ pub struct FrameBatch {
     slot_len: usize,
     slots: usize,
     lens: Vec<usize>,
+    /// Per frame, the segment size a super-frame is cut at; 0 for a plain frame.
+    segment_sizes: Vec<u16>,
     start: usize,
 }
 
@@ -49,6 +51,7 @@ impl FrameBatch {
             slot_len,
             slots,
             lens: Vec::with_capacity(slots),
+            segment_sizes: Vec::with_capacity(slots),
             start: 0,
         }
     }
@@ -81,6 +84,7 @@ impl FrameBatch {
     /// Removes every frame.
     pub fn clear(&mut self) {
         self.lens.clear();
+        self.segment_sizes.clear();
         self.start = 0;
     }
 
@@ -137,6 +141,26 @@ impl FrameBatch {
         assert!(!self.is_full(), "commit on a full FrameBatch");
         assert!(len <= self.slot_len, "commit longer than a FrameBatch slot");
         self.lens.push(len);
+        self.segment_sizes.push(0);
+    }
+
+    /// Like [`FrameBatch::commit`], for a TCP super-frame that a link with segmentation
+    /// offload ([`LinkInfo::gso_max_frame`](super::LinkInfo)) cuts into segments of
+    /// `segment_size` payload bytes, the last one possibly shorter.
+    ///
+    /// # Panics
+    /// As [`FrameBatch::commit`].
+    pub fn commit_segmented(&mut self, len: usize, segment_size: u16) {
+        self.commit(len);
+        if let Some(last) = self.segment_sizes.last_mut() {
+            *last = segment_size;
+        }
+    }
+
+    /// The segment size of each frame, in the order of [`FrameBatch::iter`]; 0 for a frame
+    /// sent as it is.
+    pub fn segment_sizes(&self) -> impl ExactSizeIterator<Item = u16> + '_ {
+        self.segment_sizes[self.start..].iter().copied()
     }
 
     /// Removes the first `count` frames (all of them if fewer), as a link does once the
@@ -146,6 +170,11 @@ impl FrameBatch {
         if self.start == self.lens.len() {
             self.clear();
         }
+    }
+
+    /// How many more frames fit.
+    pub(crate) fn free_slots(&self) -> usize {
+        self.slots - self.lens.len()
     }
 
     /// All free slots back to back, for a device that receives several frames at once, with
@@ -168,6 +197,7 @@ impl FrameBatch {
                 self.data.copy_within(from..from + len, to);
             }
             self.lens.push(len);
+            self.segment_sizes.push(0);
         }
     }
 }

@@ -101,6 +101,7 @@ impl MemoryLink {
         let info = |mac| LinkInfo {
             mac,
             mtu: config.mtu,
+            gso_max_frame: None,
         };
         let a = MemoryLink {
             tx: a_to_b.clone(),

@@ -37,8 +37,22 @@ pub const BATCH: usize = 32;
 pub struct LinkInfo {
     /// The device's MAC address.
     pub mac: MacAddr,
-    /// The device's IP MTU; frames carry at most this plus the 14-byte Ethernet header.
+    /// The device's IP MTU; frames carry at most this plus the 14-byte Ethernet header,
+    /// except super-frames (see `gso_max_frame`).
     pub mtu: usize,
+    /// With generic segmentation offload: the longest frame the link takes (and may
+    /// deliver) in one piece, a TCP super-frame that the kernel cuts into segments of the
+    /// size [`FrameBatch::commit_segmented`] gives. `None` for links that move every frame
+    /// as it is.
+    pub gso_max_frame: Option<usize>,
+}
+
+impl LinkInfo {
+    /// The longest frame the link sends or receives: the MTU's, or a super-frame's.
+    pub fn max_frame(&self) -> usize {
+        self.gso_max_frame
+            .unwrap_or(self.mtu + crate::net::ETHERNET_HEADER_LEN)
+    }
 }
 
 /// A batch frame device, polled from one task.

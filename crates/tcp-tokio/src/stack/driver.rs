@@ -4,7 +4,6 @@
 
 use super::shared::{Shared, StackState};
 use crate::link::{BATCH, FrameBatch};
-use crate::net::ETHERNET_HEADER_LEN;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -22,7 +21,7 @@ const ROUNDS_PER_POLL: usize = 16;
 
 /// Runs until the last user handle is dropped or the link fails.
 pub(crate) async fn run(shared: Arc<Shared>) {
-    let slot_len = shared.lock().link.info().mtu + ETHERNET_HEADER_LEN;
+    let slot_len = shared.lock().link.info().max_frame();
     let mut driver = Driver {
         shared,
         rx: FrameBatch::new(BATCH, slot_len),

@@ -1,12 +1,13 @@
 //! Frames between the link and the engine: received frames in, timers, and segments out
 //! through the network layer onto the link. Whoever holds the stack's lock calls these.
 
+use super::coalesce;
 use super::shared::StackState;
 use crate::link::FrameBatch;
 use crate::net::{Egress, TCP_OFFSET};
 use core::net::IpAddr;
 use core::task::{Context, Poll};
-use tcp_core::Instant;
+use tcp_core::{Instant, Transmit};
 use tcp_wire::TcpdumpLine;
 
 impl StackState {
@@ -110,10 +111,67 @@ impl StackState {
                 transmit.len,
                 transmit.ecn_capable,
             ) {
-                Ok(Egress::Ready(len)) => self.commit(len),
+                Ok(Egress::Ready(len)) => self.commit_coalesced(now, transmit, len),
                 Ok(Egress::Queued | Egress::Dropped) => {}
                 Err(error) => tracing::debug!(%error, %dst, "segment not sent"),
             }
+        }
+    }
+
+    /// Commits the one-segment frame of `len` bytes in `tx`'s spare slot; on a link with
+    /// segmentation offload, first extends it into a super-frame with the engine's next
+    /// segments. A segment that could not join goes into the next slot on its own (two
+    /// free slots are required before extending, so there always is one).
+    fn commit_coalesced(&mut self, now: Instant, first: Transmit, len: usize) {
+        let Some(max_frame) = self.gso_max_frame.filter(|_| self.tx.free_slots() >= 2) else {
+            self.commit(len);
+            return;
+        };
+        let Some(slot) = self.tx.spare_slot() else {
+            return;
+        };
+        let extended = coalesce::extend(
+            &mut self.endpoint,
+            now,
+            slot,
+            &first,
+            len,
+            max_frame,
+            &mut self.scratch,
+        );
+        match extended.segment_size {
+            Some(size) => {
+                if let Some(pcap) = self.pcap.as_mut() {
+                    pcap.record(&slot[..extended.frame_len]);
+                }
+                self.tx.commit_segmented(extended.frame_len, size);
+            }
+            None => self.commit(extended.frame_len),
+        }
+        let Some(leftover) = extended.leftover else {
+            return;
+        };
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (leftover.src, leftover.dst) else {
+            return;
+        };
+        let Some(slot) = self.tx.spare_slot() else {
+            return;
+        };
+        let Some(tcp) = slot.get_mut(TCP_OFFSET..TCP_OFFSET + self.scratch.len()) else {
+            return;
+        };
+        tcp.copy_from_slice(&self.scratch);
+        match self.net.send_tcp(
+            now.as_micros(),
+            slot,
+            src,
+            dst,
+            leftover.len,
+            leftover.ecn_capable,
+        ) {
+            Ok(Egress::Ready(len)) => self.commit(len),
+            Ok(Egress::Queued | Egress::Dropped) => {}
+            Err(error) => tracing::debug!(%error, %dst, "segment not sent"),
         }
     }
 

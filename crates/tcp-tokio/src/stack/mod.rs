@@ -1,6 +1,7 @@
 //! The stack: a handle to one engine and network layer driven by a background task.
 
 mod builder;
+mod coalesce;
 mod driver;
 mod frames;
 mod pcap;

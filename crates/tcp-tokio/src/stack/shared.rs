@@ -2,7 +2,7 @@
 
 use super::pcap::PcapWriter;
 use crate::link::{BATCH, FrameBatch, Link};
-use crate::net::{ETHERNET_HEADER_LEN, NetLayer};
+use crate::net::NetLayer;
 use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
 use std::collections::HashMap;
@@ -31,6 +31,10 @@ pub(crate) struct StackState {
     pub(crate) link: Box<dyn Link + Send>,
     /// Frames produced and not yet taken by the link.
     pub(crate) tx: FrameBatch,
+    /// The link's largest super-frame, when it has segmentation offload.
+    pub(crate) gso_max_frame: Option<usize>,
+    /// A segment that could not join a super-frame, on its way to its own frame.
+    pub(crate) scratch: Vec<u8>,
     pub(crate) pcap: Option<PcapWriter>,
     /// The deadline the driver's timer is set for; a user call that makes an earlier one
     /// wakes the driver to move it.
@@ -107,13 +111,16 @@ impl Shared {
         pcap: Option<PcapWriter>,
     ) -> Shared {
         let addr = net.config().addr;
-        let tx = FrameBatch::new(BATCH, link.info().mtu + ETHERNET_HEADER_LEN);
+        let info = link.info();
+        let tx = FrameBatch::new(BATCH, info.max_frame());
         Shared {
             state: Mutex::new(StackState {
                 endpoint,
                 net,
                 link,
                 tx,
+                gso_max_frame: info.gso_max_frame,
+                scratch: Vec::with_capacity(info.mtu),
                 pcap,
                 armed_deadline: None,
                 wakers: HashMap::new(),

@@ -15,7 +15,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::time::Sleep;
 
 use super::{BATCH, FrameBatch, Link, LinkInfo};
-use crate::net::MacAddr;
+use crate::net::{ETHERNET_HEADER_LEN, MacAddr, TCP_OFFSET};
 
 /// EtherType value meaning every protocol.
 const ETH_P_ALL: u16 = libc::ETH_P_ALL as u16;
@@ -27,6 +27,14 @@ const ETH_P_ARP: u16 = libc::ETH_P_ARP as u16;
 const PACKET_QDISC_BYPASS: libc::c_int = 20;
 /// `PACKET_IGNORE_OUTGOING` from `linux/if_packet.h` (Linux 4.20).
 const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
+/// `PACKET_VNET_HDR` from `linux/if_packet.h`: a virtio header before every frame.
+const PACKET_VNET_HDR: libc::c_int = 15;
+/// `VIRTIO_NET_HDR_F_NEEDS_CSUM`: the checksum at `csum_start + csum_offset` is partial.
+const VIRTIO_NET_HDR_F_NEEDS_CSUM: u8 = 1;
+/// `VIRTIO_NET_HDR_GSO_TCPV4`: a TCP over IPv4 super-frame to be cut at `gso_size`.
+const VIRTIO_NET_HDR_GSO_TCPV4: u8 = 1;
+/// The longest super-frame: an Ethernet header and the largest IPv4 packet.
+const GSO_MAX_FRAME: usize = ETHERNET_HEADER_LEN + 65_535;
 
 /// Which frames the socket asks the kernel for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +74,12 @@ pub struct PacketSocketConfig {
     pub recv_buffer: Option<usize>,
     /// `SO_SNDBUF` in bytes; the system default when `None`.
     pub send_buffer: Option<usize>,
+    /// Generic segmentation offload through `PACKET_VNET_HDR`: the stack hands the kernel
+    /// TCP super-frames of up to 64 KiB that it cuts into segments (in software, or not
+    /// at all when the interface and its peer take them whole, as a veth with offloads on
+    /// does), and receives super-frames and frames with partial checksums from a kernel
+    /// peer whose offloads are on. Off by default.
+    pub segmentation_offload: bool,
 }
 
 impl Default for PacketSocketConfig {
@@ -75,6 +89,7 @@ impl Default for PacketSocketConfig {
             qdisc_bypass: false,
             recv_buffer: Some(DEFAULT_RECV_BUFFER),
             send_buffer: None,
+            segmentation_offload: false,
         }
     }
 }
@@ -99,6 +114,8 @@ pub struct PacketSocket {
     arp_first: bool,
     truncated: u64,
     send_retry: Option<Pin<Box<Sleep>>>,
+    /// Frames on the main socket carry a virtio header (`segmentation_offload`).
+    vnet: bool,
 }
 
 impl PacketSocket {
@@ -135,16 +152,23 @@ impl PacketSocket {
             };
             context(step, e)
         })?;
-        let open = |socket: Socket, protocol: u16| -> io::Result<AsyncFd<Socket>> {
+        let open = |socket: Socket, protocol: u16, config: &PacketSocketConfig| {
             configure(&socket, config).map_err(|e| context("setting socket options", e))?;
             sys::bind(&socket, protocol, facts.index).map_err(|e| context("bind", e))?;
             sys::register(socket).map_err(|e| context("registering with tokio", e))
         };
         let (main, arp) = match config.protocols {
-            Protocols::All => (open(probe, ETH_P_ALL)?, None),
+            Protocols::All => (open(probe, ETH_P_ALL, config)?, None),
             Protocols::IpAndArp => {
                 let arp = new_socket().map_err(|e| context(permission_hint(&e), e))?;
-                (open(probe, ETH_P_IP)?, Some(open(arp, ETH_P_ARP)?))
+                let arp_config = PacketSocketConfig {
+                    segmentation_offload: false,
+                    ..*config
+                };
+                (
+                    open(probe, ETH_P_IP, config)?,
+                    Some(open(arp, ETH_P_ARP, &arp_config)?),
+                )
             }
         };
         Ok(PacketSocket {
@@ -154,10 +178,12 @@ impl PacketSocket {
             info: LinkInfo {
                 mac: MacAddr(facts.mac),
                 mtu: facts.mtu,
+                gso_max_frame: config.segmentation_offload.then_some(GSO_MAX_FRAME),
             },
             arp_first: false,
             truncated: 0,
             send_retry: None,
+            vnet: config.segmentation_offload,
         })
     }
 
@@ -188,15 +214,16 @@ impl Link for PacketSocket {
     fn poll_recv(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
         batch.clear();
         self.arp_first = !self.arp_first;
+        let main = (&self.main, self.vnet);
         let order = match (&self.arp, self.arp_first) {
-            (Some(arp), true) => [Some(arp), Some(&self.main)],
-            (Some(arp), false) => [Some(&self.main), Some(arp)],
-            (None, _) => [Some(&self.main), None],
+            (Some(arp), true) => [Some((arp, false)), Some(main)],
+            (Some(arp), false) => [Some(main), Some((arp, false))],
+            (None, _) => [Some(main), None],
         };
         let mut truncated = 0;
         let mut failure = None;
-        for fd in order.into_iter().flatten() {
-            match poll_recv_fd(fd, cx, batch, &mut truncated) {
+        for (fd, vnet) in order.into_iter().flatten() {
+            match poll_recv_fd(fd, vnet, cx, batch, &mut truncated) {
                 Poll::Ready(Ok(())) | Poll::Pending => {}
                 Poll::Ready(Err(error)) => {
                     failure = Some(error);
@@ -221,7 +248,8 @@ impl Link for PacketSocket {
                 ready!(retry.as_mut().poll(cx));
                 self.send_retry = None;
             }
-            match sys::send_batch(self.main.get_ref(), batch.iter()) {
+            let headers = self.vnet.then(|| vnet_headers(batch));
+            match sys::send_batch(self.main.get_ref(), batch.iter(), headers.as_ref()) {
                 Ok(sent) => batch.consume(sent.max(1)),
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.send_retry = Some(Box::pin(tokio::time::sleep(SEND_RETRY)));
@@ -237,16 +265,30 @@ impl Link for PacketSocket {
 }
 
 /// Receives what one socket has ready into the free slots of `batch`; `Pending` when it
-/// has nothing (its waker then registered).
+/// has nothing (its waker then registered). With `vnet`, each frame comes after a virtio
+/// header, and frames whose checksum the kernel left for the device to fill in get it
+/// filled in here.
 fn poll_recv_fd(
     fd: &AsyncFd<Socket>,
+    vnet: bool,
     cx: &mut Context<'_>,
     batch: &mut FrameBatch,
     truncated: &mut u64,
 ) -> Poll<io::Result<()>> {
-    let mut take = |batch: &mut FrameBatch, (lens, count): ([Option<usize>; BATCH], usize)| {
+    let mut headers = [sys::VnetHeader::default(); BATCH];
+    let mut take = |batch: &mut FrameBatch,
+                    headers: &[sys::VnetHeader; BATCH],
+                    (lens, count): ([Option<usize>; BATCH], usize)| {
         let lens = &lens[..count];
         *truncated += lens.iter().filter(|len| len.is_none()).count() as u64;
+        if vnet {
+            let (spare, slot_len) = batch.spare_slots();
+            for ((slot, len), header) in spare.chunks_exact_mut(slot_len).zip(lens).zip(headers) {
+                if let Some(len) = len {
+                    complete_checksum(&mut slot[..*len], header);
+                }
+            }
+        }
         batch.commit_received(lens.iter().copied());
         !batch.is_empty()
     };
@@ -254,9 +296,9 @@ fn poll_recv_fd(
     // the kernel, or the next burst): try before asking the reactor, which learns of them
     // only when it next polls.
     let (spare, slot_len) = batch.spare_slots();
-    match sys::recv_batch(fd.get_ref(), spare, slot_len) {
+    match sys::recv_batch(fd.get_ref(), spare, slot_len, vnet.then_some(&mut headers)) {
         Ok(received) => {
-            if take(batch, received) {
+            if take(batch, &headers, received) {
                 return Poll::Ready(Ok(()));
             }
         }
@@ -266,9 +308,10 @@ fn poll_recv_fd(
     loop {
         let mut guard = ready!(fd.poll_read_ready(cx))?;
         let (spare, slot_len) = batch.spare_slots();
-        match guard.try_io(|fd| sys::recv_batch(fd.get_ref(), spare, slot_len)) {
+        let headers_out = vnet.then_some(&mut headers);
+        match guard.try_io(|fd| sys::recv_batch(fd.get_ref(), spare, slot_len, headers_out)) {
             Ok(Ok(received)) => {
-                if take(batch, received) {
+                if take(batch, &headers, received) {
                     return Poll::Ready(Ok(()));
                 }
             }
@@ -276,6 +319,54 @@ fn poll_recv_fd(
             Err(_would_block) => {}
         }
     }
+}
+
+/// The virtio header for each frame of `batch`: super-frames are TCP over IPv4 to be cut
+/// at their segment size, with the TCP checksum left to the kernel (the frame's checksum
+/// field holds the pseudo-header sum, see `StackState::produce`); other frames go as they
+/// are.
+fn vnet_headers(batch: &FrameBatch) -> [sys::VnetHeader; BATCH] {
+    let mut headers = [sys::VnetHeader::default(); BATCH];
+    for ((header, frame), segment_size) in headers
+        .iter_mut()
+        .zip(batch.iter())
+        .zip(batch.segment_sizes())
+    {
+        if segment_size == 0 {
+            continue;
+        }
+        let tcp_header_len = frame
+            .get(TCP_OFFSET + 12)
+            .map_or(20, |offset| usize::from(offset >> 4) * 4);
+        *header = sys::VnetHeader {
+            flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
+            gso_type: VIRTIO_NET_HDR_GSO_TCPV4,
+            hdr_len: ((TCP_OFFSET + tcp_header_len) as u16).to_le(),
+            gso_size: segment_size.to_le(),
+            csum_start: (TCP_OFFSET as u16).to_le(),
+            csum_offset: 16u16.to_le(),
+        };
+    }
+    headers
+}
+
+/// Fills in the checksum of a received frame whose virtio header says the kernel left it
+/// to the device (a frame from this host's own stack through a veth with checksum
+/// offload): the field holds the pseudo-header sum, and the sum from `csum_start` on
+/// completes it. Frames without that flag, or with offsets outside the frame, are left
+/// alone (a bad checksum is then the engine's to count).
+fn complete_checksum(frame: &mut [u8], header: &sys::VnetHeader) {
+    if header.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM == 0 {
+        return;
+    }
+    let start = usize::from(u16::from_le(header.csum_start));
+    let field = start + usize::from(u16::from_le(header.csum_offset));
+    if field + 2 > frame.len() {
+        return;
+    }
+    let mut sum = tcp_wire::Checksum::new();
+    sum.add_bytes(&frame[start..]);
+    frame[field..field + 2].copy_from_slice(&sum.finish().to_be_bytes());
 }
 
 /// A new AF_PACKET raw socket that receives nothing until bound.
@@ -302,6 +393,9 @@ fn configure(socket: &Socket, config: &PacketSocketConfig) -> io::Result<()> {
     }
     if config.qdisc_bypass {
         sys::set_packet_option(socket, PACKET_QDISC_BYPASS, 1)?;
+    }
+    if config.segmentation_offload {
+        sys::set_packet_option(socket, PACKET_VNET_HDR, 1)?;
     }
     if let Some(size) = config.recv_buffer {
         let forced = c_int::try_from(size)

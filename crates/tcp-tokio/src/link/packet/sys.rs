@@ -158,89 +158,143 @@ pub(super) fn register(socket: Socket) -> io::Result<AsyncFd<Socket>> {
     unsafe { AsyncFd::register_with_interest(socket, Interest::READABLE) }.map_err(io::Error::from)
 }
 
+/// `struct virtio_net_hdr` of `linux/virtio_net.h`: with `PACKET_VNET_HDR` it comes in
+/// front of every frame sent and received, saying how to segment and checksum it. Fields
+/// are little-endian, as the kernel reads them on every architecture Linux runs this on
+/// with virtio 1.0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct VnetHeader {
+    pub(super) flags: u8,
+    pub(super) gso_type: u8,
+    pub(super) hdr_len: u16,
+    pub(super) gso_size: u16,
+    pub(super) csum_start: u16,
+    pub(super) csum_offset: u16,
+}
+
 /// Receives up to [`BATCH`] frames without blocking into consecutive `slot_len` slots of
-/// `spare`. Returns per slot the frame length, or `None` for a frame that was longer than
-/// its slot (cut by the kernel, to be dropped), and how many slots were used.
+/// `spare`, each frame's virtio header into `headers` when given. Returns per slot the
+/// frame length, or `None` for a frame that was longer than its slot (cut by the kernel,
+/// to be dropped), and how many slots were used.
 pub(super) fn recv_batch(
     socket: &Socket,
     spare: &mut [u8],
     slot_len: usize,
+    mut headers: Option<&mut [VnetHeader; BATCH]>,
 ) -> io::Result<([Option<usize>; BATCH], usize)> {
     let mut lens = [None; BATCH];
-    let mut iovecs = [libc::iovec {
+    let mut iovecs = [[libc::iovec {
         iov_base: ptr::null_mut(),
         iov_len: 0,
-    }; BATCH];
+    }; 2]; BATCH];
     let mut count = 0;
-    for (iovec, slot) in iovecs.iter_mut().zip(spare.chunks_exact_mut(slot_len)) {
-        iovec.iov_base = slot.as_mut_ptr().cast::<c_void>();
-        iovec.iov_len = slot.len();
+    for (i, slot) in spare.chunks_exact_mut(slot_len).take(BATCH).enumerate() {
+        let frame = libc::iovec {
+            iov_base: slot.as_mut_ptr().cast::<c_void>(),
+            iov_len: slot.len(),
+        };
+        iovecs[i] = match headers.as_deref_mut() {
+            Some(headers) => [
+                libc::iovec {
+                    iov_base: ptr::from_mut(&mut headers[i]).cast::<c_void>(),
+                    iov_len: mem::size_of::<VnetHeader>(),
+                },
+                frame,
+            ],
+            None => [frame, frame],
+        };
         count += 1;
     }
     if count == 0 {
         return Ok((lens, 0));
     }
+    let per_message = if headers.is_some() { 2 } else { 1 };
     // SAFETY: mmsghdr is plain data (integers and raw pointers); all-zero is a valid value
     // meaning no name, no control data, no flags.
-    let mut headers: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
-    for (header, iovec) in headers.iter_mut().zip(iovecs.iter_mut()).take(count) {
-        header.msg_hdr.msg_iov = ptr::from_mut(iovec);
-        header.msg_hdr.msg_iovlen = 1;
+    let mut messages: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
+    for (message, iovec) in messages.iter_mut().zip(iovecs.iter_mut()).take(count) {
+        message.msg_hdr.msg_iov = iovec.as_mut_ptr();
+        message.msg_hdr.msg_iovlen = per_message;
     }
-    // SAFETY: the first `count` headers each point to one iovec describing a distinct,
-    // writable slot of `spare`, all of which outlive the call; no timeout pointer is passed.
+    // SAFETY: the first `count` messages each point to `per_message` iovecs describing a
+    // distinct writable header (when given) and a distinct writable slot of `spare`, all of
+    // which outlive the call; no timeout pointer is passed.
     let received = unsafe {
         libc::recvmmsg(
             socket.as_raw_fd(),
-            headers.as_mut_ptr(),
+            messages.as_mut_ptr(),
             count as c_uint,
             libc::MSG_DONTWAIT,
             ptr::null_mut(),
         )
     };
     let received = usize::try_from(received).map_err(|_| io::Error::last_os_error())?;
-    for (len, header) in lens.iter_mut().zip(&headers).take(received) {
-        if header.msg_hdr.msg_flags & libc::MSG_TRUNC == 0 {
-            *len = Some(header.msg_len as usize);
+    let header_len = if per_message == 2 {
+        mem::size_of::<VnetHeader>()
+    } else {
+        0
+    };
+    for (len, message) in lens.iter_mut().zip(&messages).take(received) {
+        let frame_len = (message.msg_len as usize).saturating_sub(header_len);
+        if message.msg_hdr.msg_flags & libc::MSG_TRUNC == 0
+            && message.msg_len as usize >= header_len
+        {
+            *len = Some(frame_len);
         }
     }
     Ok((lens, received))
 }
 
-/// Sends up to [`BATCH`] of `frames` without blocking; returns how many the kernel took
-/// (at least one, or an error about the first).
+/// Sends up to [`BATCH`] of `frames` without blocking, each after its virtio header from
+/// `headers` when given; returns how many the kernel took (at least one, or an error about
+/// the first).
 pub(super) fn send_batch<'a>(
     socket: &Socket,
     frames: impl Iterator<Item = &'a [u8]>,
+    headers: Option<&[VnetHeader; BATCH]>,
 ) -> io::Result<usize> {
-    let mut iovecs = [libc::iovec {
+    let mut iovecs = [[libc::iovec {
         iov_base: ptr::null_mut(),
         iov_len: 0,
-    }; BATCH];
+    }; 2]; BATCH];
     let mut count = 0;
-    for (iovec, frame) in iovecs.iter_mut().zip(frames) {
-        // The kernel only reads from send buffers; the pointer is mutable only because
+    for (i, frame) in frames.take(BATCH).enumerate() {
+        // The kernel only reads from send buffers; the pointers are mutable only because
         // iovec is shared with receive.
-        iovec.iov_base = frame.as_ptr().cast_mut().cast::<c_void>();
-        iovec.iov_len = frame.len();
+        let frame = libc::iovec {
+            iov_base: frame.as_ptr().cast_mut().cast::<c_void>(),
+            iov_len: frame.len(),
+        };
+        iovecs[i] = match headers {
+            Some(headers) => [
+                libc::iovec {
+                    iov_base: ptr::from_ref(&headers[i]).cast_mut().cast::<c_void>(),
+                    iov_len: mem::size_of::<VnetHeader>(),
+                },
+                frame,
+            ],
+            None => [frame, frame],
+        };
         count += 1;
     }
     if count == 0 {
         return Ok(0);
     }
+    let per_message = if headers.is_some() { 2 } else { 1 };
     // SAFETY: mmsghdr is plain data; all-zero means no destination name (the socket is
     // bound to its interface), no control data, no flags.
-    let mut headers: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
-    for (header, iovec) in headers.iter_mut().zip(iovecs.iter_mut()).take(count) {
-        header.msg_hdr.msg_iov = ptr::from_mut(iovec);
-        header.msg_hdr.msg_iovlen = 1;
+    let mut messages: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
+    for (message, iovec) in messages.iter_mut().zip(iovecs.iter_mut()).take(count) {
+        message.msg_hdr.msg_iov = iovec.as_mut_ptr();
+        message.msg_hdr.msg_iovlen = per_message;
     }
-    // SAFETY: the first `count` headers each point to one iovec describing a frame borrowed
-    // for the whole call; sendmmsg only reads them.
+    // SAFETY: the first `count` messages each point to `per_message` iovecs describing a
+    // header and a frame borrowed for the whole call; sendmmsg only reads them.
     let sent = unsafe {
         libc::sendmmsg(
             socket.as_raw_fd(),
-            headers.as_mut_ptr(),
+            messages.as_mut_ptr(),
             count as c_uint,
             libc::MSG_DONTWAIT,
         )
