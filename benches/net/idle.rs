@@ -54,14 +54,16 @@ pub(crate) fn measure(row: Row) -> io::Result<f64> {
                 let before = sample()?;
                 open_in_grandchild(&net, addr, session, sample).map(|after| growth(before, after))
             }
-            System::Stack => stack::host(net.topology(), |stack| async move {
-                let before = sample()?;
-                let held = stack::open(&stack, addr, IDLE_CONNECTIONS).await?;
-                session.wait_accepted(IDLE_CONNECTIONS)?;
-                let after = sample()?;
-                drop(held);
-                Ok(growth(before, after))
-            }),
+            System::Stack => {
+                stack::host(net.topology(), net.row().offloads(), |stack| async move {
+                    let before = sample()?;
+                    let held = stack::open(&stack, addr, IDLE_CONNECTIONS).await?;
+                    session.wait_accepted(IDLE_CONNECTIONS)?;
+                    let after = sample()?;
+                    drop(held);
+                    Ok(growth(before, after))
+                })
+            }
             System::Smoltcp => Err(io::ErrorKind::Unsupported.into()),
         },
     )?;
@@ -91,7 +93,7 @@ fn serve(net: &Net, addr: SocketAddr, session: &Session) -> io::Result<()> {
             session.set_ready();
             kernel::hold(&listener, IDLE_CONNECTIONS, session)
         })?,
-        System::Stack => stack::host(net.topology(), |stack| async move {
+        System::Stack => stack::host(net.topology(), net.row().offloads(), |stack| async move {
             let listener = stack::listen(&stack, addr)?;
             session.set_ready();
             stack::hold(&listener, IDLE_CONNECTIONS, session).await

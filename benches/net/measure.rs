@@ -97,9 +97,13 @@ fn memory(
 ) -> Result<(), String> {
     let mut failure = None;
     figures.memory_engine = match (row, engine) {
-        (Row::StackToKernel, Ok(engine)) => Cell::Value(engine.connecting),
-        (Row::KernelToStack, Ok(engine)) => Cell::Value(engine.accepting),
-        (Row::StackToKernel | Row::KernelToStack, Err(reason)) => {
+        (Row::StackToKernel | Row::StackToKernelOffloads, Ok(engine)) => {
+            Cell::Value(engine.connecting)
+        }
+        (Row::KernelToStack | Row::KernelToStackOffloads, Ok(engine)) => {
+            Cell::Value(engine.accepting)
+        }
+        (_, Err(reason)) if row.client() == System::Stack || row.server() == System::Stack => {
             failure = Some(format!("engine accounting: {reason}"));
             Cell::Failed
         }

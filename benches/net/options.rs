@@ -11,7 +11,8 @@ use crate::rows::Row;
 
 /// Usage text, printed for a bad command line.
 pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N] [--repeats N] \
-[--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,smoltcp-kernel] \
+[--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
+stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
 [--figures bulk,rr,cps,memory]]";
 
 /// What this invocation does.

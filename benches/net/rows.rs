@@ -23,17 +23,25 @@ pub(crate) enum Row {
     StackToKernel,
     /// The kernel to this stack.
     KernelToStack,
+    /// This stack to the kernel with the veth's offloads on and the stack sending
+    /// super-frames (`PacketSocketConfig::segmentation_offload`).
+    StackToKernelOffloads,
+    /// The kernel to this stack with the veth's offloads on and the stack receiving
+    /// super-frames.
+    KernelToStackOffloads,
     /// smoltcp to the kernel.
     SmoltcpToKernel,
 }
 
 impl Row {
     /// Every row, baseline first.
-    pub(crate) const ALL: [Row; 5] = [
+    pub(crate) const ALL: [Row; 7] = [
         Row::KernelToKernel,
         Row::KernelToKernelOffloads,
         Row::StackToKernel,
         Row::KernelToStack,
+        Row::StackToKernelOffloads,
+        Row::KernelToStackOffloads,
         Row::SmoltcpToKernel,
     ];
 
@@ -44,6 +52,8 @@ impl Row {
             Row::KernelToKernelOffloads => "kernel-kernel-offloads",
             Row::StackToKernel => "stack-kernel",
             Row::KernelToStack => "kernel-stack",
+            Row::StackToKernelOffloads => "stack-kernel-offloads",
+            Row::KernelToStackOffloads => "kernel-stack-offloads",
             Row::SmoltcpToKernel => "smoltcp-kernel",
         }
     }
@@ -60,6 +70,8 @@ impl Row {
             Row::KernelToKernelOffloads => "kernel -> kernel (offloads on)",
             Row::StackToKernel => "this stack -> kernel",
             Row::KernelToStack => "kernel -> this stack",
+            Row::StackToKernelOffloads => "this stack -> kernel (offloads on, GSO)",
+            Row::KernelToStackOffloads => "kernel -> this stack (offloads on, GSO)",
             Row::SmoltcpToKernel => "smoltcp -> kernel",
         }
     }
@@ -67,7 +79,7 @@ impl Row {
     /// The system that connects (and sends the bulk data).
     pub(crate) fn client(self) -> System {
         match self {
-            Row::StackToKernel => System::Stack,
+            Row::StackToKernel | Row::StackToKernelOffloads => System::Stack,
             Row::SmoltcpToKernel => System::Smoltcp,
             _ => System::Kernel,
         }
@@ -76,13 +88,16 @@ impl Row {
     /// The system that listens (and receives the bulk data).
     pub(crate) fn server(self) -> System {
         match self {
-            Row::KernelToStack => System::Stack,
+            Row::KernelToStack | Row::KernelToStackOffloads => System::Stack,
             _ => System::Kernel,
         }
     }
 
     /// True when the veth's offloads are on for this row.
     pub(crate) fn offloads(self) -> bool {
-        self == Row::KernelToKernelOffloads
+        matches!(
+            self,
+            Row::KernelToKernelOffloads | Row::StackToKernelOffloads | Row::KernelToStackOffloads
+        )
     }
 }

@@ -27,7 +27,7 @@ fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Session) -> io::Resu
             session.set_ready();
             kernel::serve(&listener, work)
         })?,
-        System::Stack => stack::host(net.topology(), |stack| async move {
+        System::Stack => stack::host(net.topology(), net.row().offloads(), |stack| async move {
             let listener = stack::listen(&stack, addr)?;
             session.set_ready();
             stack::serve(&listener, work, session).await
@@ -43,7 +43,7 @@ fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Session) -> io::Resu
 fn client(net: &Net, addr: SocketAddr, work: Work) -> io::Result<Outcome> {
     match net.row().client() {
         System::Kernel => net.client_ns().run(|| kernel::run(addr, work))?,
-        System::Stack => stack::host(net.topology(), |stack| async move {
+        System::Stack => stack::host(net.topology(), net.row().offloads(), |stack| async move {
             stack::run(&stack, addr, work).await
         }),
         System::Smoltcp => smoltcp_client::run(net.topology(), addr, work),

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tcp_stack::netns::Topology;
+use tcp_tokio::link::PacketSocketConfig;
 use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -25,10 +26,11 @@ const WORKERS: usize = 2;
 /// How long the stack may take to finish its closes once `f` is done.
 const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 
-/// Starts a runtime and a stack owning the topology's stack address in its namespace, and
-/// runs `f` with the stack there. Before the runtime (and with it the driver) goes, waits
+/// Starts a runtime and a stack owning the topology's stack address in its namespace (with
+/// segmentation offload when the row's `offloads` are on), and runs `f` with the stack
+/// there. Before the runtime (and with it the driver) goes, waits
 /// until every close `f` started has reached the peer.
-pub(crate) fn host<T, F, Fut>(topology: &Topology, f: F) -> io::Result<T>
+pub(crate) fn host<T, F, Fut>(topology: &Topology, offloads: bool, f: F) -> io::Result<T>
 where
     T: Send,
     F: FnOnce(Stack) -> Fut + Send,
@@ -45,6 +47,10 @@ where
             let stack = Stack::builder()
                 .interface(interface)
                 .ipv4(cidr)
+                .packet_socket(PacketSocketConfig {
+                    segmentation_offload: offloads,
+                    ..PacketSocketConfig::default()
+                })
                 .build()
                 .await?;
             let result = f(stack.clone()).await;
