@@ -28,6 +28,7 @@ impl Connection {
         match state.endpoint.state(self.handle).map_err(to_io)? {
             State::SynSent | State::SynReceived => {
                 state.wakers.entry(self.handle).or_default().write = Some(cx.waker().clone());
+                shared.finish_call(state);
                 Poll::Pending
             }
             State::Closed => Poll::Ready(Err(io::Error::from(io::ErrorKind::NotConnected))),

@@ -74,6 +74,7 @@ impl TcpListener {
             }
             Err(tcp_core::Error::WouldBlock) => {
                 state.accept_wakers.insert(self.handle, cx.waker().clone());
+                shared.finish_call(state);
                 Poll::Pending
             }
             Err(error) => Poll::Ready(Err(to_io(error))),

@@ -69,6 +69,15 @@ pub trait Link {
     /// [`FrameBatch::slot_len`] are dropped, never cut.
     fn poll_recv(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>>;
 
+    /// Receives into `batch` (cleared first) the frames that are ready now, without
+    /// registering any waker, so that a task other than the one polling
+    /// [`Link::poll_recv`] may call it; `batch` stays empty when none are. This default
+    /// receives nothing, which is always correct: the frames then come through `poll_recv`.
+    fn try_recv(&mut self, batch: &mut FrameBatch) -> io::Result<()> {
+        batch.clear();
+        Ok(())
+    }
+
     /// Hands the frames in `batch` to the device, removing each from the front as it is
     /// taken; completes when the batch is empty. On an error the frame that failed has been
     /// removed too (it is lost, as on a wire) and the rest stay for the next call.

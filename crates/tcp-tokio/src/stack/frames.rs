@@ -10,6 +10,9 @@ use core::task::{Context, Poll};
 use tcp_core::{Instant, Transmit};
 use tcp_wire::TcpdumpLine;
 
+/// Batches a user call receives at most (see [`StackState::pump`]).
+const PUMP_BATCHES: usize = 4;
+
 impl StackState {
     /// Every frame of `rx` through the network layer into the engine.
     pub(crate) fn deliver_all(&mut self, now: Instant, rx: &FrameBatch) {
@@ -37,6 +40,29 @@ impl StackState {
             segment.congestion_experienced,
             segment.bytes,
         );
+    }
+
+    /// Takes in what the link has ready now and answers it, from whichever task holds the
+    /// lock: a reply the peer made while our own send was still in the kernel (a kernel
+    /// peer answers a SYN or data inside our `sendmmsg`) is handled without waking the
+    /// driver. At most [`PUMP_BATCHES`] batches; the driver takes the rest.
+    pub(crate) fn pump(&mut self, now: Instant, cx: &mut Context<'_>) {
+        let Some(mut rx) = self.pump_rx.take() else {
+            return;
+        };
+        for _ in 0..PUMP_BATCHES {
+            if let Err(error) = self.link.try_recv(&mut rx) {
+                tracing::debug!(%error, "receive from a user call failed; the driver will see it");
+                break;
+            }
+            if rx.is_empty() {
+                break;
+            }
+            self.deliver_all(now, &rx);
+            rx.clear();
+            let _ = self.transmit(now, cx);
+        }
+        self.pump_rx = Some(rx);
     }
 
     /// Runs the engine's and the network layer's timers that are due.

@@ -13,6 +13,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use tcp_core::{ConnectionHandle, Endpoint, Event, Instant, ListenerHandle};
 
+/// Frames a user call receives per batch: replies to what it just sent, so few.
+const PUMP_SLOTS: usize = 8;
+
 /// Wakers of the tasks waiting on one connection.
 #[derive(Debug, Default)]
 pub(crate) struct ConnectionWakers {
@@ -35,6 +38,8 @@ pub(crate) struct StackState {
     pub(crate) gso_max_frame: Option<usize>,
     /// A segment that could not join a super-frame, on its way to its own frame.
     pub(crate) scratch: Vec<u8>,
+    /// Frames user calls receive (see `StackState::pump`); `None` only while in use.
+    pub(crate) pump_rx: Option<FrameBatch>,
     pub(crate) pcap: Option<PcapWriter>,
     /// The deadline the driver's timer is set for; a user call that makes an earlier one
     /// wakes the driver to move it.
@@ -121,6 +126,7 @@ impl Shared {
                 tx,
                 gso_max_frame: info.gso_max_frame,
                 scratch: Vec::with_capacity(info.mtu),
+                pump_rx: Some(FrameBatch::new(PUMP_SLOTS, info.max_frame())),
                 pcap,
                 armed_deadline: None,
                 wakers: HashMap::new(),
@@ -155,14 +161,16 @@ impl Shared {
     }
 
     /// Finishes a user call that may have changed the engine: sends what it produced from
-    /// the calling task (no hop to the driver), hands out the events, and releases the
-    /// lock. The driver is woken only when it has something to do that this task cannot:
+    /// the calling task (no hop to the driver), takes in and answers what the link already
+    /// holds, hands out the events, and releases the lock. The driver is woken only when it has something to do that this task cannot:
     /// frames the link would not take yet, or a timer earlier than the one it set.
     pub(crate) fn finish_call(&self, mut state: MutexGuard<'_, StackState>) {
         let mut woken = Vec::new();
         let now = self.now();
         let mut cx = Context::from_waker(Waker::noop());
         let sent = state.transmit(now, &mut cx).is_ready();
+        state.pump(now, &mut cx);
+        let sent = sent && state.tx.is_empty();
         state.dispatch_events(&mut woken);
         let earlier_timer = match (state.next_deadline(), state.armed_deadline) {
             (Some(next), Some(armed)) => next < armed,

@@ -242,6 +242,24 @@ impl Link for PacketSocket {
         }
     }
 
+    fn try_recv(&mut self, batch: &mut FrameBatch) -> io::Result<()> {
+        batch.clear();
+        let mut truncated = 0;
+        let sockets = [
+            Some((&self.main, self.vnet)),
+            self.arp.as_ref().map(|arp| (arp, false)),
+        ];
+        for (fd, vnet) in sockets.into_iter().flatten() {
+            match try_recv_fd(fd, vnet, batch, &mut truncated) {
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(self.error("receive", error)),
+            }
+        }
+        self.truncated += truncated;
+        Ok(())
+    }
+
     fn poll_send(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
         while !batch.is_empty() {
             if let Some(retry) = self.send_retry.as_mut() {
@@ -265,9 +283,7 @@ impl Link for PacketSocket {
 }
 
 /// Receives what one socket has ready into the free slots of `batch`; `Pending` when it
-/// has nothing (its waker then registered). With `vnet`, each frame comes after a virtio
-/// header, and frames whose checksum the kernel left for the device to fill in get it
-/// filled in here.
+/// has nothing (its waker then registered).
 fn poll_recv_fd(
     fd: &AsyncFd<Socket>,
     vnet: bool,
@@ -275,50 +291,51 @@ fn poll_recv_fd(
     batch: &mut FrameBatch,
     truncated: &mut u64,
 ) -> Poll<io::Result<()>> {
-    let mut headers = [sys::VnetHeader::default(); BATCH];
-    let mut take = |batch: &mut FrameBatch,
-                    headers: &[sys::VnetHeader; BATCH],
-                    (lens, count): ([Option<usize>; BATCH], usize)| {
-        let lens = &lens[..count];
-        *truncated += lens.iter().filter(|len| len.is_none()).count() as u64;
-        if vnet {
-            let (spare, slot_len) = batch.spare_slots();
-            for ((slot, len), header) in spare.chunks_exact_mut(slot_len).zip(lens).zip(headers) {
-                if let Some(len) = len {
-                    complete_checksum(&mut slot[..*len], header);
-                }
-            }
-        }
-        batch.commit_received(lens.iter().copied());
-        !batch.is_empty()
-    };
     // Frames are often already waiting (a reply the peer made while our send was still in
     // the kernel, or the next burst): try before asking the reactor, which learns of them
     // only when it next polls.
-    let (spare, slot_len) = batch.spare_slots();
-    match sys::recv_batch(fd.get_ref(), spare, slot_len, vnet.then_some(&mut headers)) {
-        Ok(received) => {
-            if take(batch, &headers, received) {
-                return Poll::Ready(Ok(()));
-            }
-        }
+    match try_recv_fd(fd, vnet, batch, truncated) {
+        Ok(true) => return Poll::Ready(Ok(())),
+        Ok(false) => {}
         Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
         Err(error) => return Poll::Ready(Err(error)),
     }
     loop {
         let mut guard = ready!(fd.poll_read_ready(cx))?;
-        let (spare, slot_len) = batch.spare_slots();
-        let headers_out = vnet.then_some(&mut headers);
-        match guard.try_io(|fd| sys::recv_batch(fd.get_ref(), spare, slot_len, headers_out)) {
-            Ok(Ok(received)) => {
-                if take(batch, &headers, received) {
-                    return Poll::Ready(Ok(()));
-                }
-            }
+        match guard.try_io(|fd| try_recv_fd(fd, vnet, batch, truncated)) {
+            Ok(Ok(true)) => return Poll::Ready(Ok(())),
+            Ok(Ok(false)) => {}
             Ok(Err(error)) => return Poll::Ready(Err(error)),
             Err(_would_block) => {}
         }
     }
+}
+
+/// One `recvmmsg` into the free slots of `batch`, without the reactor; true when frames
+/// arrived. With `vnet`, each frame comes after a virtio header, and frames whose
+/// checksum the kernel left for the device to fill in get it filled in here.
+fn try_recv_fd(
+    fd: &AsyncFd<Socket>,
+    vnet: bool,
+    batch: &mut FrameBatch,
+    truncated: &mut u64,
+) -> io::Result<bool> {
+    let mut headers = [sys::VnetHeader::default(); BATCH];
+    let (spare, slot_len) = batch.spare_slots();
+    let (lens, count) =
+        sys::recv_batch(fd.get_ref(), spare, slot_len, vnet.then_some(&mut headers))?;
+    let lens = &lens[..count];
+    *truncated += lens.iter().filter(|len| len.is_none()).count() as u64;
+    if vnet {
+        let (spare, slot_len) = batch.spare_slots();
+        for ((slot, len), header) in spare.chunks_exact_mut(slot_len).zip(lens).zip(&headers) {
+            if let Some(len) = len {
+                complete_checksum(&mut slot[..*len], header);
+            }
+        }
+    }
+    batch.commit_received(lens.iter().copied());
+    Ok(!batch.is_empty())
 }
 
 /// The virtio header for each frame of `batch`: super-frames are TCP over IPv4 to be cut
