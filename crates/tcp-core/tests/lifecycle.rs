@@ -691,6 +691,26 @@ fn t1_data_retries_exhaust_and_time_out() {
 }
 
 #[test]
+fn a_buffer_too_short_for_the_next_segment_keeps_it_for_the_next_call() {
+    let mut sim = sim();
+    let (client, server) = establish(&mut sim);
+    sim.a.write(client, b"a segment that needs room").unwrap();
+    let now = sim.now;
+    assert_eq!(sim.a.poll_transmit(now, &mut [0u8; 24]), None);
+    assert!(sim.a.wants_transmit(), "the segment is still queued");
+    let mut buf = [0u8; 1600];
+    let transmit = sim
+        .a
+        .poll_transmit(now, &mut buf)
+        .expect("the segment, given room");
+    sim.b
+        .handle_segment(now, transmit.src, transmit.dst, &buf[..transmit.len]);
+    let mut got = [0u8; 64];
+    let n = sim.b.read(server, &mut got).unwrap();
+    assert_eq!(&got[..n], b"a segment that needs room");
+}
+
+#[test]
 fn api_errors_are_plain() {
     let mut sim = sim();
     let (client, server) = establish(&mut sim);

@@ -299,6 +299,10 @@ impl Endpoint {
 
     /// Writes the next segment to send into `buf` (the driver leaves its own headroom before
     /// it) and says where it goes. Call until `None` after every input.
+    ///
+    /// `buf` should hold a full segment: the MSS plus 60 bytes of header. A shorter one is
+    /// not an error: a connection whose next segment does not fit keeps it for a later call
+    /// (then `None` does not mean nothing is left; [`Endpoint::wants_transmit`] says so).
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         self.observe(now);
@@ -316,7 +320,13 @@ impl Endpoint {
                 ecn_capable: false,
             });
         }
-        while let Some(handle) = self.transmit_queue.pop_front() {
+        // Each connection queued now gets one try: one whose segment does not fit `buf`
+        // is queued again by `settle` and waits for the next call instead of spinning here.
+        let mut tries = self.transmit_queue.len();
+        while tries > 0
+            && let Some(handle) = self.transmit_queue.pop_front()
+        {
+            tries -= 1;
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
