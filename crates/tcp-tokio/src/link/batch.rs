@@ -267,4 +267,21 @@ mod tests {
         batch.commit_received([Some(2), None, Some(3)]);
         assert_eq!(batch.iter().collect::<Vec<_>>(), [&b"0"[..], b"11", b"333"]);
     }
+
+    #[test]
+    fn segment_sizes_follow_their_frames() {
+        let mut batch = FrameBatch::new(4, 8);
+        batch.push(b"plain").unwrap();
+        batch.spare_slot().unwrap()[..6].copy_from_slice(b"super!");
+        batch.commit_segmented(6, 3);
+        batch.push(b"p2").unwrap();
+        assert_eq!(batch.segment_sizes().collect::<Vec<_>>(), [0, 3, 0]);
+        batch.consume(1);
+        assert_eq!(batch.segment_sizes().collect::<Vec<_>>(), [3, 0]);
+        assert_eq!(batch.get(0), Some(&b"super!"[..]));
+        assert_eq!(batch.free_slots(), 1);
+        batch.clear();
+        batch.commit_received([Some(1)]);
+        assert_eq!(batch.segment_sizes().collect::<Vec<_>>(), [0]);
+    }
 }

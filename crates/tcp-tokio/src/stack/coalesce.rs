@@ -13,6 +13,15 @@ use tcp_wire::{Checksum, TcpdumpLine};
 const PSH: u8 = 0x08;
 const ACK: u8 = 0x10;
 
+/// How far a super-frame may grow, and the room the engine gets for each next segment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Room {
+    /// The longest frame the link takes.
+    pub(crate) max_frame: usize,
+    /// The largest TCP segment (header included) the MTU allows.
+    pub(crate) segment: usize,
+}
+
 /// What [`extend`] made of the frame.
 pub(crate) struct Extended {
     /// The frame's length now.
@@ -25,17 +34,18 @@ pub(crate) struct Extended {
 }
 
 /// Appends to the one-segment frame `slot[..frame_len]` (its TCP segment described by
-/// `first`) the engine's next segments while they continue it, up to `max_frame` bytes.
+/// `first`) the engine's next segments while they continue it, up to `room.max_frame`.
 /// Each one is written by the engine straight after the payload so far: its header lands
 /// on the previous payload's last bytes, which are saved first and put back once the
-/// header has been compared.
+/// header has been compared. The engine always gets `room.segment` bytes, as its contract
+/// asks, so a segment of another connection never finds its buffer short.
 pub(crate) fn extend(
     endpoint: &mut Endpoint,
     now: Instant,
     slot: &mut [u8],
     first: &Transmit,
     frame_len: usize,
-    max_frame: usize,
+    room: Room,
     scratch: &mut Vec<u8>,
 ) -> Extended {
     let unchanged = Extended {
@@ -50,15 +60,18 @@ pub(crate) fn extend(
         return unchanged;
     }
     let first_seq = seq(&slot[TCP_OFFSET..]);
-    let max_frame = max_frame.min(slot.len());
+    let max_frame = room.max_frame.min(slot.len());
+    let segment_room = room.segment;
     let mut end = frame_len;
     let mut psh = flags & PSH;
     let mut saved = [0u8; tcp_wire::MAX_HEADER_LEN];
     let mut leftover = None;
-    while end + segment_size <= max_frame && end - frame_len + segment_size <= MAX_PAYLOAD {
+    while end - header_len + segment_room <= max_frame
+        && end - frame_len + segment_size <= MAX_PAYLOAD
+    {
         let at = end - header_len;
         saved[..header_len].copy_from_slice(&slot[at..end]);
-        let Some(next) = endpoint.poll_transmit(now, &mut slot[at..end + segment_size]) else {
+        let Some(next) = endpoint.poll_transmit(now, &mut slot[at..at + segment_room]) else {
             slot[at..end].copy_from_slice(&saved[..header_len]);
             break;
         };
@@ -146,4 +159,151 @@ fn finish_super_frame(frame: &mut [u8], first: &Transmit, psh: u8) {
     tcp[13] |= psh;
     let pseudo = Checksum::pseudo_header_ipv4(src, dst, tcp_len as u16).folded();
     tcp[16..18].copy_from_slice(&pseudo.to_be_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, SocketAddr};
+    use tcp_core::{Config, ConnectionHandle, SocketOptions};
+
+    const CLIENT: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
+    const SERVER: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
+    /// A 1500-byte MTU's frame, as the network layer's TCP buffer bounds the first segment.
+    const MTU_FRAME: usize = ETHERNET_HEADER_LEN + 1500;
+
+    fn now() -> Instant {
+        Instant::from_micros(1_000_000)
+    }
+
+    /// Moves every segment `from` has to `to`; true when there was one.
+    fn deliver(from: &mut Endpoint, to: &mut Endpoint) -> bool {
+        let mut buf = [0u8; 2048];
+        let mut moved = false;
+        while let Some(t) = from.poll_transmit(now(), &mut buf) {
+            to.handle_segment(now(), t.src, t.dst, &buf[..t.len]);
+            moved = true;
+        }
+        moved
+    }
+
+    /// Moves segments both ways until both endpoints are quiet.
+    fn exchange(a: &mut Endpoint, b: &mut Endpoint) {
+        while deliver(a, b) | deliver(b, a) {}
+    }
+
+    /// A client and a server endpoint with one established connection.
+    fn established() -> (Endpoint, Endpoint, ConnectionHandle, ConnectionHandle) {
+        let mut client = Endpoint::new(Config::default(), [1; 16]);
+        let mut server = Endpoint::new(Config::default(), [2; 16]);
+        let listen = SocketAddr::from((SERVER, 80));
+        let listener = server.listen(listen, 8, SocketOptions::default()).unwrap();
+        let handle = connect(&mut client, &mut server, 40_000);
+        let accepted = server.accept(listener).unwrap();
+        (client, server, handle, accepted)
+    }
+
+    /// Opens another connection from the client's `port` to the server's listener.
+    fn connect(client: &mut Endpoint, server: &mut Endpoint, port: u16) -> ConnectionHandle {
+        let local = SocketAddr::from((CLIENT, port));
+        let remote = SocketAddr::from((SERVER, 80));
+        let handle = client
+            .connect(now(), local, remote, SocketOptions::default())
+            .unwrap();
+        exchange(client, server);
+        handle
+    }
+
+    /// The first segment written as the driver writes it, then extended; with the scratch
+    /// buffer that holds a leftover segment.
+    fn super_frame(client: &mut Endpoint) -> (Vec<u8>, Extended, Vec<u8>) {
+        let mut slot = vec![0u8; ETHERNET_HEADER_LEN + 65_535];
+        slot[ETHERNET_HEADER_LEN] = 0x45;
+        let first = client
+            .poll_transmit(now(), &mut slot[TCP_OFFSET..MTU_FRAME])
+            .unwrap();
+        let mut scratch = Vec::new();
+        let room = Room {
+            max_frame: slot.len(),
+            segment: MTU_FRAME - TCP_OFFSET,
+        };
+        let extended = extend(
+            client,
+            now(),
+            &mut slot,
+            &first,
+            TCP_OFFSET + first.len,
+            room,
+            &mut scratch,
+        );
+        slot.truncate(extended.frame_len);
+        (slot, extended, scratch)
+    }
+
+    /// The TCP bytes of `frame` with their checksum completed, as the kernel would for
+    /// each segment it cuts (here: for the super-segment as a whole).
+    fn completed_tcp(frame: &[u8]) -> Vec<u8> {
+        let mut tcp = frame[TCP_OFFSET..].to_vec();
+        let mut sum = Checksum::new();
+        sum.add_bytes(&tcp);
+        tcp[16..18].copy_from_slice(&sum.finish().to_be_bytes());
+        tcp
+    }
+
+    #[test]
+    fn full_segments_become_one_super_frame_that_carries_the_same_bytes() {
+        let (mut client, mut server, handle, accepted) = established();
+        let data: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        assert_eq!(client.write(handle, &data).unwrap(), data.len());
+        let (frame, extended, _) = super_frame(&mut client);
+        assert!(extended.leftover.is_none());
+        let segment_size = usize::from(extended.segment_size.expect("a super-frame"));
+        let header_len = tcp_header_len(&frame[TCP_OFFSET..]);
+        assert_eq!(frame.len(), TCP_OFFSET + header_len + data.len());
+        assert!(segment_size < data.len() && segment_size >= 536);
+        let ip_total = u16::from_be_bytes([frame[16], frame[17]]);
+        assert_eq!(usize::from(ip_total), frame.len() - ETHERNET_HEADER_LEN);
+        assert_eq!(
+            frame[TCP_OFFSET + 13] & PSH,
+            PSH,
+            "the write's PSH survives"
+        );
+        assert_eq!(&frame[TCP_OFFSET + header_len..], &data[..]);
+        let tcp = completed_tcp(&frame);
+        let (src, dst) = (IpAddr::V4(CLIENT), IpAddr::V4(SERVER));
+        server.handle_segment(now(), src, dst, &tcp);
+        let mut got = vec![0u8; 4096];
+        let n = server.read(accepted, &mut got).unwrap();
+        assert_eq!(&got[..n], &data[..]);
+        assert!(client.poll_transmit(now(), &mut [0u8; 2048]).is_none());
+    }
+
+    #[test]
+    fn another_connections_segment_is_left_over_intact() {
+        let (mut client, mut server, first, _accepted) = established();
+        let second = connect(&mut client, &mut server, 40_001);
+        client.write(first, b"first connection").unwrap();
+        client.write(second, b"second connection").unwrap();
+        let (frame, extended, scratch) = super_frame(&mut client);
+        assert_eq!(extended.segment_size, None);
+        assert!(
+            frame.ends_with(b"first connection"),
+            "the first frame is untouched"
+        );
+        let leftover = extended.leftover.expect("the second connection's segment");
+        assert_eq!(scratch.len(), leftover.len);
+        assert!(scratch.ends_with(b"second connection"));
+        assert_eq!(u16::from_be_bytes([scratch[0], scratch[1]]), 40_001);
+        assert!(client.poll_transmit(now(), &mut [0u8; 2048]).is_none());
+    }
+
+    #[test]
+    fn a_lone_segment_stays_a_plain_frame() {
+        let (mut client, _server, handle, _accepted) = established();
+        client.write(handle, b"short").unwrap();
+        let (frame, extended, _) = super_frame(&mut client);
+        assert_eq!(extended.segment_size, None);
+        assert!(extended.leftover.is_none());
+        assert!(frame.ends_with(b"short"));
+    }
 }

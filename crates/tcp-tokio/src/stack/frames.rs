@@ -162,7 +162,10 @@ impl StackState {
             slot,
             &first,
             len,
-            max_frame,
+            coalesce::Room {
+                max_frame,
+                segment: self.net.max_tcp_len(),
+            },
             &mut self.scratch,
         );
         match extended.segment_size {

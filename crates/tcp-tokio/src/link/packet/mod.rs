@@ -432,6 +432,91 @@ fn configure(socket: &Socket, config: &PacketSocketConfig) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
+
+    const SRC: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
+    const DST: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
+
+    /// An Ethernet + IPv4 + TCP frame carrying `payload` (odd lengths too), with its TCP
+    /// checksum correct.
+    fn tcp_frame(payload: &[u8]) -> Vec<u8> {
+        let mut frame = vec![0u8; TCP_OFFSET + 20];
+        frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+        frame[14] = 0x45;
+        frame[26..30].copy_from_slice(&SRC.octets());
+        frame[30..34].copy_from_slice(&DST.octets());
+        frame[TCP_OFFSET + 12] = 5 << 4;
+        frame[TCP_OFFSET + 13] = 0x18;
+        frame.extend_from_slice(payload);
+        let tcp_len = (frame.len() - TCP_OFFSET) as u16;
+        let mut sum = tcp_wire::Checksum::pseudo_header_ipv4(SRC, DST, tcp_len);
+        sum.add_bytes(&frame[TCP_OFFSET..]);
+        let checksum = sum.finish();
+        frame[TCP_OFFSET + 16..TCP_OFFSET + 18].copy_from_slice(&checksum.to_be_bytes());
+        frame
+    }
+
+    /// The header a kernel with checksum offload gives a frame whose TCP checksum it left
+    /// partial.
+    fn needs_checksum() -> sys::VnetHeader {
+        sys::VnetHeader {
+            flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
+            csum_start: (TCP_OFFSET as u16).to_le(),
+            csum_offset: 16u16.to_le(),
+            ..sys::VnetHeader::default()
+        }
+    }
+
+    #[test]
+    fn a_partial_checksum_is_completed_to_the_real_one() {
+        for payload in [&b""[..], b"odd", b"an even payload!"] {
+            let complete = tcp_frame(payload);
+            let mut partial = complete.clone();
+            let tcp_len = (partial.len() - TCP_OFFSET) as u16;
+            let pseudo = tcp_wire::Checksum::pseudo_header_ipv4(SRC, DST, tcp_len).folded();
+            partial[TCP_OFFSET + 16..TCP_OFFSET + 18].copy_from_slice(&pseudo.to_be_bytes());
+            assert_ne!(partial, complete);
+            complete_checksum(&mut partial, &needs_checksum());
+            assert_eq!(partial, complete, "payload {payload:?}");
+        }
+    }
+
+    #[test]
+    fn frames_without_the_flag_or_with_offsets_outside_are_left_alone() {
+        let frame = tcp_frame(b"data");
+        let mut copy = frame.clone();
+        complete_checksum(&mut copy, &sys::VnetHeader::default());
+        assert_eq!(copy, frame);
+        let beyond = sys::VnetHeader {
+            csum_offset: 4000u16.to_le(),
+            ..needs_checksum()
+        };
+        complete_checksum(&mut copy, &beyond);
+        assert_eq!(copy, frame);
+    }
+
+    #[test]
+    fn only_super_frames_get_a_segmentation_header() {
+        let mut batch = FrameBatch::new(3, 2048);
+        batch.push(&tcp_frame(b"plain")).unwrap();
+        let big = tcp_frame(&[7; 1000]);
+        batch.spare_slot().unwrap()[..big.len()].copy_from_slice(&big);
+        batch.commit_segmented(big.len(), 400);
+        let headers = vnet_headers(&batch);
+        assert_eq!(headers[0], sys::VnetHeader::default());
+        assert_eq!(
+            headers[1],
+            sys::VnetHeader {
+                flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                gso_type: VIRTIO_NET_HDR_GSO_TCPV4,
+                hdr_len: ((TCP_OFFSET + 20) as u16).to_le(),
+                gso_size: 400u16.to_le(),
+                csum_start: (TCP_OFFSET as u16).to_le(),
+                csum_offset: 16u16.to_le(),
+            }
+        );
+        assert_eq!(headers[2], sys::VnetHeader::default());
+    }
 
     #[tokio::test]
     async fn a_missing_interface_is_a_clear_not_found() {
