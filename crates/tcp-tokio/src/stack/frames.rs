@@ -45,11 +45,14 @@ impl StackState {
     /// Takes in what the link has ready now and answers it, from whichever task holds the
     /// lock: a reply the peer made while our own send was still in the kernel (a kernel
     /// peer answers a SYN or data inside our `sendmmsg`) is handled without waking the
-    /// driver. At most [`PUMP_BATCHES`] batches; the driver takes the rest.
-    pub(crate) fn pump(&mut self, now: Instant, cx: &mut Context<'_>) {
+    /// driver. At most [`PUMP_BATCHES`] batches; the driver takes the rest. Returns false
+    /// when an answer is still waiting for the link (as [`StackState::transmit`]'s
+    /// `Pending`).
+    pub(crate) fn pump(&mut self, now: Instant, cx: &mut Context<'_>) -> bool {
         let Some(mut rx) = self.pump_rx.take() else {
-            return;
+            return true;
         };
+        let mut sent = true;
         for _ in 0..PUMP_BATCHES {
             if let Err(error) = self.link.try_recv(&mut rx) {
                 tracing::debug!(%error, "receive from a user call failed; the driver will see it");
@@ -60,9 +63,10 @@ impl StackState {
             }
             self.deliver_all(now, &rx);
             rx.clear();
-            let _ = self.transmit(now, cx);
+            sent = self.transmit(now, cx).is_ready();
         }
         self.pump_rx = Some(rx);
+        sent
     }
 
     /// Runs the engine's and the network layer's timers that are due.

@@ -169,8 +169,7 @@ impl Shared {
         let now = self.now();
         let mut cx = Context::from_waker(Waker::noop());
         let sent = state.transmit(now, &mut cx).is_ready();
-        state.pump(now, &mut cx);
-        let sent = sent && state.tx.is_empty();
+        let sent = state.pump(now, &mut cx) && sent;
         state.dispatch_events(&mut woken);
         let earlier_timer = match (state.next_deadline(), state.armed_deadline) {
             (Some(next), Some(armed)) => next < armed,
