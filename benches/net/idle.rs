@@ -11,6 +11,7 @@
 use std::io::{self, BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use crate::figures::IDLE_CONNECTIONS;
 use crate::rows::{Row, System};
@@ -55,6 +56,7 @@ pub(crate) fn measure(row: Row) -> io::Result<f64> {
                 open_in_grandchild(&net, addr, session, sample).map(|after| growth(before, after))
             }
             System::Stack => {
+                let session = Arc::clone(session);
                 stack::host(net.topology(), net.row().offloads(), |stack| async move {
                     let before = sample()?;
                     let held = stack::open(&stack, addr, IDLE_CONNECTIONS).await?;
@@ -86,18 +88,21 @@ pub(crate) fn open_and_hold(addr: SocketAddr, count: usize) -> io::Result<()> {
 }
 
 /// The server's side: accept and hold.
-fn serve(net: &Net, addr: SocketAddr, session: &Session) -> io::Result<()> {
+fn serve(net: &Net, addr: SocketAddr, session: &Arc<Session>) -> io::Result<()> {
     match net.row().server() {
         System::Kernel => net.server_ns().run(|| {
             let listener = kernel::listen(addr)?;
             session.set_ready();
             kernel::hold(&listener, IDLE_CONNECTIONS, session)
         })?,
-        System::Stack => stack::host(net.topology(), net.row().offloads(), |stack| async move {
-            let listener = stack::listen(&stack, addr)?;
-            session.set_ready();
-            stack::hold(&listener, IDLE_CONNECTIONS, session).await
-        }),
+        System::Stack => {
+            let session = Arc::clone(session);
+            stack::host(net.topology(), net.row().offloads(), |stack| async move {
+                let listener = stack::listen(&stack, addr)?;
+                session.set_ready();
+                stack::hold(&listener, IDLE_CONNECTIONS, &session).await
+            })
+        }
         System::Smoltcp => Err(io::ErrorKind::Unsupported.into()),
     }
 }

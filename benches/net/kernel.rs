@@ -38,7 +38,7 @@ pub(crate) fn serve(listener: &TcpListener, work: Work) -> io::Result<()> {
                 let mut byte = [0];
                 stream.read_exact(&mut byte)?;
                 stream.write_all(&byte)?;
-                drain(&mut stream)?;
+                while stream.read(&mut byte)? != 0 {}
             }
         }
     }

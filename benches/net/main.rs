@@ -131,5 +131,8 @@ const NOTES: &str = "
   the kernel's softirq work it triggers), during the transfers, per 10^9 bytes.
 - smoltcp 0.14: its `phy::RawSocket` device and defaults (no congestion control), 4 MiB
   send buffer, polled as in its examples; its client does bulk and RR only.
-- This stack: tcp-tokio with `Config::default()` on a 2-worker tokio runtime.
+- This stack: tcp-tokio with `Config::default()` on a 2-worker tokio runtime, its side of
+  each figure in a spawned task (where a tokio application does its connections' work;
+  from the thread in `block_on` instead, every wake-up is one more thread hop). The
+  kernel rows use blocking sockets, one thread per side.
 ";

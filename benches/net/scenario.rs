@@ -2,6 +2,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::figures::{Outcome, Work};
 use crate::rows::{Row, System};
@@ -20,18 +21,21 @@ pub(crate) fn run(row: Row, work: Work) -> io::Result<Outcome> {
 }
 
 /// The server's side, in the server's namespace.
-fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Session) -> io::Result<()> {
+fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Arc<Session>) -> io::Result<()> {
     match net.row().server() {
         System::Kernel => net.server_ns().run(|| {
             let listener = kernel::listen(addr)?;
             session.set_ready();
             kernel::serve(&listener, work)
         })?,
-        System::Stack => stack::host(net.topology(), net.row().offloads(), |stack| async move {
-            let listener = stack::listen(&stack, addr)?;
-            session.set_ready();
-            stack::serve(&listener, work, session).await
-        }),
+        System::Stack => {
+            let session = Arc::clone(session);
+            stack::host(net.topology(), net.row().offloads(), |stack| async move {
+                let listener = stack::listen(&stack, addr)?;
+                session.set_ready();
+                stack::serve(&listener, work, &session).await
+            })
+        }
         System::Smoltcp => Err(io::Error::new(
             io::ErrorKind::Unsupported,
             "smoltcp runs as a client only",

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -99,10 +100,10 @@ impl Net {
     /// server has returned too, or the errors of both sides.
     pub(crate) fn pair<T: Send>(
         &self,
-        server: impl FnOnce(&Session) -> io::Result<()> + Send,
-        client: impl FnOnce(&Session) -> io::Result<T>,
+        server: impl FnOnce(&Arc<Session>) -> io::Result<()> + Send,
+        client: impl FnOnce(&Arc<Session>) -> io::Result<T>,
     ) -> io::Result<T> {
-        let session = Session::default();
+        let session = Arc::new(Session::default());
         thread::scope(|scope| {
             let server = scope.spawn(|| server(&session));
             let start = Instant::now();

@@ -28,13 +28,15 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 
 /// Starts a runtime and a stack owning the topology's stack address in its namespace (with
 /// segmentation offload when the row's `offloads` are on), and runs `f` with the stack
-/// there. Before the runtime (and with it the driver) goes, waits
-/// until every close `f` started has reached the peer.
+/// there as a spawned task, where a tokio application does its connections' work (not on
+/// the thread blocked in `block_on`, which every wake-up would have to reach from a
+/// worker). Before the runtime (and with it the driver) goes, waits until every close `f`
+/// started has reached the peer.
 pub(crate) fn host<T, F, Fut>(topology: &Topology, offloads: bool, f: F) -> io::Result<T>
 where
-    T: Send,
+    T: Send + 'static,
     F: FnOnce(Stack) -> Fut + Send,
-    Fut: Future<Output = io::Result<T>>,
+    Fut: Future<Output = io::Result<T>> + Send + 'static,
 {
     let cidr = format!("{}/{}", topology.stack_addr(), topology.prefix_len());
     let interface = topology.stack_if();
@@ -53,7 +55,9 @@ where
                 })
                 .build()
                 .await?;
-            let result = f(stack.clone()).await;
+            let result = tokio::spawn(f(stack.clone()))
+                .await
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()));
             settle(&stack).await;
             result
         })
@@ -97,7 +101,7 @@ pub(crate) async fn serve(listener: &TcpListener, work: Work, session: &Session)
                     let mut byte = [0];
                     stream.read_exact(&mut byte).await?;
                     stream.write_all(&byte).await?;
-                    drain(&mut stream).await?;
+                    while stream.read(&mut byte).await? != 0 {}
                 }
             }
         }
