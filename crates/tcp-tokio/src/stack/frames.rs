@@ -44,10 +44,11 @@ impl StackState {
 
     /// Takes in what the link has ready now and answers it, from whichever task holds the
     /// lock: a reply the peer made while our own send was still in the kernel (a kernel
-    /// peer answers a SYN or data inside our `sendmmsg`) is handled without waking the
-    /// driver. At most [`PUMP_BATCHES`] batches; the driver takes the rest. Returns false
-    /// when an answer is still waiting for the link (as [`StackState::transmit`]'s
-    /// `Pending`).
+    /// peer answers a SYN or data inside our `sendmmsg`), or frames the reactor has not
+    /// reported yet, are handled without waking the driver. Stops once what it took in needed no answer (nothing
+    /// more can be on its way because of us), or after [`PUMP_BATCHES`] batches; the driver
+    /// takes the rest. Returns false when an answer is still waiting for the link (as
+    /// [`StackState::transmit`]'s `Pending`).
     pub(crate) fn pump(&mut self, now: Instant, cx: &mut Context<'_>) -> bool {
         let Some(mut rx) = self.pump_rx.take() else {
             return true;
@@ -63,7 +64,14 @@ impl StackState {
             }
             self.deliver_all(now, &rx);
             rx.clear();
-            sent = self.transmit(now, cx).is_ready();
+            match self.transmit(now, cx) {
+                Poll::Ready(0) => break,
+                Poll::Ready(_) => {}
+                Poll::Pending => {
+                    sent = false;
+                    break;
+                }
+            }
         }
         self.pump_rx = Some(rx);
         sent
@@ -84,13 +92,16 @@ impl StackState {
     }
 
     /// Produces every frame the engine and network layer have and hands them to the link,
-    /// a batch at a time, then lets the link push out what it holds back. `Pending` when the
+    /// a batch at a time, then lets the link push out what it holds back; `Ready` with the
+    /// number of frames produced. `Pending` when the
     /// link would not take everything yet: the rest stays queued, and `cx` is woken when
     /// the link can take more. Send errors lose the frame that failed (as a wire would)
     /// and are logged.
-    pub(crate) fn transmit(&mut self, now: Instant, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn transmit(&mut self, now: Instant, cx: &mut Context<'_>) -> Poll<usize> {
+        let mut frames = 0;
         loop {
             let more = self.produce(now);
+            frames += self.tx.len();
             while !self.tx.is_empty() {
                 match self.link.poll_send(cx, &mut self.tx) {
                     Poll::Ready(Ok(())) => {}
@@ -107,7 +118,7 @@ impl StackState {
             Poll::Ready(Ok(())) => {}
             Poll::Pending => return Poll::Pending,
         }
-        Poll::Ready(())
+        Poll::Ready(frames)
     }
 
     /// Fills the free slots of `tx` with frames: the network layer's own first, then TCP

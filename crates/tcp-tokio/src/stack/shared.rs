@@ -162,14 +162,15 @@ impl Shared {
 
     /// Finishes a user call that may have changed the engine: sends what it produced from
     /// the calling task (no hop to the driver), takes in and answers what the link already
-    /// holds, hands out the events, and releases the lock. The driver is woken only when it has something to do that this task cannot:
-    /// frames the link would not take yet, or a timer earlier than the one it set.
+    /// holds (the peer's reply to it, or frames the driver has not been woken for yet),
+    /// hands out the events, and releases the lock. The driver is woken only when it has
+    /// something to do that this task cannot: frames the link would not take yet, or a
+    /// timer earlier than the one it set.
     pub(crate) fn finish_call(&self, mut state: MutexGuard<'_, StackState>) {
         let mut woken = Vec::new();
         let now = self.now();
         let mut cx = Context::from_waker(Waker::noop());
-        let sent = state.transmit(now, &mut cx).is_ready();
-        let sent = state.pump(now, &mut cx) && sent;
+        let sent = state.transmit(now, &mut cx).is_ready() && state.pump(now, &mut cx);
         state.dispatch_events(&mut woken);
         let earlier_timer = match (state.next_deadline(), state.armed_deadline) {
             (Some(next), Some(armed)) => next < armed,

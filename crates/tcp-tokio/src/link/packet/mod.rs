@@ -214,16 +214,16 @@ impl Link for PacketSocket {
     fn poll_recv(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
         batch.clear();
         self.arp_first = !self.arp_first;
-        let main = (&self.main, self.vnet);
+        let main = (&self.main, Receive::Eager { vnet: self.vnet });
         let order = match (&self.arp, self.arp_first) {
-            (Some(arp), true) => [Some((arp, false)), Some(main)],
-            (Some(arp), false) => [Some(main), Some((arp, false))],
+            (Some(arp), true) => [Some((arp, Receive::OnReadiness)), Some(main)],
+            (Some(arp), false) => [Some(main), Some((arp, Receive::OnReadiness))],
             (None, _) => [Some(main), None],
         };
         let mut truncated = 0;
         let mut failure = None;
-        for (fd, vnet) in order.into_iter().flatten() {
-            match poll_recv_fd(fd, vnet, cx, batch, &mut truncated) {
+        for (fd, receive) in order.into_iter().flatten() {
+            match poll_recv_fd(fd, receive, cx, batch, &mut truncated) {
                 Poll::Ready(Ok(())) | Poll::Pending => {}
                 Poll::Ready(Err(error)) => {
                     failure = Some(error);
@@ -242,22 +242,18 @@ impl Link for PacketSocket {
         }
     }
 
+    /// Takes from the main socket only: what answers a send without the reactor is TCP
+    /// (an ARP reply waits for the driver, which sees it through the reactor).
     fn try_recv(&mut self, batch: &mut FrameBatch) -> io::Result<()> {
         batch.clear();
         let mut truncated = 0;
-        let sockets = [
-            Some((&self.main, self.vnet)),
-            self.arp.as_ref().map(|arp| (arp, false)),
-        ];
-        for (fd, vnet) in sockets.into_iter().flatten() {
-            match try_recv_fd(fd, vnet, batch, &mut truncated) {
-                Ok(_) => {}
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                Err(error) => return Err(self.error("receive", error)),
-            }
-        }
+        let received = try_recv_fd(&self.main, self.vnet, batch, &mut truncated);
         self.truncated += truncated;
-        Ok(())
+        match received {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(error) => Err(self.error("receive", error)),
+        }
     }
 
     fn poll_send(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
@@ -282,31 +278,49 @@ impl Link for PacketSocket {
     }
 }
 
+/// How [`poll_recv_fd`] receives from one socket.
+#[derive(Debug, Clone, Copy)]
+enum Receive {
+    /// Also when the reactor has not reported the socket readable yet: frames are often
+    /// already waiting (a reply the peer made while our send was still in the kernel, or
+    /// the next burst), and the reactor learns of them only when it next polls. Frames
+    /// carry a virtio header when `vnet`.
+    Eager { vnet: bool },
+    /// Only once the reactor reports the socket readable: for a socket that rarely has
+    /// anything, where trying every round would be a system call wasted.
+    OnReadiness,
+}
+
 /// Receives what one socket has ready into the free slots of `batch`; `Pending` when it
-/// has nothing (its waker then registered).
+/// has nothing (its waker then registered). One `recvmmsg` when the socket is empty,
+/// none for an [`Receive::OnReadiness`] socket the reactor has not reported.
 fn poll_recv_fd(
     fd: &AsyncFd<Socket>,
-    vnet: bool,
+    receive: Receive,
     cx: &mut Context<'_>,
     batch: &mut FrameBatch,
     truncated: &mut u64,
 ) -> Poll<io::Result<()>> {
-    // Frames are often already waiting (a reply the peer made while our send was still in
-    // the kernel, or the next burst): try before asking the reactor, which learns of them
-    // only when it next polls.
-    match try_recv_fd(fd, vnet, batch, truncated) {
-        Ok(true) => return Poll::Ready(Ok(())),
-        Ok(false) => {}
-        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-        Err(error) => return Poll::Ready(Err(error)),
-    }
+    let vnet = matches!(receive, Receive::Eager { vnet: true });
+    let mut found_empty = false;
     loop {
-        let mut guard = ready!(fd.poll_read_ready(cx))?;
-        match guard.try_io(|fd| try_recv_fd(fd, vnet, batch, truncated)) {
+        let Poll::Ready(guard) = fd.poll_read_ready(cx) else {
+            // The waker is registered: a frame arriving from now on wakes the task.
+            if found_empty || matches!(receive, Receive::OnReadiness) {
+                return Poll::Pending;
+            }
+            return match try_recv_fd(fd, vnet, batch, truncated) {
+                Ok(true) => Poll::Ready(Ok(())),
+                Ok(false) => Poll::Pending,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
+                Err(error) => Poll::Ready(Err(error)),
+            };
+        };
+        match guard?.try_io(|fd| try_recv_fd(fd, vnet, batch, truncated)) {
             Ok(Ok(true)) => return Poll::Ready(Ok(())),
-            Ok(Ok(false)) => {}
+            Ok(Ok(false)) => found_empty = true,
             Ok(Err(error)) => return Poll::Ready(Err(error)),
-            Err(_would_block) => {}
+            Err(_would_block) => found_empty = true,
         }
     }
 }
