@@ -1,7 +1,8 @@
 //! Interop with the Linux kernel across veth: bulk data. 64 MiB each way checked by
-//! SHA-256 (with offloads off, and as super-frames with offloads on), 16 MiB each way
-//! intact through 5 % loss in each direction, and 200 concurrent connections each echoing
-//! 1 MiB.
+//! SHA-256 (with offloads off, where the kernel cuts our super-frames into segments; with
+//! offloads on, where super-frames pass whole; and from a stack sending every segment as
+//! a frame), 16 MiB each way intact through 5 % loss in each direction, and 200
+//! concurrent connections each echoing 1 MiB.
 
 mod support;
 
@@ -85,6 +86,43 @@ async fn stack_client_sends_64_mib_to_the_kernel_intact() {
     let (sent, received) = stack_sends(&topology, &stack, 64, BIG).await;
     assert_eq!(sent.bytes, BIG);
     assert_eq!(received, sent, "the kernel received our 64 MiB intact");
+    assert_joined_into_super_frames(&stack);
+}
+
+/// Asserts that `stack` sent its segments joined into super-frames.
+fn assert_joined_into_super_frames(stack: &Stack) {
+    let counters = stack.counters();
+    assert!(
+        counters.tcp.segments_out > 2 * counters.net.frames_out,
+        "segments went out joined into super-frames: {} segments in {} frames",
+        counters.tcp.segments_out,
+        counters.net.frames_out
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stack_client_sends_64_mib_as_plain_frames_intact() {
+    if !netns::require("interop_bulk::stack_client_sends_64_mib_as_plain_frames_intact") {
+        return;
+    }
+    let topology = support::topology("ib-plain");
+    let stack = support::stack_with(
+        &topology,
+        Stack::builder().packet_socket(PacketSocketConfig {
+            segmentation_offload: false,
+            ..PacketSocketConfig::default()
+        }),
+    );
+    let (sent, received) = stack_sends(&topology, &stack, 68, BIG).await;
+    assert_eq!(sent.bytes, BIG);
+    assert_eq!(received, sent, "the kernel received our 64 MiB intact");
+    let counters = stack.counters();
+    assert!(
+        counters.net.frames_out >= counters.tcp.segments_out,
+        "every segment went out as a frame of its own: {} segments in {} frames",
+        counters.tcp.segments_out,
+        counters.net.frames_out
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,8 +138,8 @@ async fn kernel_client_sends_64_mib_to_the_stack_intact() {
     assert_eq!(stack.counters().tcp.bad_checksum, 0);
 }
 
-/// A topology whose veth ends have their offloads on, and a stack on it that sends and
-/// receives super-frames (`segmentation_offload`).
+/// A topology whose veth ends have their offloads on, and a stack on it (which sends and
+/// receives super-frames, `segmentation_offload` being on by default).
 fn offload_topology_and_stack(prefix: &str) -> (Topology, Stack) {
     let topology = support::topology(prefix);
     topology
@@ -112,13 +150,7 @@ fn offload_topology_and_stack(prefix: &str) -> (Topology, Stack) {
         .in_kernel_ns(|| enable_offloads(topology.kernel_if()))
         .expect("entering the kernel namespace")
         .expect("offloads on, kernel side");
-    let stack = support::stack_with(
-        &topology,
-        Stack::builder().packet_socket(PacketSocketConfig {
-            segmentation_offload: true,
-            ..PacketSocketConfig::default()
-        }),
-    );
+    let stack = support::stack(&topology);
     (topology, stack)
 }
 
@@ -131,13 +163,7 @@ async fn stack_client_sends_64_mib_as_super_frames_intact() {
     let (sent, received) = stack_sends(&topology, &stack, 66, BIG).await;
     assert_eq!(sent.bytes, BIG);
     assert_eq!(received, sent, "the kernel received our 64 MiB intact");
-    let counters = stack.counters();
-    assert!(
-        counters.tcp.segments_out > 2 * counters.net.frames_out,
-        "segments went out joined into super-frames: {} segments in {} frames",
-        counters.tcp.segments_out,
-        counters.net.frames_out
-    );
+    assert_joined_into_super_frames(&stack);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,6 +222,13 @@ async fn stack_client_sends_16_mib_through_5_percent_loss_each_way() {
     let holes_before = kernel_counter(kernel, "netstat", "TcpExt", "TCPOFOQueue");
     let (sent, received) = stack_sends(&topology, &stack, 16, LOSSY).await;
     assert_eq!(received, sent, "the kernel received our 16 MiB intact");
+    let counters = stack.counters();
+    assert!(
+        counters.net.frames_out >= counters.tcp.segments_out,
+        "the fault injector takes segments one frame each: {} segments in {} frames",
+        counters.tcp.segments_out,
+        counters.net.frames_out
+    );
     let holes = kernel_counter(kernel, "netstat", "TcpExt", "TCPOFOQueue") - holes_before;
     assert!(
         holes > 0,

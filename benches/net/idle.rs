@@ -57,7 +57,7 @@ pub(crate) fn measure(row: Row) -> io::Result<f64> {
             }
             System::Stack => {
                 let session = Arc::clone(session);
-                stack::host(net.topology(), net.row().offloads(), |stack| async move {
+                stack::host(net.topology(), |stack| async move {
                     let before = sample()?;
                     let held = stack::open(&stack, addr, IDLE_CONNECTIONS).await?;
                     session.wait_accepted(IDLE_CONNECTIONS)?;
@@ -97,7 +97,7 @@ fn serve(net: &Net, addr: SocketAddr, session: &Arc<Session>) -> io::Result<()> 
         })?,
         System::Stack => {
             let session = Arc::clone(session);
-            stack::host(net.topology(), net.row().offloads(), |stack| async move {
+            stack::host(net.topology(), |stack| async move {
                 let listener = stack::listen(&stack, addr)?;
                 session.set_ready();
                 stack::hold(&listener, IDLE_CONNECTIONS, &session).await

@@ -135,4 +135,8 @@ const NOTES: &str = "
   each figure in a spawned task (where a tokio application does its connections' work;
   from the thread in `block_on` instead, every wake-up is one more thread hop). The
   kernel rows use blocking sockets, one thread per side.
+- Segmentation: this stack hands the kernel 64 KiB super-frames (`PACKET_VNET_HDR`, its
+  default). With offloads off the kernel cuts them into segments in software, as it does
+  for its own TCP in the baseline row (kernel TCP always builds super-frames: perf shows
+  `skb_segment` under the kernel sender there); with offloads on they pass the veth whole.
 ";

@@ -23,10 +23,10 @@ pub(crate) enum Row {
     StackToKernel,
     /// The kernel to this stack.
     KernelToStack,
-    /// This stack to the kernel with the veth's offloads on and the stack sending
-    /// super-frames (`PacketSocketConfig::segmentation_offload`).
+    /// This stack to the kernel with the veth's offloads on: the stack's super-frames
+    /// (`PacketSocketConfig::segmentation_offload`) reach the kernel whole.
     StackToKernelOffloads,
-    /// The kernel to this stack with the veth's offloads on and the stack receiving
+    /// The kernel to this stack with the veth's offloads on: the stack receives
     /// super-frames.
     KernelToStackOffloads,
     /// smoltcp to the kernel.
@@ -70,8 +70,8 @@ impl Row {
             Row::KernelToKernelOffloads => "kernel -> kernel (offloads on)",
             Row::StackToKernel => "this stack -> kernel",
             Row::KernelToStack => "kernel -> this stack",
-            Row::StackToKernelOffloads => "this stack -> kernel (offloads on, GSO)",
-            Row::KernelToStackOffloads => "kernel -> this stack (offloads on, GSO)",
+            Row::StackToKernelOffloads => "this stack -> kernel (offloads on)",
+            Row::KernelToStackOffloads => "kernel -> this stack (offloads on)",
             Row::SmoltcpToKernel => "smoltcp -> kernel",
         }
     }

@@ -30,7 +30,7 @@ fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Arc<Session>) -> io:
         })?,
         System::Stack => {
             let session = Arc::clone(session);
-            stack::host(net.topology(), net.row().offloads(), |stack| async move {
+            stack::host(net.topology(), |stack| async move {
                 let listener = stack::listen(&stack, addr)?;
                 session.set_ready();
                 stack::serve(&listener, work, &session).await
@@ -47,7 +47,7 @@ fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Arc<Session>) -> io:
 fn client(net: &Net, addr: SocketAddr, work: Work) -> io::Result<Outcome> {
     match net.row().client() {
         System::Kernel => net.client_ns().run(|| kernel::run(addr, work))?,
-        System::Stack => stack::host(net.topology(), net.row().offloads(), |stack| async move {
+        System::Stack => stack::host(net.topology(), |stack| async move {
             stack::run(&stack, addr, work).await
         }),
         System::Smoltcp => smoltcp_client::run(net.topology(), addr, work),

@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tcp_stack::netns::Topology;
-use tcp_tokio::link::PacketSocketConfig;
 use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -27,12 +26,13 @@ const WORKERS: usize = 2;
 const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 
 /// Starts a runtime and a stack owning the topology's stack address in its namespace (with
-/// segmentation offload when the row's `offloads` are on), and runs `f` with the stack
-/// there as a spawned task, where a tokio application does its connections' work (not on
+/// the default packet socket configuration, segmentation offload included, whether the
+/// row's veth has its offloads on or off), and runs `f` with the stack there as a spawned
+/// task, where a tokio application does its connections' work (not on
 /// the thread blocked in `block_on`, which every wake-up would have to reach from a
 /// worker). Before the runtime (and with it the driver) goes, waits until every close `f`
 /// started has reached the peer.
-pub(crate) fn host<T, F, Fut>(topology: &Topology, offloads: bool, f: F) -> io::Result<T>
+pub(crate) fn host<T, F, Fut>(topology: &Topology, f: F) -> io::Result<T>
 where
     T: Send + 'static,
     F: FnOnce(Stack) -> Fut + Send,
@@ -49,10 +49,6 @@ where
             let stack = Stack::builder()
                 .interface(interface)
                 .ipv4(cidr)
-                .packet_socket(PacketSocketConfig {
-                    segmentation_offload: offloads,
-                    ..PacketSocketConfig::default()
-                })
                 .build()
                 .await?;
             let result = tokio::spawn(f(stack.clone()))

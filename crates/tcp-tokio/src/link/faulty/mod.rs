@@ -33,6 +33,10 @@ const SEND_LINE_LIMIT: usize = 4096;
 ///
 /// Delayed or held-back outgoing frames leave through [`Link::poll_flush`] (which
 /// `poll_send` also calls); a driver must keep polling it while it waits.
+///
+/// It presents a link without segmentation offload (whatever the inner link has): frames
+/// are at most MTU-sized both ways, and a longer one from the inner link is cut short and
+/// dropped by it.
 #[derive(Debug)]
 pub struct FaultyLink<L> {
     inner: L,
@@ -88,8 +92,13 @@ impl<L: Link> FaultyLink<L> {
 }
 
 impl<L: Link> Link for FaultyLink<L> {
+    /// The inner link's, without segmentation offload: faults act on segments one frame
+    /// each, as a wire's would, so the stack sends no super-frames through it.
     fn info(&self) -> LinkInfo {
-        self.inner.info()
+        LinkInfo {
+            gso_max_frame: None,
+            ..self.inner.info()
+        }
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {

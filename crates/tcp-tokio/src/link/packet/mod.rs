@@ -75,10 +75,16 @@ pub struct PacketSocketConfig {
     /// `SO_SNDBUF` in bytes; the system default when `None`.
     pub send_buffer: Option<usize>,
     /// Generic segmentation offload through `PACKET_VNET_HDR`: the stack hands the kernel
-    /// TCP super-frames of up to 64 KiB that it cuts into segments (in software, or not
-    /// at all when the interface and its peer take them whole, as a veth with offloads on
-    /// does), and receives super-frames and frames with partial checksums from a kernel
-    /// peer whose offloads are on. Off by default.
+    /// TCP super-frames of up to 64 KiB that it cuts into segments (in software when the
+    /// interface has no segmentation offload, or not at all when the interface and its
+    /// peer take them whole, as a veth with offloads on does), and receives super-frames
+    /// and frames with partial checksums from a kernel peer whose offloads are on.
+    ///
+    /// On by default: it is how the kernel's own TCP sends (it always builds super-frames
+    /// and segments them in software for an interface without offloads), and a batch of
+    /// segments that reaches the kernel as one frame is handled there as one burst (one
+    /// wake-up of a kernel reader, not one per segment). Off, every segment is a frame of
+    /// its own, and every receive slot is MTU-sized instead of 64 KiB.
     pub segmentation_offload: bool,
 }
 
@@ -89,7 +95,7 @@ impl Default for PacketSocketConfig {
             qdisc_bypass: false,
             recv_buffer: Some(DEFAULT_RECV_BUFFER),
             send_buffer: None,
-            segmentation_offload: false,
+            segmentation_offload: true,
         }
     }
 }
