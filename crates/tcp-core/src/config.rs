@@ -65,7 +65,8 @@ pub struct Config {
     pub challenge_ack_limit: u32,
     /// Connections (all states) the endpoint holds at most.
     pub max_connections: usize,
-    /// Verify checksums of received segments (turn off only when the link did it).
+    /// Verify checksums of received segments (turn off only when the link did it for
+    /// every segment; for some, see `Received::checksum_verified`).
     pub verify_checksums: bool,
 }
 

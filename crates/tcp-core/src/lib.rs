@@ -36,7 +36,7 @@ mod timers;
 pub use addr::FourTuple;
 pub use config::{BufferSize, Config, Keepalive, SocketOptions};
 pub use congestion::{Algorithm, CongestionControl, Cubic, NewReno};
-pub use endpoint::{Endpoint, SocketInfo, Transmit};
+pub use endpoint::{Endpoint, Received, SocketInfo, Transmit};
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};

@@ -15,7 +15,7 @@ use support::conn::SERVER_PORT;
 use support::fixture::{self, Spec};
 use support::inject::{Harness, Seg, only, silent};
 use support::{Side, Sim};
-use tcp_core::{Config, ConnectionHandle, Error, SocketOptions, State};
+use tcp_core::{Config, ConnectionHandle, Error, Received, SocketOptions, State};
 use tcp_wire::{Flags, Options, SackBlocks, SeqNumber, Timestamps};
 
 // ---------------------------------------------------------------------------------------
@@ -566,4 +566,27 @@ fn a_full_ack_in_the_batch_of_a_fast_retransmit_with_sack_sends_nothing_acked() 
 #[test]
 fn a_full_ack_in_the_batch_of_a_fast_retransmit_without_sack_sends_nothing_acked() {
     ack_in_the_batch_of_the_third_duplicate(false, 10_000);
+}
+
+// Checksums the layer below vouches for (`Received::checksum_verified`)
+
+#[test]
+fn a_checksum_vouched_for_below_is_not_verified_again() {
+    let mut h = Harness::new(Config::default());
+    let listener = fixture::listen(&mut h, Spec::passive());
+    let syn = listener.peer.seg(Flags::SYN).bad_checksum();
+    let (src, dst) = (syn.src.ip(), syn.dst.ip());
+    let now = h.now;
+    h.ep.handle_received(now, Received::new(src, dst), &syn.bytes());
+    silent(&h.drain(), &h);
+    assert_eq!(h.ep.counters().bad_checksum, 1);
+    let vouched = Received {
+        checksum_verified: true,
+        ..Received::new(src, dst)
+    };
+    h.ep.handle_received(now, vouched, &syn.bytes());
+    let replies = h.drain();
+    assert_eq!(replies.len(), 1, "{}", h.transcript());
+    assert_eq!(replies[0].flags(), Flags(Flags::SYN.0 | Flags::ACK.0));
+    assert_eq!(h.ep.counters().bad_checksum, 1);
 }

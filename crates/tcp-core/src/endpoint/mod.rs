@@ -49,6 +49,36 @@ pub struct Transmit {
     pub ecn_capable: bool,
 }
 
+/// What the layers below the engine know of a received segment (see
+/// [`Endpoint::handle_received`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// Source IP address (the peer's).
+    pub src: IpAddr,
+    /// Destination IP address (ours).
+    pub dst: IpAddr,
+    /// The IP header carried the ECN codepoint CE, which a connection that negotiated ECN
+    /// echoes to its peer.
+    pub congestion_experienced: bool,
+    /// The layer below vouches for the segment's integrity (a segment that never left
+    /// this host, or whose checksum a device verified), so the engine does not verify the
+    /// TCP checksum again. Set it only on the say-so of the operating system, never on
+    /// anything the segment itself carries.
+    pub checksum_verified: bool,
+}
+
+impl Received {
+    /// A segment from `src` to `dst` with nothing more known of it.
+    pub fn new(src: IpAddr, dst: IpAddr) -> Received {
+        Received {
+            src,
+            dst,
+            congestion_experienced: false,
+            checksum_verified: false,
+        }
+    }
+}
+
 /// A sans-IO TCP endpoint.
 ///
 /// The contract, in the style of quinn-proto:
@@ -132,27 +162,26 @@ impl Endpoint {
     /// `src` to `dst`. Malformed segments and bad checksums are dropped and counted; the
     /// endpoint never panics on any input.
     pub fn handle_segment(&mut self, now: Instant, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
-        self.handle_segment_with_ecn(now, src, dst, false, bytes);
+        self.handle_received(now, Received::new(src, dst), bytes);
     }
 
-    /// [`Endpoint::handle_segment`] for a packet whose IP header carried the ECN codepoint
-    /// CE (`congestion_experienced`), which a connection that negotiated ECN echoes to its
-    /// peer.
-    pub fn handle_segment_with_ecn(
-        &mut self,
-        now: Instant,
-        src: IpAddr,
-        dst: IpAddr,
-        congestion_experienced: bool,
-        bytes: &[u8],
-    ) {
+    /// [`Endpoint::handle_segment`] with what the layers below know of the segment: the
+    /// IP header's CE mark, and whether its checksum is already vouched for.
+    pub fn handle_received(&mut self, now: Instant, received: Received, bytes: &[u8]) {
+        let Received {
+            src,
+            dst,
+            congestion_experienced,
+            checksum_verified,
+        } = received;
         self.observe(now);
         self.counters.segments_in += 1;
         let Ok(segment) = Segment::new_checked(bytes) else {
             self.counters.malformed += 1;
             return;
         };
-        if self.config.verify_checksums && !segment.verify_checksum(src, dst) {
+        if self.config.verify_checksums && !checksum_verified && !segment.verify_checksum(src, dst)
+        {
             self.counters.bad_checksum += 1;
             return;
         }

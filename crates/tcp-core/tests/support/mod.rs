@@ -14,7 +14,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
-use tcp_core::{Config, ConnectionHandle, Endpoint, Event, Instant};
+use tcp_core::{Config, ConnectionHandle, Endpoint, Event, Instant, Received};
 use tcp_wire::{Flags, Segment, TcpdumpLine};
 
 /// Which endpoint a packet leaves from.
@@ -269,13 +269,11 @@ impl Sim {
                 Side::A => &mut self.b,
                 Side::B => &mut self.a,
             };
-            to.handle_segment_with_ecn(
-                now,
-                packet.src,
-                packet.dst,
-                packet.congestion_experienced,
-                &packet.bytes,
-            );
+            let received = Received {
+                congestion_experienced: packet.congestion_experienced,
+                ..Received::new(packet.src, packet.dst)
+            };
+            to.handle_received(now, received, &packet.bytes);
         }
         let now = self.now;
         if self.a.poll_timeout().is_some_and(|t| t <= now) {

@@ -18,6 +18,8 @@ pub struct FrameBatch {
     lens: Vec<usize>,
     /// Per frame, the segment size a super-frame is cut at; 0 for a plain frame.
     segment_sizes: Vec<u16>,
+    /// Per frame, whether the link vouches for its TCP checksum.
+    checksums_verified: Vec<bool>,
     start: usize,
 }
 
@@ -52,6 +54,7 @@ impl FrameBatch {
             slots,
             lens: Vec::with_capacity(slots),
             segment_sizes: Vec::with_capacity(slots),
+            checksums_verified: Vec::with_capacity(slots),
             start: 0,
         }
     }
@@ -85,6 +88,7 @@ impl FrameBatch {
     pub fn clear(&mut self) {
         self.lens.clear();
         self.segment_sizes.clear();
+        self.checksums_verified.clear();
         self.start = 0;
     }
 
@@ -142,6 +146,7 @@ impl FrameBatch {
         assert!(len <= self.slot_len, "commit longer than a FrameBatch slot");
         self.lens.push(len);
         self.segment_sizes.push(0);
+        self.checksums_verified.push(false);
     }
 
     /// Like [`FrameBatch::commit`], for a TCP super-frame that a link with segmentation
@@ -184,13 +189,27 @@ impl FrameBatch {
         (&mut self.data[offset..], self.slot_len)
     }
 
-    /// Records frames written into consecutive free slots by a device, given their lengths
-    /// in slot order; a `None` marks a slot to skip (a frame that was cut short), whose
-    /// followers move down so frames stay contiguous.
-    pub(crate) fn commit_received(&mut self, received: impl IntoIterator<Item = Option<usize>>) {
+    /// Per frame, in the order of [`FrameBatch::iter`]: whether the link vouches for the
+    /// TCP checksum it carries (the operating system said the frame never left this host,
+    /// or that a device verified it), so the engine need not verify it again. Always false
+    /// for frames added with [`FrameBatch::push`] or [`FrameBatch::commit`].
+    pub fn checksums_verified(&self) -> impl ExactSizeIterator<Item = bool> + '_ {
+        self.checksums_verified[self.start..].iter().copied()
+    }
+
+    /// Records frames written into consecutive free slots by a device, given in slot order
+    /// their lengths and whether the device vouches for their checksum; a `None` marks a
+    /// slot to skip (a frame that was cut short), whose followers move down so frames stay
+    /// contiguous.
+    pub(crate) fn commit_received(
+        &mut self,
+        received: impl IntoIterator<Item = Option<(usize, bool)>>,
+    ) {
         let first = self.lens.len();
-        for (i, len) in received.into_iter().enumerate() {
-            let Some(len) = len else { continue };
+        for (i, frame) in received.into_iter().enumerate() {
+            let Some((len, checksum_verified)) = frame else {
+                continue;
+            };
             let from = (first + i) * self.slot_len;
             let to = self.lens.len() * self.slot_len;
             if from != to {
@@ -198,6 +217,7 @@ impl FrameBatch {
             }
             self.lens.push(len);
             self.segment_sizes.push(0);
+            self.checksums_verified.push(checksum_verified);
         }
     }
 }
@@ -264,8 +284,18 @@ mod tests {
         spare[..2].copy_from_slice(b"11");
         spare[4..6].copy_from_slice(b"!!");
         spare[8..11].copy_from_slice(b"333");
-        batch.commit_received([Some(2), None, Some(3)]);
+        batch.commit_received([Some((2, true)), None, Some((3, false))]);
         assert_eq!(batch.iter().collect::<Vec<_>>(), [&b"0"[..], b"11", b"333"]);
+        assert_eq!(
+            batch.checksums_verified().collect::<Vec<_>>(),
+            [false, true, false],
+            "each frame keeps its own mark past the gap"
+        );
+        batch.consume(1);
+        assert_eq!(
+            batch.checksums_verified().collect::<Vec<_>>(),
+            [true, false]
+        );
     }
 
     #[test]
@@ -281,7 +311,7 @@ mod tests {
         assert_eq!(batch.get(0), Some(&b"super!"[..]));
         assert_eq!(batch.free_slots(), 1);
         batch.clear();
-        batch.commit_received([Some(1)]);
+        batch.commit_received([Some((1, false))]);
         assert_eq!(batch.segment_sizes().collect::<Vec<_>>(), [0]);
     }
 }

@@ -7,7 +7,7 @@ use crate::link::FrameBatch;
 use crate::net::{Egress, TCP_OFFSET};
 use core::net::IpAddr;
 use core::task::{Context, Poll};
-use tcp_core::{Instant, Transmit};
+use tcp_core::{Instant, Received, Transmit};
 use tcp_wire::TcpdumpLine;
 
 /// Batches a user call receives at most (see [`StackState::pump`]).
@@ -16,16 +16,17 @@ const PUMP_BATCHES: usize = 4;
 impl StackState {
     /// Every frame of `rx` through the network layer into the engine.
     pub(crate) fn deliver_all(&mut self, now: Instant, rx: &FrameBatch) {
-        for frame in rx.iter() {
+        for (frame, checksum_verified) in rx.iter().zip(rx.checksums_verified()) {
             if let Some(pcap) = self.pcap.as_mut() {
                 pcap.record(frame);
             }
-            self.deliver(now, frame);
+            self.deliver(now, frame, checksum_verified);
         }
     }
 
-    /// One received frame through the network layer into the engine.
-    fn deliver(&mut self, now: Instant, frame: &[u8]) {
+    /// One received frame through the network layer into the engine; `checksum_verified`
+    /// as the link said (see `FrameBatch::checksums_verified`).
+    fn deliver(&mut self, now: Instant, frame: &[u8], checksum_verified: bool) {
         let Some(segment) = self.net.handle_frame(now.as_micros(), frame) else {
             return;
         };
@@ -33,13 +34,13 @@ impl StackState {
         if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
             tracing::debug!(target: "tcp_tokio::segment", "in  {}", TcpdumpLine::new(src, dst, segment.bytes));
         }
-        self.endpoint.handle_segment_with_ecn(
-            now,
+        let received = Received {
             src,
             dst,
-            segment.congestion_experienced,
-            segment.bytes,
-        );
+            congestion_experienced: segment.congestion_experienced,
+            checksum_verified,
+        };
+        self.endpoint.handle_received(now, received, segment.bytes);
     }
 
     /// Takes in what the link has ready now and answers it, from whichever task holds the

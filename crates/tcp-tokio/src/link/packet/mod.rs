@@ -31,6 +31,8 @@ const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
 const PACKET_VNET_HDR: libc::c_int = 15;
 /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`: the checksum at `csum_start + csum_offset` is partial.
 const VIRTIO_NET_HDR_F_NEEDS_CSUM: u8 = 1;
+/// `VIRTIO_NET_HDR_F_DATA_VALID`: a device verified the frame's checksums.
+const VIRTIO_NET_HDR_F_DATA_VALID: u8 = 2;
 /// `VIRTIO_NET_HDR_GSO_TCPV4`: a TCP over IPv4 super-frame to be cut at `gso_size`.
 const VIRTIO_NET_HDR_GSO_TCPV4: u8 = 1;
 /// The longest super-frame: an Ethernet header and the largest IPv4 packet.
@@ -332,8 +334,9 @@ fn poll_recv_fd(
 }
 
 /// One `recvmmsg` into the free slots of `batch`, without the reactor; true when frames
-/// arrived. With `vnet`, each frame comes after a virtio header, and frames whose
-/// checksum the kernel left for the device to fill in get it filled in here.
+/// arrived. With `vnet`, each frame comes after a virtio header: frames whose checksum
+/// the kernel left for the device to fill in get it filled in here, and those and frames
+/// whose checksum a device verified are marked verified in `batch`.
 fn try_recv_fd(
     fd: &AsyncFd<Socket>,
     vnet: bool,
@@ -346,15 +349,18 @@ fn try_recv_fd(
         sys::recv_batch(fd.get_ref(), spare, slot_len, vnet.then_some(&mut headers))?;
     let lens = &lens[..count];
     *truncated += lens.iter().filter(|len| len.is_none()).count() as u64;
+    let mut verified = [false; BATCH];
     if vnet {
         let (spare, slot_len) = batch.spare_slots();
-        for ((slot, len), header) in spare.chunks_exact_mut(slot_len).zip(lens).zip(&headers) {
+        let slots = spare.chunks_exact_mut(slot_len).zip(lens).zip(&headers);
+        for (((slot, len), header), verified) in slots.zip(&mut verified) {
             if let Some(len) = len {
-                complete_checksum(&mut slot[..*len], header);
+                *verified = complete_checksum(&mut slot[..*len], header);
             }
         }
     }
-    batch.commit_received(lens.iter().copied());
+    let frames = lens.iter().zip(verified);
+    batch.commit_received(frames.map(|(len, verified)| len.map(|len| (len, verified))));
     Ok(!batch.is_empty())
 }
 
@@ -390,20 +396,26 @@ fn vnet_headers(batch: &FrameBatch) -> [sys::VnetHeader; BATCH] {
 /// Fills in the checksum of a received frame whose virtio header says the kernel left it
 /// to the device (a frame from this host's own stack through a veth with checksum
 /// offload): the field holds the pseudo-header sum, and the sum from `csum_start` on
-/// completes it. Frames without that flag, or with offsets outside the frame, are left
-/// alone (a bad checksum is then the engine's to count).
-fn complete_checksum(frame: &mut [u8], header: &sys::VnetHeader) {
+/// completes it. Returns whether the frame's checksum is now vouched for: filled in here
+/// (the frame never left this host), or verified by a device (`DATA_VALID`). Frames
+/// without either flag, or with offsets outside the frame, are left alone (a bad checksum
+/// is then the engine's to count).
+fn complete_checksum(frame: &mut [u8], header: &sys::VnetHeader) -> bool {
+    if header.flags & VIRTIO_NET_HDR_F_DATA_VALID != 0 {
+        return true;
+    }
     if header.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM == 0 {
-        return;
+        return false;
     }
     let start = usize::from(u16::from_le(header.csum_start));
     let field = start + usize::from(u16::from_le(header.csum_offset));
     if field + 2 > frame.len() {
-        return;
+        return false;
     }
     let mut sum = tcp_wire::Checksum::new();
     sum.add_bytes(&frame[start..]);
     frame[field..field + 2].copy_from_slice(&sum.finish().to_be_bytes());
+    true
 }
 
 /// A new AF_PACKET raw socket that receives nothing until bound.
@@ -496,22 +508,34 @@ mod tests {
             let pseudo = tcp_wire::Checksum::pseudo_header_ipv4(SRC, DST, tcp_len).folded();
             partial[TCP_OFFSET + 16..TCP_OFFSET + 18].copy_from_slice(&pseudo.to_be_bytes());
             assert_ne!(partial, complete);
-            complete_checksum(&mut partial, &needs_checksum());
+            assert!(complete_checksum(&mut partial, &needs_checksum()));
             assert_eq!(partial, complete, "payload {payload:?}");
         }
     }
 
     #[test]
-    fn frames_without_the_flag_or_with_offsets_outside_are_left_alone() {
+    fn frames_without_the_flag_or_with_offsets_outside_are_left_alone_and_unvouched() {
         let frame = tcp_frame(b"data");
         let mut copy = frame.clone();
-        complete_checksum(&mut copy, &sys::VnetHeader::default());
+        assert!(!complete_checksum(&mut copy, &sys::VnetHeader::default()));
         assert_eq!(copy, frame);
         let beyond = sys::VnetHeader {
             csum_offset: 4000u16.to_le(),
             ..needs_checksum()
         };
-        complete_checksum(&mut copy, &beyond);
+        assert!(!complete_checksum(&mut copy, &beyond));
+        assert_eq!(copy, frame);
+    }
+
+    #[test]
+    fn a_frame_a_device_verified_is_vouched_for_as_it_is() {
+        let frame = tcp_frame(b"data");
+        let mut copy = frame.clone();
+        let verified = sys::VnetHeader {
+            flags: VIRTIO_NET_HDR_F_DATA_VALID,
+            ..sys::VnetHeader::default()
+        };
+        assert!(complete_checksum(&mut copy, &verified));
         assert_eq!(copy, frame);
     }
 
