@@ -91,10 +91,11 @@ fn report(
     let _ = writeln!(
         out,
         "{cpus} CPUs, Linux {}; load average {load_before} before, {} after. \
-         Bulk: {} s × {} repeats (median).\n",
+         Bulk: {} s × {} repeats, conn/s: {} repeats (medians).\n",
         procfs::kernel_release()?,
         procfs::load_average()?,
         options.bulk_duration.as_secs(),
+        options.repeats,
         options.repeats,
     );
     out.push_str(table);
@@ -119,7 +120,7 @@ const NOTES: &str = "
 - RR: 64-byte request, 64-byte echo, nodelay on both ends; 20,000 round trips after 1,000
   unmeasured ones.
 - conn/s: 5,000 connections one after another: connect, 1 byte each way, close; the
-  server takes them one at a time.
+  server takes them one at a time. The median of the repeats, each in fresh namespaces.
 - mem/conn engine: `tcp_core::Endpoint::connection_memory` (control block and buffers)
   averaged over 10,000 idle established connections between two bare engines; the
   connecting side for this stack -> kernel, the accepting side for kernel -> this stack.

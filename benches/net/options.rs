@@ -1,5 +1,5 @@
 //! The command line. `cargo bench --bench net` measures everything; after `--`:
-//! `--seconds N` (bulk duration, default 10), `--repeats N` (bulk repeats, default 3),
+//! `--seconds N` (bulk duration, default 10), `--repeats N` (bulk and conn/s repeats, default 3),
 //! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`).
 //! `--idle ROW` and `--open ADDR COUNT` are the bench running parts of itself in child
 //! processes.
@@ -44,7 +44,7 @@ pub(crate) enum Figure {
 pub(crate) struct Options {
     /// Duration of each bulk transfer.
     pub(crate) bulk_duration: Duration,
-    /// Bulk transfers per row; the median is reported.
+    /// Bulk transfers and conn/s runs per row; the median is reported.
     pub(crate) repeats: usize,
     /// Rows to measure, in table order.
     pub(crate) rows: Vec<Row>,
