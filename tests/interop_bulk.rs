@@ -89,6 +89,18 @@ async fn stack_client_sends_64_mib_to_the_kernel_intact() {
     assert_joined_into_super_frames(&stack);
 }
 
+/// Asserts that `stack` sent every segment as a frame of its own (`why` says why it
+/// should have).
+fn assert_one_frame_per_segment(stack: &Stack, why: &str) {
+    let counters = stack.counters();
+    assert!(
+        counters.net.frames_out >= counters.tcp.segments_out,
+        "{why}: {} segments in {} frames",
+        counters.tcp.segments_out,
+        counters.net.frames_out
+    );
+}
+
 /// Asserts that `stack` sent its segments joined into super-frames.
 fn assert_joined_into_super_frames(stack: &Stack) {
     let counters = stack.counters();
@@ -116,13 +128,7 @@ async fn stack_client_sends_64_mib_as_plain_frames_intact() {
     let (sent, received) = stack_sends(&topology, &stack, 68, BIG).await;
     assert_eq!(sent.bytes, BIG);
     assert_eq!(received, sent, "the kernel received our 64 MiB intact");
-    let counters = stack.counters();
-    assert!(
-        counters.net.frames_out >= counters.tcp.segments_out,
-        "every segment went out as a frame of its own: {} segments in {} frames",
-        counters.tcp.segments_out,
-        counters.net.frames_out
-    );
+    assert_one_frame_per_segment(&stack, "segmentation offload is off");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -222,13 +228,7 @@ async fn stack_client_sends_16_mib_through_5_percent_loss_each_way() {
     let holes_before = kernel_counter(kernel, "netstat", "TcpExt", "TCPOFOQueue");
     let (sent, received) = stack_sends(&topology, &stack, 16, LOSSY).await;
     assert_eq!(received, sent, "the kernel received our 16 MiB intact");
-    let counters = stack.counters();
-    assert!(
-        counters.net.frames_out >= counters.tcp.segments_out,
-        "the fault injector takes segments one frame each: {} segments in {} frames",
-        counters.tcp.segments_out,
-        counters.net.frames_out
-    );
+    assert_one_frame_per_segment(&stack, "the fault injector takes segments one frame each");
     let holes = kernel_counter(kernel, "netstat", "TcpExt", "TCPOFOQueue") - holes_before;
     assert!(
         holes > 0,

@@ -46,10 +46,10 @@ impl StackState {
     /// Takes in what the link has ready now and answers it, from whichever task holds the
     /// lock: a reply the peer made while our own send was still in the kernel (a kernel
     /// peer answers a SYN or data inside our `sendmmsg`), or frames the reactor has not
-    /// reported yet, are handled without waking the driver. Stops once what it took in needed no answer (nothing
-    /// more can be on its way because of us), or after [`PUMP_BATCHES`] batches; the driver
-    /// takes the rest. Returns false when an answer is still waiting for the link (as
-    /// [`StackState::transmit`]'s `Pending`).
+    /// reported yet, are handled without waking the driver. Stops once what it took in
+    /// needed no answer (nothing more can be on its way because of us), or after
+    /// [`PUMP_BATCHES`] batches; the driver takes the rest. Returns false when an answer
+    /// is still waiting for the link (as [`StackState::transmit`]'s `Pending`).
     pub(crate) fn pump(&mut self, now: Instant, cx: &mut Context<'_>) -> bool {
         let Some(mut rx) = self.pump_rx.take() else {
             return true;
@@ -94,10 +94,9 @@ impl StackState {
 
     /// Produces every frame the engine and network layer have and hands them to the link,
     /// a batch at a time, then lets the link push out what it holds back; `Ready` with the
-    /// number of frames produced. `Pending` when the
-    /// link would not take everything yet: the rest stays queued, and `cx` is woken when
-    /// the link can take more. Send errors lose the frame that failed (as a wire would)
-    /// and are logged.
+    /// number of frames produced. `Pending` when the link would not take everything yet:
+    /// the rest stays queued, and `cx` is woken when the link can take more. Send errors
+    /// lose the frame that failed (as a wire would) and are logged.
     pub(crate) fn transmit(&mut self, now: Instant, cx: &mut Context<'_>) -> Poll<usize> {
         let mut frames = 0;
         loop {
