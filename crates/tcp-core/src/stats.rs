@@ -17,9 +17,18 @@ pub struct ConnectionStats {
     pub retransmits: u64,
     /// Retransmission timeouts.
     pub retransmission_timeouts: u64,
-    /// Fast retransmits (loss recovery entered on duplicate ACKs or SACK).
+    /// Segments retransmitted by loss recovery (RACK, the duplicate-ACK threshold, NewReno
+    /// partial ACKs), not by the retransmission timer; like Linux's `TCPFastRetrans`.
     pub fast_retransmits: u64,
-    /// Fast retransmits found spurious by D-SACK (reordering) and undone.
+    /// Loss-recovery episodes entered (on duplicate ACKs, SACK or RACK), like Linux's
+    /// `TCPSackRecovery` plus `TCPRenoRecovery`.
+    pub recovery_episodes: u64,
+    /// Tail loss probes sent (RFC 8985 §7), like Linux's `TCPLossProbes`.
+    pub tail_loss_probes: u64,
+    /// Retransmissions that were lost in turn and sent again, like Linux's
+    /// `TCPLostRetransmit`.
+    pub lost_retransmits: u64,
+    /// Recovery episodes found spurious by D-SACK (reordering) and undone.
     pub spurious_fast_retransmits: u64,
     /// Retransmission timeouts found spurious by their timestamps (Eifel) and undone.
     pub spurious_timeouts: u64,
@@ -39,6 +48,55 @@ pub struct ConnectionStats {
     pub out_of_order_dropped: u64,
     /// Times data arrived after close and the connection was reset for it.
     pub aborted_on_data: u64,
+}
+
+impl core::ops::AddAssign for ConnectionStats {
+    fn add_assign(&mut self, other: ConnectionStats) {
+        let ConnectionStats {
+            segments_in,
+            segments_out,
+            bytes_sent,
+            bytes_acked,
+            bytes_received,
+            retransmits,
+            retransmission_timeouts,
+            fast_retransmits,
+            recovery_episodes,
+            tail_loss_probes,
+            lost_retransmits,
+            spurious_fast_retransmits,
+            spurious_timeouts,
+            duplicate_acks,
+            dsacks_received,
+            congestion_marks_received,
+            ecn_reductions,
+            window_probes,
+            keepalive_probes,
+            out_of_order_dropped,
+            aborted_on_data,
+        } = other;
+        self.segments_in += segments_in;
+        self.segments_out += segments_out;
+        self.bytes_sent += bytes_sent;
+        self.bytes_acked += bytes_acked;
+        self.bytes_received += bytes_received;
+        self.retransmits += retransmits;
+        self.retransmission_timeouts += retransmission_timeouts;
+        self.fast_retransmits += fast_retransmits;
+        self.recovery_episodes += recovery_episodes;
+        self.tail_loss_probes += tail_loss_probes;
+        self.lost_retransmits += lost_retransmits;
+        self.spurious_fast_retransmits += spurious_fast_retransmits;
+        self.spurious_timeouts += spurious_timeouts;
+        self.duplicate_acks += duplicate_acks;
+        self.dsacks_received += dsacks_received;
+        self.congestion_marks_received += congestion_marks_received;
+        self.ecn_reductions += ecn_reductions;
+        self.window_probes += window_probes;
+        self.keepalive_probes += keepalive_probes;
+        self.out_of_order_dropped += out_of_order_dropped;
+        self.aborted_on_data += aborted_on_data;
+    }
 }
 
 /// Endpoint-wide counters.

@@ -17,7 +17,7 @@ use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::hashing::{HandleHasher, KeyedHasher};
 use crate::isn::IsnGenerator;
 use crate::listener::Listener;
-use crate::stats::Counters;
+use crate::stats::{ConnectionStats, Counters};
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
@@ -109,6 +109,8 @@ pub struct Endpoint {
     cookies: crate::syn_cookie::CookieJar,
     events: VecDeque<Event>,
     counters: Counters,
+    /// The stats of every connection already removed, summed.
+    retired: ConnectionStats,
     challenges: ChallengeLimiter,
     next_id: u64,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
@@ -137,6 +139,7 @@ impl Endpoint {
             cookies: crate::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),
             events: VecDeque::new(),
             counters: Counters::default(),
+            retired: ConnectionStats::default(),
             challenges,
             next_id: 1,
             last_now: Instant::ZERO,
@@ -151,6 +154,17 @@ impl Endpoint {
     /// Endpoint-wide counters.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// Every connection's [`ConnectionStats`] summed, those still held and those already
+    /// gone: the endpoint-wide view of retransmissions and loss recovery (like the `TcpExt`
+    /// lines of Linux's `nstat`). Costs one pass over the live connections.
+    pub fn connection_totals(&self) -> ConnectionStats {
+        let mut total = self.retired;
+        for conn in self.connections.values() {
+            total += conn.stats;
+        }
+        total
     }
 
     /// Number of connections held, in any state.
@@ -323,6 +337,7 @@ impl Endpoint {
         if conn.exposed {
             self.events.push_back(Event::Closed(handle));
         }
+        self.retired += conn.stats;
         tracing::trace!(conn = %conn, "removed");
     }
 

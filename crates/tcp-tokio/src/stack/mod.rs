@@ -49,6 +49,9 @@ pub struct StackCounters {
     pub tcp: tcp_core::Counters,
     /// The network layer's counters (frames, ARP, IPv4 drops, ICMP echo replies, ...).
     pub net: crate::net::Counters,
+    /// Every connection's counters summed, live and finished: retransmissions, loss
+    /// recovery, probes ([`tcp_core::Endpoint::connection_totals`]).
+    pub connections: tcp_core::ConnectionStats,
 }
 
 impl Stack {
@@ -103,6 +106,7 @@ impl Stack {
         StackCounters {
             tcp: *state.endpoint.counters(),
             net: *state.net.counters(),
+            connections: state.endpoint.connection_totals(),
         }
     }
 }
