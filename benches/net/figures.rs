@@ -5,6 +5,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::procfs;
+use crate::recovery::Recovery;
 
 /// Bytes per `write` of a bulk sender and per `read` of a bulk receiver.
 pub(crate) const CHUNK: usize = 256 * 1024;
@@ -66,15 +67,30 @@ pub(crate) enum Outcome {
 }
 
 /// One bulk transfer: bytes delivered, wall time, and CPU time of the whole process (both
-/// ends run in it) over the same interval.
+/// ends run in it) over the same interval; and what the sender did about loss, when it
+/// counts that.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Transfer {
     bytes: u64,
     elapsed: Duration,
     cpu_seconds: f64,
+    recovery: Option<Recovery>,
 }
 
 impl Transfer {
+    /// The transfer with its sender's loss-recovery counters over it.
+    pub(crate) fn with_recovery(self, recovery: Recovery) -> Transfer {
+        Transfer {
+            recovery: Some(recovery),
+            ..self
+        }
+    }
+
+    /// The sender's loss-recovery counters over the transfer (not for smoltcp's sender).
+    pub(crate) fn recovery(&self) -> Option<Recovery> {
+        self.recovery
+    }
+
     /// Throughput in Gbit/s.
     pub(crate) fn gbit_per_second(&self) -> f64 {
         self.bytes as f64 * 8.0 / self.elapsed.as_secs_f64() / 1e9
@@ -113,6 +129,7 @@ impl Meter {
             bytes,
             elapsed,
             cpu_seconds: procfs::cpu_seconds()? - self.cpu,
+            recovery: None,
         })
     }
 }

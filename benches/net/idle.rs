@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::figures::IDLE_CONNECTIONS;
+use crate::loss::Loss;
 use crate::rows::{Row, System};
 use crate::session::Session;
 use crate::setup::Net;
@@ -46,7 +47,7 @@ pub(crate) fn measure(row: Row) -> io::Result<f64> {
     } else {
         (procfs::rss_bytes, 1.0)
     };
-    let net = Net::new(row)?;
+    let net = Net::new(row, Loss::NONE)?;
     let addr = net.server_addr();
     let grown = net.pair(
         |session| serve(&net, addr, session),
@@ -57,7 +58,7 @@ pub(crate) fn measure(row: Row) -> io::Result<f64> {
             }
             System::Stack => {
                 let session = Arc::clone(session);
-                stack::host(net.topology(), |stack| async move {
+                stack::host(&net, |stack| async move {
                     let before = sample()?;
                     let held = stack::open(&stack, addr, IDLE_CONNECTIONS).await?;
                     session.wait_accepted(IDLE_CONNECTIONS)?;
@@ -97,7 +98,7 @@ fn serve(net: &Net, addr: SocketAddr, session: &Arc<Session>) -> io::Result<()> 
         })?,
         System::Stack => {
             let session = Arc::clone(session);
-            stack::host(net.topology(), |stack| async move {
+            stack::host(net, |stack| async move {
                 let listener = stack::listen(&stack, addr)?;
                 session.set_ready();
                 stack::hold(&listener, IDLE_CONNECTIONS, &session).await

@@ -11,6 +11,7 @@ use crate::figures::{
     CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
     Work,
 };
+use crate::recovery::Recovery;
 use crate::session::Session;
 
 /// Listen backlog: the namespace's default `somaxconn`, so connection bursts queue.
@@ -86,10 +87,11 @@ pub(crate) fn open(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpStream>>
     (0..count).map(|_| TcpStream::connect(addr)).collect()
 }
 
-/// Connects, with reads that give up after [`STALL`].
+/// Connects, with reads and writes that give up after [`STALL`] without progress.
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(STALL))?;
+    stream.set_write_timeout(Some(STALL))?;
     Ok(stream)
 }
 
@@ -101,19 +103,33 @@ fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
 }
 
 /// Sends for `duration`, half-closes, and waits for the receiver's close, which it sends
-/// only after reading everything.
+/// only after reading everything. The sender's loss-recovery counters are its namespace's
+/// (the calling thread's), where this is the only connection sending data.
 fn send_for(addr: SocketAddr, duration: Duration) -> io::Result<Transfer> {
     let mut stream = connect(addr)?;
     let data = vec![0x5a; CHUNK];
+    let before = Recovery::kernel()?;
     let meter = Meter::start()?;
     let mut sent = 0;
     while meter.elapsed() < duration {
-        stream.write_all(&data)?;
+        stream.write_all(&data).map_err(stalled)?;
         sent += CHUNK as u64;
     }
     stream.shutdown(Shutdown::Write)?;
-    drain(&mut stream)?;
-    meter.finish(sent)
+    drain(&mut stream).map_err(stalled)?;
+    let transfer = meter.finish(sent)?;
+    Ok(transfer.with_recovery(Recovery::kernel()?.since(before)))
+}
+
+/// A socket timeout (`EAGAIN` after [`STALL`] without progress) said as a stall.
+fn stalled(error: io::Error) -> io::Error {
+    match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("stalled: no progress for {STALL:?}"),
+        ),
+        _ => error,
+    }
 }
 
 /// Reads until end-of-file.

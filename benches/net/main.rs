@@ -3,7 +3,9 @@
 //! over the same kind of veth, in one run on one machine. Bulk throughput, 64-byte round
 //! trips, connections per second, memory per idle connection and CPU per GB; printed as a
 //! markdown table with each figure's ratio to kernel -> kernel (offloads off), and written
-//! to `target/bench-net.md`.
+//! to `target/bench-net.md`. A second table has bulk through 0.1 to 10 % loss each way,
+//! this stack's rows against kernel -> kernel through the same loss, with each sender's
+//! loss-recovery counters.
 //!
 //! `cargo bench --bench net` (root and network namespaces needed; otherwise it says so and
 //! skips). Options after `--` are in [`options`].
@@ -12,9 +14,14 @@ mod engine_memory;
 mod figures;
 mod idle;
 mod kernel;
+mod loss;
+mod loss_table;
 mod measure;
+mod nft;
+mod nstat;
 mod options;
 mod procfs;
+mod recovery;
 mod rows;
 mod scenario;
 mod session;
@@ -61,14 +68,24 @@ fn table_run(options: &Options) -> std::io::Result<()> {
     } else {
         Err("not measured".to_string())
     };
-    let mut rows = Vec::new();
+    let mut sections = String::new();
     let mut failures = Vec::new();
-    for &row in &options.rows {
-        let measured = measure::row(row, options, &engine);
-        rows.push((row, measured.figures));
+    if !options.figures.is_empty() {
+        let mut rows = Vec::new();
+        for &row in &options.rows {
+            let measured = measure::row(row, options, &engine);
+            rows.push((row, measured.figures));
+            failures.extend(measured.failures);
+        }
+        sections.push_str(&table::render(&rows));
+        sections.push_str(NOTES);
+    }
+    if options.loss {
+        let measured = loss::measure(options);
+        sections.push_str(&loss_table::section(options, &measured));
         failures.extend(measured.failures);
     }
-    let report = report(options, &load_before, &table::render(&rows), &failures)?;
+    let report = report(options, &load_before, &sections, &failures)?;
     println!("{report}");
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
@@ -79,11 +96,12 @@ fn table_run(options: &Options) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The whole markdown report: conditions, table, how each figure was taken, failures.
+/// The whole markdown report: conditions, the tables with how each figure was taken,
+/// failures.
 fn report(
     options: &Options,
     load_before: &str,
-    table: &str,
+    sections: &str,
     failures: &[String],
 ) -> std::io::Result<String> {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -98,8 +116,7 @@ fn report(
         options.repeats,
         options.repeats,
     );
-    out.push_str(table);
-    out.push_str(NOTES);
+    out.push_str(sections);
     if !failures.is_empty() {
         out.push_str("\nFailures:\n");
         for failure in failures {
@@ -109,7 +126,7 @@ fn report(
     Ok(out)
 }
 
-/// How each figure was taken.
+/// How each figure of the main table was taken.
 const NOTES: &str = "
 - Every figure comes from fresh network namespaces joined by a veth pair (DESIGN.md §4),
   all in this one run. Data flows from the client (left of the arrow) to the server.

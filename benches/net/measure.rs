@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::engine_memory::EngineMemory;
 use crate::figures::{Outcome, Work, median, percentile_micros};
+use crate::loss::Loss;
 use crate::options::{Figure, Options};
 use crate::rows::{Row, System};
 use crate::table::{Cell, Figures};
@@ -44,13 +45,8 @@ pub(crate) fn row(row: Row, options: &Options, engine: &Result<EngineMemory, Str
 /// Bulk throughput and CPU per GB: medians over the repeats.
 fn bulk(row: Row, options: &Options, figures: &mut Figures) -> Result<(), String> {
     (figures.bulk, figures.cpu_per_gb) = (Cell::Failed, Cell::Failed);
-    let work = Work::Bulk {
-        duration: options.bulk_duration,
-        repeats: options.repeats,
-    };
-    let Outcome::Transfers(transfers) = scenario::run(row, work).map_err(|e| e.to_string())? else {
-        return Err("the client measured something else".to_string());
-    };
+    let transfers = scenario::bulk(row, Loss::NONE, options.bulk_duration, options.repeats)
+        .map_err(|e| e.to_string())?;
     let gbps = transfers.iter().map(|t| t.gbit_per_second()).collect();
     let cpu = transfers.iter().map(|t| t.cpu_seconds_per_gb()).collect();
     figures.bulk = value(median(gbps));
@@ -62,7 +58,7 @@ fn bulk(row: Row, options: &Options, figures: &mut Figures) -> Result<(), String
 fn round_trips(row: Row, figures: &mut Figures) -> Result<(), String> {
     (figures.rr_p50, figures.rr_p99) = (Cell::Failed, Cell::Failed);
     let Outcome::RoundTrips(mut samples) =
-        scenario::run(row, Work::RoundTrips).map_err(|e| e.to_string())?
+        scenario::run(row, Loss::NONE, Work::RoundTrips).map_err(|e| e.to_string())?
     else {
         return Err("the client measured something else".to_string());
     };
@@ -83,7 +79,7 @@ fn connections(row: Row, options: &Options, figures: &mut Figures) -> Result<(),
     let mut rates = Vec::with_capacity(options.repeats);
     for _ in 0..options.repeats {
         let Outcome::Connections { count, elapsed } =
-            scenario::run(row, Work::Connections).map_err(|e| e.to_string())?
+            scenario::run(row, Loss::NONE, Work::Connections).map_err(|e| e.to_string())?
         else {
             return Err("the client measured something else".to_string());
         };

@@ -1,8 +1,10 @@
 //! The command line. `cargo bench --bench net` measures everything; after `--`:
-//! `--seconds N` (bulk duration, default 10), `--repeats N` (bulk and conn/s repeats, default 3),
-//! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`).
-//! `--idle ROW` and `--open ADDR COUNT` are the bench running parts of itself in child
-//! processes.
+//! `--seconds N` (bulk duration, default 10), `--loss-seconds N` (duration of each transfer
+//! through loss, default 5), `--repeats N` (bulk, loss and conn/s repeats, default 3),
+//! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`,
+//! and `loss`: the table of bulk through loss, for the rows kernel-kernel, stack-kernel
+//! and kernel-stack among those chosen). `--idle ROW` and `--open ADDR COUNT` are the bench
+//! running parts of itself in child processes.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -10,10 +12,14 @@ use std::time::Duration;
 use crate::rows::Row;
 
 /// Usage text, printed for a bad command line.
-pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N] [--repeats N] \
+pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N] \
+[--loss-seconds N] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
-[--figures bulk,rr,cps,memory]]";
+[--figures bulk,rr,cps,memory,loss]]";
+
+/// The `--figures` name of the table of bulk through loss.
+const LOSS: &str = "loss";
 
 /// What this invocation does.
 #[derive(Debug)]
@@ -26,7 +32,7 @@ pub(crate) enum Mode {
     Open { addr: SocketAddr, count: usize },
 }
 
-/// A figure, as named on the command line.
+/// A figure of the main table, as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Figure {
     /// Bulk throughput and CPU per GB.
@@ -44,12 +50,17 @@ pub(crate) enum Figure {
 pub(crate) struct Options {
     /// Duration of each bulk transfer.
     pub(crate) bulk_duration: Duration,
-    /// Bulk transfers and conn/s runs per row; the median is reported.
+    /// Duration of each bulk transfer through loss.
+    pub(crate) loss_duration: Duration,
+    /// Bulk transfers (with and without loss) and conn/s runs per row; the median is
+    /// reported.
     pub(crate) repeats: usize,
     /// Rows to measure, in table order.
     pub(crate) rows: Vec<Row>,
-    /// Figures to measure.
+    /// Figures of the main table to measure.
     pub(crate) figures: Vec<Figure>,
+    /// Measure the table of bulk through loss (`--figures loss`).
+    pub(crate) loss: bool,
 }
 
 /// Parses the arguments after the program name. `--bench`, which cargo passes to every
@@ -57,6 +68,7 @@ pub(crate) struct Options {
 pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     let mut options = Options {
         bulk_duration: Duration::from_secs(10),
+        loss_duration: Duration::from_secs(5),
         repeats: 3,
         rows: Row::ALL.to_vec(),
         figures: vec![
@@ -65,6 +77,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             Figure::Connections,
             Figure::Memory,
         ],
+        loss: true,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -72,6 +85,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
         match arg.as_str() {
             "--bench" => {}
             "--seconds" => options.bulk_duration = Duration::from_secs(number(&value()?)?),
+            "--loss-seconds" => {
+                options.loss_duration = Duration::from_secs(number(&value()?)?);
+            }
             "--repeats" => options.repeats = number(&value()?)?.max(1) as usize,
             "--rows" => {
                 let rows = value()?;
@@ -84,7 +100,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
                 }
             }
             "--figures" => {
-                options.figures = value()?.split(',').map(figure).collect::<Result<_, _>>()?;
+                let names = value()?;
+                options.loss = names.split(',').any(|name| name == LOSS);
+                options.figures = names
+                    .split(',')
+                    .filter(|name| *name != LOSS)
+                    .map(figure)
+                    .collect::<Result<_, _>>()?;
             }
             "--idle" => {
                 let key = value()?;

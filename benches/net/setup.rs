@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use tcp_stack::netns::{Netns, Topology, enable_offloads};
 
+use crate::loss::Loss;
+use crate::nft;
 use crate::rows::{Row, System};
 use crate::session::Session;
 
@@ -23,16 +25,32 @@ const START_LIMIT: Duration = Duration::from_secs(30);
 /// kernel -> kernel that namespace's veth end is given the kernel address the stack would
 /// own); otherwise the client (this stack or smoltcp) lives there and the kernel server in
 /// the kernel namespace.
+///
+/// Loss applies both ways: for kernel -> kernel nftables drops TCP frames at the ingress
+/// of both veth ends; for this stack's rows its own fault injector drops frames on their
+/// way out and in ([`stack::host`](crate::stack::host) reads [`Net::loss`]).
 pub(crate) struct Net {
     topology: Topology,
     row: Row,
+    loss: Loss,
 }
 
 impl Net {
-    /// Builds the namespaces for `row`: addresses, and offloads on if the row wants them.
-    pub(crate) fn new(row: Row) -> io::Result<Net> {
+    /// Builds the namespaces for `row`: addresses, offloads on if the row wants them, and
+    /// `loss` each way. smoltcp's rows take no loss.
+    pub(crate) fn new(row: Row, loss: Loss) -> io::Result<Net> {
+        if row.client() == System::Smoltcp && loss != Loss::NONE {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "smoltcp's rows run without loss",
+            ));
+        }
         let topology = Topology::new("tcpbench")?;
-        let net = Net { topology, row };
+        let net = Net {
+            topology,
+            row,
+            loss,
+        };
         if row.client() == System::Kernel && row.server() == System::Kernel {
             let cidr = format!(
                 "{}/{}",
@@ -43,6 +61,11 @@ impl Net {
             net.topology
                 .stack_ns()
                 .exec("ip", &["addr", "add", &cidr, "dev", dev])?;
+            if loss != Loss::NONE {
+                let topology = &net.topology;
+                nft::drop_at_ingress(topology.stack_ns(), topology.stack_if(), loss)?;
+                nft::drop_at_ingress(topology.kernel_ns(), topology.kernel_if(), loss)?;
+            }
         }
         if row.offloads() {
             let (stack_if, kernel_if) = (net.topology.stack_if(), net.topology.kernel_if());
@@ -60,6 +83,11 @@ impl Net {
     /// The row this network was built for.
     pub(crate) fn row(&self) -> Row {
         self.row
+    }
+
+    /// The loss each way this network was built for.
+    pub(crate) fn loss(&self) -> Loss {
+        self.loss
     }
 
     /// True when the server runs in the stack namespace.

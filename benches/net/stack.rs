@@ -7,7 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tcp_stack::netns::Topology;
+use tcp_tokio::link::FaultConfig;
 use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -15,7 +15,10 @@ use crate::figures::{
     CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
     Work,
 };
+use crate::loss::Loss;
+use crate::recovery::Recovery;
 use crate::session::Session;
+use crate::setup::Net;
 
 /// Listen backlog, as for the kernel's listeners.
 const BACKLOG: u32 = 4096;
@@ -24,6 +27,8 @@ const WORKERS: usize = 2;
 
 /// How long the stack may take to finish its closes once `f` is done.
 const SETTLE_LIMIT: Duration = Duration::from_secs(5);
+/// Seed of the fault injector: fixed, so every run draws the same drop pattern.
+const FAULT_SEED: u64 = 0x6c6f_7373;
 
 /// Starts a runtime and a stack owning the topology's stack address in its namespace (with
 /// the default packet socket configuration, segmentation offload included, whether the
@@ -32,25 +37,31 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 /// the thread blocked in `block_on`, which every wake-up would have to reach from a
 /// worker). Before the runtime (and with it the driver) goes, waits until every close `f`
 /// started has reached the peer.
-pub(crate) fn host<T, F, Fut>(topology: &Topology, f: F) -> io::Result<T>
+///
+/// With loss in `net`, the stack's fault injector drops that fraction of the frames it
+/// sends and of those it receives; the injector's link has no segmentation offload.
+pub(crate) fn host<T, F, Fut>(net: &Net, f: F) -> io::Result<T>
 where
     T: Send + 'static,
     F: FnOnce(Stack) -> Fut + Send,
     Fut: Future<Output = io::Result<T>> + Send + 'static,
 {
+    let topology = net.topology();
     let cidr = format!("{}/{}", topology.stack_addr(), topology.prefix_len());
     let interface = topology.stack_if();
+    let loss = net.loss();
     topology.in_stack_ns(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKERS)
             .enable_all()
             .build()?;
         runtime.block_on(async {
-            let stack = Stack::builder()
-                .interface(interface)
-                .ipv4(cidr)
-                .build()
-                .await?;
+            let mut builder = Stack::builder().interface(interface).ipv4(cidr);
+            if loss != Loss::NONE {
+                let faults = FaultConfig::drop(loss.probability());
+                builder = builder.faults(FAULT_SEED, faults, faults);
+            }
+            let stack = builder.build().await?;
             let result = tokio::spawn(f(stack.clone()))
                 .await
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()));
@@ -177,10 +188,12 @@ async fn within<T>(limit: Duration, future: impl Future<Output = io::Result<T>>)
     })?
 }
 
-/// Sends for `duration`, half-closes, and waits for the receiver's close.
+/// Sends for `duration`, half-closes, and waits for the receiver's close. The sender's
+/// loss-recovery counters are the stack's, where this is the only connection sending data.
 async fn send_for(stack: &Stack, addr: SocketAddr, duration: Duration) -> io::Result<Transfer> {
     let mut stream = TcpStream::connect(stack, addr).await?;
     let data = vec![0x5a; CHUNK];
+    let before = Recovery::stack(stack);
     let meter = Meter::start()?;
     let mut sent = 0;
     while meter.elapsed() < duration {
@@ -189,7 +202,8 @@ async fn send_for(stack: &Stack, addr: SocketAddr, duration: Duration) -> io::Re
     }
     stream.shutdown().await?;
     drain(&mut stream).await?;
-    meter.finish(sent)
+    let transfer = meter.finish(sent)?;
+    Ok(transfer.with_recovery(Recovery::stack(stack).since(before)))
 }
 
 /// Reads until end-of-file.

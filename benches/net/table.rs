@@ -127,7 +127,7 @@ pub(crate) fn render(rows: &[(Row, Figures)]) -> String {
 }
 
 /// A cell's text: `1.23 (×0.45)`, or why there is no number.
-fn cell(value: Cell, baseline: Option<Cell>, decimals: usize) -> String {
+pub(crate) fn cell(value: Cell, baseline: Option<Cell>, decimals: usize) -> String {
     match (value, baseline) {
         (Cell::Value(v), Some(Cell::Value(b))) if b != 0.0 => {
             format!("{v:.decimals$} (×{:.2})", v / b)
