@@ -25,7 +25,6 @@ mod isn;
 mod listener;
 mod recv_buffer;
 mod rtt;
-mod sack_scoreboard;
 mod send_buffer;
 mod state;
 mod stats;

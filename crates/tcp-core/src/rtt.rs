@@ -60,6 +60,12 @@ impl RttEstimator {
             .min(self.max_rto)
     }
 
+    /// The smallest timeout the estimator arms (also the worst-case delayed ACK a tail
+    /// loss probe allows for, as Linux uses `tcp_rto_min`).
+    pub(crate) fn min_rto(&self) -> Duration {
+        self.min_rto
+    }
+
     /// The smoothed RTT, once measured.
     pub(crate) fn smoothed(&self) -> Option<Duration> {
         self.srtt

@@ -16,7 +16,7 @@ impl Connection {
         if self.options.send_buffer.is_some() {
             return;
         }
-        let wanted = (2 * self.cc.window() as usize).min(self.buffer_limits.send_max);
+        let wanted = (2 * self.recovery.window() as usize).min(self.buffer_limits.send_max);
         if wanted > self.send_buf.capacity() {
             self.send_buf.set_capacity(wanted);
         }

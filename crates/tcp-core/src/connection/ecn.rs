@@ -60,7 +60,7 @@ impl Connection {
 
     /// Sender side: an ACK with ECE reduces the window once per window of data.
     pub(crate) fn ecn_on_ack(&mut self, now: Instant, flags: Flags) {
-        if !self.ecn.negotiated || !flags.contains(Flags::ECE) || self.recovery.is_some() {
+        if !self.ecn.negotiated || !flags.contains(Flags::ECE) || self.recovery.in_recovery() {
             return;
         }
         if self
@@ -70,7 +70,7 @@ impl Connection {
         {
             return;
         }
-        self.cc.on_congestion_event(now, self.flight_size(), true);
+        self.recovery.reduce_for_ecn(now, self.flight_size());
         self.ecn.send_cwr = true;
         self.ecn.reduced_until = Some(self.snd_max);
         self.stats.ecn_reductions += 1;

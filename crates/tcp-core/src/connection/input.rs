@@ -1,7 +1,8 @@
 //! Segment arrival (RFC 9293 §3.10.7) for a connection that exists: SYN-SENT, the
 //! synchronized states and TIME-WAIT, with RFC 5961's defences and RFC 7323's PAWS.
 
-use super::{Connection, Recovery, raised};
+use super::recovery::AckInput;
+use super::{Connection, raised};
 use crate::config::Config;
 use crate::context::Context;
 use crate::error::Error;
@@ -10,9 +11,6 @@ use crate::time::Instant;
 use crate::timers::Timer;
 use core::time::Duration;
 use tcp_wire::{Flags, Options, SeqNumber};
-
-/// The duplicate-ACK threshold never grows beyond this when reordering is seen.
-const MAX_DUP_THRESHOLD: u32 = 16;
 
 /// Twenty-four days: a TS.Recent older than this is not used for PAWS (RFC 7323 §5.5).
 const PAWS_IDLE: Duration = Duration::from_secs(24 * 24 * 3600);
@@ -97,7 +95,7 @@ impl Connection {
         self.snd_wl2 = seg.ack;
         if flags.ack() {
             self.ecn.on_syn_ack(flags);
-            self.acknowledge(now, seg.ack, seg);
+            self.acknowledge(now, seg.ack);
             self.become_established();
             self.raise(raised::CONNECTED | raised::WRITABLE);
             self.ack.now = true;
@@ -134,7 +132,7 @@ impl Connection {
             }
             _ => self.timestamps = None,
         }
-        self.cc.set_mss(self.send_mss());
+        self.recovery.set_path(self.send_mss(), self.sack);
     }
 
     fn on_segment_synchronized(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
@@ -332,31 +330,43 @@ impl Connection {
             self.challenge(now, ctx);
             return false;
         }
-        let mut new_sack_information = false;
-        if self.sack && !seg.options.sack_blocks.is_empty() {
-            let update = self
-                .scoreboard
-                .update(ack, seg.options.sack_blocks.as_slice());
-            new_sack_information = update.newly_sacked > 0;
-            if update.dsack.is_some() {
-                self.stats.dsacks_received += 1;
-                self.on_dsack(now);
-            }
-        }
         let window = u32::from(seg.window) << self.snd_wscale;
         let advances = ack.gt(self.snd_una);
+        let at_snd_una = ack == self.snd_una && self.snd_una != self.snd_max;
+        // RFC 5681's duplicate ACK; RFC 6675's (an ACK with new SACK information, whatever
+        // its window says: Linux receivers change it on every ACK) is recovery's to judge.
+        let classic = at_snd_una
+            && seg.payload.is_empty()
+            && !seg.flags.intersects(Flags::SYN | Flags::FIN)
+            && window == self.snd_wnd;
         if advances {
-            self.acknowledge(now, ack, seg);
-        } else if ack == self.snd_una && self.snd_una != self.snd_max {
-            // RFC 5681's duplicate ACK, or RFC 6675's: an ACK with new SACK information
-            // counts whatever its window says (Linux receivers change it on every ACK).
-            let classic = seg.payload.is_empty()
-                && !seg.flags.intersects(Flags::SYN | Flags::FIN)
-                && window == self.snd_wnd;
-            if classic || new_sack_information {
-                self.on_duplicate_ack(now);
-            }
+            self.acknowledge(now, ack);
         }
+        let sack_blocks = if self.sack {
+            seg.options.sack_blocks.as_slice()
+        } else {
+            &[]
+        };
+        let input = AckInput {
+            ack,
+            advanced: advances,
+            at_snd_una,
+            classic,
+            sack_blocks,
+            ts_echo: seg.options.timestamps.map(|ts| ts.echo),
+            snd_max: self.snd_max,
+            flight: self.flight_size(),
+            srtt: self.rtt.smoothed(),
+            cwnd_limited: self.cwnd_limited,
+        };
+        let outcome = self.recovery.on_ack(now, &input, &mut self.stats);
+        if let Some(rtt) = outcome.rtt {
+            self.rtt.on_sample(rtt);
+        }
+        if advances && !self.recovery.in_recovery() {
+            self.autotune_send_buffer();
+        }
+        self.rearm_loss_timer(now, advances);
         // RFC 9293's SND.WL1/WL2 rule, plus Linux's: an ACK that advances SND.UNA carries
         // the current window even if its sequence number is old (a retransmission).
         if advances || self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack))
@@ -373,8 +383,9 @@ impl Connection {
         true
     }
 
-    /// SND.UNA moves to `ack`: free acknowledged data, sample the RTT, grow the window.
-    fn acknowledge(&mut self, now: Instant, ack: SeqNumber, seg: &Incoming<'_>) {
+    /// SND.UNA moves to `ack`: free acknowledged data, take the handshake's RTT sample.
+    /// Loss recovery and the retransmission timer are the caller's next steps.
+    fn acknowledge(&mut self, now: Instant, ack: SeqNumber) {
         let mut acked = 0;
         if ack.gt(self.send_buf_seq) {
             acked = (ack - self.send_buf_seq).min(self.send_buf.len() as u32);
@@ -385,137 +396,28 @@ impl Connection {
             self.fin_acked = true;
         }
         self.snd_una = ack;
-        self.syn_acknowledged = true;
+        if !self.syn_acknowledged {
+            self.syn_acknowledged = true;
+            if let Some(sent) = self.syn_sent_at.take() {
+                self.rtt.on_sample(now - sent);
+            }
+            self.autotune_send_buffer();
+        }
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
         }
-        if self.retransmit_next.is_some_and(|seq| seq.lt(ack)) {
-            self.retransmit_next = None;
-        }
-        self.detect_spurious_timeout(seg);
-        self.sample_rtt(now, ack, seg);
-        self.scoreboard.advance(ack);
         self.stats.bytes_acked += u64::from(acked);
-        match self.recovery {
-            Some(recovery) if ack.ge(recovery.recover) => {
-                self.recovery = None;
-                self.cc.on_recovery_exit(now, self.flight_size());
-            }
-            Some(_) if !self.sack => {
-                self.retransmit_next = Some(ack);
-            }
-            Some(_) => {}
-            None => {
-                let limited = self.cwnd_limited;
-                self.cc.on_ack(now, acked, self.rtt.smoothed(), limited);
-                self.autotune_send_buffer();
-            }
-        }
-        self.dupacks = 0;
         self.retries = 0;
         self.probes = 0;
         if self.snd_una == self.snd_max {
             self.timers.stop(Timer::Retransmit);
             self.unacked_since = None;
         } else {
-            self.arm_retransmit(now);
             self.unacked_since = Some(now);
         }
         if self.write_blocked && self.send_buf.free() > 0 && self.state.can_send() {
             self.write_blocked = false;
             self.raise(raised::WRITABLE);
-        }
-    }
-
-    /// An RTT sample from the echoed timestamp, else from the one timed segment (Karn's
-    /// rule: the probe is cancelled when anything is retransmitted).
-    ///
-    /// Karn's rule covers timestamps too: while the ACK only covers retransmitted data, the
-    /// echoed value may belong to an earlier transmission whose ACK was lost (the receiver
-    /// does not update TS.Recent for a duplicate), and such a sample can be minutes long.
-    fn sample_rtt(&mut self, now: Instant, ack: SeqNumber, seg: &Incoming<'_>) {
-        if let Some(high) = self.retransmitted_up_to {
-            if ack.le(high) {
-                return;
-            }
-            self.retransmitted_up_to = None;
-        }
-        if let (Some(ts), Some(now_ts)) = (seg.options.timestamps, self.ts_value(now)) {
-            let elapsed = now_ts.wrapping_sub(ts.echo);
-            if ts.echo != 0 && (elapsed as i32) >= 0 {
-                self.rtt
-                    .on_sample(Duration::from_millis(u64::from(elapsed)));
-                return;
-            }
-        }
-        if let Some((probe, sent)) = self.rtt_probe
-            && ack.ge(probe)
-        {
-            self.rtt.on_sample(now - sent);
-            self.rtt_probe = None;
-        }
-    }
-
-    /// Eifel detection (RFC 3522): the first ACK after a timeout echoes a timestamp older
-    /// than the retransmission, so the original arrived and the timeout was spurious. The
-    /// congestion response is undone and sending resumes with new data (RFC 4015).
-    fn detect_spurious_timeout(&mut self, seg: &Incoming<'_>) {
-        let (Some(retransmitted_at), Some(ts)) =
-            (self.timeout_retransmit_ts.take(), seg.options.timestamps)
-        else {
-            return;
-        };
-        if ts.echo != 0 && (ts.echo.wrapping_sub(retransmitted_at) as i32) < 0 {
-            self.cc.undo();
-            self.snd_nxt = self.snd_max;
-            self.stats.spurious_timeouts += 1;
-        }
-    }
-
-    /// A D-SACK reports that one of our retransmissions was a duplicate (RFC 3708). Once
-    /// every retransmission of the last fast recovery is reported so, the loss was
-    /// reordering: the window reduction is undone and the duplicate-ACK threshold grows, as
-    /// Linux adapts its reordering degree.
-    fn on_dsack(&mut self, now: Instant) {
-        let Some(unproven) = self.unproven_retransmits.as_mut().filter(|n| **n > 0) else {
-            return;
-        };
-        *unproven -= 1;
-        if *unproven > 0 {
-            return;
-        }
-        self.unproven_retransmits = None;
-        self.dup_threshold = (self.dup_threshold + 1).min(MAX_DUP_THRESHOLD);
-        if self.recovery.take().is_some() {
-            self.cc.on_recovery_exit(now, self.flight_size());
-        }
-        self.cc.undo();
-        self.stats.spurious_fast_retransmits += 1;
-    }
-
-    /// A duplicate ACK (RFC 5681 §2): counts toward fast retransmit on the third, or on
-    /// SACK evidence of loss (RFC 6675 §5); inflates the window during NewReno recovery.
-    fn on_duplicate_ack(&mut self, now: Instant) {
-        self.dupacks += 1;
-        self.stats.duplicate_acks += 1;
-        if let Some(recovery) = self.recovery.as_mut() {
-            recovery.dupacks += 1;
-            return;
-        }
-        let mss = self.send_mss();
-        let threshold = self.dup_threshold;
-        let sack_says_lost = self.sack && self.scoreboard.is_lost(self.snd_una, mss, threshold);
-        if self.dupacks >= threshold || sack_says_lost {
-            self.cc.on_congestion_event(now, self.flight_size(), false);
-            self.recovery = Some(Recovery {
-                recover: self.snd_max,
-                high_rxt: self.snd_una,
-                dupacks: 0,
-            });
-            self.retransmit_next = Some(self.snd_una);
-            self.rtt_probe = None;
-            self.unproven_retransmits = Some(0);
-            self.stats.fast_retransmits += 1;
         }
     }
 
@@ -577,7 +479,12 @@ impl Connection {
             .min(advertised);
         let whole = data.len() <= room;
         data = &data[..data.len().min(room)];
+        let start = self.rcv_nxt + offset;
         let outcome = self.recv_buf.write(offset, data);
+        if outcome.duplicate && offset > 0 && self.sack {
+            // A duplicate of out-of-order data already held (RFC 2883 §4.2).
+            self.dsack = Some((start, start + data.len() as u32));
+        }
         self.stats.bytes_received += outcome.advanced as u64;
         if outcome.advanced > 0 {
             self.rcv_nxt += outcome.advanced;
@@ -587,6 +494,8 @@ impl Connection {
         if outcome.dropped {
             self.stats.out_of_order_dropped += 1;
         }
+        // At once while a hole is open (RFC 5681 §4.2: out-of-order data, or in-order data
+        // below held out-of-order data), so the sender's loss detection hears every arrival.
         if outcome.out_of_order
             || outcome.filled_gap
             || outcome.duplicate
@@ -639,9 +548,7 @@ impl Connection {
         self.timers.set(Timer::TimeWait, now + config.time_wait());
         self.send_buf.clear();
         self.recv_buf.release_if_empty();
-        self.scoreboard.clear();
-        self.recovery = None;
-        self.retransmit_next = None;
+        self.recovery.clear();
     }
 
     /// TIME_WAIT input (RFC 9293 §3.10.7.4, RFC 1337, MAY-2).

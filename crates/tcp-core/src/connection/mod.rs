@@ -5,17 +5,17 @@ mod autotune;
 mod ecn;
 mod input;
 mod output;
+mod recovery;
 mod shutdown;
 mod timeout;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
-use crate::congestion::{CongestionControl, new_controller};
+use crate::congestion::new_controller;
 use crate::error::Error;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::recv_buffer::RecvBuffer;
 use crate::rtt::RttEstimator;
-use crate::sack_scoreboard::SackScoreboard;
 use crate::send_buffer::SendBuffer;
 use crate::state::State;
 use crate::stats::{ConnectionInfo, ConnectionStats};
@@ -25,6 +25,7 @@ use core::fmt;
 use tcp_wire::SeqNumber;
 
 pub(crate) use input::{Disposition, Incoming, reset_for};
+use recovery::LossRecovery;
 
 /// Event bits a connection raises for the endpoint to turn into [`crate::Event`]s.
 pub(crate) mod raised {
@@ -51,17 +52,6 @@ pub(crate) struct TimestampState {
     pub(crate) recent: u32,
     /// When TS.Recent was last updated (PAWS ages it out after 24 days).
     pub(crate) recent_age: Instant,
-}
-
-/// Fast-recovery bookkeeping (RFC 6582 / RFC 6675).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Recovery {
-    /// SND.MAX when recovery began; an ACK at or past it ends recovery.
-    pub(crate) recover: SeqNumber,
-    /// HighRxt: the highest sequence number retransmitted in this recovery.
-    pub(crate) high_rxt: SeqNumber,
-    /// Duplicate ACKs seen during recovery (NewReno inflation without SACK).
-    pub(crate) dupacks: u32,
 }
 
 /// Acknowledgment scheduling.
@@ -144,11 +134,9 @@ pub(crate) struct Connection {
     // Timers and retransmission.
     pub(crate) timers: TimerTable,
     pub(crate) rtt: RttEstimator,
-    pub(crate) rtt_probe: Option<(SeqNumber, Instant)>,
-    /// SND.MAX when data was last retransmitted: ACKs at or below it give no RTT sample.
-    pub(crate) retransmitted_up_to: Option<SeqNumber>,
-    /// Our TSval when the last retransmission timeout fired, for Eifel detection.
-    pub(crate) timeout_retransmit_ts: Option<u32>,
+    /// When the SYN (or SYN-ACK) first went out, for the handshake's RTT sample; cleared
+    /// when it is retransmitted (Karn's rule).
+    pub(crate) syn_sent_at: Option<Instant>,
     pub(crate) retries: u32,
     pub(crate) probes: u32,
     pub(crate) last_received: Instant,
@@ -161,17 +149,9 @@ pub(crate) struct Connection {
     pub(crate) override_send_avoidance: bool,
     pub(crate) keepalive_probes: u32,
 
-    // Congestion control and loss recovery.
-    pub(crate) cc: Box<dyn CongestionControl>,
-    pub(crate) dupacks: u32,
-    /// Duplicate ACKs (or SACKed segments) that declare a loss: 3, raised by reordering.
-    pub(crate) dup_threshold: u32,
-    /// Retransmissions of the last fast recovery not yet reported as duplicates by D-SACK;
-    /// `None` when there is nothing to undo.
-    pub(crate) unproven_retransmits: Option<u32>,
-    pub(crate) recovery: Option<Recovery>,
-    pub(crate) scoreboard: SackScoreboard,
-    pub(crate) retransmit_next: Option<SeqNumber>,
+    /// Congestion control and loss recovery.
+    pub(crate) recovery: LossRecovery,
+    /// A D-SACK block to report in the next ACK.
     pub(crate) dsack: Option<(SeqNumber, SeqNumber)>,
 
     pub(crate) ecn: ecn::EcnState,
@@ -263,9 +243,7 @@ impl Connection {
             offer_window_scale: config.window_scaling,
             timers: TimerTable::default(),
             rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
-            rtt_probe: None,
-            retransmitted_up_to: None,
-            timeout_retransmit_ts: None,
+            syn_sent_at: None,
             retries: 0,
             probes: 0,
             last_received: opening.now,
@@ -278,17 +256,14 @@ impl Connection {
             probe_pending: false,
             override_send_avoidance: false,
             keepalive_probes: 0,
-            cc: new_controller(
-                config.congestion_control,
+            recovery: LossRecovery::new(
+                new_controller(
+                    config.congestion_control,
+                    u32::from(local_mss),
+                    config.initial_window_segments,
+                ),
                 u32::from(local_mss),
-                config.initial_window_segments,
             ),
-            dupacks: 0,
-            dup_threshold: crate::sack_scoreboard::DUP_THRESH,
-            unproven_retransmits: None,
-            recovery: None,
-            scoreboard: SackScoreboard::new(iss),
-            retransmit_next: None,
             dsack: None,
             ecn: ecn::EcnState {
                 offered: config.ecn,
@@ -388,7 +363,7 @@ impl Connection {
         self.snd_wl1 = seg.seq;
         self.snd_wl2 = seg.ack;
         self.last_received = now;
-        self.cc.set_mss(self.send_mss());
+        self.recovery.set_path(self.send_mss(), self.sack);
         self.become_established();
         self.raise(raised::ACCEPTABLE | raised::WRITABLE);
         self.arm_keepalive(now);
@@ -478,8 +453,7 @@ impl Connection {
         self.timers.stop_all();
         self.send_buf.clear();
         self.recv_buf.clear();
-        self.scoreboard.clear();
-        self.retransmit_next = None;
+        self.recovery.clear();
         self.ack = AckState::default();
     }
 
@@ -550,7 +524,7 @@ impl Connection {
         size_of::<Connection>()
             + self.send_buf.allocated()
             + self.recv_buf.allocated()
-            + self.scoreboard.allocated()
+            + self.recovery.allocated()
     }
 
     /// The live transmission state.
@@ -561,12 +535,12 @@ impl Connection {
             rtt_variation: self.rtt.variation(),
             rto: self.rtt.rto(),
             send_mss: self.send_mss(),
-            congestion_window: self.cc.window(),
-            slow_start_threshold: self.cc.slow_start_threshold(),
+            congestion_window: self.recovery.window(),
+            slow_start_threshold: self.recovery.controller().slow_start_threshold(),
             send_window: self.snd_wnd,
             receive_window: self.receive_window(),
             unacknowledged: self.flight_size(),
-            sacked: self.scoreboard.sacked_bytes(),
+            sacked: self.recovery.sacked_bytes(),
             send_buffer: self.send_buf.capacity(),
             receive_buffer: self.recv_buf.capacity(),
             window_scales: (self.rcv_wscale, self.snd_wscale),

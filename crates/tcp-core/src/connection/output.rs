@@ -14,22 +14,14 @@ struct Outgoing {
     flags: Flags,
     /// Payload length, taken from the send buffer at `seq`.
     len: u32,
-    kind: Kind,
-}
-
-/// Why a segment is sent, which decides what it does to SND.NXT and recovery state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Control or the next bytes at SND.NXT (new data, or resent after a timeout).
-    Sequential,
-    /// A chosen hole (fast retransmit, partial ACK, RFC 6675 NextSeg); SND.NXT stays.
-    Hole,
+    /// It is the tail loss probe.
+    probe: bool,
 }
 
 impl Connection {
     /// True when `poll_transmit` would produce a segment now (cheap: no segment is built).
     pub(crate) fn wants_to_transmit(&self) -> bool {
-        if self.send_reset || self.ack.now || self.probe_pending || self.retransmit_next.is_some() {
+        if self.send_reset || self.ack.now || self.probe_pending {
             return true;
         }
         match self.state {
@@ -49,7 +41,7 @@ impl Connection {
                 seq: self.acceptable_seq(),
                 flags: Flags::RST | Flags::ACK,
                 len: 0,
-                kind: Kind::Sequential,
+                probe: false,
             };
             return self.emit(now, buf, seg);
         }
@@ -74,7 +66,7 @@ impl Connection {
                 seq: self.snd_una - 1,
                 flags: Flags::ACK,
                 len: 0,
-                kind: Kind::Sequential,
+                probe: false,
             };
             return self.emit(now, buf, seg);
         }
@@ -83,7 +75,7 @@ impl Connection {
                 seq: self.acceptable_seq(),
                 flags: Flags::ACK,
                 len: 0,
-                kind: Kind::Sequential,
+                probe: false,
             };
             return self.emit(now, buf, seg);
         }
@@ -118,13 +110,13 @@ impl Connection {
                 seq: self.iss,
                 flags,
                 len: 0,
-                kind: Kind::Sequential,
+                probe: false,
             },
         )?;
         if self.retries > 0 {
             self.stats.retransmits += 1;
-        } else if self.rtt_probe.is_none() {
-            self.rtt_probe = Some((self.iss + 1, now));
+        } else if self.syn_sent_at.is_none() {
+            self.syn_sent_at = Some(now);
         }
         self.snd_nxt = self.iss + 1;
         self.snd_max = self.snd_max.max(self.snd_nxt);
@@ -134,7 +126,8 @@ impl Connection {
         Some(len)
     }
 
-    /// Bytes the congestion and receive windows let us send beyond SND.NXT.
+    /// Bytes the congestion and receive windows let us send beyond SND.NXT; a tail loss
+    /// probe is allowed one segment whatever the congestion window says (RFC 8985 §7.3).
     fn send_allowance(&self) -> u32 {
         let receive_edge = self.snd_una + self.snd_wnd;
         let receive_room = if receive_edge.gt(self.snd_nxt) {
@@ -142,64 +135,46 @@ impl Connection {
         } else {
             0
         };
-        let mss = self.send_mss();
-        let cwnd = self.cc.window();
-        let outstanding = self.snd_nxt - self.snd_una;
-        let congestion_room = match self.recovery {
-            Some(recovery) if self.sack => {
-                let pipe = self
-                    .scoreboard
-                    .pipe(recovery.high_rxt, mss, self.dup_threshold);
-                cwnd.saturating_sub(pipe)
-            }
-            Some(recovery) => {
-                (cwnd + recovery.dupacks.saturating_add(3) * mss).saturating_sub(outstanding)
-            }
-            None => {
-                let limited_transmit = self.dupacks.min(2) * mss;
-                (cwnd + limited_transmit).saturating_sub(outstanding)
-            }
+        let congestion_room = if self.recovery.probe_due() {
+            self.send_mss()
+        } else {
+            self.recovery.room()
         };
         receive_room.min(congestion_room)
     }
 
-    /// Chooses the next data/FIN segment, applying the windows, Nagle (D-3) and sender-side
-    /// silly window avoidance.
+    /// Whether a data or FIN segment would go out now.
     pub(crate) fn next_data_segment_exists(&self) -> bool {
         self.next_data_segment().is_some()
     }
 
+    /// Chooses the next data/FIN segment: a lost segment first, then new data as the
+    /// windows, Nagle (D-3) and sender-side silly window avoidance allow; when a tail loss
+    /// probe is due, new data or else the last segment sent.
     fn next_data_segment(&self) -> Option<Outgoing> {
         if !self.state.transmits_data() {
             return None;
         }
         let mss = self.send_mss();
         let data_end = self.data_end();
-        if let Some(seq) = self.retransmit_next.filter(|seq| seq.ge(self.snd_una)) {
-            return Some(self.hole_at(seq, mss, data_end, Kind::Hole));
+        if let Some((seq, len)) = self
+            .recovery
+            .next_retransmission(self.snd_una, self.snd_wnd)
+        {
+            return Some(self.resend(seq, len, data_end, false));
         }
-        let sack_recovery = self.recovery.filter(|_| self.sack);
-        if let Some(recovery) = sack_recovery {
-            if self
-                .scoreboard
-                .pipe(recovery.high_rxt, mss, self.dup_threshold)
-                >= self.cc.window()
-            {
-                return None;
-            }
-            if let Some((seq, len)) =
-                self.scoreboard
-                    .next_seg(recovery.high_rxt, mss, self.dup_threshold)
-            {
-                return Some(self.hole_at(seq, len, data_end, Kind::Hole));
-            }
+        let next = self.next_sequential_segment(mss, data_end);
+        if !self.recovery.probe_due() {
+            return next;
         }
-        if let Some(segment) = self.next_sequential_segment(mss, data_end) {
-            return Some(segment);
+        if let Some(segment) = next {
+            return Some(Outgoing {
+                probe: true,
+                ..segment
+            });
         }
-        let recovery = sack_recovery?;
-        let (seq, len) = self.scoreboard.next_seg_rule4(recovery.high_rxt, mss)?;
-        Some(self.hole_at(seq, len, data_end, Kind::Hole))
+        let (seq, len) = self.recovery.probe_tail()?;
+        Some(self.resend(seq, len, data_end, true))
     }
 
     /// The next bytes at SND.NXT (or the FIN), if the windows, Nagle and sender-side SWS
@@ -250,13 +225,13 @@ impl Connection {
             seq,
             flags,
             len,
-            kind: Kind::Sequential,
+            probe: false,
         })
     }
 
     /// A retransmission of the sequence space `[seq, seq + span)`: its data bytes, with PSH
     /// and the FIN as the original had them when it reaches the end of the data.
-    fn hole_at(&self, seq: SeqNumber, span: u32, data_end: SeqNumber, kind: Kind) -> Outgoing {
+    fn resend(&self, seq: SeqNumber, span: u32, data_end: SeqNumber, probe: bool) -> Outgoing {
         let len = if data_end.gt(seq) {
             (data_end - seq).min(span)
         } else {
@@ -273,15 +248,12 @@ impl Connection {
             seq,
             flags,
             len,
-            kind,
+            probe,
         }
     }
 
     fn emit_data(&mut self, now: Instant, buf: &mut [u8], mut seg: Outgoing) -> Option<usize> {
         let retransmission = seg.seq.lt(self.snd_max);
-        if self.retransmit_next == Some(seg.seq) {
-            self.retransmit_next = None;
-        }
         let new_data = !retransmission && seg.len > 0;
         if new_data && self.ecn.send_cwr {
             seg.flags |= Flags::CWR;
@@ -292,22 +264,19 @@ impl Connection {
         let end = seg.seq + seg.len + u32::from(seg.flags.fin());
         if retransmission {
             self.stats.retransmits += 1;
-            self.rtt_probe = None;
-            self.retransmitted_up_to = Some(self.snd_max);
-            if let Some(unproven) = self.unproven_retransmits.as_mut() {
-                *unproven += 1;
-            }
-            if let Some(recovery) = self.recovery.as_mut() {
-                recovery.high_rxt = recovery.high_rxt.max(end);
-            }
-        } else if self.rtt_probe.is_none() && self.timestamps.is_none() {
-            self.rtt_probe = Some((end, now));
         }
-        if seg.kind == Kind::Sequential || end.gt(self.snd_nxt) {
+        if end.gt(self.snd_nxt) {
             self.snd_nxt = end;
         }
         self.snd_max = self.snd_max.max(end);
-        self.scoreboard.set_snd_max(self.snd_max);
+        self.recovery.on_sent(
+            now,
+            (seg.seq, end),
+            retransmission,
+            seg.probe,
+            self.snd_max,
+            &mut self.stats,
+        );
         if !retransmission && seg.len > 0 && seg.len < self.send_mss() {
             self.small_segment_end = Some(end);
         }
@@ -316,8 +285,12 @@ impl Connection {
         if self.unacked_since.is_none() {
             self.unacked_since = Some(now);
         }
-        if !self.timers.is_armed(Timer::Retransmit) {
-            self.arm_retransmit(now);
+        if retransmission {
+            if !self.timers.is_armed(Timer::Retransmit) || seg.probe {
+                self.arm_retransmit(now);
+            }
+        } else {
+            self.rearm_loss_timer(now, false);
         }
         self.timers.stop(Timer::Persist);
         self.override_send_avoidance = false;

@@ -2,6 +2,7 @@
 //! user timeout (T-5), FIN_WAIT_2 and TIME_WAIT.
 
 use super::Connection;
+use super::recovery::LossTimer;
 use crate::context::Context;
 use crate::error::Error;
 use crate::state::State;
@@ -17,7 +18,11 @@ impl Connection {
     pub(crate) fn on_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
         while let Some(timer) = self.timers.take_expired(now) {
             match timer {
-                Timer::Retransmit => self.on_retransmit_timeout(now, ctx),
+                Timer::Retransmit => match self.recovery.timer() {
+                    LossTimer::Retransmission => self.on_retransmit_timeout(now, ctx),
+                    LossTimer::Probe => self.on_probe_timeout(now),
+                    LossTimer::Reorder => self.on_reorder_timeout(now),
+                },
                 Timer::DelayedAck => self.ack.now = true,
                 Timer::Persist => self.on_persist_timeout(now),
                 Timer::Keepalive => self.on_keepalive_timeout(now),
@@ -29,11 +34,63 @@ impl Connection {
 
     /// Arms the retransmission timer at one RTO, but no later than the user timeout.
     pub(crate) fn arm_retransmit(&mut self, now: Instant) {
-        let mut deadline = now + self.rtt.rto();
+        self.arm_loss_timer(now, LossTimer::Retransmission, now + self.rtt.rto());
+    }
+
+    /// Arms the retransmission timer slot as `timer` for `at`, but no later than the user
+    /// timeout.
+    fn arm_loss_timer(&mut self, now: Instant, timer: LossTimer, mut at: Instant) {
         if let (Some(limit), Some(since)) = (self.options.user_timeout, self.unacked_since) {
-            deadline = deadline.min((since + limit).max(now));
+            at = at.min((since + limit).max(now));
         }
-        self.timers.set(Timer::Retransmit, deadline);
+        self.recovery.set_timer(timer);
+        self.timers.set(Timer::Retransmit, at);
+    }
+
+    /// After an ACK or a transmission of data: stops the slot when nothing is outstanding;
+    /// else arms RACK's reordering timer or the tail loss probe when loss recovery wants
+    /// one, else the retransmission timeout (restarted when `restart`, RFC 6298 §5.3, or
+    /// when the slot held something else).
+    pub(crate) fn rearm_loss_timer(&mut self, now: Instant, restart: bool) {
+        if !self.state.transmits_data() || !self.syn_acked() {
+            return;
+        }
+        if self.snd_una == self.snd_max {
+            self.timers.stop(Timer::Retransmit);
+            return;
+        }
+        let early =
+            self.recovery
+                .early_timer(now, self.rtt.smoothed(), self.rtt.rto(), self.rtt.min_rto());
+        if let Some((timer, at)) = early {
+            self.arm_loss_timer(now, timer, at);
+        } else if restart
+            || self.recovery.timer() != LossTimer::Retransmission
+            || !self.timers.is_armed(Timer::Retransmit)
+        {
+            self.arm_retransmit(now);
+        }
+    }
+
+    /// The probe timer expired: the next transmission is a tail loss probe (RFC 8985 §7.3),
+    /// and the retransmission timeout stands behind it.
+    fn on_probe_timeout(&mut self, now: Instant) {
+        if self.snd_una == self.snd_max {
+            return;
+        }
+        self.recovery.on_probe_timeout();
+        self.arm_retransmit(now);
+    }
+
+    /// RACK's reordering timer expired: the segments it waited on are judged now.
+    fn on_reorder_timeout(&mut self, now: Instant) {
+        if self.snd_una == self.snd_max {
+            return;
+        }
+        let window = (self.snd_una, self.snd_max);
+        self.recovery
+            .on_reorder_timeout(now, self.rtt.smoothed(), window, &mut self.stats);
+        self.rearm_loss_timer(now, false);
     }
 
     fn user_timeout_expired(&self, now: Instant) -> bool {
@@ -65,22 +122,17 @@ impl Connection {
         self.retries += 1;
         self.stats.retransmission_timeouts += 1;
         ctx.counters.retransmission_timeouts += 1;
-        if self.state.is_synchronized() {
-            self.cc.on_retransmit_timeout(now, self.flight_size());
-            if self.retries == 1 {
-                self.timeout_retransmit_ts = self.ts_value(now);
-            }
+        if self.syn_acked() {
+            // Everything in flight is lost; the head goes out again even into a zero
+            // window, as Linux's retransmission timer does, the rest as the window regrows.
+            let ts_now = self.ts_value(now);
+            let outstanding = (self.flight_size(), self.snd_max);
+            self.recovery
+                .on_retransmission_timeout(now, outstanding, ts_now, self.retries > 1);
+        } else {
+            self.snd_nxt = self.snd_una;
+            self.syn_sent_at = None;
         }
-        self.recovery = None;
-        self.unproven_retransmits = None;
-        self.scoreboard.clear();
-        self.dupacks = 0;
-        self.snd_nxt = self.snd_una;
-        // The head goes out even into a zero window, as Linux's retransmission timer does;
-        // the rest follows as the windows allow.
-        self.retransmit_next =
-            (self.state.transmits_data() && self.syn_acked()).then_some(self.snd_una);
-        self.rtt_probe = None;
         self.rtt.back_off();
         self.arm_retransmit(now);
     }

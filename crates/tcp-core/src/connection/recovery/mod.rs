@@ -1,0 +1,548 @@
+//! Congestion control and loss recovery for one connection: the record of what is in
+//! flight, how losses are found, how much may be sent, and what the retransmission timer
+//! slot means while it is armed.
+//!
+//! Where each decision is made:
+//! - [`sent`]: the per-segment record (in flight, lost, SACKed; when last sent).
+//! - [`rack`]: RACK (RFC 8985 §6), the loss detection of SACK connections: time-based,
+//!   with a reordering window that D-SACKs widen, and lost retransmissions found like any
+//!   other loss.
+//! - [`tlp`]: the Tail Loss Probe (RFC 8985 §7).
+//! - [`prr`]: Proportional Rate Reduction (RFC 6937), how much to send during recovery.
+//! - here: the phases (open, fast recovery, after a timeout), the duplicate-ACK threshold
+//!   and NewReno partial ACKs for peers without SACK (RFC 6582 with RFC 6675's pipe), the
+//!   pipe estimate, the congestion controller's hooks, and undo (Eifel for timeouts,
+//!   D-SACK for fast recoveries).
+
+mod prr;
+mod rack;
+mod sent;
+mod tlp;
+
+use crate::congestion::CongestionControl;
+use crate::stats::ConnectionStats;
+use crate::time::Instant;
+use core::time::Duration;
+use prr::Prr;
+use rack::{DUP_THRESH, Detected, Rack};
+use sent::SentQueue;
+use tcp_wire::SeqNumber;
+use tlp::{ProbeVerdict, TailLossProbe};
+
+/// Where loss recovery stands (Linux's `icsk_ca_state`; ECN's window reduction keeps its
+/// own state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// No loss being repaired.
+    Open,
+    /// Fast recovery until SND.UNA reaches `recover` (SND.MAX when it began).
+    Recovery { recover: SeqNumber },
+    /// After a retransmission timeout, until SND.UNA reaches `recover`: everything that
+    /// was in flight was declared lost and goes out again as the window regrows.
+    Loss { recover: SeqNumber },
+}
+
+/// What the connection's retransmission timer slot means while it is armed (RFC 8985
+/// §8: at most one of them at a time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LossTimer {
+    /// The retransmission timeout (RFC 6298).
+    Retransmission,
+    /// The tail loss probe timeout.
+    Probe,
+    /// RACK's reordering timer: a segment becomes lost when it expires.
+    Reorder,
+}
+
+/// One ACK, as loss recovery needs it. Computed by the connection after SND.UNA moved.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AckInput<'a> {
+    /// The cumulative acknowledgment.
+    pub(crate) ack: SeqNumber,
+    /// It moved SND.UNA.
+    pub(crate) advanced: bool,
+    /// It was at SND.UNA with data outstanding: a duplicate if it also carried new SACK
+    /// information or is `classic`.
+    pub(crate) at_snd_una: bool,
+    /// RFC 5681's duplicate ACK: no data, no SYN or FIN, the window unchanged.
+    pub(crate) classic: bool,
+    /// Its SACK blocks (empty without SACK).
+    pub(crate) sack_blocks: &'a [(SeqNumber, SeqNumber)],
+    /// Its echoed timestamp, if any.
+    pub(crate) ts_echo: Option<u32>,
+    /// SND.MAX.
+    pub(crate) snd_max: SeqNumber,
+    /// Sequence space outstanding after the ACK (SND.MAX − SND.UNA).
+    pub(crate) flight: u32,
+    /// The smoothed RTT.
+    pub(crate) srtt: Option<Duration>,
+    /// The sender was using the whole window when the acknowledged data went out.
+    pub(crate) cwnd_limited: bool,
+}
+
+/// What the connection takes from one ACK.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct AckOutcome {
+    /// An RTT sample (RFC 6298, Karn's rule applied: none when a retransmission was
+    /// acknowledged).
+    pub(crate) rtt: Option<Duration>,
+    /// The ACK was a duplicate (RFC 5681, or RFC 6675's new SACK information).
+    pub(crate) duplicate: bool,
+}
+
+/// The state of congestion control and loss recovery.
+#[derive(Debug)]
+pub(crate) struct LossRecovery {
+    cc: Box<dyn CongestionControl>,
+    sent: SentQueue,
+    rack: Rack,
+    tlp: TailLossProbe,
+    prr: Prr,
+    phase: Phase,
+    timer: LossTimer,
+    /// Time left on RACK's reordering timer after the last detection pass.
+    reorder_wait: Option<Duration>,
+    /// The peer sends SACK blocks (RACK and TLP need them).
+    sack: bool,
+    /// Bytes per full-sized segment.
+    mss: u32,
+    /// Segments duplicate ACKs reported delivered and no cumulative ACK covered yet (with
+    /// SACK: duplicate ACKs since SND.UNA last moved). Without SACK each one stands for a
+    /// segment that left the network (Linux's reno `sacked_out`).
+    dupacks: u32,
+    /// Retransmissions of the last fast recovery not yet reported as duplicates by
+    /// D-SACK; `None` when there is nothing to undo.
+    unproven_retransmits: Option<u32>,
+    /// Our TSval when the last retransmission timeout struck, for Eifel detection.
+    timeout_ts: Option<u32>,
+}
+
+impl LossRecovery {
+    /// A fresh state with congestion controller `cc`, `mss`-byte segments and no SACK.
+    pub(crate) fn new(cc: Box<dyn CongestionControl>, mss: u32) -> LossRecovery {
+        LossRecovery {
+            cc,
+            sent: SentQueue::default(),
+            rack: Rack::new(),
+            tlp: TailLossProbe::default(),
+            prr: Prr::default(),
+            phase: Phase::Open,
+            timer: LossTimer::Retransmission,
+            reorder_wait: None,
+            sack: false,
+            mss: mss.max(1),
+            dupacks: 0,
+            unproven_retransmits: None,
+            timeout_ts: None,
+        }
+    }
+
+    /// The segment size and whether SACK is in use, once negotiated.
+    pub(crate) fn set_path(&mut self, mss: u32, sack: bool) {
+        self.mss = mss.max(1);
+        self.sack = sack;
+        self.cc.set_mss(self.mss);
+    }
+
+    /// The congestion controller.
+    pub(crate) fn controller(&self) -> &dyn CongestionControl {
+        self.cc.as_ref()
+    }
+
+    /// True during fast recovery or after a timeout until the lost data is repaired.
+    pub(crate) fn in_recovery(&self) -> bool {
+        self.phase != Phase::Open
+    }
+
+    /// The congestion window in force: PRR's during fast recovery, else the controller's.
+    pub(crate) fn window(&self) -> u32 {
+        match self.phase {
+            Phase::Recovery { .. } => self.prr.window(),
+            _ => self.cc.window(),
+        }
+    }
+
+    /// The pipe (RFC 6675 `SetPipe`, as Linux's `tcp_packets_in_flight`): bytes sent and
+    /// neither delivered nor declared lost. Without SACK each duplicate ACK counts one
+    /// segment delivered, never more than what is in flight (so duplicate ACKs cannot
+    /// inflate the window beyond what was really sent).
+    pub(crate) fn pipe(&self) -> u32 {
+        let in_flight = self.sent.in_flight_bytes();
+        if self.sack {
+            in_flight
+        } else {
+            in_flight.saturating_sub(self.dupacks.saturating_mul(self.mss))
+        }
+    }
+
+    /// Bytes the congestion window lets go out now.
+    pub(crate) fn room(&self) -> u32 {
+        self.window().saturating_sub(self.pipe())
+    }
+
+    /// Bytes the receiver reported holding above SND.UNA.
+    pub(crate) fn sacked_bytes(&self) -> u32 {
+        self.sent.sacked_bytes()
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn allocated(&self) -> usize {
+        self.sent.allocated()
+    }
+
+    /// The meaning of the armed retransmission timer slot.
+    pub(crate) fn timer(&self) -> LossTimer {
+        self.timer
+    }
+
+    /// Records what the connection armed the slot as.
+    pub(crate) fn set_timer(&mut self, timer: LossTimer) {
+        self.timer = timer;
+    }
+
+    /// The next retransmission: the first lost segment, at most `mss` long, if the windows
+    /// allow it: the pipe is below the congestion window (a whole segment goes out then, as
+    /// Linux counts in segments; PRR's byte count makes up for it on later ACKs). The
+    /// segment at SND.UNA may go out into a closed receive window (as Linux), others only
+    /// below its right edge (`snd_una + snd_wnd`).
+    pub(crate) fn next_retransmission(
+        &self,
+        snd_una: SeqNumber,
+        snd_wnd: u32,
+    ) -> Option<(SeqNumber, u32)> {
+        if self.sent.lost_bytes() == 0 {
+            return None;
+        }
+        let (seq, len) = self.sent.first_lost(snd_una, self.mss)?;
+        if seq != snd_una && !seq.lt(snd_una + snd_wnd) {
+            return None;
+        }
+        (self.room() > 0).then_some((seq, len))
+    }
+
+    /// A tail loss probe is due: the next transmission should be one.
+    pub(crate) fn probe_due(&self) -> bool {
+        self.tlp.is_due()
+    }
+
+    /// The segment a probe resends when there is no new data: the last one sent, at most
+    /// `mss` long (its first part, so the record stays whole).
+    pub(crate) fn probe_tail(&self) -> Option<(SeqNumber, u32)> {
+        let last = self.sent.back()?;
+        Some((last.start, last.len().min(self.mss)))
+    }
+
+    /// `[seq, end)` went out at `now`: new data when `retransmission` is false; `probe`
+    /// when it is the tail loss probe; `snd_max` is SND.MAX after it.
+    pub(crate) fn on_sent(
+        &mut self,
+        now: Instant,
+        (seq, end): (SeqNumber, SeqNumber),
+        retransmission: bool,
+        probe: bool,
+        snd_max: SeqNumber,
+        stats: &mut ConnectionStats,
+    ) {
+        let len = end - seq;
+        if retransmission {
+            self.sent.retransmitted(seq, len, now);
+            if let Phase::Recovery { .. } = self.phase {
+                stats.fast_retransmits += 1;
+                if let Some(unproven) = self.unproven_retransmits.as_mut() {
+                    *unproven += 1;
+                }
+            }
+        } else {
+            self.sent.push(seq, end, now);
+        }
+        if let Phase::Recovery { .. } = self.phase {
+            self.prr.on_sent(len);
+        }
+        if probe {
+            self.tlp.sent(snd_max, retransmission);
+            stats.tail_loss_probes += 1;
+        }
+    }
+
+    /// Processes one ACK (after the connection moved SND.UNA): RTT sample, SACK, D-SACK,
+    /// loss detection, phase changes, the window's growth or reduction, the probe's
+    /// verdict.
+    pub(crate) fn on_ack(
+        &mut self,
+        now: Instant,
+        input: &AckInput<'_>,
+        stats: &mut ConnectionStats,
+    ) -> AckOutcome {
+        self.reorder_wait = None;
+        if input.advanced {
+            self.detect_spurious_timeout(input.ts_echo, stats);
+        }
+        let rack = &mut self.rack;
+        let (mut acked, mut first_acked, mut karn) = (0u32, None, false);
+        self.sent.acknowledge(input.ack, |segment| {
+            acked += segment.len();
+            rack.on_delivered(now, segment);
+            karn |= segment.retransmitted;
+            first_acked.get_or_insert(segment.sent_at);
+        });
+        let mut sacked = 0u32;
+        let mut dsack = None;
+        if self.sack && !input.sack_blocks.is_empty() {
+            dsack = self
+                .sent
+                .sack(input.ack, input.sack_blocks, |segment| {
+                    sacked += segment.len();
+                    rack.on_delivered(now, segment);
+                })
+                .dsack;
+        }
+        let duplicate = input.at_snd_una && (input.classic || sacked > 0);
+        let mut delivered = acked + sacked;
+        if input.advanced {
+            if self.sack {
+                self.dupacks = 0;
+            } else {
+                delivered = self.deliver_cumulatively(acked);
+            }
+        } else if duplicate {
+            self.dupacks = self.dupacks.saturating_add(1);
+            stats.duplicate_acks += 1;
+            if !self.sack {
+                delivered = self.mss;
+            }
+        }
+        if dsack.is_some() {
+            stats.dsacks_received += 1;
+            self.rack.on_dsack(input.ack, input.snd_max);
+            self.on_dsack_undo(now, input.flight, stats);
+        }
+        let detected = self.detect_loss(now, input);
+        stats.lost_retransmits += u64::from(detected.lost_retransmits);
+        self.reorder_wait = detected.timeout;
+        self.update_phase(now, input.ack, input.flight, input.snd_max, stats);
+        match self.phase {
+            Phase::Recovery { .. } => {
+                let may_add = input.advanced && detected.lost == 0;
+                let ssthresh = self.cc.slow_start_threshold();
+                self.prr
+                    .on_ack(delivered, self.pipe(), ssthresh, self.mss, may_add);
+            }
+            _ if input.advanced => {
+                self.cc
+                    .on_ack(now, delivered, input.srtt, input.cwnd_limited);
+            }
+            Phase::Open | Phase::Loss { .. } => {}
+        }
+        let probe_dsack = dsack.is_some();
+        let pure_duplicate = duplicate && sacked == 0;
+        if self.tlp.on_ack(input.ack, probe_dsack, pure_duplicate) == ProbeVerdict::LossRepaired
+            && self.phase == Phase::Open
+        {
+            self.cc.on_congestion_event(now, input.flight, false);
+            self.cc.on_recovery_exit(now, input.flight);
+        }
+        if self.sent.len() == 0 {
+            self.tlp.cancel();
+        }
+        AckOutcome {
+            rtt: first_acked.filter(|_| !karn).map(|sent_at| now - sent_at),
+            duplicate,
+        }
+    }
+
+    /// Without SACK, a cumulative ACK of `acked` bytes also covers segments that duplicate
+    /// ACKs already counted as delivered: those leave the count, less one for the segment
+    /// the ACK itself stands for (as Linux's `tcp_remove_reno_sacks`). Returns the bytes
+    /// newly delivered, at least one segment's worth.
+    fn deliver_cumulatively(&mut self, acked: u32) -> u32 {
+        let segments = acked.div_ceil(self.mss);
+        let newly = segments.saturating_sub(self.dupacks).max(1);
+        self.dupacks = self.dupacks.saturating_sub(segments.saturating_sub(1));
+        newly.saturating_mul(self.mss).min(acked)
+    }
+
+    /// RACK for SACK connections; the duplicate-ACK threshold and NewReno's partial ACK
+    /// rule without SACK.
+    fn detect_loss(&mut self, now: Instant, input: &AckInput<'_>) -> Detected {
+        if self.sack {
+            if self.sent.sacked_bytes() == 0 && self.phase == Phase::Open {
+                return Detected::default();
+            }
+            let sacked_segments = self.sent.sacked_bytes() / self.mss;
+            let reo_wnd = self
+                .rack
+                .reo_wnd(self.in_recovery(), sacked_segments, input.srtt);
+            return self.rack.detect_loss(now, &mut self.sent, reo_wnd);
+        }
+        let head_lost = match self.phase {
+            Phase::Open => self.dupacks >= DUP_THRESH,
+            Phase::Recovery { recover } => input.advanced && input.ack.lt(recover),
+            Phase::Loss { .. } => false,
+        };
+        let mut detected = Detected::default();
+        if head_lost && let Some(retransmitted) = self.sent.mark_lost(0) {
+            detected.lost = 1;
+            detected.lost_retransmits = u32::from(retransmitted);
+        }
+        detected
+    }
+
+    /// Leaves a recovery whose data is all acknowledged; enters fast recovery when a loss
+    /// is known outside one.
+    fn update_phase(
+        &mut self,
+        now: Instant,
+        ack: SeqNumber,
+        flight: u32,
+        snd_max: SeqNumber,
+        stats: &mut ConnectionStats,
+    ) {
+        match self.phase {
+            Phase::Recovery { recover } if ack.ge(recover) => {
+                self.phase = Phase::Open;
+                self.cc.on_recovery_exit(now, flight);
+                self.rack.on_recovery_exit();
+            }
+            Phase::Loss { recover } if ack.ge(recover) => {
+                self.phase = Phase::Open;
+                self.rack.on_recovery_exit();
+            }
+            _ => {}
+        }
+        if self.phase == Phase::Open && self.sent.lost_bytes() > 0 {
+            self.cc.on_congestion_event(now, flight, false);
+            self.prr = Prr::start(flight);
+            self.phase = Phase::Recovery { recover: snd_max };
+            // The recovery's reduction answers for any loss an outstanding probe repaired.
+            self.tlp.cancel();
+            self.unproven_retransmits = Some(0);
+            stats.recovery_episodes += 1;
+        }
+    }
+
+    /// RACK's reordering timer expired: judge the segments it was waiting for.
+    pub(crate) fn on_reorder_timeout(
+        &mut self,
+        now: Instant,
+        srtt: Option<Duration>,
+        (snd_una, snd_max): (SeqNumber, SeqNumber),
+        stats: &mut ConnectionStats,
+    ) {
+        let sacked_segments = self.sent.sacked_bytes() / self.mss;
+        let reo_wnd = self.rack.reo_wnd(self.in_recovery(), sacked_segments, srtt);
+        let detected = self.rack.detect_loss(now, &mut self.sent, reo_wnd);
+        stats.lost_retransmits += u64::from(detected.lost_retransmits);
+        self.reorder_wait = detected.timeout;
+        let flight = snd_max - snd_una;
+        self.update_phase(now, snd_una, flight, snd_max, stats);
+        if let Phase::Recovery { .. } = self.phase {
+            let ssthresh = self.cc.slow_start_threshold();
+            self.prr.on_ack(0, self.pipe(), ssthresh, self.mss, false);
+        }
+    }
+
+    /// The retransmission timer expired with data outstanding (`flight` bytes, up to
+    /// `snd_max`): the window collapses and everything in flight is declared lost. On the
+    /// first timeout `ts_now` is kept to tell a spurious one (Eifel); a `repeated` timeout
+    /// declares SACKed data lost too, in case the receiver reneged (RFC 2018 §8).
+    pub(crate) fn on_retransmission_timeout(
+        &mut self,
+        now: Instant,
+        (flight, snd_max): (u32, SeqNumber),
+        ts_now: Option<u32>,
+        repeated: bool,
+    ) {
+        self.cc.on_retransmit_timeout(now, flight);
+        self.timeout_ts = if repeated { None } else { ts_now };
+        self.sent.mark_all_lost(repeated);
+        self.phase = Phase::Loss { recover: snd_max };
+        self.tlp.cancel();
+        self.dupacks = 0;
+        self.unproven_retransmits = None;
+        self.reorder_wait = None;
+    }
+
+    /// The probe timer expired: the next transmission is a probe.
+    pub(crate) fn on_probe_timeout(&mut self) {
+        self.tlp.fire();
+    }
+
+    /// An ECN-Echo asks for a window reduction (RFC 3168 §6.1.2) of `flight` outstanding.
+    pub(crate) fn reduce_for_ecn(&mut self, now: Instant, flight: u32) {
+        self.cc.on_congestion_event(now, flight, true);
+    }
+
+    /// When the retransmission timer slot should fire instead of the retransmission
+    /// timeout, and as what: RACK's reordering timer while it waits on a segment, else the
+    /// probe timer when a tail loss probe may be scheduled (SACK, no recovery, no probe
+    /// outstanding; `rto` caps it at the head's retransmission timeout, as Linux).
+    /// `delayed_ack_max` is the peer's worst-case delayed-ACK time.
+    pub(crate) fn early_timer(
+        &self,
+        now: Instant,
+        srtt: Option<Duration>,
+        rto: Duration,
+        delayed_ack_max: Duration,
+    ) -> Option<(LossTimer, Instant)> {
+        if let Some(wait) = self.reorder_wait {
+            return Some((LossTimer::Reorder, now + wait));
+        }
+        if !self.sack || self.phase != Phase::Open || !self.tlp.idle() {
+            return None;
+        }
+        let head = self.sent.front()?;
+        let one_segment = self.sent.len() == 1;
+        let mut at = now + TailLossProbe::timeout(srtt, one_segment, delayed_ack_max);
+        let rto_at = head.sent_at + rto;
+        if rto_at > now {
+            at = at.min(rto_at);
+        }
+        Some((LossTimer::Probe, at))
+    }
+
+    /// Eifel detection (RFC 3522): the first ACK after a timeout echoes a timestamp older
+    /// than the retransmission, so the original arrived and the timeout was spurious. The
+    /// congestion response is undone and the segments declared lost are in flight again
+    /// (RFC 4015).
+    fn detect_spurious_timeout(&mut self, ts_echo: Option<u32>, stats: &mut ConnectionStats) {
+        let (Some(retransmitted_at), Some(echo)) = (self.timeout_ts.take(), ts_echo) else {
+            return;
+        };
+        if echo != 0 && (echo.wrapping_sub(retransmitted_at) as i32) < 0 {
+            self.cc.undo();
+            self.sent.unmark_lost();
+            self.phase = Phase::Open;
+            stats.spurious_timeouts += 1;
+        }
+    }
+
+    /// A D-SACK reports that one of our retransmissions was a duplicate (RFC 3708). Once
+    /// every retransmission of the last fast recovery is reported so, the loss was
+    /// reordering: the window reduction is undone (RACK has widened its reordering window).
+    fn on_dsack_undo(&mut self, now: Instant, flight: u32, stats: &mut ConnectionStats) {
+        let Some(unproven) = self.unproven_retransmits.as_mut().filter(|n| **n > 0) else {
+            return;
+        };
+        *unproven -= 1;
+        if *unproven > 0 {
+            return;
+        }
+        self.unproven_retransmits = None;
+        if let Phase::Recovery { .. } = self.phase {
+            self.phase = Phase::Open;
+            self.cc.on_recovery_exit(now, flight);
+            self.sent.unmark_lost();
+        }
+        self.cc.undo();
+        stats.spurious_fast_retransmits += 1;
+    }
+
+    /// Forgets everything in flight (the connection closed or entered TIME_WAIT).
+    pub(crate) fn clear(&mut self) {
+        self.sent.clear();
+        self.phase = Phase::Open;
+        self.tlp.cancel();
+        self.reorder_wait = None;
+        self.dupacks = 0;
+    }
+}
