@@ -123,7 +123,11 @@ impl Config {
 
     /// The MSS we announce: MTU minus 20 bytes of IPv4 and 20 of TCP header.
     pub fn local_mss(&self) -> u16 {
-        self.mtu.saturating_sub(40).max(64)
+        const IPV4_HEADER_LEN: u16 = 20;
+        const TCP_HEADER_LEN: u16 = tcp_wire::HEADER_LEN as u16;
+        self.mtu
+            .saturating_sub(IPV4_HEADER_LEN + TCP_HEADER_LEN)
+            .max(64)
     }
 
     /// How long TIME_WAIT lasts: 2 MSL.

@@ -16,7 +16,7 @@ use support::inject::{Harness, LOCAL_IP, PEER_IP, Reply, Seg};
 use support::rng::Rng;
 use support::{Side, Sim};
 use tcp_core::{Config, ConnectionHandle, Keepalive, ListenerHandle, SocketOptions, State};
-use tcp_wire::{Flags, Options, SackBlocks, Segment, SeqNumber, Timestamps};
+use tcp_wire::{Flags, HEADER_LEN, Options, SackBlocks, Segment, SeqNumber, Timestamps};
 
 /// Segments fed per seed.
 const SEGMENTS: usize = 250_000;
@@ -226,19 +226,25 @@ impl Fuzzer {
     /// ACK, window, urgent pointer), correctly checksummed.
     fn scramble_header(&mut self) {
         let mut bytes = self.pick_from_corpus();
-        if bytes.len() < 20 {
-            bytes.resize(20, 0);
+        if bytes.len() < HEADER_LEN {
+            bytes.resize(HEADER_LEN, 0);
         }
         let field = self.below(7);
         let value = self.u32();
+        let mut segment = Segment::new_unchecked(&mut bytes[..]);
         match field {
+            // Data offset and reserved bits as one arbitrary byte, which no setter writes
+            // (`set_header_len` keeps the offset sane and zeroes the reserved bits).
             0 => bytes[12] = value as u8,
-            1 => bytes[13] = value as u8,
-            2 => bytes[4..8].copy_from_slice(&value.to_be_bytes()),
-            3 => bytes[8..12].copy_from_slice(&value.to_be_bytes()),
-            4 => bytes[14..16].copy_from_slice(&(value as u16).to_be_bytes()),
-            5 => bytes[18..20].copy_from_slice(&(value as u16).to_be_bytes()),
-            _ => bytes[0..4].copy_from_slice(&value.to_be_bytes()),
+            1 => segment.set_flags(Flags(value as u8)),
+            2 => segment.set_seq_number(SeqNumber(value)),
+            3 => segment.set_ack_number(SeqNumber(value)),
+            4 => segment.set_window(value as u16),
+            5 => segment.set_urgent_pointer(value as u16),
+            _ => {
+                segment.set_src_port((value >> 16) as u16);
+                segment.set_dst_port(value as u16);
+            }
         }
         refill(&mut bytes, PEER_IP, LOCAL_IP);
         self.deliver(PEER_IP, LOCAL_IP, &bytes);
@@ -303,12 +309,12 @@ impl Fuzzer {
     fn flags(&mut self) -> Flags {
         const USUAL: [Flags; 9] = [
             Flags::ACK,
-            Flags(Flags::ACK.0 | Flags::PSH.0),
-            Flags(Flags::FIN.0 | Flags::ACK.0),
+            Flags::ACK.union(Flags::PSH),
+            Flags::FIN.union(Flags::ACK),
             Flags::SYN,
-            Flags(Flags::SYN.0 | Flags::ACK.0),
+            Flags::SYN.union(Flags::ACK),
             Flags::RST,
-            Flags(Flags::RST.0 | Flags::ACK.0),
+            Flags::RST.union(Flags::ACK),
             Flags::FIN,
             Flags::NONE,
         ];
@@ -382,8 +388,8 @@ impl Fuzzer {
             options.extend(more);
         }
         options.truncate(words * 4);
-        bytes.splice(20..20, options);
-        bytes[12] = ((5 + words) as u8) << 4;
+        bytes.splice(HEADER_LEN..HEADER_LEN, options);
+        Segment::new_unchecked(&mut bytes[..]).set_header_len(HEADER_LEN + words * 4);
         let tail = self.below(20);
         let payload = self.bytes(tail);
         bytes.extend(payload);
@@ -555,7 +561,7 @@ fn unicast(ip: IpAddr) -> bool {
 
 /// Refills the checksum when the bytes are long enough to hold one.
 fn refill(bytes: &mut [u8], src: IpAddr, dst: IpAddr) {
-    if bytes.len() >= 20 {
+    if bytes.len() >= HEADER_LEN {
         Segment::new_unchecked(bytes).fill_checksum(src, dst);
     }
 }

@@ -346,6 +346,11 @@ fn r2_abort_sends_rst_and_the_peer_sees_reset() {
         sim.b.state(server) == Ok(State::Closed)
     });
     assert!(failed_with(&sim.events_b, server, Error::ConnectionReset));
+    assert_eq!(
+        sim.a.counters().resets_sent,
+        1,
+        "the abort's RST is counted"
+    );
     let mut buf = [0u8; 10];
     assert_eq!(sim.b.read(server, &mut buf), Err(Error::ConnectionReset));
     assert_eq!(sim.b.write(server, b"x"), Err(Error::ConnectionReset));

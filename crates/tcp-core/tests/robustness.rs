@@ -587,6 +587,6 @@ fn a_checksum_vouched_for_below_is_not_verified_again() {
     h.ep.handle_received(now, vouched, &syn.bytes());
     let replies = h.drain();
     assert_eq!(replies.len(), 1, "{}", h.transcript());
-    assert_eq!(replies[0].flags(), Flags(Flags::SYN.0 | Flags::ACK.0));
+    assert_eq!(replies[0].flags(), Flags::SYN | Flags::ACK);
     assert_eq!(h.ep.counters().bad_checksum, 1);
 }

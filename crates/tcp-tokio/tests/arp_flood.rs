@@ -6,6 +6,7 @@
 
 use std::net::Ipv4Addr;
 use tcp_tokio::net::{Egress, MacAddr, NetConfig, NetLayer, TCP_OFFSET};
+use tcp_wire::{Flags, HEADER_LEN, Header};
 
 const OUR_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 1]);
 const OUR_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
@@ -47,13 +48,17 @@ fn drain(net: &mut NetLayer) -> usize {
 
 /// Writes a minimal TCP segment at `TCP_OFFSET` and sends it to `dst`.
 fn send_to(net: &mut NetLayer, now_us: u64, dst: Ipv4Addr) -> Egress {
-    let mut frame = vec![0u8; TCP_OFFSET + 20];
-    let tcp = net.tcp_buffer(&mut frame);
-    tcp[0..2].copy_from_slice(&40000u16.to_be_bytes());
-    tcp[2..4].copy_from_slice(&80u16.to_be_bytes());
-    tcp[12] = 5 << 4;
-    tcp[13] = 0x10;
-    net.send_tcp(now_us, &mut frame, OUR_IP, dst, 20, false)
+    let mut frame = vec![0u8; TCP_OFFSET + HEADER_LEN];
+    let header = Header {
+        src_port: 40000,
+        dst_port: 80,
+        flags: Flags::ACK,
+        ..Header::default()
+    };
+    let len = header
+        .emit(net.tcp_buffer(&mut frame))
+        .expect("a bare header fits");
+    net.send_tcp(now_us, &mut frame, OUR_IP, dst, len, false)
         .expect("a routable segment")
 }
 

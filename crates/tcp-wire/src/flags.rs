@@ -39,6 +39,12 @@ impl Flags {
         self.0 & other.0 != 0
     }
 
+    /// The bits of both `self` and `other`: `|` that also works in a `const` context.
+    #[inline]
+    pub const fn union(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
     /// `self` without the bits of `other`.
     #[inline]
     pub fn without(self, other: Flags) -> Flags {
@@ -138,5 +144,13 @@ mod tests {
         assert_eq!((Flags::RST | Flags::ACK).to_string(), "R.");
         assert_eq!((Flags::ECE | Flags::CWR | Flags::SYN).to_string(), "SEW");
         assert_eq!(Flags::NONE.to_string(), "none");
+    }
+
+    #[test]
+    fn union_is_a_const_bitor() {
+        const SYN_ACK: Flags = Flags::SYN.union(Flags::ACK);
+        assert_eq!(SYN_ACK, Flags::SYN | Flags::ACK);
+        assert!(SYN_ACK.syn() && SYN_ACK.ack() && !SYN_ACK.rst());
+        assert_eq!(Flags::NONE.union(Flags::NONE), Flags::NONE);
     }
 }

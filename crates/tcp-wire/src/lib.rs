@@ -13,24 +13,22 @@
 //! [`Segment::new_unchecked`] over fewer than 20 bytes and read a fixed field.
 
 mod checksum;
-mod display;
 mod error;
 mod flags;
 mod header;
-mod option_set;
 mod options;
-mod repr;
-mod seq;
+mod segment;
+mod seq_number;
+mod tcpdump_line;
 
 pub use checksum::{Checksum, update_u32, update_word};
-pub use display::TcpdumpLine;
 pub use error::Error;
 pub use flags::Flags;
-pub use header::{HEADER_LEN, MAX_HEADER_LEN, MAX_OPTIONS_LEN, Segment};
-pub use option_set::{Options, Timestamps};
+pub use header::Header;
 pub use options::{
     FastOpenCookie, MAX_FAST_OPEN_COOKIE, MAX_SACK_BLOCKS, MAX_WINDOW_SCALE, OptionIter,
-    OptionWriter, SackBlocks, TcpOption, kind,
+    OptionWriter, Options, SackBlocks, TcpOption, Timestamps, kind,
 };
-pub use repr::Header;
-pub use seq::SeqNumber;
+pub use segment::{CHECKSUM_OFFSET, HEADER_LEN, MAX_HEADER_LEN, MAX_OPTIONS_LEN, Segment};
+pub use seq_number::SeqNumber;
+pub use tcpdump_line::TcpdumpLine;

@@ -384,7 +384,8 @@ impl Endpoint {
                 ecn_capable: conn.last_segment_ect,
             });
             if let Some(transmit) = sent {
-                if buf.get(13).is_some_and(|flags| flags & 0x04 != 0) {
+                let written = buf.get(..transmit.len).unwrap_or_default();
+                if Segment::new_checked(written).is_ok_and(|segment| segment.flags().rst()) {
                     self.counters.resets_sent += 1;
                 }
                 self.counters.segments_out += 1;

@@ -3,7 +3,7 @@
 use core::net::Ipv4Addr;
 
 use etherparse::{Ethernet2HeaderSlice, Ipv4HeaderSlice};
-use tcp_wire::{Flags, Segment};
+use tcp_wire::{Flags, Segment, SeqNumber};
 
 use super::testdata::{self, KERNEL_MAC, STACK_MAC};
 use super::*;
@@ -113,8 +113,9 @@ fn resolves_then_releases_a_queued_segment_byte_for_byte() {
     assert_eq!(net.handle_frame(SECOND / 2, &testdata::ARP_REPLY), None);
     assert_eq!(drain(&mut net), [testdata::OUR_SYN.to_vec()]);
     // The kernel took that frame as a SYN for its port 9: it answered seq 0, ack 1000 + 1.
-    assert_eq!(&testdata::RST[34..38], &[0x00, 0x09, 0x9c, 0x40]);
-    assert_eq!(&testdata::RST[42..46], &1001u32.to_be_bytes());
+    let rst = Segment::new_checked(&testdata::RST[TCP_OFFSET..]).unwrap();
+    assert_eq!((rst.src_port(), rst.dst_port()), (9, 40000));
+    assert_eq!(rst.ack_number(), SeqNumber(1001));
     assert_eq!(net.poll_timeout(), None, "resolved, no retry pending");
 }
 

@@ -16,6 +16,7 @@ use tokio::time::Sleep;
 
 use super::{BATCH, FrameBatch, Link, LinkInfo};
 use crate::net::{ETHERNET_HEADER_LEN, MacAddr, TCP_OFFSET};
+use tcp_wire::{CHECKSUM_OFFSET, HEADER_LEN, Segment};
 
 /// EtherType value meaning every protocol.
 const ETH_P_ALL: u16 = libc::ETH_P_ALL as u16;
@@ -379,15 +380,16 @@ fn vnet_headers(batch: &FrameBatch) -> [sys::VnetHeader; BATCH] {
             continue;
         }
         let tcp_header_len = frame
-            .get(TCP_OFFSET + 12)
-            .map_or(20, |offset| usize::from(offset >> 4) * 4);
+            .get(TCP_OFFSET..)
+            .and_then(|tcp| Segment::new_checked(tcp).ok())
+            .map_or(HEADER_LEN, |segment| segment.header_len());
         *header = sys::VnetHeader {
             flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
             gso_type: VIRTIO_NET_HDR_GSO_TCPV4,
             hdr_len: ((TCP_OFFSET + tcp_header_len) as u16).to_le(),
             gso_size: segment_size.to_le(),
             csum_start: (TCP_OFFSET as u16).to_le(),
-            csum_offset: 16u16.to_le(),
+            csum_offset: (CHECKSUM_OFFSET as u16).to_le(),
         };
     }
     headers
@@ -465,6 +467,7 @@ fn configure(socket: &Socket, config: &PacketSocketConfig) -> io::Result<()> {
 mod tests {
     use super::*;
     use std::net::Ipv4Addr;
+    use tcp_wire::{Flags, Header};
 
     const SRC: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
     const DST: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
@@ -472,19 +475,20 @@ mod tests {
     /// An Ethernet + IPv4 + TCP frame carrying `payload` (odd lengths too), with its TCP
     /// checksum correct.
     fn tcp_frame(payload: &[u8]) -> Vec<u8> {
-        let mut frame = vec![0u8; TCP_OFFSET + 20];
+        let mut frame = vec![0u8; TCP_OFFSET + HEADER_LEN];
         frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
         frame[14] = 0x45;
         frame[26..30].copy_from_slice(&SRC.octets());
         frame[30..34].copy_from_slice(&DST.octets());
-        frame[TCP_OFFSET + 12] = 5 << 4;
-        frame[TCP_OFFSET + 13] = 0x18;
+        let header = Header {
+            flags: Flags::PSH | Flags::ACK,
+            ..Header::default()
+        };
+        assert_eq!(header.emit(&mut frame[TCP_OFFSET..]), Ok(HEADER_LEN));
         frame.extend_from_slice(payload);
-        let tcp_len = (frame.len() - TCP_OFFSET) as u16;
-        let mut sum = tcp_wire::Checksum::pseudo_header_ipv4(SRC, DST, tcp_len);
-        sum.add_bytes(&frame[TCP_OFFSET..]);
-        let checksum = sum.finish();
-        frame[TCP_OFFSET + 16..TCP_OFFSET + 18].copy_from_slice(&checksum.to_be_bytes());
+        Segment::new_checked(&mut frame[TCP_OFFSET..])
+            .unwrap()
+            .fill_checksum_ipv4(SRC, DST);
         frame
     }
 
@@ -494,7 +498,7 @@ mod tests {
         sys::VnetHeader {
             flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
             csum_start: (TCP_OFFSET as u16).to_le(),
-            csum_offset: 16u16.to_le(),
+            csum_offset: (CHECKSUM_OFFSET as u16).to_le(),
             ..sys::VnetHeader::default()
         }
     }
@@ -506,7 +510,9 @@ mod tests {
             let mut partial = complete.clone();
             let tcp_len = (partial.len() - TCP_OFFSET) as u16;
             let pseudo = tcp_wire::Checksum::pseudo_header_ipv4(SRC, DST, tcp_len).folded();
-            partial[TCP_OFFSET + 16..TCP_OFFSET + 18].copy_from_slice(&pseudo.to_be_bytes());
+            Segment::new_checked(&mut partial[TCP_OFFSET..])
+                .unwrap()
+                .set_checksum(pseudo);
             assert_ne!(partial, complete);
             assert!(complete_checksum(&mut partial, &needs_checksum()));
             assert_eq!(partial, complete, "payload {payload:?}");
@@ -553,10 +559,10 @@ mod tests {
             sys::VnetHeader {
                 flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
                 gso_type: VIRTIO_NET_HDR_GSO_TCPV4,
-                hdr_len: ((TCP_OFFSET + 20) as u16).to_le(),
+                hdr_len: ((TCP_OFFSET + HEADER_LEN) as u16).to_le(),
                 gso_size: 400u16.to_le(),
                 csum_start: (TCP_OFFSET as u16).to_le(),
-                csum_offset: 16u16.to_le(),
+                csum_offset: (CHECKSUM_OFFSET as u16).to_le(),
             }
         );
         assert_eq!(headers[2], sys::VnetHeader::default());

@@ -1,8 +1,8 @@
-//! One line per segment in tcpdump's format:
+//! [`TcpdumpLine`]: one line per segment in tcpdump's format:
 //! `198.18.0.1.49898 > 198.18.0.2.23: Flags [S], seq 1450082649, win 4128, options [mss 1460], length 0`.
 
-use crate::header::Segment;
 use crate::options::TcpOption;
+use crate::segment::Segment;
 use core::fmt;
 use core::net::IpAddr;
 
@@ -107,9 +107,9 @@ fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 mod tests {
     use super::*;
     use crate::flags::Flags;
-    use crate::option_set::Options;
-    use crate::repr::Header;
-    use crate::seq::SeqNumber;
+    use crate::header::Header;
+    use crate::options::Options;
+    use crate::seq_number::SeqNumber;
     use core::net::Ipv4Addr;
 
     fn line(header: &Header, payload: &[u8]) -> String {

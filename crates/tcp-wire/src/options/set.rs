@@ -1,9 +1,8 @@
-//! The options the stack understands, gathered from a header or to be written into one.
+//! The set of options the stack understands ([`Options`], with [`Timestamps`]), gathered from
+//! a header's option area or to be written into one in Linux's layout.
 
+use super::{FastOpenCookie, MAX_WINDOW_SCALE, OptionIter, OptionWriter, SackBlocks, TcpOption};
 use crate::error::Error;
-use crate::options::{
-    FastOpenCookie, MAX_WINDOW_SCALE, OptionIter, OptionWriter, SackBlocks, TcpOption,
-};
 
 /// Timestamp option values (RFC 7323 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,7 +125,7 @@ impl Options {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seq::SeqNumber;
+    use crate::seq_number::SeqNumber;
 
     #[test]
     fn linux_syn_layout() {
