@@ -28,27 +28,25 @@ pub enum Algorithm {
 /// # The model: window numbers only, the engine sends
 ///
 /// A controller answers one question: how many bytes may be in the network
-/// ([`window`](CongestionControl::window)). It never sees segments, timers or the SACK
-/// scoreboard. The engine decides *what* to send and calls the hooks when something
-/// happens:
+/// ([`window`](CongestionControl::window)). It never sees segments, timers or the record
+/// of what is in flight. The engine's loss recovery decides *what* to send and calls the
+/// hooks when something happens:
 ///
 /// | event in the engine | hook |
 /// |---|---|
-/// | an ACK advances SND.UNA outside loss recovery | [`on_ack`](CongestionControl::on_ack) |
-/// | third duplicate ACK, RFC 6675 `IsLost(HighACK+1)`, or ECN-Echo | [`on_congestion_event`](CongestionControl::on_congestion_event) |
+/// | an ACK advances SND.UNA outside fast recovery | [`on_ack`](CongestionControl::on_ack) |
+/// | a loss found (RACK, or the third duplicate ACK without SACK), a loss a tail loss probe repaired, or ECN-Echo | [`on_congestion_event`](CongestionControl::on_congestion_event) |
 /// | an ACK at or past the recovery point (RFC 6582 "full ACK") | [`on_recovery_exit`](CongestionControl::on_recovery_exit) |
 /// | the retransmission timer fires | [`on_retransmit_timeout`](CongestionControl::on_retransmit_timeout) |
-/// | a reduction turned out spurious (Eifel, F-RTO, D-SACK) | [`undo`](CongestionControl::undo) |
+/// | a reduction turned out spurious (Eifel, D-SACK) | [`undo`](CongestionControl::undo) |
 ///
-/// Fast recovery follows RFC 6675 (and fits RFC 6937 PRR): on a congestion event the
-/// controller sets `cwnd = ssthresh` at once. There is **no window inflation** by duplicate
-/// ACKs (the RFC 5681 / RFC 6582 `ssthresh + 3*SMSS` model is not used). During recovery the
-/// engine sends while its own estimate of the bytes in flight is below `window()`: `pipe`
-/// from the SACK scoreboard (RFC 6675 `SetPipe`), or without SACK the outstanding bytes
-/// minus `dupacks * SMSS` (each duplicate ACK means a segment left the network); or it
-/// paces the reduction with PRR, taking [`slow_start_threshold`] as `ssthresh`. Duplicate
-/// and partial ACKs during recovery are not reported to the controller; the window stays
-/// put until recovery ends.
+/// On a congestion event the controller sets `cwnd = ssthresh` at once. There is **no
+/// window inflation** by duplicate ACKs (the RFC 5681 / RFC 6582 `ssthresh + 3*SMSS` model
+/// is not used). During fast recovery the engine paces the reduction with PRR (RFC 6937),
+/// taking [`slow_start_threshold`] as `ssthresh`, against its pipe: the bytes in flight
+/// neither delivered nor declared lost (without SACK, less one segment per duplicate ACK).
+/// Duplicate and partial ACKs during recovery are not reported to the controller; the
+/// window stays put until recovery ends.
 ///
 /// At the end of recovery [`on_recovery_exit`] applies RFC 6582 §3.2 step 3 option (1):
 /// `cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)`, which equals `ssthresh` whenever
@@ -107,7 +105,7 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// same segment backing off) keep ssthresh as it is, as RFC 5681 requires.
     fn on_retransmit_timeout(&mut self, now: Instant, flight_size: u32);
 
-    /// The last loss response was spurious (detected by Eifel, F-RTO or D-SACK): restore the
+    /// The last loss response was spurious (detected by Eifel or D-SACK): restore the
     /// state saved at the last congestion event or retransmission timeout. The window
     /// becomes the larger of the current and the saved one. Does nothing if there is nothing
     /// to undo (no reduction yet, already undone, an ECN reduction, or an MSS change since).

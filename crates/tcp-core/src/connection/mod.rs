@@ -519,7 +519,8 @@ impl Connection {
         self.recv_buf.readable()
     }
 
-    /// Heap bytes this connection holds (buffers, scoreboard) plus its own size.
+    /// Heap bytes this connection holds (buffers, the record of segments in flight) plus its
+    /// own size.
     pub(crate) fn memory(&self) -> usize {
         size_of::<Connection>()
             + self.send_buf.allocated()
