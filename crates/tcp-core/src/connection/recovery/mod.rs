@@ -259,7 +259,10 @@ impl LossRecovery {
             self.prr.on_sent(len);
         }
         if probe {
-            self.tlp.sent(snd_max, retransmission);
+            // Only a probe sent in the open state has a verdict to wait for: in recovery
+            // the window was already reduced.
+            let judged = self.phase == Phase::Open;
+            self.tlp.sent(snd_max, retransmission, judged);
             stats.tail_loss_probes += 1;
         }
     }
@@ -474,9 +477,16 @@ impl LossRecovery {
 
     /// When the retransmission timer slot should fire instead of the retransmission
     /// timeout, and as what: RACK's reordering timer while it waits on a segment, else the
-    /// probe timer when a tail loss probe may be scheduled (SACK, no recovery, no probe
-    /// outstanding; `rto` caps it at the head's retransmission timeout, as Linux).
-    /// `delayed_ack_max` is the peer's worst-case delayed-ACK time.
+    /// probe timer when a tail loss probe may be scheduled (SACK, no probe outstanding;
+    /// `rto` caps it at the head's retransmission timeout, as Linux). `delayed_ack_max` is
+    /// the peer's worst-case delayed-ACK time, allowed for when one segment is in flight.
+    ///
+    /// Unlike RFC 8985 §7.2 (and Linux), the probe is also scheduled during recovery: with
+    /// the small windows of a lossy path, the retransmission is often all that is in
+    /// flight, and when it is lost too no ACK comes back to let RACK see it. A probe two
+    /// round trips later brings that ACK (its segment was sent after the retransmission),
+    /// where the retransmission timer would wait 200 ms and collapse the window. While ACKs
+    /// flow, each one pushes the probe back, so it only fires when they stop.
     pub(crate) fn early_timer(
         &self,
         now: Instant,
@@ -487,11 +497,11 @@ impl LossRecovery {
         if let Some(wait) = self.reorder_wait {
             return Some((LossTimer::Reorder, now + wait));
         }
-        if !self.sack || self.phase != Phase::Open || !self.tlp.idle() {
+        if !self.sack || !self.tlp.idle() {
             return None;
         }
         let head = self.sent.front()?;
-        let one_segment = self.sent.len() == 1;
+        let one_segment = self.phase == Phase::Open && self.sent.len() == 1;
         let mut at = now + TailLossProbe::timeout(srtt, one_segment, delayed_ack_max);
         let rto_at = head.sent_at + rto;
         if rto_at > now {

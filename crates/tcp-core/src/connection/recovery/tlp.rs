@@ -75,10 +75,12 @@ impl TailLossProbe {
         self.due
     }
 
-    /// The probe went out; `snd_max` is SND.MAX after it.
-    pub(crate) fn sent(&mut self, snd_max: SeqNumber, retransmission: bool) {
+    /// The probe went out; `snd_max` is SND.MAX after it. With `judged` the ACKs that
+    /// follow decide whether it repaired a loss ([`TailLossProbe::on_ack`]), and no other
+    /// probe is scheduled until they have.
+    pub(crate) fn sent(&mut self, snd_max: SeqNumber, retransmission: bool, judged: bool) {
         self.due = false;
-        self.episode = Some(Episode {
+        self.episode = judged.then_some(Episode {
             end: snd_max,
             retransmission,
         });
@@ -136,7 +138,7 @@ mod tests {
         let mut tlp = TailLossProbe::default();
         tlp.fire();
         assert!(tlp.is_due() && !tlp.idle());
-        tlp.sent(SeqNumber(1000), true);
+        tlp.sent(SeqNumber(1000), true, true);
         assert_eq!(
             tlp.on_ack(SeqNumber(900), false, false),
             ProbeVerdict::Pending
@@ -150,22 +152,25 @@ mod tests {
             ProbeVerdict::LossRepaired
         );
         assert!(tlp.idle());
+        tlp.fire();
+        tlp.sent(SeqNumber(2000), true, false);
+        assert!(tlp.idle(), "a probe sent in recovery waits for no verdict");
     }
 
     #[test]
     fn a_dsack_or_a_duplicate_ack_at_the_end_means_no_loss() {
         let mut tlp = TailLossProbe::default();
-        tlp.sent(SeqNumber(1000), true);
+        tlp.sent(SeqNumber(1000), true, true);
         assert_eq!(
             tlp.on_ack(SeqNumber(1000), true, false),
             ProbeVerdict::NoLoss
         );
-        tlp.sent(SeqNumber(1000), true);
+        tlp.sent(SeqNumber(1000), true, true);
         assert_eq!(
             tlp.on_ack(SeqNumber(1000), false, true),
             ProbeVerdict::NoLoss
         );
-        tlp.sent(SeqNumber(1000), false);
+        tlp.sent(SeqNumber(1000), false, true);
         assert_eq!(
             tlp.on_ack(SeqNumber(1000), false, false),
             ProbeVerdict::NoLoss,
