@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::io;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Wake;
 use std::time::Duration;
 use tcp_core::{ConnectionHandle, Endpoint, Event, Instant, ListenerHandle};
 
@@ -93,14 +94,43 @@ impl StackState {
     }
 }
 
+/// How a user call wakes the driver task: its waker and the flag that says why.
+#[derive(Debug, Default)]
+struct DriverKick {
+    /// The driver task's waker.
+    driver: AtomicWaker,
+    /// Set by a kick, cleared by the driver when it starts a round.
+    kicked: AtomicBool,
+}
+
+impl DriverKick {
+    fn kick(&self) {
+        self.kicked.store(true, Ordering::Release);
+        self.driver.wake();
+    }
+}
+
+/// A waker for the driver: what a user call registers with the link, so that readiness it
+/// asked about (frames arriving, a send retry) reaches the driver.
+impl Wake for DriverKick {
+    fn wake(self: Arc<Self>) {
+        self.kick();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.kick();
+    }
+}
+
 /// Shared between the driver task and every user handle.
 pub(crate) struct Shared {
     state: Mutex<StackState>,
-    /// The driver task's waker, to wake it when a user call needs it (see
-    /// [`Shared::kick_driver`]).
-    driver: AtomicWaker,
-    /// Set by [`Shared::kick_driver`], cleared by the driver when it starts a round.
-    kicked: AtomicBool,
+    /// Wakes the driver task when a user call needs it (see [`Shared::kick_driver`]).
+    kick: Arc<DriverKick>,
+    /// A [`Waker`] over `kick`, for the link calls user calls make. The link keeps one
+    /// waker per readiness: had a user call passed a no-op waker, frames arriving later
+    /// would wake nobody, and the driver would sleep until its next timer.
+    kick_waker: Waker,
     /// Set when the last user handle is gone: the driver flushes and stops.
     shutdown: AtomicBool,
     epoch: tokio::time::Instant,
@@ -118,6 +148,7 @@ impl Shared {
         let addr = net.config().addr;
         let info = link.info();
         let tx = FrameBatch::new(BATCH, info.max_frame());
+        let kick = Arc::new(DriverKick::default());
         Shared {
             state: Mutex::new(StackState {
                 endpoint,
@@ -133,8 +164,8 @@ impl Shared {
                 accept_wakers: HashMap::new(),
                 failure: None,
             }),
-            driver: AtomicWaker::new(),
-            kicked: AtomicBool::new(false),
+            kick_waker: Waker::from(kick.clone()),
+            kick,
             shutdown: AtomicBool::new(false),
             epoch: tokio::time::Instant::now(),
             addr,
@@ -169,7 +200,7 @@ impl Shared {
     pub(crate) fn finish_call(&self, mut state: MutexGuard<'_, StackState>) {
         let mut woken = Vec::new();
         let now = self.now();
-        let mut cx = Context::from_waker(Waker::noop());
+        let mut cx = Context::from_waker(&self.kick_waker);
         let sent = state.transmit(now, &mut cx).is_ready() && state.pump(now, &mut cx);
         state.dispatch_events(&mut woken);
         let earlier_timer = match (state.next_deadline(), state.armed_deadline) {
@@ -188,14 +219,13 @@ impl Shared {
 
     /// Makes the driver run a round soon.
     pub(crate) fn kick_driver(&self) {
-        self.kicked.store(true, Ordering::Release);
-        self.driver.wake();
+        self.kick.kick();
     }
 
     /// Registers the driver's waker; returns whether it was kicked since the last call.
     pub(crate) fn driver_poll_kick(&self, waker: &Waker) -> bool {
-        self.driver.register(waker);
-        self.kicked.swap(false, Ordering::AcqRel)
+        self.kick.driver.register(waker);
+        self.kick.kicked.swap(false, Ordering::AcqRel)
     }
 
     /// Asks the driver to stop after a last flush.

@@ -113,6 +113,11 @@ impl<L: Link> Link for FaultyLink<L> {
                 let _ = batch.push(&frame);
             }
             if !batch.is_empty() {
+                if batch.is_full() && self.recv.len() > 0 {
+                    // Frames wait in the line, not in the socket, so no readiness will
+                    // announce them: ask for another call.
+                    cx.waker().wake_by_ref();
+                }
                 return Poll::Ready(Ok(()));
             }
             match self.inner.poll_recv(cx, &mut self.inbox) {

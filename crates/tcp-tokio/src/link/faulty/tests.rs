@@ -142,3 +142,46 @@ async fn frames_over_the_mtu_are_refused() {
     assert_eq!(out.len(), 1);
     assert_eq!(a.send_counters().frames, 0);
 }
+
+/// A waker that counts its wake-ups.
+struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn frames_left_in_the_line_ask_for_another_receive() {
+    let (mut a, b) = MemoryLink::pair();
+    let mut b = FaultyLink::new(b, 1, FaultConfig::NONE, FaultConfig::NONE);
+    let mut out = FrameBatch::new(BATCH, 1514);
+    for n in 0..4 {
+        out.push(&numbered(n)).unwrap();
+    }
+    a.send(&mut out).await.unwrap();
+    let counter = std::sync::Arc::new(CountingWaker(Default::default()));
+    let waker = std::task::Waker::from(counter.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut small = FrameBatch::new(2, 1514);
+    assert!(matches!(
+        b.poll_recv(&mut cx, &mut small),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(small.len(), 2);
+    assert_eq!(
+        counter.0.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "two frames wait in the line where no socket readiness announces them"
+    );
+    assert!(matches!(
+        b.poll_recv(&mut cx, &mut small),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(small.len(), 2);
+}
