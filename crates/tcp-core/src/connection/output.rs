@@ -150,7 +150,13 @@ impl Connection {
 
     /// Chooses the next data/FIN segment: a lost segment first, then new data as the
     /// windows, Nagle (D-3) and sender-side silly window avoidance allow; when a tail loss
-    /// probe is due, new data or else the last segment sent.
+    /// probe is due, the last segment sent again.
+    ///
+    /// RFC 8985 §7.3 prefers new data for the probe. Against Linux receivers that is often
+    /// slower: a lone in-order segment may wait for the receiver's delayed-ACK timer
+    /// (40 ms), while a duplicate is acknowledged at once with a D-SACK. Measured on the
+    /// 16 MiB transfer through 5 % loss each way: 6.5-7.4 s with new-data probes, 3.6-4.8 s
+    /// with these.
     fn next_data_segment(&self) -> Option<Outgoing> {
         if !self.state.transmits_data() {
             return None;
@@ -163,15 +169,8 @@ impl Connection {
         {
             return Some(self.resend(seq, len, data_end, false));
         }
-        let next = self.next_sequential_segment(mss, data_end);
         if !self.recovery.probe_due() {
-            return next;
-        }
-        if let Some(segment) = next {
-            return Some(Outgoing {
-                probe: true,
-                ..segment
-            });
+            return self.next_sequential_segment(mss, data_end);
         }
         let (seq, len) = self.recovery.probe_tail()?;
         Some(self.resend(seq, len, data_end, true))
