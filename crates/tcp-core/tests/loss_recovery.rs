@@ -364,3 +364,28 @@ fn a_timeout_the_echoed_timestamp_shows_spurious_is_undone() {
     );
     assert_eq!(stats(&h, &conn).spurious_timeouts, 1);
 }
+
+#[test]
+fn in_recovery_a_probe_resends_a_lost_retransmission_not_sacked_data() {
+    let (mut h, mut conn, base) = connection(false);
+    let t0 = h.now;
+    flight(&mut h, &mut conn, 4);
+    h.advance(RTT);
+    conn.peer.ack = base;
+    let sack = ack_with(&conn, &[block(base, 1000, 4000)], false);
+    let fast = conn.send(&mut h, &sack);
+    assert_eq!(data_segments(&fast, base, t0), [(10_000, 0, 1000)]);
+    // The retransmission is lost and nothing else is in flight: no ACK will come. Two
+    // round trips later (2 SRTT + 2 ms) the probe resends it, not the SACKed tail.
+    let probe = h.advance(Duration::from_millis(25));
+    assert_eq!(
+        data_segments(&probe, base, t0),
+        [(32_000, 0, 1000)],
+        "{}",
+        h.transcript()
+    );
+    conn.peer.ack_all();
+    conn.send(&mut h, &ack_with(&conn, &[], false));
+    let s = stats(&h, &conn);
+    assert_eq!((s.tail_loss_probes, s.retransmission_timeouts), (1, 0));
+}

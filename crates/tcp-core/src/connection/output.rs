@@ -150,7 +150,7 @@ impl Connection {
 
     /// Chooses the next data/FIN segment: a lost segment first, then new data as the
     /// windows, Nagle (D-3) and sender-side silly window avoidance allow; when a tail loss
-    /// probe is due, the last segment sent again.
+    /// probe is due, a segment sent again (see `LossRecovery::probe_segment`).
     ///
     /// RFC 8985 §7.3 prefers new data for the probe. Against Linux receivers that is often
     /// slower: a lone in-order segment may wait for the receiver's delayed-ACK timer
@@ -172,7 +172,7 @@ impl Connection {
         if !self.recovery.probe_due() {
             return self.next_sequential_segment(mss, data_end);
         }
-        let (seq, len) = self.recovery.probe_tail()?;
+        let (seq, len) = self.recovery.probe_segment()?;
         Some(self.resend(seq, len, data_end, true))
     }
 

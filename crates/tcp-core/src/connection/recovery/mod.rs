@@ -25,7 +25,7 @@ use crate::time::Instant;
 use core::time::Duration;
 use prr::Prr;
 use rack::{DUP_THRESH, Detected, Rack};
-use sent::SentQueue;
+use sent::{SegmentState, SentQueue};
 use tcp_wire::SeqNumber;
 use tlp::{ProbeVerdict, TailLossProbe};
 
@@ -225,11 +225,17 @@ impl LossRecovery {
         self.tlp.is_due()
     }
 
-    /// The segment a probe resends when there is no new data: the last one sent, at most
-    /// `mss` long (its first part, so the record stays whole).
-    pub(crate) fn probe_tail(&self) -> Option<(SeqNumber, u32)> {
-        let last = self.sent.back()?;
-        Some((last.start, last.len().min(self.mss)))
+    /// The segment a probe resends, at most `mss` long (its first part): in the open
+    /// state the last one sent (RFC 8985 §7.3); in recovery the oldest still in flight,
+    /// most often a retransmission that was lost too, which the probe then repairs (a
+    /// SACKed segment is never chosen: resending it would tell RACK nothing).
+    pub(crate) fn probe_segment(&self) -> Option<(SeqNumber, u32)> {
+        let chosen = if self.phase == Phase::Open {
+            self.sent.back()
+        } else {
+            self.sent.first_in_flight()
+        }?;
+        (chosen.state != SegmentState::Sacked).then(|| (chosen.start, chosen.len().min(self.mss)))
     }
 
     /// `[seq, end)` went out at `now`: new data when `retransmission` is false; `probe`

@@ -381,6 +381,13 @@ impl SentQueue {
         true
     }
 
+    /// The lowest record in flight (neither SACKed nor waiting as lost).
+    pub(crate) fn first_in_flight(&self) -> Option<&SentSegment> {
+        self.segments
+            .iter()
+            .find(|s| s.state == SegmentState::InFlight)
+    }
+
     /// Forgets everything (the connection closed).
     pub(crate) fn clear(&mut self) {
         *self = SentQueue::default();
