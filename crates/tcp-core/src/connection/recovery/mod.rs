@@ -314,10 +314,15 @@ impl LossRecovery {
                 delivered = self.deliver_cumulatively(acked);
             }
         } else if duplicate {
-            self.dupacks = self.dupacks.saturating_add(1);
             stats.duplicate_acks += 1;
-            if !self.sack {
-                delivered = self.mss;
+            // A duplicate ACK stands for a segment that left the network, so there are
+            // never more of them than segments in flight (as Linux's
+            // `tcp_limit_reno_sacked`): a peer repeating ACKs gains nothing from it.
+            if self.dupacks < self.sent.in_flight_bytes() / self.mss {
+                self.dupacks += 1;
+                if !self.sack {
+                    delivered = self.mss;
+                }
             }
         }
         if dsack.is_some() {
