@@ -150,7 +150,8 @@ impl Connection {
 
     /// Chooses the next data/FIN segment: a lost segment first, then new data as the
     /// windows, Nagle (D-3) and sender-side silly window avoidance allow; when a tail loss
-    /// probe is due, a segment sent again (see `LossRecovery::probe_segment`).
+    /// probe is due, a segment sent again (see `LossRecovery::probe_segment`), or new data
+    /// for a second probe after an unanswered first.
     ///
     /// RFC 8985 §7.3 prefers new data for the probe. Against Linux receivers that is often
     /// slower: a lone in-order segment may wait for the receiver's delayed-ACK timer
@@ -171,6 +172,14 @@ impl Connection {
         }
         if !self.recovery.probe_due() {
             return self.next_sequential_segment(mss, data_end);
+        }
+        if self.recovery.probe_is_repeat()
+            && let Some(segment) = self.next_sequential_segment(mss, data_end)
+        {
+            return Some(Outgoing {
+                probe: true,
+                ..segment
+            });
         }
         let (seq, len) = self.recovery.probe_segment()?;
         Some(self.resend(seq, len, data_end, true))
@@ -284,8 +293,8 @@ impl Connection {
         if self.unacked_since.is_none() {
             self.unacked_since = Some(now);
         }
-        if retransmission {
-            if !self.timers.is_armed(Timer::Retransmit) || seg.probe {
+        if retransmission && !seg.probe {
+            if !self.timers.is_armed(Timer::Retransmit) {
                 self.arm_retransmit(now);
             }
         } else {

@@ -225,6 +225,11 @@ impl LossRecovery {
         self.tlp.is_due()
     }
 
+    /// The due probe follows an unanswered one: new data, if there is some, goes first.
+    pub(crate) fn probe_is_repeat(&self) -> bool {
+        self.tlp.is_repeat()
+    }
+
     /// The segment a probe resends, at most `mss` long (its first part): in the open
     /// state the last one sent (RFC 8985 §7.3); in recovery the oldest still in flight,
     /// most often a retransmission that was lost too, which the probe then repairs (a
@@ -349,9 +354,10 @@ impl LossRecovery {
         }
         let probe_dsack = dsack.is_some();
         let pure_duplicate = duplicate && sacked == 0;
-        if self.tlp.on_ack(input.ack, probe_dsack, pure_duplicate) == ProbeVerdict::LossRepaired
-            && self.phase == Phase::Open
-        {
+        let verdict = self
+            .tlp
+            .on_ack(input.ack, probe_dsack, pure_duplicate, delivered > 0);
+        if verdict == ProbeVerdict::LossRepaired && self.phase == Phase::Open {
             self.cc.on_congestion_event(now, input.flight, false);
             self.cc.on_recovery_exit(now, input.flight);
         }
@@ -508,7 +514,7 @@ impl LossRecovery {
         if let Some(wait) = self.reorder_wait {
             return Some((LossTimer::Reorder, now + wait));
         }
-        if !self.sack || !self.tlp.idle() {
+        if !self.sack || !self.tlp.may_schedule() {
             return None;
         }
         let head = self.sent.front()?;

@@ -12,13 +12,27 @@ const PROBE_SLACK: Duration = Duration::from_millis(2);
 /// The probe timeout before any RTT is known (RFC 8985 §7.2: 1 s).
 const INITIAL_PTO: Duration = Duration::from_secs(1);
 
-/// One probe's outcome is pending until an ACK reaches past what it covered.
+/// Probes sent while the ACKs stay silent before the retransmission timer is left to act.
+///
+/// RFC 8985 sends one. Linux receivers answer a duplicate segment (our probe) at most twice
+/// a second (`tcp_invalid_ratelimit`), so a single probe often goes unanswered, and the
+/// 200 ms timer then costs a hundred round trips of a fast path; the second probe carries
+/// new data when there is some, which no rate limit holds back.
+const MAX_PROBES: u8 = 2;
+
+/// The probes sent since the ACKs last made progress, pending until an ACK reaches past
+/// what they covered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Episode {
-    /// SND.MAX after the probe went out (TLP.end_seq).
+    /// SND.MAX after the last probe went out (TLP.end_seq).
     end: SeqNumber,
-    /// The probe resent old data rather than sending new data.
+    /// A probe resent old data rather than sending new data.
     retransmission: bool,
+    /// Sent in the open state: the ACKs decide whether it repaired a loss. Probes sent in
+    /// recovery, where the window was already reduced, wait for no verdict.
+    judged: bool,
+    /// Probes in this episode.
+    probes: u8,
 }
 
 /// What an ACK says about the outstanding probe.
@@ -60,9 +74,10 @@ impl TailLossProbe {
         srtt.saturating_mul(2).saturating_add(extra)
     }
 
-    /// No probe is outstanding, so one may be scheduled.
-    pub(crate) fn idle(&self) -> bool {
-        self.episode.is_none() && !self.due
+    /// A probe may be scheduled: none is due, and fewer than [`MAX_PROBES`] went out
+    /// since the ACKs last made progress.
+    pub(crate) fn may_schedule(&self) -> bool {
+        !self.due && self.episode.is_none_or(|e| e.probes < MAX_PROBES)
     }
 
     /// The probe timer fired.
@@ -75,15 +90,25 @@ impl TailLossProbe {
         self.due
     }
 
-    /// The probe went out; `snd_max` is SND.MAX after it. With `judged` the ACKs that
-    /// follow decide whether it repaired a loss ([`TailLossProbe::on_ack`]), and no other
-    /// probe is scheduled until they have.
+    /// The due probe follows an unanswered one: it should carry new data if there is some.
+    pub(crate) fn is_repeat(&self) -> bool {
+        self.due && self.episode.is_some()
+    }
+
+    /// A probe went out; `snd_max` is SND.MAX after it; `judged` when sent in the open
+    /// state (see `Episode::judged`).
     pub(crate) fn sent(&mut self, snd_max: SeqNumber, retransmission: bool, judged: bool) {
         self.due = false;
-        self.episode = judged.then_some(Episode {
+        let episode = self.episode.get_or_insert(Episode {
             end: snd_max,
-            retransmission,
+            retransmission: false,
+            judged,
+            probes: 0,
         });
+        episode.end = snd_max;
+        episode.retransmission |= retransmission;
+        episode.judged &= judged;
+        episode.probes += 1;
     }
 
     /// Forgets any probe (a retransmission timeout, or nothing left to probe with).
@@ -92,11 +117,24 @@ impl TailLossProbe {
     }
 
     /// RFC 8985 §7.4.2 (as Linux's `tcp_process_tlp_ack`) for an ACK of `ack`: `dsack` says
-    /// it carried a D-SACK below the probe's end, `duplicate` that it moved nothing.
-    pub(crate) fn on_ack(&mut self, ack: SeqNumber, dsack: bool, duplicate: bool) -> ProbeVerdict {
+    /// it carried a D-SACK below the probe's end, `duplicate` that it moved nothing,
+    /// `delivered` that it reported data delivered (which ends an unjudged episode).
+    pub(crate) fn on_ack(
+        &mut self,
+        ack: SeqNumber,
+        dsack: bool,
+        duplicate: bool,
+        delivered: bool,
+    ) -> ProbeVerdict {
         let Some(episode) = self.episode else {
             return ProbeVerdict::Pending;
         };
+        if !episode.judged {
+            if delivered || ack.ge(episode.end) {
+                self.episode = None;
+            }
+            return ProbeVerdict::Pending;
+        }
         if ack.lt(episode.end) {
             return ProbeVerdict::Pending;
         }
@@ -137,24 +175,44 @@ mod tests {
     fn a_retransmitted_probe_acked_beyond_its_end_repaired_a_loss() {
         let mut tlp = TailLossProbe::default();
         tlp.fire();
-        assert!(tlp.is_due() && !tlp.idle());
+        assert!(tlp.is_due() && !tlp.may_schedule() && !tlp.is_repeat());
         tlp.sent(SeqNumber(1000), true, true);
+        assert!(tlp.may_schedule(), "a second probe may follow");
+        tlp.fire();
+        assert!(tlp.is_repeat());
+        tlp.sent(SeqNumber(1100), false, true);
+        assert!(!tlp.may_schedule(), "then the retransmission timer acts");
+        let at = SeqNumber;
         assert_eq!(
-            tlp.on_ack(SeqNumber(900), false, false),
+            tlp.on_ack(at(900), false, false, true),
             ProbeVerdict::Pending
         );
         assert_eq!(
-            tlp.on_ack(SeqNumber(1000), false, false),
+            tlp.on_ack(at(1100), false, false, true),
             ProbeVerdict::Pending
         );
         assert_eq!(
-            tlp.on_ack(SeqNumber(1100), false, false),
+            tlp.on_ack(at(1200), false, false, true),
             ProbeVerdict::LossRepaired
         );
-        assert!(tlp.idle());
+        assert!(tlp.may_schedule());
+    }
+
+    #[test]
+    fn a_probe_sent_in_recovery_ends_with_the_next_delivery() {
+        let mut tlp = TailLossProbe::default();
         tlp.fire();
         tlp.sent(SeqNumber(2000), true, false);
-        assert!(tlp.idle(), "a probe sent in recovery waits for no verdict");
+        assert_eq!(
+            tlp.on_ack(SeqNumber(1000), false, false, false),
+            ProbeVerdict::Pending
+        );
+        assert!(tlp.may_schedule());
+        tlp.fire();
+        tlp.sent(SeqNumber(2000), true, false);
+        assert!(!tlp.may_schedule());
+        tlp.on_ack(SeqNumber(1000), false, false, true);
+        assert!(tlp.may_schedule(), "delivery ended the episode");
     }
 
     #[test]
@@ -162,17 +220,17 @@ mod tests {
         let mut tlp = TailLossProbe::default();
         tlp.sent(SeqNumber(1000), true, true);
         assert_eq!(
-            tlp.on_ack(SeqNumber(1000), true, false),
+            tlp.on_ack(SeqNumber(1000), true, false, false),
             ProbeVerdict::NoLoss
         );
         tlp.sent(SeqNumber(1000), true, true);
         assert_eq!(
-            tlp.on_ack(SeqNumber(1000), false, true),
+            tlp.on_ack(SeqNumber(1000), false, true, false),
             ProbeVerdict::NoLoss
         );
         tlp.sent(SeqNumber(1000), false, true);
         assert_eq!(
-            tlp.on_ack(SeqNumber(1000), false, false),
+            tlp.on_ack(SeqNumber(1000), false, false, false),
             ProbeVerdict::NoLoss,
             "a probe of new data needs no verdict"
         );
