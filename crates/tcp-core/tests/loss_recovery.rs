@@ -111,19 +111,19 @@ fn a_lost_tail_is_probed_after_two_round_trips_and_repaired_without_a_timeout() 
     h.advance(RTT);
     conn.peer.ack = base + 2 * MSS;
     conn.send(&mut h, &ack_with(&conn, &[], false));
-    // PTO = 2 SRTT + 2 ms with more than one segment in flight: 22 ms after the ACK. With
-    // no new data the probe resends the last segment.
+    // PTO = 2 SRTT + 200 µs with more than one segment in flight: 20.2 ms after the ACK.
+    // With no new data the probe resends the last segment.
     let probe = h.advance(Duration::from_millis(40));
     assert_eq!(
         data_segments(&probe, base, t0),
-        [(32_000, 3000, 4000)],
+        [(30_200, 3000, 4000)],
         "{}",
         h.transcript()
     );
     h.now = t0 + Duration::from_millis(42);
     let sack = ack_with(&conn, &[block(base, 3000, 4000)], false);
     let repair = conn.send(&mut h, &sack);
-    // RACK: the probe (sent at 32 ms) was delivered, the third segment (sent at 0) is
+    // RACK: the probe (sent at 30.2 ms) was delivered, the third segment (sent at 0) is
     // older than RACK.rtt + reo_wnd: lost, and resent at once.
     assert_eq!(data_segments(&repair, base, t0), [(42_000, 2000, 3000)]);
     conn.peer.ack_all();
@@ -253,9 +253,9 @@ fn lost_acks_cost_one_probe_and_no_window() {
     let t0 = h.now;
     flight(&mut h, &mut conn, 4);
     let before = h.ep.connection_info(conn.handle()).unwrap();
-    // Every ACK of the flight is lost: the probe resends the last segment at 22 ms.
-    let probe = h.advance(Duration::from_millis(25));
-    assert_eq!(data_segments(&probe, base, t0), [(22_000, 3000, 4000)]);
+    // Every ACK of the flight is lost: the probe resends the last segment at 20.2 ms.
+    let probe = h.advance(Duration::from_millis(21));
+    assert_eq!(data_segments(&probe, base, t0), [(20_200, 3000, 4000)]);
     // Its ACK reports the duplicate (D-SACK) and covers everything: no loss happened.
     conn.peer.ack_all();
     let dsack = ack_with(&conn, &[block(base, 3000, 4000)], false);
@@ -379,11 +379,11 @@ fn in_recovery_a_probe_resends_a_lost_retransmission_not_sacked_data() {
     let fast = conn.send(&mut h, &sack);
     assert_eq!(data_segments(&fast, base, t0), [(10_000, 0, 1000)]);
     // The retransmission is lost and nothing else is in flight: no ACK will come. Two
-    // round trips later (2 SRTT + 2 ms) the probe resends it, not the SACKed tail.
-    let probe = h.advance(Duration::from_millis(25));
+    // round trips later (2 SRTT + 200 µs) the probe resends it, not the SACKed tail.
+    let probe = h.advance(Duration::from_millis(21));
     assert_eq!(
         data_segments(&probe, base, t0),
-        [(32_000, 0, 1000)],
+        [(30_200, 0, 1000)],
         "{}",
         h.transcript()
     );
