@@ -151,7 +151,7 @@ impl Connection {
     /// Chooses the next data/FIN segment: a lost segment first, then new data as the
     /// windows, Nagle (D-3) and sender-side silly window avoidance allow; when a tail loss
     /// probe is due, a segment sent again (see `LossRecovery::probe_segment`), or new data
-    /// for a second probe after an unanswered first.
+    /// for a second probe after an unanswered first or when there is nothing to resend.
     ///
     /// RFC 8985 §7.3 prefers new data for the probe. Against Linux receivers that is often
     /// slower: a lone in-order segment may wait for the receiver's delayed-ACK timer
@@ -170,19 +170,19 @@ impl Connection {
         {
             return Some(self.resend(seq, len, data_end, false));
         }
+        let next = self.next_sequential_segment(mss, data_end);
         if !self.recovery.probe_due() {
-            return self.next_sequential_segment(mss, data_end);
+            return next;
         }
-        if self.recovery.probe_is_repeat()
-            && let Some(segment) = self.next_sequential_segment(mss, data_end)
-        {
-            return Some(Outgoing {
-                probe: true,
-                ..segment
-            });
+        match (next, self.recovery.probe_segment()) {
+            (Some(segment), resend) if self.recovery.probe_is_repeat() || resend.is_none() => {
+                Some(Outgoing {
+                    probe: true,
+                    ..segment
+                })
+            }
+            (_, resend) => resend.map(|(seq, len)| self.resend(seq, len, data_end, true)),
         }
-        let (seq, len) = self.recovery.probe_segment()?;
-        Some(self.resend(seq, len, data_end, true))
     }
 
     /// The next bytes at SND.NXT (or the FIN), if the windows, Nagle and sender-side SWS
