@@ -221,25 +221,30 @@ impl SentQueue {
         right: SeqNumber,
         delivered: &mut impl FnMut(&SentSegment),
     ) {
-        let mut index = self.index_of(left);
-        self.split(index, left);
-        if self.segments[index].start != left {
-            index += 1;
-        }
-        while let Some(segment) = self.segments.get(index).copied() {
-            if !segment.start.lt(right) {
-                break;
-            }
-            if segment.end.gt(right) {
-                self.split(index, right);
-            }
+        for index in self.isolate(left, right) {
             let segment = self.segments[index];
             if segment.state != SegmentState::Sacked {
                 self.set_state(index, SegmentState::Sacked);
                 delivered(&segment);
             }
-            index += 1;
         }
+    }
+
+    /// Splits the records where `left` and `right` (both within the record, `left` before
+    /// `right`) fall inside one, and returns the indices of the records `[left, right)`
+    /// covers.
+    fn isolate(&mut self, left: SeqNumber, right: SeqNumber) -> core::ops::Range<usize> {
+        let mut first = self.index_of(left);
+        self.split(first, left);
+        if self.segments.get(first).is_some_and(|s| s.start != left) {
+            first += 1;
+        }
+        let mut end = first;
+        while self.segments.get(end).is_some_and(|s| s.start.lt(right)) {
+            self.split(end, right);
+            end += 1;
+        }
+        first..end
     }
 
     /// Index of the record holding `seq`, which must lie within the record.
@@ -360,23 +365,13 @@ impl SentQueue {
         if len == 0 || !start.lt(last.end) || !start.lt(end) {
             return false;
         }
-        let mut index = self.index_of(start);
-        self.split(index, start);
-        if self.segments[index].start != start {
-            index += 1;
-        }
-        while let Some(segment) = self.segments.get(index).copied() {
-            if !segment.start.lt(end) {
-                break;
-            }
-            self.split(index, end);
+        for index in self.isolate(start, end) {
             let segment = &mut self.segments[index];
             segment.sent_at = now;
             segment.retransmitted = true;
             if segment.state == SegmentState::Lost {
                 self.set_state(index, SegmentState::InFlight);
             }
-            index += 1;
         }
         true
     }
