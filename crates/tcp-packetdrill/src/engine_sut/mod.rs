@@ -2,17 +2,17 @@
 //! [`StackUnderTest`].
 //!
 //! [`new_sut`] builds one endpoint per script, owning `config.local_ip`, configured for the
-//! profile ([`profile`]). Segments go in through `handle_segment`, timers through
+//! profile (`profile.rs`). Segments go in through `handle_segment`, timers through
 //! `handle_timeout` (the runner's virtual microseconds are [`Instant::from_micros`]), and
 //! after every input the endpoint's segments are drained, stamped with that input's time.
 //!
 //! Socket calls work on an fd table of unbound sockets, listeners and connections
-//! ([`fd_table`]): `socket`, `bind`, `listen`, `accept`, `connect` ([`calls`]); `read`,
-//! `write`, `close`, `shutdown` ([`io`]); `setsockopt`/`getsockopt` ([`sockopt`]);
+//! (`fd_table.rs`): `socket`, `bind`, `listen`, `accept`, `connect` (`calls.rs`); `read`,
+//! `write`, `close`, `shutdown` (`io.rs`); `setsockopt`/`getsockopt` (`sockopt.rs`);
 //! `fcntl(O_NONBLOCK)`. A blocking socket's `accept`, `connect`, `read` and `write` answer
 //! [`CallStatus::Blocked`] and are retried after every later input until they complete; a
 //! non-blocking one answers `EAGAIN` (`EINPROGRESS` for `connect`). Engine errors become
-//! Linux errnos ([`errno_map`]), and a connection's failure is reported once, as Linux
+//! Linux errnos (`errno_map.rs`), and a connection's failure is reported once, as Linux
 //! reports `sk_err` once: then reads see end-of-file and writes `EPIPE`.
 //!
 //! Not modelled: `SO_LINGER` with a non-zero time does not make `close` block, and options
