@@ -35,6 +35,10 @@ struct Summary {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     match run(&args) {
         Ok(summary) => {
             println!("rsh_halfclose: ok");
@@ -69,7 +73,6 @@ fn run(args: &[String]) -> Result<Summary, String> {
                 let text = value("--bytes")?;
                 options.bytes = text.parse().map_err(|_| format!("bad byte count {text}"))?;
             }
-            "--help" | "-h" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
