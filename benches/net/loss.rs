@@ -17,19 +17,37 @@ use crate::{nft, scenario};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Loss {
     per_mille: u32,
+    /// How this stack's rows meet it (kernel -> kernel always meets nftables drops).
+    stack: StackLoss,
+}
+
+/// How loss is applied to this stack's rows (`--stack-loss`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum StackLoss {
+    /// The stack's own fault injector (`Stack::builder().faults`), on what it sends and
+    /// receives. Its link has no segmentation offload, so the stack sends frame by frame.
+    #[default]
+    Injector,
+    /// nftables drops at both veth ends' ingress, as for kernel -> kernel, with the stack's
+    /// packet sockets bound to IPv4 and ARP (so they see frames after the ingress hook) and
+    /// its default segmentation offload.
+    Nftables,
 }
 
 impl Loss {
     /// No loss: the network as built.
-    pub(crate) const NONE: Loss = Loss { per_mille: 0 };
+    pub(crate) const NONE: Loss = Loss {
+        per_mille: 0,
+        stack: StackLoss::Injector,
+    };
 
     /// The table's loss levels, lightest first: 0.1, 1, 5 and 10 %.
-    const LEVELS: [Loss; 4] = [
-        Loss { per_mille: 1 },
-        Loss { per_mille: 10 },
-        Loss { per_mille: 50 },
-        Loss { per_mille: 100 },
-    ];
+    const PER_MILLE: [u32; 4] = [1, 10, 50, 100];
+
+    /// How this stack's rows meet this loss.
+    pub(crate) fn stack(self) -> StackLoss {
+        self.stack
+    }
 
     /// Frames dropped per 1000.
     pub(crate) fn per_mille(self) -> u32 {
@@ -118,7 +136,11 @@ pub(crate) fn measure(options: &Options) -> Measured {
         .into_iter()
         .filter(|&direction| chosen(direction) || baseline_runs)
         .collect();
-    for loss in Loss::LEVELS {
+    let levels = Loss::PER_MILLE.map(|per_mille| Loss {
+        per_mille,
+        stack: options.stack_loss,
+    });
+    for loss in levels {
         let baseline = if baseline_runs {
             through(Row::KernelToKernel, loss, options, &mut measured.failures)
         } else {

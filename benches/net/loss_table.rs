@@ -65,7 +65,9 @@ const NOTES: &str = "
   before the ingress hook), but its own fault injector (`Stack::builder().faults`, a fixed
   seed) dropping the same fraction of the frames it sends and of those it receives. The
   injector's link has no segmentation offload, so the stack sends one segment per frame
-  there, as the kernel's veth does with offloads off.
+  there. With `--stack-loss nft` this stack's rows meet the same nftables drops instead,
+  its packet sockets bound to IPv4 and ARP (so they see frames after the ingress hook) and
+  its segmentation offload on, as a user runs it.
 - Each cell: one connection sending 256 KiB writes for the duration, then half-closing;
   timed from after the connect to the receiver's close after end-of-file. The repeats run
   one after another in one pair of namespaces. Kernel -> kernel is measured once per loss

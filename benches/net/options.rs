@@ -9,11 +9,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::loss::StackLoss;
 use crate::rows::Row;
 
 /// Usage text, printed for a bad command line.
 pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N] \
-[--loss-seconds N] [--repeats N] \
+[--loss-seconds N] [--stack-loss injector|nft] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
 [--figures bulk,rr,cps,memory,loss]]";
@@ -61,6 +62,8 @@ pub(crate) struct Options {
     pub(crate) figures: Vec<Figure>,
     /// Measure the table of bulk through loss (`--figures loss`).
     pub(crate) loss: bool,
+    /// How this stack's rows meet that loss (`--stack-loss`).
+    pub(crate) stack_loss: StackLoss,
 }
 
 /// Parses the arguments after the program name. `--bench`, which cargo passes to every
@@ -78,6 +81,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             Figure::Memory,
         ],
         loss: true,
+        stack_loss: StackLoss::default(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -87,6 +91,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             "--seconds" => options.bulk_duration = Duration::from_secs(number(&value()?)?),
             "--loss-seconds" => {
                 options.loss_duration = Duration::from_secs(number(&value()?)?);
+            }
+            "--stack-loss" => {
+                options.stack_loss = match value()?.as_str() {
+                    "injector" => StackLoss::Injector,
+                    "nft" => StackLoss::Nftables,
+                    other => return Err(format!("unknown --stack-loss {other}")),
+                };
             }
             "--repeats" => options.repeats = number(&value()?)?.max(1) as usize,
             "--rows" => {

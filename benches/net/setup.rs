@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tcp_stack::netns::{Netns, Topology, enable_offloads};
 
-use crate::loss::Loss;
+use crate::loss::{Loss, StackLoss};
 use crate::nft;
 use crate::rows::{Row, System};
 use crate::session::Session;
@@ -28,7 +28,8 @@ const START_LIMIT: Duration = Duration::from_secs(30);
 ///
 /// Loss applies both ways: for kernel -> kernel nftables drops TCP frames at the ingress
 /// of both veth ends; for this stack's rows its own fault injector drops frames on their
-/// way out and in ([`stack::host`](crate::stack::host) reads [`Net::loss`]).
+/// way out and in, or with `--stack-loss nft` the same nftables drops do
+/// ([`stack::host`](crate::stack::host) reads [`Net::loss`]).
 pub(crate) struct Net {
     topology: Topology,
     row: Row,
@@ -61,11 +62,12 @@ impl Net {
             net.topology
                 .stack_ns()
                 .exec("ip", &["addr", "add", &cidr, "dev", dev])?;
-            if loss != Loss::NONE {
-                let topology = &net.topology;
-                nft::drop_at_ingress(topology.stack_ns(), topology.stack_if(), loss)?;
-                nft::drop_at_ingress(topology.kernel_ns(), topology.kernel_if(), loss)?;
-            }
+        }
+        let kernel_pair = row.client() == System::Kernel && row.server() == System::Kernel;
+        if loss != Loss::NONE && (kernel_pair || loss.stack() == StackLoss::Nftables) {
+            let topology = &net.topology;
+            nft::drop_at_ingress(topology.stack_ns(), topology.stack_if(), loss)?;
+            nft::drop_at_ingress(topology.kernel_ns(), topology.kernel_if(), loss)?;
         }
         if row.offloads() {
             let (stack_if, kernel_if) = (net.topology.stack_if(), net.topology.kernel_if());

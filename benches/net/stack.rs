@@ -7,7 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tcp_tokio::link::FaultConfig;
+use tcp_tokio::link::{FaultConfig, PacketSocketConfig, Protocols};
 use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -15,7 +15,7 @@ use crate::figures::{
     CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
     Work,
 };
-use crate::loss::Loss;
+use crate::loss::{Loss, StackLoss};
 use crate::recovery::Recovery;
 use crate::session::Session;
 use crate::setup::Net;
@@ -58,8 +58,16 @@ where
         runtime.block_on(async {
             let mut builder = Stack::builder().interface(interface).ipv4(cidr);
             if loss != Loss::NONE {
-                let faults = FaultConfig::drop(loss.probability());
-                builder = builder.faults(FAULT_SEED, faults, faults);
+                builder = match loss.stack() {
+                    StackLoss::Injector => {
+                        let faults = FaultConfig::drop(loss.probability());
+                        builder.faults(FAULT_SEED, faults, faults)
+                    }
+                    StackLoss::Nftables => builder.packet_socket(PacketSocketConfig {
+                        protocols: Protocols::IpAndArp,
+                        ..PacketSocketConfig::default()
+                    }),
+                };
             }
             let stack = builder.build().await?;
             let result = tokio::spawn(f(stack.clone()))
