@@ -355,7 +355,6 @@ impl Connection {
             sack_blocks,
             ts_echo: seg.options.timestamps.map(|ts| ts.echo),
             snd_max: self.snd_max,
-            flight: self.flight_size(),
             srtt: self.rtt.smoothed(),
             cwnd_limited: self.cwnd_limited,
         };

@@ -72,8 +72,6 @@ pub(crate) struct AckInput<'a> {
     pub(crate) ts_echo: Option<u32>,
     /// SND.MAX.
     pub(crate) snd_max: SeqNumber,
-    /// Sequence space outstanding after the ACK (SND.MAX − SND.UNA).
-    pub(crate) flight: u32,
     /// The smoothed RTT.
     pub(crate) srtt: Option<Duration>,
     /// The sender was using the whole window when the acknowledged data went out.
@@ -86,8 +84,6 @@ pub(crate) struct AckOutcome {
     /// An RTT sample (RFC 6298, Karn's rule applied: none when a retransmission was
     /// acknowledged).
     pub(crate) rtt: Option<Duration>,
-    /// The ACK was a duplicate (RFC 5681, or RFC 6675's new SACK information).
-    pub(crate) duplicate: bool,
 }
 
 /// The state of congestion control and loss recovery.
@@ -288,6 +284,8 @@ impl LossRecovery {
         stats: &mut ConnectionStats,
     ) -> AckOutcome {
         self.reorder_wait = None;
+        // Sequence space outstanding after the ACK.
+        let flight = input.snd_max - input.ack;
         if input.advanced {
             self.detect_spurious_timeout(input.ts_echo, stats);
         }
@@ -302,13 +300,10 @@ impl LossRecovery {
         let mut sacked = 0u32;
         let mut dsack = None;
         if self.sack && !input.sack_blocks.is_empty() {
-            dsack = self
-                .sent
-                .sack(input.ack, input.sack_blocks, |segment| {
-                    sacked += segment.len();
-                    rack.on_delivered(now, segment);
-                })
-                .dsack;
+            dsack = self.sent.sack(input.ack, input.sack_blocks, |segment| {
+                sacked += segment.len();
+                rack.on_delivered(now, segment);
+            });
         }
         let duplicate = input.at_snd_una && (input.classic || sacked > 0);
         let mut delivered = acked + sacked;
@@ -333,12 +328,10 @@ impl LossRecovery {
         if dsack.is_some() {
             stats.dsacks_received += 1;
             self.rack.on_dsack(input.ack, input.snd_max);
-            self.on_dsack_undo(now, input.flight, stats);
+            self.on_dsack_undo(now, flight, stats);
         }
-        let detected = self.detect_loss(now, input);
-        stats.lost_retransmits += u64::from(detected.lost_retransmits);
-        self.reorder_wait = detected.timeout;
-        self.update_phase(now, input.ack, input.flight, input.snd_max, stats);
+        let detected = self.detect_loss(now, input, stats);
+        self.update_phase(now, input.ack, flight, input.snd_max, stats);
         match self.phase {
             Phase::Recovery { .. } => {
                 let may_add = input.advanced && detected.lost == 0;
@@ -358,15 +351,14 @@ impl LossRecovery {
             .tlp
             .on_ack(input.ack, probe_dsack, pure_duplicate, delivered > 0);
         if verdict == ProbeVerdict::LossRepaired && self.phase == Phase::Open {
-            self.cc.on_congestion_event(now, input.flight, false);
-            self.cc.on_recovery_exit(now, input.flight);
+            self.cc.on_congestion_event(now, flight, false);
+            self.cc.on_recovery_exit(now, flight);
         }
         if self.sent.len() == 0 {
             self.tlp.cancel();
         }
         AckOutcome {
             rtt: first_acked.filter(|_| !karn).map(|sent_at| now - sent_at),
-            duplicate,
         }
     }
 
@@ -383,16 +375,17 @@ impl LossRecovery {
 
     /// RACK for SACK connections; the duplicate-ACK threshold and NewReno's partial ACK
     /// rule without SACK.
-    fn detect_loss(&mut self, now: Instant, input: &AckInput<'_>) -> Detected {
+    fn detect_loss(
+        &mut self,
+        now: Instant,
+        input: &AckInput<'_>,
+        stats: &mut ConnectionStats,
+    ) -> Detected {
         if self.sack {
             if self.sent.sacked_bytes() == 0 && self.phase == Phase::Open {
                 return Detected::default();
             }
-            let sacked_segments = self.sent.sacked_bytes() / self.mss;
-            let reo_wnd = self
-                .rack
-                .reo_wnd(self.in_recovery(), sacked_segments, input.srtt);
-            return self.rack.detect_loss(now, &mut self.sent, reo_wnd);
+            return self.rack_pass(now, input.srtt, stats);
         }
         let head_lost = match self.phase {
             Phase::Open => self.dupacks >= DUP_THRESH,
@@ -404,6 +397,22 @@ impl LossRecovery {
             detected.lost = 1;
             detected.lost_retransmits = u32::from(retransmitted);
         }
+        detected
+    }
+
+    /// One pass of RACK's detection with the reordering window in force now; records the
+    /// lost retransmissions it found and the reordering timer it asks for.
+    fn rack_pass(
+        &mut self,
+        now: Instant,
+        srtt: Option<Duration>,
+        stats: &mut ConnectionStats,
+    ) -> Detected {
+        let sacked_segments = self.sent.sacked_bytes() / self.mss;
+        let reo_wnd = self.rack.reo_wnd(self.in_recovery(), sacked_segments, srtt);
+        let detected = self.rack.detect_loss(now, &mut self.sent, reo_wnd);
+        stats.lost_retransmits += u64::from(detected.lost_retransmits);
+        self.reorder_wait = detected.timeout;
         detected
     }
 
@@ -448,11 +457,7 @@ impl LossRecovery {
         (snd_una, snd_max): (SeqNumber, SeqNumber),
         stats: &mut ConnectionStats,
     ) {
-        let sacked_segments = self.sent.sacked_bytes() / self.mss;
-        let reo_wnd = self.rack.reo_wnd(self.in_recovery(), sacked_segments, srtt);
-        let detected = self.rack.detect_loss(now, &mut self.sent, reo_wnd);
-        stats.lost_retransmits += u64::from(detected.lost_retransmits);
-        self.reorder_wait = detected.timeout;
+        self.rack_pass(now, srtt, stats);
         let flight = snd_max - snd_una;
         self.update_phase(now, snd_una, flight, snd_max, stats);
         if let Phase::Recovery { .. } = self.phase {

@@ -48,14 +48,6 @@ impl SentSegment {
     }
 }
 
-/// What one ACK's SACK blocks did to the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct SackOutcome {
-    /// The first block reported a duplicate the receiver got (RFC 2883 §4): one of our
-    /// retransmissions (or a TLP) was unnecessary.
-    pub(crate) dsack: Option<(SeqNumber, SeqNumber)>,
-}
-
 /// The record of `[SND.UNA, SND.MAX)`, segment by segment.
 ///
 /// Invariants: records are contiguous, sorted and non-empty; `bytes[state]` is the sum of
@@ -69,7 +61,7 @@ pub(crate) struct SentQueue {
 }
 
 impl SentQueue {
-    /// First unacknowledged sequence number (SND.UNA), if anything is recorded.
+    /// The oldest record: it starts at SND.UNA.
     pub(crate) fn front(&self) -> Option<&SentSegment> {
         self.segments.front()
     }
@@ -171,19 +163,18 @@ impl SentQueue {
     /// with each one newly marked. Blocks reaching past SND.MAX or not above SND.UNA are
     /// ignored; a block's part below SND.UNA is cut off; a record partly covered is split.
     ///
-    /// The first block is reported as a D-SACK (RFC 2883 §4, as RFC 3708 tests it) when it
-    /// lies below the cumulative ACK `ack`, or within the second block.
+    /// Returns the first block when it is a D-SACK (RFC 2883 §4, as RFC 3708 tests it): it
+    /// lies below the cumulative ACK `ack`, or within the second block. It reports a
+    /// duplicate the receiver got, so one of our retransmissions (or a probe) was needless.
     pub(crate) fn sack(
         &mut self,
         ack: SeqNumber,
         blocks: &[(SeqNumber, SeqNumber)],
         mut delivered: impl FnMut(&SentSegment),
-    ) -> SackOutcome {
-        let outcome = SackOutcome {
-            dsack: self.find_dsack(ack, blocks),
-        };
+    ) -> Option<(SeqNumber, SeqNumber)> {
+        let dsack = self.find_dsack(ack, blocks);
         let (Some(first), Some(last)) = (self.segments.front(), self.segments.back()) else {
-            return outcome;
+            return dsack;
         };
         let (una, max) = (first.start, last.end);
         for &(left, right) in blocks {
@@ -193,7 +184,7 @@ impl SentQueue {
             let left = if left.lt(una) { una } else { left };
             self.mark_sacked(left, right, &mut delivered);
         }
-        outcome
+        dsack
     }
 
     /// The D-SACK block among `blocks`, if the first one is one.
@@ -457,7 +448,7 @@ mod tests {
         let out = q.sack(seq(1000), &[(seq(1350), seq(1500))], |s| {
             got.push((s.start.0, s.end.0))
         });
-        assert_eq!(out.dsack, None);
+        assert_eq!(out, None);
         assert_eq!(got, [(1350, 1400), (1400, 1500)]);
         assert_eq!(q.sacked_bytes(), 150);
         check_counts(&q);
@@ -483,14 +474,14 @@ mod tests {
             &[(seq(900), seq(1000)), (seq(1900), seq(2100))],
             |_| count += 1,
         );
-        assert_eq!(out.dsack, Some((seq(900), seq(1000))));
+        assert_eq!(out, Some((seq(900), seq(1000))));
         assert_eq!(count, 0, "below SND.UNA and past SND.MAX mark nothing");
         let out = q.sack(
             seq(1000),
             &[(seq(1200), seq(1300)), (seq(1100), seq(1400))],
             |_| count += 1,
         );
-        assert_eq!(out.dsack, Some((seq(1200), seq(1300))));
+        assert_eq!(out, Some((seq(1200), seq(1300))));
         assert_eq!(count, 3);
         check_counts(&q);
     }
