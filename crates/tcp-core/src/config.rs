@@ -52,6 +52,10 @@ pub struct Config {
     pub syn_cookies: bool,
     /// Congestion control algorithm of new connections.
     pub congestion_control: Algorithm,
+    /// Pace loss-based controllers (NewReno, CUBIC) at twice the window per RTT in slow
+    /// start and 1.2 times after it, in bursts of about a millisecond; BBR always paces at
+    /// its own rate. Default: off (see `docs/design.md`, "Pacing").
+    pub pacing: bool,
     /// Offer timestamps (RFC 7323).
     pub timestamps: bool,
     /// Offer SACK (RFC 2018).
@@ -100,6 +104,7 @@ impl Default for Config {
             syn_queue_len: 1024,
             syn_cookies: true,
             congestion_control: Algorithm::Cubic,
+            pacing: false,
             timestamps: true,
             sack: true,
             window_scaling: true,

@@ -34,7 +34,7 @@ mod timers;
 
 pub use addr::FourTuple;
 pub use config::{BufferSize, Config, Keepalive, SocketOptions};
-pub use congestion::{Algorithm, CongestionControl, Cubic, NewReno};
+pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
 pub use endpoint::{Endpoint, Received, SocketInfo, Transmit};
 pub use error::Error;
 pub use event::Event;

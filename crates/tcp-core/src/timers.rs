@@ -17,23 +17,26 @@ pub(crate) enum Timer {
     FinWait2,
     /// TIME_WAIT ends.
     TimeWait,
+    /// Pacing lets the next burst go.
+    Pace,
 }
 
 impl Timer {
-    const ALL: [Timer; 6] = [
+    const ALL: [Timer; 7] = [
         Timer::Retransmit,
         Timer::DelayedAck,
         Timer::Persist,
         Timer::Keepalive,
         Timer::FinWait2,
         Timer::TimeWait,
+        Timer::Pace,
     ];
 }
 
 /// Deadlines indexed by [`Timer`]; the earliest is the connection's next wake-up.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimerTable {
-    deadlines: [Option<Instant>; 6],
+    deadlines: [Option<Instant>; 7],
 }
 
 impl TimerTable {
@@ -49,7 +52,7 @@ impl TimerTable {
 
     /// Disarms every timer.
     pub(crate) fn stop_all(&mut self) {
-        self.deadlines = [None; 6];
+        self.deadlines = [None; 7];
     }
 
     /// The deadline of `timer`, if armed.

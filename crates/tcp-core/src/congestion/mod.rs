@@ -2,13 +2,18 @@
 //! which documents the model), the shared Reno arithmetic (RFC 5681, RFC 3465) and the
 //! selector the connection uses.
 
+mod bbr;
 mod cubic;
+mod delivery;
 mod new_reno;
+mod windowed_max;
 
 use crate::time::Instant;
 use core::time::Duration;
 
+pub use bbr::Bbr;
 pub use cubic::Cubic;
+pub use delivery::{Delivery, RateSample};
 pub use new_reno::NewReno;
 
 /// Which congestion control algorithm a connection uses.
@@ -19,6 +24,10 @@ pub enum Algorithm {
     /// RFC 9438 CUBIC, the default (as on Linux).
     #[default]
     Cubic,
+    /// BBR (version 1, as Linux's `tcp_bbr.c`): a model of the path's bottleneck bandwidth
+    /// and round-trip time sets the pacing rate and the window; random loss does not
+    /// reduce them. Always paced.
+    Bbr,
 }
 
 /// The interface between the connection and a congestion control algorithm.
@@ -55,9 +64,10 @@ pub enum Algorithm {
 ///
 /// # Guarantees of every implementation
 /// - `window()` is never below 1 SMSS nor above 2^30 bytes (more than TCP can advertise,
-///   and room for the engine to add a few segments without overflowing a `u32`); it is at
-///   least 2 SMSS after a congestion event and exactly 1 SMSS (RFC 5681's loss window)
-///   after a retransmission timeout.
+///   and room for the engine to add a few segments without overflowing a `u32`), and
+///   exactly 1 SMSS (RFC 5681's loss window) after a retransmission timeout. Loss-based
+///   controllers (NewReno, CUBIC) are at least 2 SMSS after a congestion event; BBR leaves
+///   its window to [`on_delivery`](CongestionControl::on_delivery) (see [`Bbr`]).
 /// - `slow_start_threshold()` is `u32::MAX` (infinite) until the first reduction; once
 ///   finite it is at least 2 SMSS and at most 2^30.
 /// - No input overflows, panics or makes the window NaN.
@@ -87,8 +97,9 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// (`ecn == true`): reduce the window and enter recovery. `flight_size` is the number of
     /// bytes outstanding when the loss was detected.
     ///
-    /// Afterwards `window() == slow_start_threshold()` (no inflation; see the trait
-    /// documentation). The engine calls this once per window of data (RFC 6582: not again
+    /// For loss-based controllers, afterwards `window() == slow_start_threshold()` (no
+    /// inflation; see the trait documentation); BBR saves its window for later and
+    /// conserves packets instead. The engine calls this once per window of data (RFC 6582: not again
     /// before recovery ends). A reduction caused by ECN is a real congestion signal, so it
     /// cannot be undone: [`CongestionControl::undo`] after it does nothing.
     fn on_congestion_event(&mut self, now: Instant, flight_size: u32, ecn: bool);
@@ -116,8 +127,28 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// re-applied, and any saved undo state is forgotten. `mss` is clamped to `1..=65535`.
     fn set_mss(&mut self, mss: u32);
 
-    /// The algorithm's name for logs and statistics ("newreno", "cubic").
+    /// The algorithm's name for logs and statistics ("newreno", "cubic", "bbr").
     fn name(&self) -> &'static str;
+
+    /// Every ACK that delivered data or declared data lost, in every phase, after the
+    /// other hooks for that ACK: what model-based controllers (BBR) learn the path from.
+    /// Loss-based controllers ignore it (the default).
+    fn on_delivery(&mut self, now: Instant, delivery: &Delivery) {
+        let _ = (now, delivery);
+    }
+
+    /// The rate the engine paces at, in bytes per second, for controllers that set one
+    /// (BBR). `None` (the default) lets the engine derive it from the window and the RTT
+    /// when pacing is on.
+    fn pacing_rate(&self) -> Option<u64> {
+        None
+    }
+
+    /// True when the controller sets the window during fast recovery itself (BBR's packet
+    /// conservation), so the engine does not apply PRR. False by default.
+    fn governs_recovery(&self) -> bool {
+        false
+    }
 }
 
 /// A boxed controller for `algorithm`, with an initial window of `initial_window_segments`
@@ -130,6 +161,7 @@ pub(crate) fn new_controller(
     match algorithm {
         Algorithm::NewReno => Box::new(NewReno::new(mss, initial_window_segments)),
         Algorithm::Cubic => Box::new(Cubic::new(mss, initial_window_segments)),
+        Algorithm::Bbr => Box::new(Bbr::new(mss, initial_window_segments)),
     }
 }
 
@@ -252,6 +284,48 @@ mod tests {
         },
         Undo,
         Mss(u32),
+        Delivery(Delivery),
+    }
+
+    fn delivery() -> impl Strategy<Value = Delivery> {
+        let amount = prop_oneof![0u32..200_000, Just(u32::MAX), Just(0u32)];
+        let rate = proptest::option::of(
+            (any::<u64>(), 1u64..10_000_000, any::<u64>(), any::<bool>()).prop_map(
+                |(delivered, micros, prior_delivered, app_limited)| RateSample {
+                    delivered,
+                    interval: Duration::from_micros(micros),
+                    prior_delivered,
+                    app_limited,
+                },
+            ),
+        );
+        (
+            (amount.clone(), amount.clone(), amount.clone(), amount),
+            any::<u64>(),
+            proptest::option::of(0u64..5_000_000),
+            rate,
+            any::<bool>(),
+        )
+            .prop_map(
+                |(
+                    (delivered, lost, prior_in_flight, in_flight),
+                    total_delivered,
+                    rtt,
+                    rate,
+                    in_recovery,
+                )| {
+                    Delivery {
+                        delivered,
+                        lost,
+                        prior_in_flight,
+                        in_flight,
+                        total_delivered,
+                        rtt: rtt.map(Duration::from_micros),
+                        rate,
+                        in_recovery,
+                    }
+                },
+            )
     }
 
     fn event() -> impl Strategy<Value = Event> {
@@ -269,6 +343,7 @@ mod tests {
             1 => amount.clone().prop_map(|flight| Event::RecoveryExit { flight }),
             1 => amount.prop_map(|flight| Event::Timeout { flight }),
             1 => Just(Event::Undo),
+            4 => delivery().prop_map(Event::Delivery),
             1 => prop_oneof![Just(0u32), 1u32..2000, Just(65_535), Just(u32::MAX)]
                 .prop_map(Event::Mss),
         ]
@@ -280,7 +355,11 @@ mod tests {
         /// finite.
         #[test]
         fn windows_stay_in_bounds(
-            algorithm in prop_oneof![Just(Algorithm::NewReno), Just(Algorithm::Cubic)],
+            algorithm in prop_oneof![
+                Just(Algorithm::NewReno),
+                Just(Algorithm::Cubic),
+                Just(Algorithm::Bbr),
+            ],
             mss in prop_oneof![Just(1u32), 1u32..9000, Just(65_535)],
             iw in 0u32..20,
             events in proptest::collection::vec(event(), 1..200),
@@ -296,9 +375,18 @@ mod tests {
                         cc.on_ack(now, acked, rtt, cwnd_limited);
                     }
                     Event::Congestion { flight, ecn } => {
+                        let before = cc.window();
                         cc.on_congestion_event(now, flight, ecn);
-                        prop_assert!(cc.window() >= 2 * mss);
-                        prop_assert_eq!(cc.window(), cc.slow_start_threshold());
+                        if algorithm == Algorithm::Bbr {
+                            prop_assert_eq!(cc.window(), before);
+                        } else {
+                            prop_assert!(cc.window() >= 2 * mss);
+                            prop_assert_eq!(cc.window(), cc.slow_start_threshold());
+                        }
+                    }
+                    Event::Delivery(delivery) => {
+                        cc.on_delivery(now, &delivery);
+                        prop_assert!(cc.pacing_rate().is_none_or(|rate| rate > 0));
                     }
                     Event::RecoveryExit { flight } => {
                         let before = cc.slow_start_threshold();
@@ -321,7 +409,9 @@ mod tests {
                 prop_assert!(cc.window() >= mss && cc.window() <= MAX_WINDOW);
                 let ssthresh = cc.slow_start_threshold();
                 prop_assert!(ssthresh == u32::MAX || (ssthresh >= 2 * mss && ssthresh <= MAX_WINDOW));
-                prop_assert_eq!(cc.in_slow_start(), cc.window() < ssthresh);
+                if algorithm != Algorithm::Bbr {
+                    prop_assert_eq!(cc.in_slow_start(), cc.window() < ssthresh);
+                }
             }
         }
     }

@@ -263,6 +263,7 @@ impl Connection {
                     config.initial_window_segments,
                 ),
                 u32::from(local_mss),
+                config.pacing,
             ),
             dsack: None,
             ecn: ecn::EcnState {

@@ -58,6 +58,13 @@ impl Connection {
                 if let Some(seg) = self.next_data_segment() {
                     return self.emit_data(now, buf, seg);
                 }
+                let data_end = self.data_end();
+                let unsent = if data_end.gt(self.snd_nxt) {
+                    data_end - self.snd_nxt
+                } else {
+                    0
+                };
+                self.recovery.check_app_limited(unsent);
             }
         }
         if self.probe_pending {
@@ -160,6 +167,9 @@ impl Connection {
     /// with these.
     fn next_data_segment(&self) -> Option<Outgoing> {
         if !self.state.transmits_data() {
+            return None;
+        }
+        if !self.recovery.pacer_open() && !self.recovery.probe_due() {
             return None;
         }
         let mss = self.send_mss();
@@ -285,6 +295,9 @@ impl Connection {
             self.snd_max,
             &mut self.stats,
         );
+        if let Some(at) = self.recovery.pace(now, end - seg.seq, self.rtt.smoothed()) {
+            self.timers.set(Timer::Pace, at);
+        }
         if !retransmission && seg.len > 0 && seg.len < self.send_mss() {
             self.small_segment_end = Some(end);
         }

@@ -14,17 +14,21 @@
 //!   pipe estimate, the congestion controller's hooks, and undo (Eifel for timeouts,
 //!   D-SACK for fast recoveries).
 
+mod pacing;
 mod prr;
 mod rack;
+mod rate;
 mod sent;
 mod tlp;
 
-use crate::congestion::CongestionControl;
+use crate::congestion::{CongestionControl, Delivery};
 use crate::stats::ConnectionStats;
 use crate::time::Instant;
 use core::time::Duration;
+use pacing::Pacer;
 use prr::Prr;
 use rack::{DUP_THRESH, Detected, Rack};
+use rate::DeliveryRate;
 use sent::{SegmentState, SentQueue};
 use tcp_wire::SeqNumber;
 use tlp::{ProbeVerdict, TailLossProbe};
@@ -86,11 +90,20 @@ pub(crate) struct AckOutcome {
     pub(crate) rtt: Option<Duration>,
 }
 
+/// What the rate estimator needs of a delivered segment.
+fn delivery_of(segment: &sent::SentSegment) -> (Instant, rate::SendSnapshot, bool) {
+    (segment.sent_at, segment.snapshot, segment.retransmitted)
+}
+
 /// The state of congestion control and loss recovery.
 #[derive(Debug)]
 pub(crate) struct LossRecovery {
     cc: Box<dyn CongestionControl>,
     sent: SentQueue,
+    rate: DeliveryRate,
+    pacer: Pacer,
+    /// Pacing is on for a controller that does not set its own rate.
+    pace_by_window: bool,
     rack: Rack,
     tlp: TailLossProbe,
     prr: Prr,
@@ -114,11 +127,16 @@ pub(crate) struct LossRecovery {
 }
 
 impl LossRecovery {
-    /// A fresh state with congestion controller `cc`, `mss`-byte segments and no SACK.
-    pub(crate) fn new(cc: Box<dyn CongestionControl>, mss: u32) -> LossRecovery {
+    /// A fresh state with congestion controller `cc`, `mss`-byte segments and no SACK;
+    /// `pacing` paces a controller that sets no pacing rate of its own at the window's
+    /// rate (those that set one are always paced).
+    pub(crate) fn new(cc: Box<dyn CongestionControl>, mss: u32, pacing: bool) -> LossRecovery {
         LossRecovery {
             cc,
             sent: SentQueue::default(),
+            rate: DeliveryRate::default(),
+            pacer: Pacer::default(),
+            pace_by_window: pacing,
             rack: Rack::new(),
             tlp: TailLossProbe::default(),
             prr: Prr::default(),
@@ -150,11 +168,69 @@ impl LossRecovery {
         self.phase != Phase::Open
     }
 
-    /// The congestion window in force: PRR's during fast recovery, else the controller's.
+    /// The congestion window in force: PRR's during fast recovery (unless the controller
+    /// governs recovery itself), else the controller's.
     pub(crate) fn window(&self) -> u32 {
         match self.phase {
-            Phase::Recovery { .. } => self.prr.window(),
+            Phase::Recovery { .. } if !self.cc.governs_recovery() => self.prr.window(),
             _ => self.cc.window(),
+        }
+    }
+
+    /// The pacing rate in bytes per second, if the connection is paced: the controller's,
+    /// or (with pacing on) the window over the smoothed RTT times 2 in slow start and 1.2
+    /// after it, as Linux's `tcp_update_pacing_rate`; none before an RTT is known.
+    fn pacing_rate(&self, srtt: Option<Duration>) -> Option<u64> {
+        if let Some(rate) = self.cc.pacing_rate() {
+            return Some(rate);
+        }
+        if !self.pace_by_window {
+            return None;
+        }
+        let srtt = srtt?;
+        let window = u128::from(self.window().max(self.sent.in_flight_bytes()));
+        let percent = if self.cc.in_slow_start() { 200 } else { 120 };
+        let rate = window * percent * 10_000 / srtt.as_micros().max(1);
+        Some(u64::try_from(rate).unwrap_or(u64::MAX))
+    }
+
+    /// True unless pacing holds the next segment back.
+    pub(crate) fn pacer_open(&self) -> bool {
+        self.pacer.is_open()
+    }
+
+    /// `len` bytes went out at `now`: spends pacing credit. Returns when the pace timer
+    /// should let the sender go on, if it must wait.
+    pub(crate) fn pace(
+        &mut self,
+        now: Instant,
+        len: u32,
+        srtt: Option<Duration>,
+    ) -> Option<Instant> {
+        match self.pacing_rate(srtt) {
+            Some(rate) => self.pacer.on_sent(now, len, rate, self.mss),
+            None => {
+                self.pacer.reset();
+                None
+            }
+        }
+    }
+
+    /// The pace timer fired at `now`: pacing credit accrues.
+    pub(crate) fn on_pace_timeout(&mut self, now: Instant, srtt: Option<Duration>) {
+        match self.pacing_rate(srtt) {
+            Some(rate) => self.pacer.refill(now, rate, self.mss),
+            None => self.pacer.reset(),
+        }
+    }
+
+    /// The sender ran out of data to send with `unsent` bytes (less than a segment) left:
+    /// if the window had room and nothing waits to be resent, the rate samples of what is
+    /// sent until the current flight is delivered show the application's pace, not the
+    /// path's (Linux's `tcp_rate_check_app_limited`).
+    pub(crate) fn check_app_limited(&mut self, unsent: u32) {
+        if unsent < self.mss && self.pipe() < self.window() && self.sent.lost_bytes() == 0 {
+            self.rate.on_app_limited(self.pipe());
         }
     }
 
@@ -251,8 +327,9 @@ impl LossRecovery {
         stats: &mut ConnectionStats,
     ) {
         let len = end - seq;
+        let snapshot = self.rate.on_send(now, self.sent.in_flight_bytes() == 0);
         if retransmission {
-            self.sent.retransmitted(seq, len, now);
+            self.sent.retransmitted(seq, len, now, snapshot);
             if let Phase::Recovery { .. } = self.phase {
                 stats.fast_retransmits += 1;
                 if let Some(unproven) = self.unproven_retransmits.as_mut() {
@@ -260,7 +337,7 @@ impl LossRecovery {
                 }
             }
         } else {
-            self.sent.push(seq, end, now);
+            self.sent.push(seq, end, now, snapshot);
         }
         if let Phase::Recovery { .. } = self.phase {
             self.prr.on_sent(len);
@@ -289,11 +366,13 @@ impl LossRecovery {
         if input.advanced {
             self.detect_spurious_timeout(input.ts_echo, stats);
         }
-        let rack = &mut self.rack;
+        let prior_in_flight = self.pipe();
+        let (rack, rate) = (&mut self.rack, &mut self.rate);
         let (mut acked, mut first_acked, mut karn) = (0u32, None, false);
         self.sent.acknowledge(input.ack, |segment| {
             acked += segment.len();
             rack.on_delivered(now, segment);
+            rate.on_delivered(now, segment.len(), delivery_of(segment));
             karn |= segment.retransmitted;
             first_acked.get_or_insert(segment.sent_at);
         });
@@ -303,6 +382,7 @@ impl LossRecovery {
             dsack = self.sent.sack(input.ack, input.sack_blocks, |segment| {
                 sacked += segment.len();
                 rack.on_delivered(now, segment);
+                rate.on_delivered(now, segment.len(), delivery_of(segment));
             });
         }
         let duplicate = input.at_snd_una && (input.classic || sacked > 0);
@@ -330,7 +410,9 @@ impl LossRecovery {
             self.rack.on_dsack(input.ack, input.snd_max);
             self.on_dsack_undo(now, flight, stats);
         }
+        let lost_before = self.sent.lost_bytes();
         let detected = self.detect_loss(now, input, stats);
+        let newly_lost = self.sent.lost_bytes().saturating_sub(lost_before);
         self.update_phase(now, input.ack, flight, input.snd_max, stats);
         match self.phase {
             Phase::Recovery { .. } => {
@@ -356,6 +438,20 @@ impl LossRecovery {
         }
         if self.sent.len() == 0 {
             self.tlp.cancel();
+        }
+        let (rate, rtt) = self.rate.sample();
+        if delivered > 0 || newly_lost > 0 {
+            let delivery = Delivery {
+                delivered,
+                lost: newly_lost,
+                prior_in_flight,
+                in_flight: self.pipe(),
+                total_delivered: self.rate.delivered(),
+                rtt,
+                rate,
+                in_recovery: self.in_recovery(),
+            };
+            self.cc.on_delivery(now, &delivery);
         }
         AckOutcome {
             rtt: first_acked.filter(|_| !karn).map(|sent_at| now - sent_at),

@@ -170,6 +170,7 @@ impl Rack {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rate::SendSnapshot;
     use super::*;
 
     fn at(ms: u64) -> Instant {
@@ -184,6 +185,7 @@ mod tests {
                 SeqNumber(i * 100),
                 SeqNumber(i * 100 + 100),
                 at(u64::from(i)),
+                SendSnapshot::default(),
             );
         }
         q
@@ -254,10 +256,15 @@ mod tests {
         let (mut rack, mut q) = (Rack::new(), queue());
         deliver(&mut rack, &mut q, at(13), 300, 400);
         assert_eq!(rack.detect_loss(at(20), &mut q, Duration::ZERO).lost, 3);
-        assert!(q.retransmitted(SeqNumber(0), 100, at(20)));
+        assert!(q.retransmitted(SeqNumber(0), 100, at(20), SendSnapshot::default()));
         // New data sent after the retransmission arrives one RTT later; the
         // retransmission did not.
-        q.push(SeqNumber(500), SeqNumber(600), at(21));
+        q.push(
+            SeqNumber(500),
+            SeqNumber(600),
+            at(21),
+            SendSnapshot::default(),
+        );
         deliver(&mut rack, &mut q, at(31), 500, 600);
         let found = rack.detect_loss(at(31), &mut q, Duration::ZERO);
         assert_eq!(found.lost_retransmits, 1);
@@ -269,7 +276,7 @@ mod tests {
         let (mut rack, mut q) = (Rack::new(), queue());
         deliver(&mut rack, &mut q, at(13), 300, 400);
         rack.detect_loss(at(20), &mut q, Duration::ZERO);
-        q.retransmitted(SeqNumber(0), 100, at(20));
+        q.retransmitted(SeqNumber(0), 100, at(20), SendSnapshot::default());
         let before = rack.newest;
         q.acknowledge(SeqNumber(100), |segment| rack.on_delivered(at(21), segment));
         assert_eq!(rack.newest, before, "1 ms is less than min_RTT");

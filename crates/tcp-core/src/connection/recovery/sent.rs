@@ -8,9 +8,10 @@
 //!   SYN is not recorded (the handshake retransmits it on its own).
 //! - Records are contiguous and sorted: each starts where the previous one ends, the first
 //!   at SND.UNA, the last ends at SND.MAX.
-//! - Memory is one record per segment sent (24 bytes); a SACK block splits at most two
+//! - Memory is one record per segment sent (56 bytes); a SACK block splits at most two
 //!   records, so a peer can add at most two records per block it sends.
 
+use super::rate::SendSnapshot;
 use crate::time::Instant;
 use std::collections::VecDeque;
 use tcp_wire::SeqNumber;
@@ -39,6 +40,8 @@ pub(crate) struct SentSegment {
     pub(crate) state: SegmentState,
     /// It was sent more than once, so an ACK for it may be for either copy.
     pub(crate) retransmitted: bool,
+    /// The connection's delivery state when it last went out (for the rate sample).
+    pub(crate) snapshot: SendSnapshot,
 }
 
 impl SentSegment {
@@ -100,7 +103,13 @@ impl SentQueue {
     /// record already (SND.NXT fell back, as when a handshake resends its SYN) counts as
     /// retransmitted; the rest is a new record. A segment beyond SND.MAX, which the engine
     /// never sends, is not recorded.
-    pub(crate) fn push(&mut self, start: SeqNumber, end: SeqNumber, now: Instant) {
+    pub(crate) fn push(
+        &mut self,
+        start: SeqNumber,
+        end: SeqNumber,
+        now: Instant,
+        snapshot: SendSnapshot,
+    ) {
         if !start.lt(end) {
             return;
         }
@@ -108,7 +117,7 @@ impl SentQueue {
         if let Some(last) = self.segments.back().copied() {
             if start.lt(last.end) {
                 let covered = if end.lt(last.end) { end } else { last.end };
-                self.retransmitted(start, covered - start, now);
+                self.retransmitted(start, covered - start, now, snapshot);
                 start = covered;
             }
             if start != last.end {
@@ -125,6 +134,7 @@ impl SentQueue {
             sent_at: now,
             state: SegmentState::InFlight,
             retransmitted: false,
+            snapshot,
         });
     }
 
@@ -343,7 +353,13 @@ impl SentQueue {
     /// Records that `[start, start + len)` was sent again at `now`: the records it covers
     /// (split where it begins or ends inside one) are in flight once more and marked
     /// retransmitted, except SACKed ones. Returns false when it covers no record.
-    pub(crate) fn retransmitted(&mut self, start: SeqNumber, len: u32, now: Instant) -> bool {
+    pub(crate) fn retransmitted(
+        &mut self,
+        start: SeqNumber,
+        len: u32,
+        now: Instant,
+        snapshot: SendSnapshot,
+    ) -> bool {
         let (Some(first), Some(last)) = (self.segments.front(), self.segments.back()) else {
             return false;
         };
@@ -359,6 +375,7 @@ impl SentQueue {
         for index in self.isolate(start, end) {
             let segment = &mut self.segments[index];
             segment.sent_at = now;
+            segment.snapshot = snapshot;
             segment.retransmitted = true;
             if segment.state == SegmentState::Lost {
                 self.set_state(index, SegmentState::InFlight);
@@ -402,7 +419,12 @@ mod tests {
         let mut q = SentQueue::default();
         for i in 0..10u32 {
             let start = base.wrapping_add(i * 100);
-            q.push(seq(start), seq(start.wrapping_add(100)), at(u64::from(i)));
+            q.push(
+                seq(start),
+                seq(start.wrapping_add(100)),
+                at(u64::from(i)),
+                SendSnapshot::default(),
+            );
         }
         q
     }
@@ -493,7 +515,7 @@ mod tests {
         assert_eq!(q.mark_lost(0), None, "already lost");
         assert_eq!(q.lost_bytes(), 100);
         assert_eq!(q.first_lost(seq(1000), 1448), Some((seq(1000), 100)));
-        assert!(q.retransmitted(seq(1000), 100, at(20)));
+        assert!(q.retransmitted(seq(1000), 100, at(20), SendSnapshot::default()));
         assert_eq!(q.first_lost(seq(1000), 1448), None);
         assert_eq!(q.mark_lost(0), Some(true), "a lost retransmission");
         q.sack(seq(1000), &[(seq(1500), seq(1600))], |_| {});
@@ -511,7 +533,7 @@ mod tests {
     fn a_partial_retransmission_splits_the_record() {
         let mut q = queue(1000);
         q.mark_all_lost(false);
-        assert!(q.retransmitted(seq(1100), 40, at(30)));
+        assert!(q.retransmitted(seq(1100), 40, at(30), SendSnapshot::default()));
         assert_eq!(
             states(&q)[1..3],
             [
@@ -520,11 +542,14 @@ mod tests {
             ]
         );
         assert!(
-            q.retransmitted(seq(1150), 10, at(30)),
+            q.retransmitted(seq(1150), 10, at(30), SendSnapshot::default()),
             "inside a record: split"
         );
         assert_eq!(q.first_lost(seq(1100), 1448), Some((seq(1140), 10)));
-        assert!(!q.retransmitted(seq(2000), 10, at(30)), "past SND.MAX");
+        assert!(
+            !q.retransmitted(seq(2000), 10, at(30), SendSnapshot::default()),
+            "past SND.MAX"
+        );
         check_counts(&q);
     }
 
@@ -532,13 +557,13 @@ mod tests {
     fn a_push_below_snd_max_counts_as_a_retransmission() {
         let mut q = queue(1000);
         q.mark_all_lost(false);
-        q.push(seq(1900), seq(2100), at(40));
+        q.push(seq(1900), seq(2100), at(40), SendSnapshot::default());
         assert_eq!(
             q.back().map(|s| (s.start, s.end)),
             Some((seq(2000), seq(2100)))
         );
         assert_eq!(q.lost_bytes(), 900);
-        q.push(seq(3000), seq(3100), at(40));
+        q.push(seq(3000), seq(3100), at(40), SendSnapshot::default());
         assert_eq!(
             q.back().map(|s| s.end),
             Some(seq(2100)),
