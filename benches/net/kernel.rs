@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::congestion;
 use crate::figures::{
     CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
     Work,
@@ -22,6 +23,7 @@ const BACKLOG: i32 = 4096;
 pub(crate) fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
+    congestion::apply(&socket)?;
     socket.bind(&addr.into())?;
     socket.listen(BACKLOG)?;
     socket.set_read_timeout(Some(STALL))?;
@@ -89,7 +91,10 @@ pub(crate) fn open(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpStream>>
 
 /// Connects, with reads and writes that give up after [`STALL`] without progress.
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(addr)?;
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    congestion::apply(&socket)?;
+    socket.connect(&addr.into())?;
+    let stream: TcpStream = socket.into();
     stream.set_read_timeout(Some(STALL))?;
     stream.set_write_timeout(Some(STALL))?;
     Ok(stream)

@@ -1,6 +1,6 @@
 //! Bulk through loss (DESIGN.md §6): one connection through 0.1, 1, 5 and 10 % loss each
 //! way, kernel -> kernel (the baseline; nftables drops) beside this stack -> kernel and
-//! kernel -> this stack (the stack's own fault injector drops), with each sender's
+//! kernel -> this stack (the same nftables drops, or the stack's own fault injector), with each sender's
 //! loss-recovery counters.
 
 use std::fmt;
@@ -26,11 +26,12 @@ pub(crate) struct Loss {
 pub(crate) enum StackLoss {
     /// The stack's own fault injector (`Stack::builder().faults`), on what it sends and
     /// receives. Its link has no segmentation offload, so the stack sends frame by frame.
-    #[default]
     Injector,
     /// nftables drops at both veth ends' ingress, as for kernel -> kernel, with the stack's
     /// packet sockets bound to IPv4 and ARP (so they see frames after the ingress hook) and
-    /// its default segmentation offload.
+    /// its default segmentation offload: the same loss the kernel meets, the stack run as a
+    /// user runs it. The default.
+    #[default]
     Nftables,
 }
 
@@ -38,7 +39,7 @@ impl Loss {
     /// No loss: the network as built.
     pub(crate) const NONE: Loss = Loss {
         per_mille: 0,
-        stack: StackLoss::Injector,
+        stack: StackLoss::Nftables,
     };
 
     /// The table's loss levels, lightest first: 0.1, 1, 5 and 10 %.

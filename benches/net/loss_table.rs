@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use crate::congestion;
 use crate::loss::{Measured, Through};
 use crate::options::Options;
 use crate::recovery::Recovery;
@@ -18,9 +19,11 @@ pub(crate) fn section(options: &Options, measured: &Measured) -> String {
     let mut out = String::from("\n## Bulk through loss\n\n");
     let _ = writeln!(
         out,
-        "{} s × {} repeats per cell (median).\n",
+        "{} s × {} repeats per cell (median). Every sender, kernel and this stack, uses \
+         {} (`--cc`).\n",
         options.loss_duration.as_secs(),
-        options.repeats
+        options.repeats,
+        congestion::name(congestion::chosen()),
     );
     let _ = writeln!(
         out,
@@ -61,13 +64,13 @@ const NOTES: &str = "
 - Loss each way: that fraction of the TCP frames is dropped in each direction, data and
   ACKs alike. Kernel -> kernel: nftables on both veth ends, a `table netdev` with a chain on
   the `ingress` hook of the device and the rule `meta l4proto tcp numgen random mod 1000 <
-  N drop` (N per mille). This stack's rows: no nftables (its AF_PACKET socket may see frames
-  before the ingress hook), but its own fault injector (`Stack::builder().faults`, a fixed
-  seed) dropping the same fraction of the frames it sends and of those it receives. The
-  injector's link has no segmentation offload, so the stack sends one segment per frame
-  there. With `--stack-loss nft` this stack's rows meet the same nftables drops instead,
-  its packet sockets bound to IPv4 and ARP (so they see frames after the ingress hook) and
-  its segmentation offload on, as a user runs it.
+  N drop` (N per mille). This stack's rows meet the same nftables drops (`--stack-loss
+  nft`, the default), its packet sockets bound to IPv4 and ARP (so they see frames after
+  the ingress hook) and its segmentation offload on, as a user runs it. A dropped frame
+  may be a super-frame of many segments, for the kernel and this stack alike. With
+  `--stack-loss injector` this stack's rows meet its own fault injector instead
+  (`Stack::builder().faults`, a fixed seed, the same fraction of the frames it sends and
+  receives), whose link has no segmentation offload: one segment per frame.
 - Each cell: one connection sending 256 KiB writes for the duration, then half-closing;
   timed from after the connect to the receiver's close after end-of-file. The repeats run
   one after another in one pair of namespaces. Kernel -> kernel is measured once per loss

@@ -10,6 +10,7 @@
 //! `cargo bench --bench net` (root and network namespaces needed; otherwise it says so and
 //! skips). Options after `--` are in [`options`].
 
+mod congestion;
 mod engine_memory;
 mod figures;
 mod idle;
@@ -109,12 +110,14 @@ fn report(
     let _ = writeln!(
         out,
         "{cpus} CPUs, Linux {}; load average {load_before} before, {} after. \
-         Bulk: {} s × {} repeats, conn/s: {} repeats (medians).\n",
+         Bulk: {} s × {} repeats, conn/s: {} repeats (medians). Congestion control of \
+         every sender: {} (`--cc`).\n",
         procfs::kernel_release()?,
         procfs::load_average()?,
         options.bulk_duration.as_secs(),
         options.repeats,
         options.repeats,
+        congestion::name(congestion::chosen()),
     );
     out.push_str(sections);
     if !failures.is_empty() {

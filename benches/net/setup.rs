@@ -26,9 +26,9 @@ const START_LIMIT: Duration = Duration::from_secs(30);
 /// own); otherwise the client (this stack or smoltcp) lives there and the kernel server in
 /// the kernel namespace.
 ///
-/// Loss applies both ways: for kernel -> kernel nftables drops TCP frames at the ingress
-/// of both veth ends; for this stack's rows its own fault injector drops frames on their
-/// way out and in, or with `--stack-loss nft` the same nftables drops do
+/// Loss applies both ways: nftables drops TCP frames at the ingress of both veth ends; for
+/// this stack's rows with `--stack-loss injector` its own fault injector drops frames on
+/// their way out and in instead
 /// ([`stack::host`](crate::stack::host) reads [`Net::loss`]).
 pub(crate) struct Net {
     topology: Topology,

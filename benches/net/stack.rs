@@ -11,6 +11,7 @@ use tcp_tokio::link::{FaultConfig, PacketSocketConfig, Protocols};
 use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::congestion;
 use crate::figures::{
     CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
     Work,
@@ -56,7 +57,10 @@ where
             .enable_all()
             .build()?;
         runtime.block_on(async {
-            let mut builder = Stack::builder().interface(interface).ipv4(cidr);
+            let mut builder = Stack::builder()
+                .interface(interface)
+                .ipv4(cidr)
+                .config(congestion::stack_config());
             if loss != Loss::NONE {
                 builder = match loss.stack() {
                     StackLoss::Injector => {

@@ -1,0 +1,51 @@
+//! The congestion control every sender of a run uses (`--cc`): the kernel's sockets get it
+//! through `TCP_CONGESTION`, this stack's engine through its `Config`, so rows compare
+//! like with like whatever the machine's default (`net.ipv4.tcp_congestion_control`) is.
+
+use std::io;
+use std::sync::OnceLock;
+
+use socket2::Socket;
+use tcp_core::{Algorithm, Config};
+
+/// The run's choice, set once from the command line.
+static CHOSEN: OnceLock<Algorithm> = OnceLock::new();
+
+/// Records the run's congestion control (the first call wins).
+pub(crate) fn choose(algorithm: Algorithm) {
+    let _ = CHOSEN.set(algorithm);
+}
+
+/// The run's congestion control (CUBIC unless chosen otherwise).
+pub(crate) fn chosen() -> Algorithm {
+    CHOSEN.get().copied().unwrap_or_default()
+}
+
+/// The name on the command line and in `TCP_CONGESTION`.
+pub(crate) fn name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::NewReno => "reno",
+        Algorithm::Cubic => "cubic",
+        Algorithm::Bbr => "bbr",
+    }
+}
+
+/// The algorithm named `name` on the command line.
+pub(crate) fn parse(name: &str) -> Option<Algorithm> {
+    [Algorithm::NewReno, Algorithm::Cubic, Algorithm::Bbr]
+        .into_iter()
+        .find(|algorithm| self::name(*algorithm) == name)
+}
+
+/// Sets the run's congestion control on a kernel socket.
+pub(crate) fn apply(socket: &Socket) -> io::Result<()> {
+    socket.set_tcp_congestion(name(chosen()).as_bytes())
+}
+
+/// The engine configuration of this stack's rows.
+pub(crate) fn stack_config() -> Config {
+    Config {
+        congestion_control: chosen(),
+        ..Config::default()
+    }
+}
