@@ -19,6 +19,7 @@ mod context;
 mod endpoint;
 mod error;
 mod event;
+mod far_store;
 mod handle;
 mod hashing;
 mod isn;
