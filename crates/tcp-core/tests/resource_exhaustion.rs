@@ -1,11 +1,11 @@
 //! Hostile peers against the endpoint's resources (issue #15): memory pinned by
-//! out-of-order data.
+//! out-of-order data, the accept queue filled by completing handshakes.
 
 mod support;
 
 use support::fixture::{self, Spec};
-use support::inject::Harness;
-use tcp_core::Config;
+use support::inject::{Harness, Peer, silent};
+use tcp_core::{Config, SocketOptions, State};
 use tcp_wire::{Flags, Options};
 
 /// Bytes an attacker puts on the wire for one injected segment: TCP header and payload plus
@@ -35,7 +35,7 @@ fn one_byte_segments_past_holes_hold_memory_in_proportion_to_what_was_sent() {
         },
         ..Spec::default()
     };
-    let mut conn = fixture::established(&mut h, spec);
+    let conn = fixture::established(&mut h, spec);
     let handle = conn.handle();
     let base = conn.peer.seq;
     let before = h.ep.connection_memory(handle).unwrap();
@@ -86,4 +86,56 @@ fn one_byte_segments_past_holes_hold_memory_in_proportion_to_what_was_sent() {
         got[..n] == expected[..],
         "{n} bytes read; everything held must be delivered in order"
     );
+}
+
+/// Five clients complete their handshakes against a listener with a backlog of 2. The SYN
+/// check alone let the whole SYN queue in: five connections waited in a queue of two. As
+/// Linux (`tcp_check_req` with `tcp_abort_on_overflow` = 0), the final ACK that finds the
+/// queue full is dropped and the half-open connection kept, so its SYN-ACK is sent again
+/// and the client gets in once `accept` makes room.
+#[test]
+fn accept_queue_never_exceeds_the_backlog_when_handshakes_complete() {
+    let mut h = Harness::new(Config::default());
+    let spec = Spec::passive();
+    let listener = h.ep.listen(spec.local, 2, SocketOptions::default()).unwrap();
+    let mut peers = Vec::new();
+    for i in 0..5u16 {
+        let mut remote = spec.remote;
+        remote.set_port(30_000 + i);
+        let mut conn = fixture::Conn {
+            peer: Peer::new(remote, spec.local, fixture::PEER_ISS),
+            handle: None,
+            listener: Some(listener),
+            iss: None,
+            fin_seq: None,
+        };
+        fixture::syn_received_with(&mut h, &mut conn, fixture::plain_options());
+        peers.push(conn);
+    }
+    for conn in &mut peers {
+        let ack = conn.peer.ack_seg();
+        silent(&conn.send(&mut h, &ack), &h);
+        let queued = h.ep.sockets()[0].recv_q;
+        assert!(queued <= 2, "{queued} connections queued for a backlog of 2");
+    }
+    assert_eq!(h.ep.counters().listen_overflows, 3);
+    let waiting = peers
+        .iter()
+        .filter(|c| h.state_of(c.peer.local, c.peer.addr) == "SYN_RECV")
+        .count();
+    assert_eq!(waiting, 3, "{}", h.transcript());
+    // The SYN-ACKs go out again; after `accept` frees a place, a client's ACK gets in.
+    let replies = h.advance(std::time::Duration::from_secs(2));
+    let again = replies
+        .iter()
+        .filter(|r| r.flags() == Flags::SYN | Flags::ACK)
+        .count();
+    assert_eq!(again, 3, "{}", h.transcript());
+    let first = h.ep.accept(listener).unwrap();
+    assert_eq!(h.ep.state(first), Ok(State::Established));
+    let late = &mut peers[2];
+    let ack = late.peer.ack_seg();
+    silent(&late.send(&mut h, &ack), &h);
+    assert_eq!(h.state_of(late.peer.local, late.peer.addr), "ESTABLISHED");
+    assert_eq!(h.ep.sockets()[0].recv_q, 2);
 }

@@ -292,6 +292,28 @@ impl Endpoint {
         true
     }
 
+    /// True when `seg` is an ACK that would complete the handshake of a passive open whose
+    /// listener's accept queue is full. The endpoint drops it, as Linux's `tcp_check_req`
+    /// does with `tcp_abort_on_overflow` off: the half-open connection stays, its SYN-ACK is
+    /// sent again, and the client's next ACK gets in once `accept` makes room. So the accept
+    /// queue never holds more than the backlog, however many handshakes complete at once.
+    pub(super) fn completes_into_a_full_queue(
+        &self,
+        handle: ConnectionHandle,
+        seg: &Incoming<'_>,
+    ) -> bool {
+        let Some(conn) = self.connections.get(&handle) else {
+            return false;
+        };
+        conn.state == crate::state::State::SynReceived
+            && seg.flags.ack()
+            && !seg.flags.intersects(tcp_wire::Flags::RST | tcp_wire::Flags::SYN)
+            && conn
+                .listener
+                .and_then(|l| self.listeners.get(&l))
+                .is_some_and(Listener::accept_queue_full)
+    }
+
     /// A passive open finished its handshake: it moves from the SYN queue to the accept queue.
     pub(super) fn enqueue_accepted(&mut self, handle: ConnectionHandle) {
         let Some(conn) = self.connections.get_mut(&handle) else {

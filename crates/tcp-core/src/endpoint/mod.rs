@@ -222,6 +222,10 @@ impl Endpoint {
         };
         let mut iss_floor = None;
         if let Some(&handle) = self.by_tuple.get(&tuple) {
+            if self.completes_into_a_full_queue(handle, &seg) {
+                self.counters.listen_overflows += 1;
+                return;
+            }
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
             if reopen != Some(crate::connection::Disposition::Reopen) {
                 return;
