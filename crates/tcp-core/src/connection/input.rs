@@ -566,8 +566,14 @@ impl Connection {
                 (Some(state), Some(ts)) => (ts.value.wrapping_sub(state.recent) as i32) > 0,
                 _ => false,
             };
-            if seg.seq.gt(self.rcv_nxt) || newer_ts {
+            // PAWS first (as Linux's tcp_timewait_state_process): a SYN with an older
+            // timestamp is an old duplicate, whatever its sequence number.
+            let paws = self.paws_rejects(now, seg);
+            if !paws && (seg.seq.gt(self.rcv_nxt) || newer_ts) {
                 return Disposition::Reopen;
+            }
+            if paws {
+                ctx.counters.paws_rejected += 1;
             }
             self.challenge(now, ctx);
             return Disposition::Done;
