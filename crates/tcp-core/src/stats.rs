@@ -138,6 +138,12 @@ pub struct Counters {
     pub syn_cookies_failed: u64,
     /// RSTs not sent because too many were already waiting.
     pub resets_suppressed: u64,
+    /// Connections that closed without TIME_WAIT because `ResourceLimits::max_time_wait`
+    /// entries were held (Linux's `TCPTimeWaitOverflow`).
+    pub time_wait_overflows: u64,
+    /// Orphaned connections reset because `ResourceLimits::max_orphans` were held (Linux's
+    /// `TCPAbortOnMemory`).
+    pub orphans_reset: u64,
 }
 
 /// A connection's live transmission state, like Linux's `tcp_info`.

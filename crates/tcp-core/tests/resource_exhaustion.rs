@@ -1,11 +1,13 @@
 //! Hostile peers against the endpoint's resources (issue #15): memory pinned by
-//! out-of-order data, the accept queue filled by completing handshakes.
+//! out-of-order data, the accept queue filled by completing handshakes, TIME_WAIT entries
+//! and orphans piling up.
 
 mod support;
 
 use support::fixture::{self, Spec};
 use support::inject::{Harness, Peer, silent};
-use tcp_core::{Config, SocketOptions, State};
+use std::time::Duration;
+use tcp_core::{Config, ResourceLimits, SocketOptions, State};
 use tcp_wire::{Flags, Options};
 
 /// Bytes an attacker puts on the wire for one injected segment: TCP header and payload plus
@@ -125,7 +127,7 @@ fn accept_queue_never_exceeds_the_backlog_when_handshakes_complete() {
         .count();
     assert_eq!(waiting, 3, "{}", h.transcript());
     // The SYN-ACKs go out again; after `accept` frees a place, a client's ACK gets in.
-    let replies = h.advance(std::time::Duration::from_secs(2));
+    let replies = h.advance(Duration::from_secs(2));
     let again = replies
         .iter()
         .filter(|r| r.flags() == Flags::SYN | Flags::ACK)
@@ -138,4 +140,74 @@ fn accept_queue_never_exceeds_the_backlog_when_handshakes_complete() {
     silent(&late.send(&mut h, &ack), &h);
     assert_eq!(h.state_of(late.peer.local, late.peer.addr), "ESTABLISHED");
     assert_eq!(h.ep.sockets()[0].recv_q, 2);
+}
+
+/// A config whose resource caps are `limits`.
+fn limited(limits: ResourceLimits) -> Config {
+    Config {
+        resources: limits,
+        ..Config::default()
+    }
+}
+
+/// Five connections close actively, one after another, against a cap of two TIME_WAIT
+/// entries. Without a cap a peer that opens and closes connections (or a busy client) made
+/// TIME_WAIT entries pile up for 2 MSL each. As Linux's `tcp_max_tw_buckets`: over the cap
+/// the connection still acknowledges the peer's FIN, then closes without TIME_WAIT, counted.
+#[test]
+fn time_wait_entries_are_capped() {
+    let mut h = Harness::new(limited(ResourceLimits {
+        max_time_wait: 2,
+        ..ResourceLimits::default()
+    }));
+    let time_wait = |h: &Harness| h.states().iter().filter(|s| *s == "TIME_WAIT").count();
+    for i in 0..5u16 {
+        let conn = fixture::established(&mut h, Spec::ports(41_000 + i, 50_000));
+        let conn = fixture::fin_wait_1(&mut h, conn);
+        let mut conn = fixture::fin_wait_2(&mut h, conn);
+        let fin = conn.peer.fin();
+        let replies = conn.send(&mut h, &fin);
+        assert!(
+            replies.len() == 1 && replies[0].is_pure_ack() && replies[0].ack() == conn.peer.seq,
+            "the FIN is acknowledged in any case:\n{}",
+            h.transcript()
+        );
+        h.advance(Duration::from_millis(1));
+        assert!(time_wait(&h) <= 2, "{:?}", h.states());
+    }
+    assert_eq!(time_wait(&h), 2);
+    assert_eq!(h.ep.counters().time_wait_overflows, 3);
+    // Once an entry ends, there is room again.
+    h.advance(Duration::from_secs(61));
+    assert_eq!(time_wait(&h), 0);
+    let conn = fixture::established(&mut h, Spec::ports(42_000, 50_000));
+    let conn = fixture::fin_wait_1(&mut h, conn);
+    let conn = fixture::fin_wait_2(&mut h, conn);
+    fixture::time_wait(&mut h, conn);
+    assert_eq!(h.ep.counters().time_wait_overflows, 3);
+}
+
+/// Four connections with data in flight are closed against a cap of two orphans. Each
+/// orphan holds its send buffer until the peer acknowledges it, so a peer that stops
+/// acknowledging made closed connections pile up. As Linux's `tcp_max_orphans`: over the
+/// cap a closing connection is reset at once, counted.
+#[test]
+fn orphans_are_capped() {
+    let mut h = Harness::new(limited(ResourceLimits {
+        max_orphans: 2,
+        ..ResourceLimits::default()
+    }));
+    for i in 0..4u16 {
+        let conn = fixture::established(&mut h, Spec::ports(41_000 + i, 50_000));
+        h.ep.write(conn.handle(), &[0x42; 1000]).unwrap();
+        h.drain();
+        let now = h.now;
+        h.ep.close(now, conn.handle()).unwrap();
+        let replies = h.drain();
+        let reset = replies.iter().any(|r| r.is_rst());
+        assert_eq!(reset, i >= 2, "{}", h.transcript());
+        let expected = if i < 2 { "FIN_WAIT_1" } else { "gone" };
+        assert_eq!(conn.state(&h), expected, "{}", h.transcript());
+    }
+    assert_eq!(h.ep.counters().orphans_reset, 2);
 }

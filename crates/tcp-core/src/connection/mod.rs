@@ -85,6 +85,8 @@ pub(crate) struct Connection {
     pub(crate) in_syn_queue: bool,
     /// Listed in the endpoint's transmit queue.
     pub(crate) in_transmit_queue: bool,
+    /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
+    pub(crate) tally: crate::census::Tally,
 
     // Send sequence space.
     pub(crate) iss: SeqNumber,
@@ -201,6 +203,7 @@ impl Connection {
             exposed: false,
             in_syn_queue: false,
             in_transmit_queue: false,
+            tally: crate::census::Tally::None,
             iss,
             snd_una: iss,
             snd_nxt: iss,

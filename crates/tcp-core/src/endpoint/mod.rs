@@ -112,6 +112,8 @@ pub struct Endpoint {
     /// The stats of every connection already removed, summed.
     retired: ConnectionStats,
     challenges: ChallengeLimiter,
+    /// TIME_WAIT entries and orphans, against their caps.
+    census: crate::census::Census,
     next_id: u64,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
@@ -141,6 +143,7 @@ impl Endpoint {
             counters: Counters::default(),
             retired: ConnectionStats::default(),
             challenges,
+            census: crate::census::Census::default(),
             next_id: 1,
             last_now: Instant::ZERO,
         }
@@ -309,6 +312,12 @@ impl Endpoint {
         if conn.exposed && conn.held {
             push_events(&mut self.events, handle, bits, conn.error);
         }
+        self.census.update(
+            conn,
+            &self.config.resources,
+            &mut self.counters,
+            self.last_now,
+        );
         if !conn.in_transmit_queue && conn.wants_to_transmit() {
             conn.in_transmit_queue = true;
             self.transmit_queue.push_back(handle);
@@ -333,6 +342,7 @@ impl Endpoint {
             self.by_tuple.remove(&conn.tuple);
         }
         self.deadlines.set(handle, None);
+        self.census.remove(&conn);
         if let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l))
             && conn.in_syn_queue
         {
