@@ -25,6 +25,19 @@ pub(crate) struct FarStore {
 }
 
 impl FarStore {
+    /// An upper bound of the heap bytes [`FarStore::insert`] of `len` bytes at `start` adds:
+    /// the new bytes and the chunks they merge with, twice (storage doubles as it is
+    /// extended), and one more chunk record than the records' storage holds.
+    pub(crate) fn cost(&self, start: u32, len: usize) -> usize {
+        let end = start + len as u32;
+        let first = self.chunks.partition_point(|c| c.end() < start);
+        let merged: usize = self.chunks[first..first + self.touching(start, end)]
+            .iter()
+            .map(|c| c.bytes.capacity())
+            .sum();
+        2 * (len + merged) + (self.chunks.capacity() + 1) * size_of::<Chunk>()
+    }
+
     /// Chunks that overlap or touch `start..end`.
     fn touching(&self, start: u32, end: u32) -> usize {
         let first = self.chunks.partition_point(|c| c.end() < start);
@@ -109,7 +122,11 @@ impl FarStore {
     /// Bytes of heap memory held.
     pub(crate) fn allocated(&self) -> usize {
         self.chunks.capacity() * size_of::<Chunk>()
-            + self.chunks.iter().map(|c| c.bytes.capacity()).sum::<usize>()
+            + self
+                .chunks
+                .iter()
+                .map(|c| c.bytes.capacity())
+                .sum::<usize>()
     }
 }
 

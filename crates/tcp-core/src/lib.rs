@@ -25,6 +25,7 @@ mod handle;
 mod hashing;
 mod isn;
 mod listener;
+mod memory_budget;
 mod recv_buffer;
 mod resource_limits;
 mod rtt;

@@ -45,9 +45,21 @@ pub(crate) struct WriteOutcome {
     pub(crate) filled_gap: bool,
     /// Every byte was already held (a duplicate).
     pub(crate) duplicate: bool,
+    /// The data was dropped because storing it needed more memory than the endpoint's
+    /// budget had room for (`dropped` is set too).
+    pub(crate) no_memory: bool,
     /// The range limit (or the [`FarStore`]'s chunk limit) was reached and the data was
     /// dropped.
     pub(crate) dropped: bool,
+}
+
+/// Whether out-of-order data found a place.
+enum Stored {
+    Yes,
+    /// The far store's chunk limit was reached.
+    NoChunk,
+    /// The memory budget had no room for it.
+    NoMemory,
 }
 
 /// Ring storage of `capacity` bytes of window plus `slack`.
@@ -61,6 +73,8 @@ pub(crate) struct RecvBuffer {
     ranges: Vec<OutOfOrderRange>,
     far: FarStore,
     arrivals: u64,
+    /// Under memory pressure: offer no window beyond the storage already allocated.
+    window_to_storage: bool,
 }
 
 impl RecvBuffer {
@@ -79,9 +93,20 @@ impl RecvBuffer {
         self.readable
     }
 
-    /// The window to offer: room after the in-order bytes.
+    /// The window to offer: room after the in-order bytes, within the storage already
+    /// allocated (at least [`MIN_RING`]) while [`RecvBuffer::limit_window_to_storage`] says so.
     pub(crate) fn window(&self) -> usize {
-        self.capacity.saturating_sub(self.readable)
+        let size = if self.window_to_storage {
+            self.capacity.min(self.ring.len().max(MIN_RING))
+        } else {
+            self.capacity
+        };
+        size.saturating_sub(self.readable)
+    }
+
+    /// Under memory pressure (`true`), the window offers only storage already allocated.
+    pub(crate) fn limit_window_to_storage(&mut self, limit: bool) {
+        self.window_to_storage = limit;
     }
 
     /// The most bytes beyond RCV.NXT that fit in storage (window plus slack).
@@ -153,9 +178,10 @@ impl RecvBuffer {
         out[first..].copy_from_slice(&self.ring[..rest]);
     }
 
-    /// Stores `data` whose first byte is `offset` bytes past RCV.NXT. The caller has trimmed
+    /// Stores `data` whose first byte is `offset` bytes past RCV.NXT, allocating at most
+    /// `budget` more bytes of storage (dropping the data otherwise). The caller has trimmed
     /// it to [`RecvBuffer::room`].
-    pub(crate) fn write(&mut self, offset: u32, data: &[u8]) -> WriteOutcome {
+    pub(crate) fn write(&mut self, offset: u32, data: &[u8], budget: usize) -> WriteOutcome {
         let mut outcome = WriteOutcome::default();
         let end = offset as usize + data.len();
         if data.is_empty() || end > self.room() {
@@ -170,12 +196,21 @@ impl RecvBuffer {
             outcome.dropped = true;
             return outcome;
         }
-        self.arrivals += 1;
         if offset > 0 {
-            if !self.store_out_of_order(offset, data) {
-                outcome.dropped = true;
-                return outcome;
+            let budget = budget.saturating_sub(self.ranges_growth());
+            match self.store_out_of_order(offset, data, budget) {
+                Stored::Yes => {}
+                Stored::NoChunk => {
+                    outcome.dropped = true;
+                    return outcome;
+                }
+                Stored::NoMemory => {
+                    outcome.dropped = true;
+                    outcome.no_memory = true;
+                    return outcome;
+                }
             }
+            self.arrivals += 1;
             outcome.out_of_order = true;
             self.insert_range(offset, end as u32);
             return outcome;
@@ -191,11 +226,15 @@ impl RecvBuffer {
             merged += 1;
         }
         let needed = self.readable + new_end as usize;
-        if needed > self.ring.len()
-            && let Some(len) = self.grown_len(needed, usize::MAX)
-        {
+        if needed > self.ring.len() {
+            let Some(len) = self.grown_len(needed, self.ring.len().saturating_add(budget)) else {
+                outcome.dropped = true;
+                outcome.no_memory = true;
+                return outcome;
+            };
             self.grow(len);
         }
+        self.arrivals += 1;
         copy_in(&mut self.ring, self.head, self.readable, data);
         let (ring, head, readable) = (&mut self.ring, self.head, self.readable);
         self.far.advance(new_end, |at, bytes| {
@@ -211,33 +250,51 @@ impl RecvBuffer {
         outcome
     }
 
-    /// Puts out-of-order data in the ring, grown if the bytes held allow it; otherwise what
-    /// lies past the ring's end goes to the far store. False when nothing could be stored.
-    fn store_out_of_order(&mut self, offset: u32, data: &[u8]) -> bool {
+    /// Storage growth the range list may need for one more range.
+    fn ranges_growth(&self) -> usize {
+        if self.ranges.len() < self.ranges.capacity() {
+            return 0;
+        }
+        self.ranges.capacity().max(4) * size_of::<OutOfOrderRange>()
+    }
+
+    /// Puts out-of-order data in the ring, grown if the bytes held (and `budget`) allow it;
+    /// otherwise what lies past the ring's end goes to the far store.
+    fn store_out_of_order(&mut self, offset: u32, data: &[u8], budget: usize) -> Stored {
         let end = offset as usize + data.len();
         let needed = self.readable + end;
         if needed > self.ring.len() {
             let bound = self
                 .held_with(offset, end as u32)
-                .saturating_mul(OUT_OF_ORDER_GROWTH);
+                .saturating_mul(OUT_OF_ORDER_GROWTH)
+                .min(self.ring.len().saturating_add(budget));
             match self.grown_len(needed, bound) {
                 Some(len) => self.grow(len),
                 None => {
                     let ring_end = self.ring.len().saturating_sub(self.readable);
                     let split = ring_end.saturating_sub(offset as usize).min(data.len());
-                    if !self.far.insert(offset + split as u32, &data[split..]) {
-                        return false;
+                    let far_start = offset + split as u32;
+                    if self.far.cost(far_start, data.len() - split) > budget {
+                        return Stored::NoMemory;
+                    }
+                    if !self.far.insert(far_start, &data[split..]) {
+                        return Stored::NoChunk;
                     }
                     if split > 0 {
                         let at = self.readable + offset as usize;
                         copy_in(&mut self.ring, self.head, at, &data[..split]);
                     }
-                    return true;
+                    return Stored::Yes;
                 }
             }
         }
-        copy_in(&mut self.ring, self.head, self.readable + offset as usize, data);
-        true
+        copy_in(
+            &mut self.ring,
+            self.head,
+            self.readable + offset as usize,
+            data,
+        );
+        Stored::Yes
     }
 
     fn covered(&self, start: u32, end: u32) -> bool {
@@ -323,12 +380,12 @@ mod tests {
     #[test]
     fn in_order_data_is_readable_and_wraps_around_the_ring() {
         let mut buffer = RecvBuffer::new(8, 0);
-        assert_eq!(buffer.write(0, b"abcdef").advanced, 6);
+        assert_eq!(buffer.write(0, b"abcdef", usize::MAX).advanced, 6);
         let mut out = [0u8; 4];
         assert_eq!(buffer.read(&mut out), 4);
         assert_eq!(&out, b"abcd");
         assert_eq!(buffer.window(), 6);
-        assert_eq!(buffer.write(0, b"ghijkl").advanced, 6);
+        assert_eq!(buffer.write(0, b"ghijkl", usize::MAX).advanced, 6);
         let mut out = [0u8; 8];
         assert_eq!(buffer.read(&mut out), 8);
         assert_eq!(&out, b"efghijkl");
@@ -337,12 +394,12 @@ mod tests {
     #[test]
     fn out_of_order_data_waits_then_fills_in() {
         let mut buffer = RecvBuffer::new(100, 0);
-        let outcome = buffer.write(5, b"fgh");
+        let outcome = buffer.write(5, b"fgh", usize::MAX);
         assert!(outcome.out_of_order);
         assert_eq!(outcome.advanced, 0);
         assert_eq!(buffer.readable(), 0);
-        assert!(buffer.write(6, b"g").duplicate);
-        let outcome = buffer.write(0, b"abcde");
+        assert!(buffer.write(6, b"g", usize::MAX).duplicate);
+        let outcome = buffer.write(0, b"abcde", usize::MAX);
         assert!(outcome.filled_gap);
         assert_eq!(outcome.advanced, 8);
         let mut out = [0u8; 8];
@@ -354,15 +411,15 @@ mod tests {
     #[test]
     fn ranges_merge_and_shift_as_the_edge_advances() {
         let mut buffer = RecvBuffer::new(100, 0);
-        buffer.write(10, b"klklklklkl");
-        buffer.write(30, b"uvuvuvuvuv");
-        buffer.write(20, b"mnmnm");
+        buffer.write(10, b"klklklklkl", usize::MAX);
+        buffer.write(30, b"uvuvuvuvuv", usize::MAX);
+        buffer.write(20, b"mnmnm", usize::MAX);
         assert_eq!(buffer.out_of_order().len(), 2);
         assert_eq!(
             (buffer.out_of_order()[0].start, buffer.out_of_order()[0].end),
             (10, 25)
         );
-        buffer.write(0, b"0123456789");
+        buffer.write(0, b"0123456789", usize::MAX);
         assert_eq!(buffer.readable(), 25);
         assert_eq!(
             (buffer.out_of_order()[0].start, buffer.out_of_order()[0].end),
@@ -374,11 +431,11 @@ mod tests {
     fn the_number_of_holes_is_bounded() {
         let mut buffer = RecvBuffer::new(10_000, 0);
         for i in 0..MAX_OUT_OF_ORDER_RANGES as u32 {
-            assert!(!buffer.write(2 + 2 * i, b"x").dropped);
+            assert!(!buffer.write(2 + 2 * i, b"x", usize::MAX).dropped);
         }
-        assert!(buffer.write(1000, b"x").dropped);
+        assert!(buffer.write(1000, b"x", usize::MAX).dropped);
         assert!(
-            !buffer.write(3, b"x").dropped,
+            !buffer.write(3, b"x", usize::MAX).dropped,
             "data that merges is still taken"
         );
     }
@@ -386,19 +443,23 @@ mod tests {
     #[test]
     fn out_of_order_data_grows_storage_only_with_the_bytes_held() {
         let mut buffer = RecvBuffer::new(1 << 20, 0);
-        assert!(buffer.write(100_000, b"z").out_of_order);
+        assert!(buffer.write(100_000, b"z", usize::MAX).out_of_order);
         assert!(buffer.allocated() < 300, "{}", buffer.allocated());
         let data: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
-        assert!(buffer.write(1000, &data[1000..2000]).out_of_order);
+        assert!(
+            buffer
+                .write(1000, &data[1000..2000], usize::MAX)
+                .out_of_order
+        );
         assert!(buffer.allocated() <= OUT_OF_ORDER_GROWTH * 1001 + 200);
-        assert!(buffer.write(2000, &data[2000..]).out_of_order);
+        assert!(buffer.write(2000, &data[2000..], usize::MAX).out_of_order);
         assert!(buffer.allocated() <= OUT_OF_ORDER_GROWTH * 2001 + 200);
-        assert_eq!(buffer.write(0, &data[..1000]).advanced, 3000);
+        assert_eq!(buffer.write(0, &data[..1000], usize::MAX).advanced, 3000);
         let mut out = vec![0u8; 3000];
         assert_eq!(buffer.read(&mut out), 3000);
         assert_eq!(out, data);
         let mut rest = vec![b'a'; 100_000 - 3000];
-        assert_eq!(buffer.write(0, &rest).advanced, 97_001);
+        assert_eq!(buffer.write(0, &rest, usize::MAX).advanced, 97_001);
         rest.push(b'z');
         let mut out = vec![0u8; 97_001];
         assert_eq!(buffer.read(&mut out), 97_001);
@@ -408,7 +469,10 @@ mod tests {
     #[test]
     fn data_beyond_the_room_is_refused() {
         let mut buffer = RecvBuffer::new(4, 0);
-        assert_eq!(buffer.write(0, b"abcde"), WriteOutcome::default());
+        assert_eq!(
+            buffer.write(0, b"abcde", usize::MAX),
+            WriteOutcome::default()
+        );
         assert_eq!(buffer.readable(), 0);
     }
 }

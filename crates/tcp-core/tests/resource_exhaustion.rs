@@ -4,9 +4,9 @@
 
 mod support;
 
+use std::time::Duration;
 use support::fixture::{self, Spec};
 use support::inject::{Harness, Peer, silent};
-use std::time::Duration;
 use tcp_core::{Config, ResourceLimits, SocketOptions, State};
 use tcp_wire::{Flags, Options};
 
@@ -99,7 +99,9 @@ fn one_byte_segments_past_holes_hold_memory_in_proportion_to_what_was_sent() {
 fn accept_queue_never_exceeds_the_backlog_when_handshakes_complete() {
     let mut h = Harness::new(Config::default());
     let spec = Spec::passive();
-    let listener = h.ep.listen(spec.local, 2, SocketOptions::default()).unwrap();
+    let listener =
+        h.ep.listen(spec.local, 2, SocketOptions::default())
+            .unwrap();
     let mut peers = Vec::new();
     for i in 0..5u16 {
         let mut remote = spec.remote;
@@ -118,7 +120,10 @@ fn accept_queue_never_exceeds_the_backlog_when_handshakes_complete() {
         let ack = conn.peer.ack_seg();
         silent(&conn.send(&mut h, &ack), &h);
         let queued = h.ep.sockets()[0].recv_q;
-        assert!(queued <= 2, "{queued} connections queued for a backlog of 2");
+        assert!(
+            queued <= 2,
+            "{queued} connections queued for a backlog of 2"
+        );
     }
     assert_eq!(h.ep.counters().listen_overflows, 3);
     let waiting = peers
@@ -210,4 +215,96 @@ fn orphans_are_capped() {
         assert_eq!(conn.state(&h), expected, "{}", h.transcript());
     }
     assert_eq!(h.ep.counters().orphans_reset, 2);
+}
+
+/// 10,000 clients connect and each sends out-of-order data (two 1,000-byte segments past
+/// holes; 42 MB of buffers in all), then two more each, which unbounded would take the
+/// buffers to about 165 MB. The budget is 48 MiB (pressure) and 56 MiB (limit): buffer
+/// memory never passes the limit, data that would need more is dropped and counted, and
+/// under pressure a new connection is refused cleanly (its SYN dropped and counted,
+/// `connect` failing with `NoBuffers`) until connections go and memory comes back.
+#[test]
+fn ten_thousand_connections_with_out_of_order_data_stay_within_the_memory_budget() {
+    let limits = ResourceLimits {
+        buffer_pressure: 48 << 20,
+        buffer_limit: 56 << 20,
+        ..ResourceLimits::default()
+    };
+    let mut h = Harness::new(limited(limits));
+    h.recording = false;
+    let spec = Spec::passive();
+    let listener =
+        h.ep.listen(spec.local, 4096, SocketOptions::default())
+            .unwrap();
+    let mut accepted = Vec::new();
+    let segment = vec![0x77u8; 1000];
+    let client = |i: u16| {
+        let mut remote = spec.remote;
+        remote.set_port(10_000 + i);
+        Peer::new(remote, spec.local, fixture::PEER_ISS)
+    };
+    for i in 0..10_000u16 {
+        let mut peer = client(i);
+        let replies = h.inject(&peer.syn(fixture::plain_options()));
+        assert_eq!(replies.len(), 1, "SYN-ACK for client {i}");
+        peer.observe(&replies);
+        peer.ack_all();
+        h.inject(&peer.ack_seg());
+        let handle = h.ep.accept(listener).unwrap();
+        for offset in [1000, 3000] {
+            h.inject(
+                &peer
+                    .seg(Flags::ACK)
+                    .seq(peer.seq + offset)
+                    .payload(&segment),
+            );
+        }
+        accepted.push((handle, peer));
+        assert!(h.ep.buffer_memory() <= limits.buffer_limit);
+    }
+    let first_round = h.ep.buffer_memory();
+    for (_, peer) in &accepted {
+        for offset in [5000, 9000] {
+            h.inject(
+                &peer
+                    .seg(Flags::ACK)
+                    .seq(peer.seq + offset)
+                    .payload(&segment),
+            );
+            assert!(h.ep.buffer_memory() <= limits.buffer_limit);
+        }
+    }
+    let dropped = h.ep.connection_totals().dropped_for_memory;
+    println!(
+        "10,000 connections: {first_round} bytes of buffers after the first round, {} after the second (limit {}), {dropped} segments dropped for memory",
+        h.ep.buffer_memory(),
+        limits.buffer_limit
+    );
+    assert!(h.ep.counters().memory_pressure_events >= 1);
+    assert!(dropped > 0, "the limit was reached and data dropped");
+    assert_eq!(h.ep.counters().memory_refusals, 0);
+    // A new client now: its SYN is dropped (it will retry), and counted.
+    let mut late = client(10_000);
+    silent(&h.inject(&late.syn(fixture::plain_options())), &h);
+    assert_eq!(h.ep.counters().memory_refusals, 1);
+    let now = h.now;
+    let other = Spec::ports(41_000, 50_000);
+    assert_eq!(
+        h.ep.connect(now, other.local, other.remote, SocketOptions::default()),
+        Err(tcp_core::Error::NoBuffers)
+    );
+    assert_eq!(h.ep.counters().memory_refusals, 2);
+    // Half the connections go: memory falls below the pressure mark, new ones get in.
+    for (handle, _) in accepted.drain(..accepted.len() / 2) {
+        h.ep.abort(handle).unwrap();
+        h.ep.close(now, handle).unwrap();
+    }
+    h.drain();
+    assert!(h.ep.buffer_memory() < limits.buffer_pressure);
+    let replies = h.inject(&late.syn(fixture::plain_options()));
+    assert_eq!(replies.len(), 1, "a SYN-ACK once memory is back");
+    assert!(
+        h.ep.connect(now, other.local, other.remote, SocketOptions::default())
+            .is_ok()
+    );
 }

@@ -179,6 +179,10 @@ impl Endpoint {
             self.counters.listen_overflows += 1;
             return;
         }
+        if self.memory.under_pressure() {
+            self.counters.memory_refusals += 1;
+            return;
+        }
         if listener.syn_queue >= self.config.syn_queue_len as usize {
             if self.config.syn_cookies {
                 self.send_cookie(now, tuple, seg);
@@ -272,6 +276,10 @@ impl Endpoint {
             self.counters.listen_overflows += 1;
             return true;
         }
+        if self.memory.under_pressure() {
+            self.counters.memory_refusals += 1;
+            return true;
+        }
         let options = listener.options;
         let conn_handle = self.allocate_handle();
         let opening = Opening {
@@ -307,7 +315,9 @@ impl Endpoint {
         };
         conn.state == crate::state::State::SynReceived
             && seg.flags.ack()
-            && !seg.flags.intersects(tcp_wire::Flags::RST | tcp_wire::Flags::SYN)
+            && !seg
+                .flags
+                .intersects(tcp_wire::Flags::RST | tcp_wire::Flags::SYN)
             && conn
                 .listener
                 .and_then(|l| self.listeners.get(&l))
