@@ -72,6 +72,9 @@ pub struct Config {
     /// Verify checksums of received segments (turn off only when the link did it for
     /// every segment; for some, see `Received::checksum_verified`).
     pub verify_checksums: bool,
+    /// Caps on what all connections hold together: buffer memory, TIME_WAIT entries,
+    /// orphans.
+    pub resources: crate::resource_limits::ResourceLimits,
 }
 
 impl Default for Config {
@@ -112,6 +115,7 @@ impl Default for Config {
             challenge_ack_limit: 1000,
             max_connections: 1 << 20,
             verify_checksums: true,
+            resources: crate::resource_limits::ResourceLimits::default(),
         }
     }
 }

@@ -25,7 +25,7 @@ pub enum Error {
     InvalidInput,
     /// The handle does not name a live connection or listener of this endpoint (EBADF).
     InvalidHandle,
-    /// A configured limit on connections was reached (ENOBUFS).
+    /// A configured limit on connections or buffer memory was reached (ENOBUFS).
     NoBuffers,
 }
 
@@ -61,7 +61,7 @@ impl fmt::Display for Error {
             Error::WouldBlock => "operation would block",
             Error::InvalidInput => "invalid argument",
             Error::InvalidHandle => "no such connection or listener",
-            Error::NoBuffers => "connection limit reached",
+            Error::NoBuffers => "connection or memory limit reached",
         };
         f.write_str(text)
     }

@@ -12,6 +12,7 @@
 //! [`Config`] for every tunable.
 
 mod addr;
+mod census;
 mod config;
 mod congestion;
 mod connection;
@@ -19,11 +20,14 @@ mod context;
 mod endpoint;
 mod error;
 mod event;
+mod far_store;
 mod handle;
 mod hashing;
 mod isn;
 mod listener;
+mod memory_budget;
 mod recv_buffer;
+mod resource_limits;
 mod rtt;
 mod send_buffer;
 mod state;
@@ -39,6 +43,7 @@ pub use endpoint::{Endpoint, Received, SocketInfo, Transmit};
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};
+pub use resource_limits::ResourceLimits;
 pub use state::State;
 pub use stats::{ConnectionInfo, ConnectionStats, Counters};
 pub use time::Instant;

@@ -1,13 +1,26 @@
 //! The receive buffer: in-order bytes waiting for the application, and out-of-order data
 //! placed at its final position in the same ring (reassembly without extra copies).
+//!
+//! The ring grows as data arrives, and for out-of-order data only in proportion to the bytes
+//! held ([`OUT_OF_ORDER_GROWTH`]). Out-of-order bytes past the ring's end that it may not
+//! grow to reach wait in a [`FarStore`] of chunks sized to what they hold, and move into
+//! the ring when the hole before them fills: a byte far past a hole costs its own size, not
+//! the distance to it.
 
 /// Most out-of-order ranges held at once; a segment that would create one more is dropped,
 /// so a peer sending 1-byte segments with holes cannot grow memory or CPU without bound.
 pub(crate) const MAX_OUT_OF_ORDER_RANGES: usize = 64;
 
+/// The ring grows for out-of-order data only while its length stays within this many times
+/// the bytes held once the data is stored (in order and out of order); beyond, the data
+/// waits in the [`FarStore`].
+pub(crate) const OUT_OF_ORDER_GROWTH: usize = 4;
+
 /// The smallest ring allocated; a drained ring this small is released (cheap to get back),
 /// larger ones are kept so bulk transfers do not allocate per read.
 const MIN_RING: usize = 4096;
+
+use crate::far_store::FarStore;
 
 /// A range of out-of-order data, as offsets from RCV.NXT, with the arrival order of its
 /// latest piece (for SACK's "most recent first").
@@ -32,8 +45,21 @@ pub(crate) struct WriteOutcome {
     pub(crate) filled_gap: bool,
     /// Every byte was already held (a duplicate).
     pub(crate) duplicate: bool,
-    /// The range limit was reached and the data was dropped.
+    /// The data was dropped because storing it needed more memory than the endpoint's
+    /// budget had room for (`dropped` is set too).
+    pub(crate) no_memory: bool,
+    /// The range limit (or the [`FarStore`]'s chunk limit) was reached and the data was
+    /// dropped.
     pub(crate) dropped: bool,
+}
+
+/// Whether out-of-order data found a place.
+enum Stored {
+    Yes,
+    /// The far store's chunk limit was reached.
+    NoChunk,
+    /// The memory budget had no room for it.
+    NoMemory,
 }
 
 /// Ring storage of `capacity` bytes of window plus `slack`.
@@ -45,7 +71,10 @@ pub(crate) struct RecvBuffer {
     capacity: usize,
     slack: usize,
     ranges: Vec<OutOfOrderRange>,
+    far: FarStore,
     arrivals: u64,
+    /// Under memory pressure: offer no window beyond the storage already allocated.
+    window_to_storage: bool,
 }
 
 impl RecvBuffer {
@@ -64,9 +93,20 @@ impl RecvBuffer {
         self.readable
     }
 
-    /// The window to offer: room after the in-order bytes.
+    /// The window to offer: room after the in-order bytes, within the storage already
+    /// allocated (at least [`MIN_RING`]) while [`RecvBuffer::limit_window_to_storage`] says so.
     pub(crate) fn window(&self) -> usize {
-        self.capacity.saturating_sub(self.readable)
+        let size = if self.window_to_storage {
+            self.capacity.min(self.ring.len().max(MIN_RING))
+        } else {
+            self.capacity
+        };
+        size.saturating_sub(self.readable)
+    }
+
+    /// Under memory pressure (`true`), the window offers only storage already allocated.
+    pub(crate) fn limit_window_to_storage(&mut self, limit: bool) {
+        self.window_to_storage = limit;
     }
 
     /// The most bytes beyond RCV.NXT that fit in storage (window plus slack).
@@ -93,22 +133,37 @@ impl RecvBuffer {
         self.ranges.last().map_or(0, |r| r.end as usize)
     }
 
-    /// Makes the ring hold at least `needed` bytes from the head: storage grows by doubling
-    /// from [`MIN_RING`] as data arrives, so a connection that moves little holds little.
-    fn reserve(&mut self, needed: usize) {
-        if needed <= self.ring.len() {
-            return;
-        }
-        let len = needed
-            .next_power_of_two()
-            .max(MIN_RING)
-            .min(self.capacity + self.slack)
-            .max(needed);
+    /// The ring length that holds `needed` bytes from the head, at most `bound`: doubling
+    /// from [`MIN_RING`] as data arrives, so a connection that moves little holds little,
+    /// and closer to `needed` when the doubled length is above `bound`. `None` when even
+    /// `needed` is.
+    fn grown_len(&self, needed: usize, bound: usize) -> Option<usize> {
+        let storage = self.capacity + self.slack;
+        let doubled = needed.next_power_of_two().min(storage).max(needed);
+        let preferred = doubled.max(MIN_RING).min(storage).max(needed);
+        [preferred, doubled, needed]
+            .into_iter()
+            .find(|&len| len <= bound)
+    }
+
+    /// Moves the ring's contents into larger storage of `len` bytes.
+    fn grow(&mut self, len: usize) {
         let mut ring = vec![0; len];
         let held = (self.readable + self.ooo_span()).min(self.ring.len());
         self.copy_ring_out(0, &mut ring[..held]);
         self.ring = ring;
         self.head = 0;
+    }
+
+    /// Bytes held once `start..end` (offsets from RCV.NXT) is stored as well.
+    fn held_with(&self, start: u32, end: u32) -> usize {
+        let mut held = self.readable + (end - start) as usize;
+        for range in &self.ranges {
+            held += (range.end - range.start) as usize;
+            let overlap = range.end.min(end).saturating_sub(range.start.max(start));
+            held -= overlap as usize;
+        }
+        held
     }
 
     fn copy_ring_out(&self, offset: usize, out: &mut [u8]) {
@@ -123,9 +178,10 @@ impl RecvBuffer {
         out[first..].copy_from_slice(&self.ring[..rest]);
     }
 
-    /// Stores `data` whose first byte is `offset` bytes past RCV.NXT. The caller has trimmed
+    /// Stores `data` whose first byte is `offset` bytes past RCV.NXT, allocating at most
+    /// `budget` more bytes of storage (dropping the data otherwise). The caller has trimmed
     /// it to [`RecvBuffer::room`].
-    pub(crate) fn write(&mut self, offset: u32, data: &[u8]) -> WriteOutcome {
+    pub(crate) fn write(&mut self, offset: u32, data: &[u8], budget: usize) -> WriteOutcome {
         let mut outcome = WriteOutcome::default();
         let end = offset as usize + data.len();
         if data.is_empty() || end > self.room() {
@@ -140,30 +196,105 @@ impl RecvBuffer {
             outcome.dropped = true;
             return outcome;
         }
-        self.reserve(self.readable + end);
-        self.copy_in(self.readable + offset as usize, data);
-        self.arrivals += 1;
-        if offset == 0 {
-            outcome.filled_gap = !self.ranges.is_empty();
-            let mut new_end = end as u32;
-            while let Some(first) = self.ranges.first() {
-                if first.start > new_end {
-                    break;
+        if offset > 0 {
+            let budget = budget.saturating_sub(self.ranges_growth());
+            match self.store_out_of_order(offset, data, budget) {
+                Stored::Yes => {}
+                Stored::NoChunk => {
+                    outcome.dropped = true;
+                    return outcome;
                 }
-                new_end = new_end.max(first.end);
-                self.ranges.remove(0);
+                Stored::NoMemory => {
+                    outcome.dropped = true;
+                    outcome.no_memory = true;
+                    return outcome;
+                }
             }
-            for range in &mut self.ranges {
-                range.start -= new_end;
-                range.end -= new_end;
-            }
-            self.readable += new_end as usize;
-            outcome.advanced = new_end;
-        } else {
+            self.arrivals += 1;
             outcome.out_of_order = true;
             self.insert_range(offset, end as u32);
+            return outcome;
         }
+        outcome.filled_gap = !self.ranges.is_empty();
+        let mut new_end = end as u32;
+        let mut merged = 0;
+        for range in &self.ranges {
+            if range.start > new_end {
+                break;
+            }
+            new_end = new_end.max(range.end);
+            merged += 1;
+        }
+        let needed = self.readable + new_end as usize;
+        if needed > self.ring.len() {
+            let Some(len) = self.grown_len(needed, self.ring.len().saturating_add(budget)) else {
+                outcome.dropped = true;
+                outcome.no_memory = true;
+                return outcome;
+            };
+            self.grow(len);
+        }
+        self.arrivals += 1;
+        copy_in(&mut self.ring, self.head, self.readable, data);
+        let (ring, head, readable) = (&mut self.ring, self.head, self.readable);
+        self.far.advance(new_end, |at, bytes| {
+            copy_in(ring, head, readable + at as usize, bytes);
+        });
+        self.ranges.drain(..merged);
+        for range in &mut self.ranges {
+            range.start -= new_end;
+            range.end -= new_end;
+        }
+        self.readable += new_end as usize;
+        outcome.advanced = new_end;
         outcome
+    }
+
+    /// Storage growth the range list may need for one more range.
+    fn ranges_growth(&self) -> usize {
+        if self.ranges.len() < self.ranges.capacity() {
+            return 0;
+        }
+        self.ranges.capacity().max(4) * size_of::<OutOfOrderRange>()
+    }
+
+    /// Puts out-of-order data in the ring, grown if the bytes held (and `budget`) allow it;
+    /// otherwise what lies past the ring's end goes to the far store.
+    fn store_out_of_order(&mut self, offset: u32, data: &[u8], budget: usize) -> Stored {
+        let end = offset as usize + data.len();
+        let needed = self.readable + end;
+        if needed > self.ring.len() {
+            let bound = self
+                .held_with(offset, end as u32)
+                .saturating_mul(OUT_OF_ORDER_GROWTH)
+                .min(self.ring.len().saturating_add(budget));
+            match self.grown_len(needed, bound) {
+                Some(len) => self.grow(len),
+                None => {
+                    let ring_end = self.ring.len().saturating_sub(self.readable);
+                    let split = ring_end.saturating_sub(offset as usize).min(data.len());
+                    let far_start = offset + split as u32;
+                    if self.far.cost(far_start, data.len() - split) > budget {
+                        return Stored::NoMemory;
+                    }
+                    if !self.far.insert(far_start, &data[split..]) {
+                        return Stored::NoChunk;
+                    }
+                    if split > 0 {
+                        let at = self.readable + offset as usize;
+                        copy_in(&mut self.ring, self.head, at, &data[..split]);
+                    }
+                    return Stored::Yes;
+                }
+            }
+        }
+        copy_in(
+            &mut self.ring,
+            self.head,
+            self.readable + offset as usize,
+            data,
+        );
+        Stored::Yes
     }
 
     fn covered(&self, start: u32, end: u32) -> bool {
@@ -194,14 +325,6 @@ impl RecvBuffer {
         self.ranges.insert(at, merged);
     }
 
-    fn copy_in(&mut self, offset: usize, data: &[u8]) {
-        let len = self.ring.len();
-        let start = (self.head + offset) % len;
-        let first = data.len().min(len - start);
-        self.ring[start..start + first].copy_from_slice(&data[..first]);
-        self.ring[..data.len() - first].copy_from_slice(&data[first..]);
-    }
-
     /// Moves up to `out.len()` in-order bytes to `out` and returns how many.
     pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.readable);
@@ -220,6 +343,7 @@ impl RecvBuffer {
     pub(crate) fn clear(&mut self) {
         self.ring = Vec::new();
         self.ranges = Vec::new();
+        self.far.clear();
         self.head = 0;
         self.readable = 0;
     }
@@ -233,8 +357,20 @@ impl RecvBuffer {
 
     /// Bytes of heap memory held.
     pub(crate) fn allocated(&self) -> usize {
-        self.ring.capacity() + self.ranges.capacity() * size_of::<OutOfOrderRange>()
+        self.ring.capacity()
+            + self.ranges.capacity() * size_of::<OutOfOrderRange>()
+            + self.far.allocated()
     }
+}
+
+/// Writes `data` at `offset` bytes from `head` in `ring`, wrapping at its end; the ring
+/// holds `offset + data.len()` bytes at least.
+fn copy_in(ring: &mut [u8], head: usize, offset: usize, data: &[u8]) {
+    let len = ring.len();
+    let start = (head + offset) % len;
+    let first = data.len().min(len - start);
+    ring[start..start + first].copy_from_slice(&data[..first]);
+    ring[..data.len() - first].copy_from_slice(&data[first..]);
 }
 
 #[cfg(test)]
@@ -244,12 +380,12 @@ mod tests {
     #[test]
     fn in_order_data_is_readable_and_wraps_around_the_ring() {
         let mut buffer = RecvBuffer::new(8, 0);
-        assert_eq!(buffer.write(0, b"abcdef").advanced, 6);
+        assert_eq!(buffer.write(0, b"abcdef", usize::MAX).advanced, 6);
         let mut out = [0u8; 4];
         assert_eq!(buffer.read(&mut out), 4);
         assert_eq!(&out, b"abcd");
         assert_eq!(buffer.window(), 6);
-        assert_eq!(buffer.write(0, b"ghijkl").advanced, 6);
+        assert_eq!(buffer.write(0, b"ghijkl", usize::MAX).advanced, 6);
         let mut out = [0u8; 8];
         assert_eq!(buffer.read(&mut out), 8);
         assert_eq!(&out, b"efghijkl");
@@ -258,12 +394,12 @@ mod tests {
     #[test]
     fn out_of_order_data_waits_then_fills_in() {
         let mut buffer = RecvBuffer::new(100, 0);
-        let outcome = buffer.write(5, b"fgh");
+        let outcome = buffer.write(5, b"fgh", usize::MAX);
         assert!(outcome.out_of_order);
         assert_eq!(outcome.advanced, 0);
         assert_eq!(buffer.readable(), 0);
-        assert!(buffer.write(6, b"g").duplicate);
-        let outcome = buffer.write(0, b"abcde");
+        assert!(buffer.write(6, b"g", usize::MAX).duplicate);
+        let outcome = buffer.write(0, b"abcde", usize::MAX);
         assert!(outcome.filled_gap);
         assert_eq!(outcome.advanced, 8);
         let mut out = [0u8; 8];
@@ -275,19 +411,19 @@ mod tests {
     #[test]
     fn ranges_merge_and_shift_as_the_edge_advances() {
         let mut buffer = RecvBuffer::new(100, 0);
-        buffer.write(10, b"kl");
-        buffer.write(20, b"uv");
-        buffer.write(12, b"mn");
+        buffer.write(10, b"klklklklkl", usize::MAX);
+        buffer.write(30, b"uvuvuvuvuv", usize::MAX);
+        buffer.write(20, b"mnmnm", usize::MAX);
         assert_eq!(buffer.out_of_order().len(), 2);
         assert_eq!(
             (buffer.out_of_order()[0].start, buffer.out_of_order()[0].end),
-            (10, 14)
+            (10, 25)
         );
-        buffer.write(0, b"0123456789");
-        assert_eq!(buffer.readable(), 14);
+        buffer.write(0, b"0123456789", usize::MAX);
+        assert_eq!(buffer.readable(), 25);
         assert_eq!(
             (buffer.out_of_order()[0].start, buffer.out_of_order()[0].end),
-            (6, 8)
+            (5, 15)
         );
     }
 
@@ -295,19 +431,48 @@ mod tests {
     fn the_number_of_holes_is_bounded() {
         let mut buffer = RecvBuffer::new(10_000, 0);
         for i in 0..MAX_OUT_OF_ORDER_RANGES as u32 {
-            assert!(!buffer.write(2 + 2 * i, b"x").dropped);
+            assert!(!buffer.write(2 + 2 * i, b"x", usize::MAX).dropped);
         }
-        assert!(buffer.write(1000, b"x").dropped);
+        assert!(buffer.write(1000, b"x", usize::MAX).dropped);
         assert!(
-            !buffer.write(3, b"x").dropped,
+            !buffer.write(3, b"x", usize::MAX).dropped,
             "data that merges is still taken"
         );
     }
 
     #[test]
+    fn out_of_order_data_grows_storage_only_with_the_bytes_held() {
+        let mut buffer = RecvBuffer::new(1 << 20, 0);
+        assert!(buffer.write(100_000, b"z", usize::MAX).out_of_order);
+        assert!(buffer.allocated() < 300, "{}", buffer.allocated());
+        let data: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+        assert!(
+            buffer
+                .write(1000, &data[1000..2000], usize::MAX)
+                .out_of_order
+        );
+        assert!(buffer.allocated() <= OUT_OF_ORDER_GROWTH * 1001 + 200);
+        assert!(buffer.write(2000, &data[2000..], usize::MAX).out_of_order);
+        assert!(buffer.allocated() <= OUT_OF_ORDER_GROWTH * 2001 + 200);
+        assert_eq!(buffer.write(0, &data[..1000], usize::MAX).advanced, 3000);
+        let mut out = vec![0u8; 3000];
+        assert_eq!(buffer.read(&mut out), 3000);
+        assert_eq!(out, data);
+        let mut rest = vec![b'a'; 100_000 - 3000];
+        assert_eq!(buffer.write(0, &rest, usize::MAX).advanced, 97_001);
+        rest.push(b'z');
+        let mut out = vec![0u8; 97_001];
+        assert_eq!(buffer.read(&mut out), 97_001);
+        assert_eq!(out, rest);
+    }
+
+    #[test]
     fn data_beyond_the_room_is_refused() {
         let mut buffer = RecvBuffer::new(4, 0);
-        assert_eq!(buffer.write(0, b"abcde"), WriteOutcome::default());
+        assert_eq!(
+            buffer.write(0, b"abcde", usize::MAX),
+            WriteOutcome::default()
+        );
         assert_eq!(buffer.readable(), 0);
     }
 }

@@ -44,9 +44,15 @@ impl SendBuffer {
         self.capacity = capacity;
     }
 
-    /// Appends as much of `data` as fits and returns how much that was.
-    pub(crate) fn push(&mut self, data: &[u8]) -> usize {
-        let n = data.len().min(self.free());
+    /// Appends as much of `data` as fits, allocating at most `room` more bytes of storage,
+    /// and returns how much that was.
+    pub(crate) fn push(&mut self, data: &[u8], room: usize) -> usize {
+        let mut n = data.len().min(self.free());
+        let (len, storage) = (self.bytes.len(), self.bytes.capacity());
+        if len + n > storage && (2 * storage).max(len + n) - storage > room {
+            n = n.min((storage + room).saturating_sub(len));
+            self.bytes.reserve_exact(n);
+        }
         self.bytes.extend(&data[..n]);
         n
     }
@@ -98,9 +104,9 @@ mod tests {
     #[test]
     fn push_respects_capacity_and_copy_out_reads_across_the_ring_seam() {
         let mut buffer = SendBuffer::new(8);
-        assert_eq!(buffer.push(b"abcdef"), 6);
+        assert_eq!(buffer.push(b"abcdef", usize::MAX), 6);
         buffer.acknowledge(4);
-        assert_eq!(buffer.push(b"ghijklmn"), 6);
+        assert_eq!(buffer.push(b"ghijklmn", usize::MAX), 6);
         assert_eq!(buffer.len(), 8);
         let mut out = [0u8; 5];
         buffer.copy_out(2, &mut out);
@@ -108,5 +114,19 @@ mod tests {
         buffer.acknowledge(100);
         assert_eq!(buffer.len(), 0);
         assert_eq!(buffer.allocated(), 0);
+    }
+
+    #[test]
+    fn push_allocates_no_more_than_the_room_it_is_given() {
+        let mut buffer = SendBuffer::new(1 << 20);
+        assert_eq!(buffer.push(&[1; 1000], 100), 100);
+        assert_eq!(buffer.allocated(), 100);
+        assert_eq!(buffer.push(&[1; 1000], 0), 0);
+        buffer.acknowledge(50);
+        assert_eq!(
+            buffer.push(&[1; 1000], 0),
+            50,
+            "storage already held is used"
+        );
     }
 }

@@ -44,10 +44,14 @@ pub struct ConnectionStats {
     pub window_probes: u64,
     /// Keepalive probes sent.
     pub keepalive_probes: u64,
-    /// Out-of-order segments dropped because the reassembly limit was reached.
+    /// Out-of-order segments dropped because the reassembly limits (ranges, far chunks)
+    /// were reached.
     pub out_of_order_dropped: u64,
     /// Times data arrived after close and the connection was reset for it.
     pub aborted_on_data: u64,
+    /// Segments whose data was dropped because storing it would take the endpoint's buffer
+    /// memory past `ResourceLimits::buffer_limit` (Linux's `TCPRcvQDrop`).
+    pub dropped_for_memory: u64,
 }
 
 impl core::ops::AddAssign for ConnectionStats {
@@ -74,6 +78,7 @@ impl core::ops::AddAssign for ConnectionStats {
             keepalive_probes,
             out_of_order_dropped,
             aborted_on_data,
+            dropped_for_memory,
         } = other;
         self.segments_in += segments_in;
         self.segments_out += segments_out;
@@ -96,6 +101,7 @@ impl core::ops::AddAssign for ConnectionStats {
         self.keepalive_probes += keepalive_probes;
         self.out_of_order_dropped += out_of_order_dropped;
         self.aborted_on_data += aborted_on_data;
+        self.dropped_for_memory += dropped_for_memory;
     }
 }
 
@@ -138,6 +144,18 @@ pub struct Counters {
     pub syn_cookies_failed: u64,
     /// RSTs not sent because too many were already waiting.
     pub resets_suppressed: u64,
+    /// Connections that closed without TIME_WAIT because `ResourceLimits::max_time_wait`
+    /// entries were held (Linux's `TCPTimeWaitOverflow`).
+    pub time_wait_overflows: u64,
+    /// Orphaned connections reset because `ResourceLimits::max_orphans` were held (Linux's
+    /// `TCPAbortOnMemory`).
+    pub orphans_reset: u64,
+    /// Times buffer memory reached `ResourceLimits::buffer_pressure` (Linux's
+    /// `TCPMemoryPressures`).
+    pub memory_pressure_events: u64,
+    /// Connections refused under memory pressure: `connect` calls that failed with
+    /// `NoBuffers`, SYNs and cookie ACKs dropped.
+    pub memory_refusals: u64,
 }
 
 /// A connection's live transmission state, like Linux's `tcp_info`.

@@ -9,7 +9,7 @@ use support::fixture::{
 };
 use support::inject::{Harness, Reply, only};
 use tcp_core::{Config, State};
-use tcp_wire::Flags;
+use tcp_wire::{Flags, Options, Timestamps};
 
 fn pump(h: &mut Harness, conn: &mut Conn, data: &[u8]) {
     let handle = conn.handle();
@@ -142,4 +142,39 @@ fn t3_zero_window_is_probed_with_backoff() {
         probes[1] - probes[0] > Duration::from_millis(200),
         "backoff"
     );
+}
+
+/// PAWS guards TIME_WAIT too (RFC 7323 §5, Linux's `tcp_timewait_state_process`): a SYN with
+/// a higher sequence number but a timestamp older than the last one seen is an old duplicate
+/// (or a forgery) and must not retire TIME_WAIT and open a new connection; it gets an ACK.
+/// A SYN whose timestamp is newer still reopens the 4-tuple.
+#[test]
+fn syn_with_an_old_timestamp_does_not_reopen_time_wait() {
+    let mut h = Harness::new(Config::default());
+    let ts = |value| Options {
+        mss: Some(1460),
+        timestamps: Some(Timestamps { value, echo: 0 }),
+        ..Options::default()
+    };
+    let spec = Spec {
+        peer_options: ts(1_000_000),
+        ..Spec::passive()
+    };
+    let conn = established_passive(&mut h, spec);
+    let conn = fin_wait_1(&mut h, conn);
+    let conn = fin_wait_2(&mut h, conn);
+    let conn = time_wait(&mut h, conn);
+    h.advance(Duration::from_secs(1));
+    let mut peer = conn.peer;
+    peer.seq += 100_000;
+    let rejected_before = h.ep.counters().paws_rejected;
+    let old = peer.seg(Flags::SYN).options(ts(999_000));
+    let reply = only(&h.inject(&old), &h);
+    assert!(reply.is_pure_ack(), "{}", h.transcript());
+    assert_eq!(conn.state(&h), "TIME_WAIT", "{}", h.transcript());
+    assert_eq!(h.ep.counters().paws_rejected, rejected_before + 1);
+    let newer = peer.syn(ts(1_001_000));
+    let reply = only(&h.inject(&newer), &h);
+    assert_eq!(reply.flags(), Flags::SYN | Flags::ACK, "{}", h.transcript());
+    assert_eq!(conn.state(&h), "SYN_RECV");
 }

@@ -1,6 +1,7 @@
 //! Buffer autotuning: the send buffer follows the congestion window and the receive buffer
 //! follows what the peer delivers per round trip (like Linux's dynamic right-sizing), each
 //! between the configured initial and largest size, unless the application fixed its size.
+//! Under the endpoint's memory pressure neither grows.
 
 use super::Connection;
 use crate::time::Instant;
@@ -13,7 +14,7 @@ impl Connection {
     /// Lets the send buffer hold two congestion windows, so the application can keep the
     /// window full while the previous one is acknowledged.
     pub(crate) fn autotune_send_buffer(&mut self) {
-        if self.options.send_buffer.is_some() {
+        if self.options.send_buffer.is_some() || self.budget.pressure {
             return;
         }
         let wanted = (2 * self.recovery.window() as usize).min(self.buffer_limits.send_max);
@@ -25,7 +26,7 @@ impl Connection {
     /// Once per round trip: if the peer delivered at least half the receive buffer in it,
     /// the buffer (and so the window) limits the transfer, and it doubles.
     pub(crate) fn autotune_receive_buffer(&mut self, now: Instant) {
-        if self.options.recv_buffer.is_some() {
+        if self.options.recv_buffer.is_some() || self.budget.pressure {
             return;
         }
         let (since, from) = self.receive_measure;

@@ -479,7 +479,7 @@ impl Connection {
         let whole = data.len() <= room;
         data = &data[..data.len().min(room)];
         let start = self.rcv_nxt + offset;
-        let outcome = self.recv_buf.write(offset, data);
+        let outcome = self.recv_buf.write(offset, data, self.budget.room);
         if outcome.duplicate && offset > 0 && self.sack {
             // A duplicate of out-of-order data already held (RFC 2883 §4.2).
             self.dsack = Some((start, start + data.len() as u32));
@@ -490,7 +490,9 @@ impl Connection {
             self.raise(raised::READABLE);
             self.autotune_receive_buffer(now);
         }
-        if outcome.dropped {
+        if outcome.no_memory {
+            self.stats.dropped_for_memory += 1;
+        } else if outcome.dropped {
             self.stats.out_of_order_dropped += 1;
         }
         // At once while a hole is open (RFC 5681 §4.2: out-of-order data, or in-order data
@@ -566,8 +568,14 @@ impl Connection {
                 (Some(state), Some(ts)) => (ts.value.wrapping_sub(state.recent) as i32) > 0,
                 _ => false,
             };
-            if seg.seq.gt(self.rcv_nxt) || newer_ts {
+            // PAWS first (as Linux's tcp_timewait_state_process): a SYN with an older
+            // timestamp is an old duplicate, whatever its sequence number.
+            let paws = self.paws_rejects(now, seg);
+            if !paws && (seg.seq.gt(self.rcv_nxt) || newer_ts) {
                 return Disposition::Reopen;
+            }
+            if paws {
+                ctx.counters.paws_rejected += 1;
             }
             self.challenge(now, ctx);
             return Disposition::Done;

@@ -85,6 +85,14 @@ pub(crate) struct Connection {
     pub(crate) in_syn_queue: bool,
     /// Listed in the endpoint's transmit queue.
     pub(crate) in_transmit_queue: bool,
+    /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
+    pub(crate) tally: crate::census::Tally,
+    /// What it may allocate for its buffers, set by the endpoint before each call.
+    pub(crate) budget: crate::memory_budget::Budget,
+    /// Buffer bytes the endpoint has counted for it.
+    pub(crate) charged: usize,
+    /// A write found no memory and waits for the endpoint's pressure to end.
+    pub(crate) waiting_for_memory: bool,
 
     // Send sequence space.
     pub(crate) iss: SeqNumber,
@@ -201,6 +209,10 @@ impl Connection {
             exposed: false,
             in_syn_queue: false,
             in_transmit_queue: false,
+            tally: crate::census::Tally::None,
+            budget: crate::memory_budget::Budget::default(),
+            charged: 0,
+            waiting_for_memory: false,
             iss,
             snd_una: iss,
             snd_nxt: iss,
@@ -484,7 +496,7 @@ impl Connection {
         if data.is_empty() {
             return Ok(0);
         }
-        let taken = self.send_buf.push(data);
+        let taken = self.send_buf.push(data, self.budget.room);
         if taken == 0 {
             self.write_blocked = true;
             return Err(Error::WouldBlock);
@@ -518,6 +530,18 @@ impl Connection {
     /// Bytes the application can read right now.
     pub(crate) fn readable(&self) -> usize {
         self.recv_buf.readable()
+    }
+
+    /// Takes the endpoint's current budget: room to allocate, and under pressure a window
+    /// limited to storage already held.
+    pub(crate) fn set_budget(&mut self, budget: crate::memory_budget::Budget) {
+        self.budget = budget;
+        self.recv_buf.limit_window_to_storage(budget.pressure);
+    }
+
+    /// Bytes of buffer storage held (send and receive), what the endpoint's budget counts.
+    pub(crate) fn buffer_memory(&self) -> usize {
+        self.send_buf.allocated() + self.recv_buf.allocated()
     }
 
     /// Heap bytes this connection holds (buffers, the record of segments in flight) plus its

@@ -33,6 +33,10 @@ impl Endpoint {
         if self.connections.len() >= self.config.max_connections {
             return Err(Error::NoBuffers);
         }
+        if self.memory.under_pressure() {
+            self.counters.memory_refusals += 1;
+            return Err(Error::NoBuffers);
+        }
         let port = match local.port() {
             0 => self.ephemeral_port(local, remote)?,
             port => port,
@@ -81,10 +85,21 @@ impl Endpoint {
     }
 
     /// Queues `data` for sending and returns how many bytes were taken (all that fit in the
-    /// send buffer). `WouldBlock` when the buffer is full (an `Event::Writable` follows);
-    /// `BrokenPipe` after `shutdown_write`; the connection's error after it failed.
+    /// send buffer, and at the endpoint's buffer memory limit, in the storage it already
+    /// holds). `WouldBlock` when nothing fits (an `Event::Writable` follows, when the peer
+    /// acknowledges data or memory pressure ends); `BrokenPipe` after `shutdown_write`; the
+    /// connection's error after it failed.
     pub fn write(&mut self, handle: ConnectionHandle, data: &[u8]) -> Result<usize, Error> {
-        self.user_call(handle, |conn| conn.write(data))
+        let result = self.user_call(handle, |conn| conn.write(data));
+        if result == Err(Error::WouldBlock)
+            && let Some(conn) = self.connections.get_mut(&handle)
+            && conn.send_buf.free() > 0
+            && !conn.waiting_for_memory
+        {
+            conn.waiting_for_memory = true;
+            self.memory.wait(handle);
+        }
+        result
     }
 
     /// Reads received data into `buf`. `Ok(0)` means the peer closed its side (after all

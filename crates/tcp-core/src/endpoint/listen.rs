@@ -179,6 +179,10 @@ impl Endpoint {
             self.counters.listen_overflows += 1;
             return;
         }
+        if self.memory.under_pressure() {
+            self.counters.memory_refusals += 1;
+            return;
+        }
         if listener.syn_queue >= self.config.syn_queue_len as usize {
             if self.config.syn_cookies {
                 self.send_cookie(now, tuple, seg);
@@ -272,6 +276,10 @@ impl Endpoint {
             self.counters.listen_overflows += 1;
             return true;
         }
+        if self.memory.under_pressure() {
+            self.counters.memory_refusals += 1;
+            return true;
+        }
         let options = listener.options;
         let conn_handle = self.allocate_handle();
         let opening = Opening {
@@ -290,6 +298,30 @@ impl Endpoint {
         self.connections.insert(conn_handle, conn);
         self.with_connection(conn_handle, |conn, ctx| conn.on_segment(now, seg, ctx));
         true
+    }
+
+    /// True when `seg` is an ACK that would complete the handshake of a passive open whose
+    /// listener's accept queue is full. The endpoint drops it, as Linux's `tcp_check_req`
+    /// does with `tcp_abort_on_overflow` off: the half-open connection stays, its SYN-ACK is
+    /// sent again, and the client's next ACK gets in once `accept` makes room. So the accept
+    /// queue never holds more than the backlog, however many handshakes complete at once.
+    pub(super) fn completes_into_a_full_queue(
+        &self,
+        handle: ConnectionHandle,
+        seg: &Incoming<'_>,
+    ) -> bool {
+        let Some(conn) = self.connections.get(&handle) else {
+            return false;
+        };
+        conn.state == crate::state::State::SynReceived
+            && seg.flags.ack()
+            && !seg
+                .flags
+                .intersects(tcp_wire::Flags::RST | tcp_wire::Flags::SYN)
+            && conn
+                .listener
+                .and_then(|l| self.listeners.get(&l))
+                .is_some_and(Listener::accept_queue_full)
     }
 
     /// A passive open finished its handshake: it moves from the SYN queue to the accept queue.

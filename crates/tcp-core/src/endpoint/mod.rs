@@ -112,6 +112,10 @@ pub struct Endpoint {
     /// The stats of every connection already removed, summed.
     retired: ConnectionStats,
     challenges: ChallengeLimiter,
+    /// TIME_WAIT entries and orphans, against their caps.
+    census: crate::census::Census,
+    /// Buffer memory of all connections, against its pressure mark and limit.
+    memory: crate::memory_budget::BufferMemory,
     next_id: u64,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
@@ -141,6 +145,8 @@ impl Endpoint {
             counters: Counters::default(),
             retired: ConnectionStats::default(),
             challenges,
+            census: crate::census::Census::default(),
+            memory: crate::memory_budget::BufferMemory::default(),
             next_id: 1,
             last_now: Instant::ZERO,
         }
@@ -165,6 +171,12 @@ impl Endpoint {
             total += conn.stats;
         }
         total
+    }
+
+    /// Bytes of buffer storage (send and receive) all connections hold together: the figure
+    /// `ResourceLimits::buffer_pressure` and `buffer_limit` apply to.
+    pub fn buffer_memory(&self) -> usize {
+        self.memory.total()
     }
 
     /// Number of connections held, in any state.
@@ -222,6 +234,10 @@ impl Endpoint {
         };
         let mut iss_floor = None;
         if let Some(&handle) = self.by_tuple.get(&tuple) {
+            if self.completes_into_a_full_queue(handle, &seg) {
+                self.counters.listen_overflows += 1;
+                return;
+            }
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
             if reopen != Some(crate::connection::Disposition::Reopen) {
                 return;
@@ -258,6 +274,7 @@ impl Endpoint {
         f: impl FnOnce(&mut Connection, &mut Context<'_>) -> R,
     ) -> Option<R> {
         let conn = self.connections.get_mut(&handle)?;
+        conn.set_budget(self.memory.budget(&self.config.resources));
         let span = conn.span.clone();
         let _entered = span.enter();
         let mut resets = Vec::new();
@@ -305,6 +322,21 @@ impl Endpoint {
         if conn.exposed && conn.held {
             push_events(&mut self.events, handle, bits, conn.error);
         }
+        self.census.update(
+            conn,
+            &self.config.resources,
+            &mut self.counters,
+            self.last_now,
+        );
+        let held = conn.buffer_memory();
+        let woken = if held == conn.charged {
+            Vec::new()
+        } else {
+            let before = core::mem::replace(&mut conn.charged, held);
+            let limits = &self.config.resources;
+            self.memory
+                .recharge(before, held, limits, &mut self.counters)
+        };
         if !conn.in_transmit_queue && conn.wants_to_transmit() {
             conn.in_transmit_queue = true;
             self.transmit_queue.push_back(handle);
@@ -318,6 +350,20 @@ impl Endpoint {
         if finished {
             self.remove_connection(handle);
         }
+        self.wake_writers(woken);
+    }
+
+    /// Tells writers that found no memory that pressure ended (`Event::Writable`).
+    fn wake_writers(&mut self, handles: Vec<ConnectionHandle>) {
+        for handle in handles {
+            let Some(conn) = self.connections.get_mut(&handle) else {
+                continue;
+            };
+            conn.waiting_for_memory = false;
+            if conn.exposed && conn.held {
+                self.events.push_back(Event::Writable(handle));
+            }
+        }
     }
 
     /// Drops a connection from every table.
@@ -329,6 +375,12 @@ impl Endpoint {
             self.by_tuple.remove(&conn.tuple);
         }
         self.deadlines.set(handle, None);
+        self.census.remove(&conn);
+        let limits = &self.config.resources;
+        let woken = self
+            .memory
+            .recharge(conn.charged, 0, limits, &mut self.counters);
+        self.wake_writers(woken);
         if let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l))
             && conn.in_syn_queue
         {

@@ -1,0 +1,82 @@
+//! The endpoint's account of buffer memory: the send and receive storage of every
+//! connection together, held to [`ResourceLimits`]' pressure mark and limit.
+
+use crate::handle::ConnectionHandle;
+use crate::resource_limits::ResourceLimits;
+use crate::stats::Counters;
+
+/// What one connection may allocate for its buffers, as the endpoint last told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget {
+    /// Buffer bytes it may still allocate before the endpoint's total reaches the limit.
+    pub(crate) room: usize,
+    /// The endpoint is under memory pressure: offer no window beyond storage already
+    /// allocated, grow no buffer by autotuning.
+    pub(crate) pressure: bool,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            room: usize::MAX,
+            pressure: false,
+        }
+    }
+}
+
+/// Buffer memory of all connections together, and the writers waiting for some.
+#[derive(Debug, Default)]
+pub(crate) struct BufferMemory {
+    total: usize,
+    pressure: bool,
+    waiters: Vec<ConnectionHandle>,
+}
+
+impl BufferMemory {
+    /// Bytes of buffer storage held.
+    pub(crate) fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The total reached the pressure mark and has not fallen below it since.
+    pub(crate) fn under_pressure(&self) -> bool {
+        self.pressure
+    }
+
+    /// What a connection may allocate now.
+    pub(crate) fn budget(&self, limits: &ResourceLimits) -> Budget {
+        Budget {
+            room: limits.buffer_limit.saturating_sub(self.total),
+            pressure: self.pressure,
+        }
+    }
+
+    /// A connection's buffers went from `before` to `after` bytes. Returns the writers to
+    /// wake when this ends the pressure.
+    pub(crate) fn recharge(
+        &mut self,
+        before: usize,
+        after: usize,
+        limits: &ResourceLimits,
+        counters: &mut Counters,
+    ) -> Vec<ConnectionHandle> {
+        self.total = (self.total - before) + after;
+        let pressure = self.total >= limits.buffer_pressure;
+        if pressure == self.pressure {
+            return Vec::new();
+        }
+        self.pressure = pressure;
+        if pressure {
+            counters.memory_pressure_events += 1;
+            tracing::info!(bytes = self.total, "buffer memory under pressure");
+            return Vec::new();
+        }
+        tracing::info!(bytes = self.total, "buffer memory pressure ended");
+        core::mem::take(&mut self.waiters)
+    }
+
+    /// `handle`'s write found no memory: it hears `Writable` when pressure ends.
+    pub(crate) fn wait(&mut self, handle: ConnectionHandle) {
+        self.waiters.push(handle);
+    }
+}
