@@ -1,6 +1,7 @@
 //! The congestion control every sender of a run uses (`--cc`): the kernel's sockets get it
 //! through `TCP_CONGESTION`, this stack's engine through its `Config`, so rows compare
 //! like with like whatever the machine's default (`net.ipv4.tcp_congestion_control`) is.
+//! `--stack-pacing` turns on this stack's pacing of CUBIC and NewReno (BBR always paces).
 
 use std::io;
 use std::sync::OnceLock;
@@ -10,6 +11,19 @@ use tcp_core::{Algorithm, Config};
 
 /// The run's choice, set once from the command line.
 static CHOSEN: OnceLock<Algorithm> = OnceLock::new();
+
+/// This stack paces loss-based controllers too (`--stack-pacing`).
+static STACK_PACING: OnceLock<bool> = OnceLock::new();
+
+/// Paces this stack's loss-based controllers (`Config::pacing`).
+pub(crate) fn pace_stack() {
+    let _ = STACK_PACING.set(true);
+}
+
+/// Whether this stack paces loss-based controllers in this run.
+pub(crate) fn stack_paced() -> bool {
+    STACK_PACING.get().copied().unwrap_or(false)
+}
 
 /// Records the run's congestion control (the first call wins).
 pub(crate) fn choose(algorithm: Algorithm) {
@@ -30,6 +44,16 @@ pub(crate) fn name(algorithm: Algorithm) -> &'static str {
     }
 }
 
+/// The run's choice as the report names it, with this stack's pacing when it is on.
+pub(crate) fn label() -> String {
+    let name = name(chosen());
+    if stack_paced() {
+        format!("{name}, this stack paced")
+    } else {
+        name.to_string()
+    }
+}
+
 /// The algorithm named `name` on the command line.
 pub(crate) fn parse(name: &str) -> Option<Algorithm> {
     [Algorithm::NewReno, Algorithm::Cubic, Algorithm::Bbr]
@@ -46,6 +70,7 @@ pub(crate) fn apply(socket: &Socket) -> io::Result<()> {
 pub(crate) fn stack_config() -> Config {
     Config {
         congestion_control: chosen(),
+        pacing: stack_paced(),
         ..Config::default()
     }
 }

@@ -23,7 +23,7 @@ pub(crate) fn section(options: &Options, measured: &Measured) -> String {
          {} (`--cc`).\n",
         options.loss_duration.as_secs(),
         options.repeats,
-        congestion::name(congestion::chosen()),
+        congestion::label(),
     );
     let _ = writeln!(
         out,

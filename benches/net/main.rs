@@ -117,7 +117,7 @@ fn report(
         options.bulk_duration.as_secs(),
         options.repeats,
         options.repeats,
-        congestion::name(congestion::chosen()),
+        congestion::label(),
     );
     out.push_str(sections);
     if !failures.is_empty() {

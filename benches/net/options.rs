@@ -1,7 +1,8 @@
 //! The command line. `cargo bench --bench net` measures everything; after `--`:
 //! `--seconds N` (bulk duration, default 10), `--loss-seconds N` (duration of each transfer
 //! through loss, default 5), `--cc NAME` (every sender's congestion control, kernel and
-//! this stack alike: `cubic`, the default, `bbr` or `reno`), `--repeats N` (bulk, loss and conn/s repeats, default 3),
+//! this stack alike: `cubic`, the default, `bbr` or `reno`), `--stack-pacing` (this stack
+//! paces CUBIC and NewReno too), `--repeats N` (bulk, loss and conn/s repeats, default 3),
 //! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`,
 //! and `loss`: the table of bulk through loss, for the rows kernel-kernel, stack-kernel
 //! and kernel-stack among those chosen). `--idle ROW` and `--open ADDR COUNT` are the bench
@@ -16,7 +17,7 @@ use crate::rows::Row;
 
 /// Usage text, printed for a bad command line.
 pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N] \
-[--loss-seconds N] [--stack-loss injector|nft] [--cc cubic|bbr|reno] [--repeats N] \
+[--loss-seconds N] [--stack-loss injector|nft] [--cc cubic|bbr|reno] [--stack-pacing] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
 [--figures bulk,rr,cps,memory,loss]]";
@@ -107,6 +108,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
                     congestion::parse(&name).ok_or(format!("unknown congestion control {name}"))?;
                 congestion::choose(algorithm);
             }
+            "--stack-pacing" => congestion::pace_stack(),
             "--repeats" => options.repeats = number(&value()?)?.max(1) as usize,
             "--rows" => {
                 let rows = value()?;

@@ -1,6 +1,8 @@
 //! CUBIC (RFC 9438): window growth as a cubic function of the time since the last
 //! congestion event, with a Reno-friendly floor.
 
+use super::Delivery;
+use super::hystart::{HyStart, Verdict};
 use super::{
     CongestionControl, MAX_WINDOW, clamp_mss, initial_window, recovery_exit_window, rescale,
     slow_start,
@@ -20,7 +22,10 @@ const ALPHA: f64 = 3.0 * (1.0 - BETA) / (1.0 + BETA);
 /// formulas multiplied by SMSS); the window grows in f64 arithmetic and every value stored
 /// is clamped to `[1 SMSS, 2^30]`, so neither NaN nor infinity can reach it.
 ///
-/// - Slow start as NewReno (RFC 3465 byte counting, L = 2); no HyStart.
+/// - Slow start as NewReno (RFC 3465 byte counting, L = 2), left by HyStart++ (RFC 9406)
+///   when the RTT rises: a quarter of the growth in Conservative Slow Start, then
+///   `ssthresh = cwnd` after five rounds of it (see `hystart.rs`). Only the first slow
+///   start is watched; a congestion event or timeout ends HyStart++.
 /// - Congestion avoidance (§4.2-4.5): a new epoch starts with the first cwnd-limited ACK
 ///   in congestion avoidance. With `cwnd_epoch` the window then, `K = cbrt((W_max -
 ///   cwnd_epoch) / C)` and `W_cubic(t) = C (t - K)^3 + W_max`. Per ACK of `acked` bytes,
@@ -66,6 +71,8 @@ pub struct Cubic {
     rtt: Option<Duration>,
     /// State before the last loss response, for [`CongestionControl::undo`].
     saved: Option<Saved>,
+    /// The slow start exit (RFC 9406).
+    hystart: HyStart,
 }
 
 /// One congestion avoidance stage.
@@ -108,6 +115,7 @@ impl Cubic {
             last_ack: None,
             rtt: None,
             saved: None,
+            hystart: HyStart::default(),
         }
     }
 
@@ -225,7 +233,13 @@ impl CongestionControl for Cubic {
         }
         let mut acked = acked;
         if self.in_slow_start() {
-            let (cwnd, left) = slow_start(self.window(), self.ssthresh, acked, self.mss);
+            let divisor = self.hystart.growth_divisor();
+            let growth = if divisor > 1 {
+                acked.min(2 * self.mss) / divisor
+            } else {
+                acked
+            };
+            let (cwnd, left) = slow_start(self.window(), self.ssthresh, growth, self.mss);
             self.cwnd = self.clamp(f64::from(cwnd));
             acked = left;
         }
@@ -235,6 +249,7 @@ impl CongestionControl for Cubic {
     }
 
     fn on_congestion_event(&mut self, _now: Instant, _flight_size: u32, ecn: bool) {
+        self.hystart.on_congestion();
         if ecn {
             self.saved = None;
         } else {
@@ -258,6 +273,7 @@ impl CongestionControl for Cubic {
     }
 
     fn on_retransmit_timeout(&mut self, _now: Instant, _flight_size: u32) {
+        self.hystart.on_congestion();
         if !self.timeout_pending {
             self.save();
             self.cwnd_prior = self.cwnd;
@@ -300,6 +316,15 @@ impl CongestionControl for Cubic {
 
     fn name(&self) -> &'static str {
         "cubic"
+    }
+
+    fn on_delivery(&mut self, _now: Instant, delivery: &Delivery) {
+        if !self.in_slow_start() || delivery.in_recovery {
+            return;
+        }
+        if self.hystart.on_delivery(delivery) == Verdict::ExitSlowStart {
+            self.ssthresh = self.window().max(2 * self.mss);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 mod bbr;
 mod cubic;
 mod delivery;
+mod hystart;
 mod new_reno;
 mod windowed_max;
 
