@@ -1,6 +1,6 @@
-//! The congestion control every sender of a run uses (`--cc`): the kernel's sockets get it
-//! through `TCP_CONGESTION`, this stack's engine through its `Config`, so rows compare
-//! like with like whatever the machine's default (`net.ipv4.tcp_congestion_control`) is.
+//! The congestion control every sender of a run uses (`--cc`, by default the machine's):
+//! the kernel's sockets get it through `TCP_CONGESTION`, this stack's engine through its
+//! `Config`, so rows compare like with like.
 //! `--stack-pacing` turns on this stack's pacing of CUBIC and NewReno (BBR always paces).
 
 use std::io;
@@ -30,9 +30,16 @@ pub(crate) fn choose(algorithm: Algorithm) {
     let _ = CHOSEN.set(algorithm);
 }
 
-/// The run's congestion control (CUBIC unless chosen otherwise).
+/// The run's congestion control: the one chosen with `--cc`, else the machine's default
+/// (`net.ipv4.tcp_congestion_control`, which new namespaces inherit) if this stack has it,
+/// else CUBIC.
 pub(crate) fn chosen() -> Algorithm {
-    CHOSEN.get().copied().unwrap_or_default()
+    *CHOSEN.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control")
+            .ok()
+            .and_then(|name| parse(name.trim()))
+            .unwrap_or_default()
+    })
 }
 
 /// The name on the command line and in `TCP_CONGESTION`.

@@ -1,7 +1,8 @@
 //! The command line. `cargo bench --bench net` measures everything; after `--`:
 //! `--seconds N` (bulk duration, default 10), `--loss-seconds N` (duration of each transfer
 //! through loss, default 5), `--cc NAME` (every sender's congestion control, kernel and
-//! this stack alike: `cubic`, the default, `bbr` or `reno`), `--stack-pacing` (this stack
+//! this stack alike: `cubic`, `bbr` or `reno`; by default the machine's
+//! `net.ipv4.tcp_congestion_control`), `--stack-pacing` (this stack
 //! paces CUBIC and NewReno too), `--repeats N` (bulk, loss and conn/s repeats, default 3),
 //! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`,
 //! and `loss`: the table of bulk through loss, for the rows kernel-kernel, stack-kernel

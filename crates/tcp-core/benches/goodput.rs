@@ -2,7 +2,7 @@
 //! per cell over a 100 Mbit/s path with RTT 1, 20 or 100 ms and 0, 1 or 5 % random loss on
 //! both directions, set beside the Mathis bound MSS/RTT × 1.22/√p (the link rate for 0 %).
 //!
-//! `cargo bench -p tcp-core --bench goodput`. Every figure is in virtual time: A writes
+//! `cargo bench -p tcp-core --bench goodput [-- --cc cubic|bbr|reno]`. Every figure is in virtual time: A writes
 //! without pause for [`DURATION`] from `connect`, and the goodput of the run is the bytes
 //! B's reader got in order by then divided by [`DURATION`]. Each cell is the median of
 //! [`SEEDS`] fixed seeds, so the table is the same on every machine and every run. A second
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use support::conn::SERVER_PORT;
 use support::{Path, Sim};
-use tcp_core::{Config, ConnectionStats, Error, SocketOptions};
+use tcp_core::{Algorithm, Config, ConnectionStats, Error, SocketOptions};
 
 /// Link rate of each direction in bytes per second (100 Mbit/s).
 const RATE: u64 = 12_500_000;
@@ -70,9 +70,14 @@ struct Run {
     mss: u32,
 }
 
-/// Sends from A to B for [`DURATION`] over a path of `rtt` with `loss`, seeded `seed`.
-fn run(rtt: Duration, loss: f64, seed: u64) -> Result<Run, Error> {
-    let mut sim = Sim::new(Config::default(), seed);
+/// Sends from A to B for [`DURATION`] over a path of `rtt` with `loss`, seeded `seed`,
+/// with `algorithm` as the congestion control of both ends.
+fn run(algorithm: Algorithm, rtt: Duration, loss: f64, seed: u64) -> Result<Run, Error> {
+    let config = Config {
+        congestion_control: algorithm,
+        ..Config::default()
+    };
+    let mut sim = Sim::new(config, seed);
     let path = Path {
         latency: rtt / 2,
         bandwidth: Some(RATE),
@@ -250,15 +255,16 @@ fn counters_table(cells: &[Cell]) -> String {
 }
 
 /// The whole markdown report.
-fn report(cells: &[Cell]) -> String {
+fn report(algorithm: Algorithm, cells: &[Cell]) -> String {
     let mss = cells.iter().map(Cell::mss).max().unwrap_or(0);
     let mut out =
         String::from("# Simulator goodput: `cargo bench -p tcp-core --bench goodput`\n\n");
     let _ = writeln!(
         out,
-        "Bulk transfer A -> B, default `Config` (CUBIC, SACK, timestamps), send MSS {mss}; \
-         100 Mbit/s each way, drop-tail queue of one BDP (≥ 16 packets); random loss on both \
-         directions. Each run sends for {} s of virtual time; median of {} seeds.\n",
+        "Bulk transfer A -> B, default `Config` (SACK, timestamps) with {algorithm:?} \
+         (`-- --cc`), send MSS {mss}; 100 Mbit/s each way, drop-tail queue of one BDP (≥ 16 \
+         packets); random loss on both directions. Each run sends for {} s of virtual time; \
+         median of {} seeds.\n",
         DURATION.as_secs(),
         SEEDS.len()
     );
@@ -287,11 +293,35 @@ const NOTES: &str = "
   *all retransmits* counts every segment sent again, by the timer or by recovery.
 ";
 
+/// The congestion control named after `--cc` on the command line (CUBIC without one).
+fn algorithm() -> Result<Algorithm, String> {
+    let mut args = std::env::args().skip_while(|arg| arg != "--cc").skip(1);
+    match args.next().as_deref() {
+        None | Some("cubic") => Ok(Algorithm::Cubic),
+        Some("bbr") => Ok(Algorithm::Bbr),
+        Some("reno") => Ok(Algorithm::NewReno),
+        Some(other) => Err(format!(
+            "unknown congestion control {other} (cubic, bbr, reno)"
+        )),
+    }
+}
+
 fn main() -> ExitCode {
+    let algorithm = match algorithm() {
+        Ok(algorithm) => algorithm,
+        Err(error) => {
+            eprintln!("goodput bench: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut cells = Vec::new();
     for rtt in RTTS {
         for loss in LOSSES {
-            let runs = match SEEDS.iter().map(|&seed| run(rtt, loss, seed)).collect() {
+            let runs = match SEEDS
+                .iter()
+                .map(|&seed| run(algorithm, rtt, loss, seed))
+                .collect()
+            {
                 Ok(runs) => runs,
                 Err(error) => {
                     eprintln!("goodput bench: RTT {rtt:?} loss {loss}: {error}");
@@ -301,7 +331,7 @@ fn main() -> ExitCode {
             cells.push(Cell { rtt, loss, runs });
         }
     }
-    let report = report(&cells);
+    let report = report(algorithm, &cells);
     println!("{report}");
     let target = FsPath::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()

@@ -103,6 +103,10 @@ pub struct Bbr {
     pacing_gain: u64,
     cwnd_gain: u64,
     pacing_rate: u64,
+    /// The delivered counts between which ProbeRTT held the window down (until its last
+    /// flight is delivered): samples of segments sent then show ProbeRTT's rate, not the
+    /// path's, and count as application-limited (as Linux marks the connection in ProbeRTT).
+    probe_rtt_sends: (u64, u64),
     /// ProbeRTT's end, once the window is down, and whether a round passed since.
     probe_rtt_done: Option<Instant>,
     probe_rtt_round_done: bool,
@@ -144,6 +148,7 @@ impl Bbr {
             pacing_gain: HIGH_GAIN,
             cwnd_gain: HIGH_GAIN,
             pacing_rate: 0,
+            probe_rtt_sends: (0, 0),
             probe_rtt_done: None,
             probe_rtt_round_done: false,
             prior_cwnd: cwnd,
@@ -204,7 +209,9 @@ impl Bbr {
             self.packet_conservation = false;
         }
         let bw = rate.bytes_per_second();
-        if !rate.app_limited || bw >= self.bw.get() {
+        let (start, end) = self.probe_rtt_sends;
+        let sent_in_probe_rtt = start <= rate.prior_delivered && rate.prior_delivered < end;
+        if !(rate.app_limited || sent_in_probe_rtt) || bw >= self.bw.get() {
             self.bw.update(self.rounds, bw);
         }
     }
@@ -306,9 +313,10 @@ impl Bbr {
             self.min_rtt_at = now;
         }
         if expired && self.mode != Mode::ProbeRtt && self.min_rtt.is_some() {
-            self.mode = Mode::ProbeRtt;
             self.save_cwnd();
+            self.mode = Mode::ProbeRtt;
             self.probe_rtt_done = None;
+            self.probe_rtt_sends = (delivery.total_delivered, u64::MAX);
         }
         if self.mode != Mode::ProbeRtt {
             return;
@@ -323,6 +331,8 @@ impl Bbr {
             Some(done) => {
                 self.probe_rtt_round_done |= self.round_start;
                 if self.probe_rtt_round_done && now >= done {
+                    self.probe_rtt_sends.1 =
+                        delivery.total_delivered + u64::from(delivery.in_flight);
                     self.min_rtt_at = now;
                     self.cwnd = self.cwnd.max(self.prior_cwnd);
                     if self.full_bw_reached {

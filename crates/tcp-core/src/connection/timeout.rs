@@ -28,7 +28,11 @@ impl Connection {
                 Timer::Keepalive => self.on_keepalive_timeout(now),
                 Timer::FinWait2 => self.enter_closed(),
                 Timer::TimeWait => self.enter_closed(),
-                Timer::Pace => self.recovery.on_pace_timeout(now, self.rtt.smoothed()),
+                Timer::Pace => {
+                    if let Some(at) = self.recovery.on_pace_timeout(now, self.rtt.smoothed()) {
+                        self.timers.set(Timer::Pace, at);
+                    }
+                }
             }
         }
     }

@@ -216,11 +216,19 @@ impl LossRecovery {
         }
     }
 
-    /// The pace timer fired at `now`: pacing credit accrues.
-    pub(crate) fn on_pace_timeout(&mut self, now: Instant, srtt: Option<Duration>) {
+    /// The pace timer fired at `now`: pacing credit accrues. Returns when to fire again if
+    /// the sender must still wait.
+    pub(crate) fn on_pace_timeout(
+        &mut self,
+        now: Instant,
+        srtt: Option<Duration>,
+    ) -> Option<Instant> {
         match self.pacing_rate(srtt) {
             Some(rate) => self.pacer.refill(now, rate, self.mss),
-            None => self.pacer.reset(),
+            None => {
+                self.pacer.reset();
+                None
+            }
         }
     }
 

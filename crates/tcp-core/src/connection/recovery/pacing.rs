@@ -53,6 +53,22 @@ impl Pacer {
         }
         self.accrue(now, rate, burst);
         self.credit -= i64::from(len);
+        self.wake(now, rate, burst)
+    }
+
+    /// The pace timer fired at `now`: credit accrues. Returns when to wake again if the
+    /// credit is still spent (the rate fell since the timer was armed).
+    pub(crate) fn refill(&mut self, now: Instant, rate: u64, mss: u32) -> Option<Instant> {
+        if !self.started {
+            return None;
+        }
+        let burst = burst(rate, mss);
+        self.accrue(now, rate, burst);
+        self.wake(now, rate, burst)
+    }
+
+    /// When the sender may go on, if the credit is spent: once a burst's credit is back.
+    fn wake(&self, now: Instant, rate: u64, burst: i64) -> Option<Instant> {
         if self.credit > 0 {
             return None;
         }
@@ -60,13 +76,6 @@ impl Pacer {
         let micros = u128::try_from(owed).unwrap_or(0) * 1_000_000 / u128::from(rate.max(1));
         let wait = Duration::from_micros(u64::try_from(micros).unwrap_or(u64::MAX));
         Some(now + wait)
-    }
-
-    /// The pace timer fired (or anything else woke the sender) at `now`: credit accrues.
-    pub(crate) fn refill(&mut self, now: Instant, rate: u64, mss: u32) {
-        if self.started {
-            self.accrue(now, rate, burst(rate, mss));
-        }
     }
 
     /// Forgets the credit: the next burst starts fresh (pacing was switched off or the
@@ -116,7 +125,7 @@ mod tests {
         assert_eq!(wake, Some(at(1000)));
         pacer.refill(at(500), rate, 1000);
         assert!(pacer.is_open(), "half a burst earned");
-        pacer.refill(at(1000), rate, 1000);
+        assert_eq!(pacer.refill(at(1000), rate, 1000), None);
         let mut second = 0;
         while pacer.is_open() {
             pacer.on_sent(at(1000), 1000, rate, 1000);
@@ -147,6 +156,22 @@ mod tests {
             sent += 1000;
         }
         assert_eq!(sent, 20_000);
+    }
+
+    #[test]
+    fn a_rate_that_fell_while_waiting_sets_a_new_wake() {
+        // 3000-byte sends against a 10 kB burst leave the credit 2000 bytes short.
+        let mut pacer = Pacer::default();
+        while pacer.is_open() {
+            pacer.on_sent(at(0), 3000, 10_000_000, 1000);
+        }
+        // The rate fell to 100 kB/s: 1 ms earns 100 bytes, not enough; the sender must be
+        // woken again rather than left waiting for nothing.
+        let wake = pacer.refill(at(1000), 100_000, 1000).unwrap();
+        assert!(!pacer.is_open());
+        assert!(wake > at(1000));
+        assert_eq!(pacer.refill(wake, 100_000, 1000), None);
+        assert!(pacer.is_open());
     }
 
     #[test]
