@@ -12,7 +12,6 @@
 //! [`Config`] for every tunable.
 
 mod addr;
-mod census;
 mod config;
 mod congestion;
 mod connection;
@@ -20,21 +19,11 @@ mod context;
 mod endpoint;
 mod error;
 mod event;
-mod far_store;
 mod handle;
-mod hashing;
-mod isn;
-mod listener;
-mod memory_budget;
-mod recv_buffer;
 mod resource_limits;
-mod rtt;
-mod send_buffer;
 mod state;
 mod stats;
-mod syn_cookie;
 mod time;
-mod timers;
 
 pub use addr::FourTuple;
 pub use config::{BufferSize, Config, Keepalive, SocketOptions};

@@ -67,7 +67,10 @@ fn bbr_keeps_sending_through_probe_rtt() {
     let per_tick = bulk(Algorithm::Bbr, 0.0, 25);
     let after_startup = &per_tick[10..];
     let idle = after_startup.iter().filter(|bytes| **bytes == 0).count();
-    assert_eq!(idle, 0, "100 ms periods with nothing delivered: {per_tick:?}");
+    assert_eq!(
+        idle, 0,
+        "100 ms periods with nothing delivered: {per_tick:?}"
+    );
     let total: usize = after_startup.iter().sum();
     let link = 12_500_000 * (after_startup.len() / 10);
     assert!(total > link * 8 / 10, "{total} of {link}");

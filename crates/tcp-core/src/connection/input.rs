@@ -4,11 +4,11 @@
 use super::recovery::AckInput;
 use super::{Connection, raised};
 use crate::config::Config;
+use crate::connection::timers::Timer;
 use crate::context::Context;
 use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;
-use crate::timers::Timer;
 use core::time::Duration;
 use tcp_wire::{Flags, Options, SeqNumber};
 

@@ -3,24 +3,29 @@
 
 mod autotune;
 mod ecn;
+mod far_store;
 mod input;
 mod output;
 mod recovery;
+mod recv_buffer;
+mod rtt;
+mod send_buffer;
 mod shutdown;
 mod timeout;
+pub(crate) mod timers;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
 use crate::congestion::new_controller;
+use crate::connection::recv_buffer::RecvBuffer;
+use crate::connection::rtt::RttEstimator;
+use crate::connection::send_buffer::SendBuffer;
+use crate::connection::timers::TimerTable;
 use crate::error::Error;
 use crate::handle::{ConnectionHandle, ListenerHandle};
-use crate::recv_buffer::RecvBuffer;
-use crate::rtt::RttEstimator;
-use crate::send_buffer::SendBuffer;
 use crate::state::State;
 use crate::stats::{ConnectionInfo, ConnectionStats};
 use crate::time::Instant;
-use crate::timers::TimerTable;
 use core::fmt;
 use tcp_wire::SeqNumber;
 
@@ -86,9 +91,9 @@ pub(crate) struct Connection {
     /// Listed in the endpoint's transmit queue.
     pub(crate) in_transmit_queue: bool,
     /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
-    pub(crate) tally: crate::census::Tally,
+    pub(crate) tally: crate::endpoint::census::Tally,
     /// What it may allocate for its buffers, set by the endpoint before each call.
-    pub(crate) budget: crate::memory_budget::Budget,
+    pub(crate) budget: crate::endpoint::memory_budget::Budget,
     /// Buffer bytes the endpoint has counted for it.
     pub(crate) charged: usize,
     /// A write found no memory and waits for the endpoint's pressure to end.
@@ -209,8 +214,8 @@ impl Connection {
             exposed: false,
             in_syn_queue: false,
             in_transmit_queue: false,
-            tally: crate::census::Tally::None,
-            budget: crate::memory_budget::Budget::default(),
+            tally: crate::endpoint::census::Tally::None,
+            budget: crate::endpoint::memory_budget::Budget::default(),
             charged: 0,
             waiting_for_memory: false,
             iss,
@@ -354,7 +359,7 @@ impl Connection {
         let client = seg
             .options
             .timestamps
-            .map(|ts| crate::syn_cookie::decode_timestamp(ts.echo));
+            .map(|ts| crate::endpoint::syn_cookie::decode_timestamp(ts.echo));
         match (client.and_then(|c| c.window_scale), self.offer_window_scale) {
             (Some(shift), true) => self.snd_wscale = shift,
             _ => {
@@ -534,7 +539,7 @@ impl Connection {
 
     /// Takes the endpoint's current budget: room to allocate, and under pressure a window
     /// limited to storage already held.
-    pub(crate) fn set_budget(&mut self, budget: crate::memory_budget::Budget) {
+    pub(crate) fn set_budget(&mut self, budget: crate::endpoint::memory_budget::Budget) {
         self.budget = budget;
         self.recv_buf.limit_window_to_storage(budget.pressure);
     }

@@ -2,9 +2,9 @@
 //! RST) and writing it straight from the send buffer into the caller's buffer.
 
 use super::Connection;
+use crate::connection::timers::Timer;
 use crate::state::State;
 use crate::time::Instant;
-use crate::timers::Timer;
 use tcp_wire::{Flags, Header, Options, SackBlocks, Segment, SeqNumber, Timestamps};
 
 /// Where a segment's payload comes from and which sequence numbers it covers.

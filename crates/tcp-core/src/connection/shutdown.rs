@@ -2,10 +2,10 @@
 
 use super::{Connection, raised};
 use crate::config::Config;
+use crate::connection::timers::Timer;
 use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;
-use crate::timers::Timer;
 use core::time::Duration;
 
 impl Connection {

@@ -3,11 +3,11 @@
 
 use super::Connection;
 use super::recovery::LossTimer;
+use crate::connection::timers::Timer;
 use crate::context::Context;
 use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;
-use crate::timers::Timer;
 use core::time::Duration;
 
 /// The longest gap between zero-window probes.

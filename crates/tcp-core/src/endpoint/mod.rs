@@ -2,9 +2,15 @@
 //! segments to them, and the queues the driver polls.
 
 mod api;
+pub(crate) mod census;
+mod hashing;
+mod isn;
 mod listen;
+mod listener;
+pub(crate) mod memory_budget;
 mod ports;
 mod stateless;
+pub(crate) mod syn_cookie;
 mod table;
 mod timer_queue;
 
@@ -12,11 +18,11 @@ use crate::addr::FourTuple;
 use crate::config::Config;
 use crate::connection::{Connection, Incoming, raised};
 use crate::context::{ChallengeLimiter, Context, ResetReply};
+use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
+use crate::endpoint::isn::IsnGenerator;
+use crate::endpoint::listener::Listener;
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
-use crate::hashing::{HandleHasher, KeyedHasher};
-use crate::isn::IsnGenerator;
-use crate::listener::Listener;
 use crate::stats::{ConnectionStats, Counters};
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
@@ -106,16 +112,16 @@ pub struct Endpoint {
     transmit_queue: VecDeque<ConnectionHandle>,
     /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
     stateless: Vec<stateless::StatelessReply>,
-    cookies: crate::syn_cookie::CookieJar,
+    cookies: crate::endpoint::syn_cookie::CookieJar,
     events: VecDeque<Event>,
     counters: Counters,
     /// The stats of every connection already removed, summed.
     retired: ConnectionStats,
     challenges: ChallengeLimiter,
     /// TIME_WAIT entries and orphans, against their caps.
-    census: crate::census::Census,
+    census: crate::endpoint::census::Census,
     /// Buffer memory of all connections, against its pressure mark and limit.
-    memory: crate::memory_budget::BufferMemory,
+    memory: crate::endpoint::memory_budget::BufferMemory,
     next_id: u64,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
@@ -140,13 +146,13 @@ impl Endpoint {
             deadlines: timer_queue::TimerQueue::new(),
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),
-            cookies: crate::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),
+            cookies: crate::endpoint::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),
             events: VecDeque::new(),
             counters: Counters::default(),
             retired: ConnectionStats::default(),
             challenges,
-            census: crate::census::Census::default(),
-            memory: crate::memory_budget::BufferMemory::default(),
+            census: crate::endpoint::census::Census::default(),
+            memory: crate::endpoint::memory_budget::BufferMemory::default(),
             next_id: 1,
             last_now: Instant::ZERO,
         }

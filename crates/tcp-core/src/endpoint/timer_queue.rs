@@ -5,8 +5,8 @@
 //! earliest deadline is exact; the heap is compacted in place when stale entries pile up.
 //! In steady state nothing allocates: the heap and map keep their capacity.
 
+use crate::endpoint::hashing::HandleHasher;
 use crate::handle::ConnectionHandle;
-use crate::hashing::HandleHasher;
 use crate::time::Instant;
 use core::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

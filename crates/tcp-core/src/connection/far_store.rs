@@ -3,7 +3,7 @@
 
 /// Most chunks held at once (two per out-of-order range: a range's bytes can be split
 /// between the ring and a chunk on each side of the ring's end as it moves).
-pub(crate) const MAX_CHUNKS: usize = 2 * crate::recv_buffer::MAX_OUT_OF_ORDER_RANGES;
+pub(crate) const MAX_CHUNKS: usize = 2 * crate::connection::recv_buffer::MAX_OUT_OF_ORDER_RANGES;
 
 /// Contiguous bytes starting `start` bytes past RCV.NXT.
 #[derive(Debug)]

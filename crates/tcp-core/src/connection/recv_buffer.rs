@@ -20,7 +20,7 @@ pub(crate) const OUT_OF_ORDER_GROWTH: usize = 4;
 /// larger ones are kept so bulk transfers do not allocate per read.
 const MIN_RING: usize = 4096;
 
-use crate::far_store::FarStore;
+use crate::connection::far_store::FarStore;
 
 /// A range of out-of-order data, as offsets from RCV.NXT, with the arrival order of its
 /// latest piece (for SACK's "most recent first").

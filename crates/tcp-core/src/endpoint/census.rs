@@ -2,11 +2,11 @@
 //! [`ResourceLimits`].
 
 use crate::connection::Connection;
+use crate::connection::timers::Timer;
 use crate::resource_limits::ResourceLimits;
 use crate::state::State;
 use crate::stats::Counters;
 use crate::time::Instant;
-use crate::timers::Timer;
 
 /// Which count a connection is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
