@@ -27,8 +27,12 @@ pub struct Config {
     pub syn_retries: u32,
     /// SYN-ACK retransmissions before a half-open connection is dropped.
     pub synack_retries: u32,
-    /// Data retransmissions before the connection is aborted (R2 of RFC 9293 §3.8.3).
+    /// Data retransmissions before the connection is aborted (R2 of RFC 9293 §3.8.3), and
+    /// zero-window probes in a row without an answer before it is (Linux's `tcp_retries2`).
     pub data_retries: u32,
+    /// Zero-window probes an orphaned connection (closed by the application) sends before
+    /// it is aborted, answered or not (Linux's `tcp_orphan_retries`, in effect 8).
+    pub orphan_retries: u32,
     /// Longest delay of an acknowledgment.
     pub delayed_ack: Duration,
     /// Maximum segment lifetime; TIME_WAIT lasts twice this.
@@ -83,6 +87,7 @@ impl Default for Config {
             syn_retries: 6,
             synack_retries: 5,
             data_retries: 15,
+            orphan_retries: 8,
             delayed_ack: Duration::from_millis(40),
             msl: Duration::from_secs(30),
             fin_wait2_timeout: Duration::from_secs(60),

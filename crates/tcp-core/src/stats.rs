@@ -122,6 +122,9 @@ pub struct Counters {
     pub paws_rejected: u64,
     /// Retransmission timeouts across connections.
     pub retransmission_timeouts: u64,
+    /// Connections aborted because the peer's window stayed closed: `data_retries`
+    /// zero-window probes in a row unanswered, or an orphan's `orphan_retries` probes.
+    pub zero_window_timeouts: u64,
     /// Connections opened with `connect`.
     pub active_opens: u64,
     /// Connections that reached a listener's accept queue.

@@ -332,6 +332,10 @@ impl Connection {
         }
         let window = u32::from(seg.window) << self.snd_wscale;
         let advances = ack.gt(self.snd_una);
+        if !ack.lt(self.snd_una) {
+            // The peer is alive: whatever its window, its zero-window probes were answered.
+            self.probes_unanswered = 0;
+        }
         let at_snd_una = ack == self.snd_una && self.snd_una != self.snd_max;
         // RFC 5681's duplicate ACK; RFC 6675's (an ACK with new SACK information, whatever
         // its window says: Linux receivers change it on every ACK) is recovery's to judge.

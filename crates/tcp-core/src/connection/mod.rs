@@ -138,7 +138,12 @@ pub(crate) struct Connection {
     /// when it is retransmitted (Karn's rule).
     pub(crate) syn_sent_at: Option<Instant>,
     pub(crate) retries: u32,
+    /// Zero-window probes since the window last opened or data was last acknowledged: the
+    /// persist timer's backoff.
     pub(crate) probes: u32,
+    /// Zero-window probes since the peer last sent an acceptable ACK (Linux's
+    /// `icsk_probes_out`).
+    pub(crate) probes_unanswered: u32,
     pub(crate) last_received: Instant,
     pub(crate) unacked_since: Option<Instant>,
     pub(crate) ack: AckState,
@@ -246,6 +251,7 @@ impl Connection {
             syn_sent_at: None,
             retries: 0,
             probes: 0,
+            probes_unanswered: 0,
             last_received: opening.now,
             unacked_since: None,
             ack: AckState {
