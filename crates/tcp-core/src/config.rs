@@ -65,8 +65,15 @@ pub struct Config {
     /// Negotiate ECN (RFC 3168) on new connections; off by default, as on Linux for
     /// connections it opens.
     pub ecn: bool,
-    /// Challenge ACKs sent per second at most, endpoint-wide (RFC 5961 §7).
+    /// Challenge ACKs sent per second endpoint-wide, on average (RFC 5961 §7): each second's
+    /// budget is drawn from `[limit / 2, limit * 3 / 2)` with the endpoint secret, as Linux
+    /// draws `tcp_challenge_ack_limit`'s, so its count reveals nothing off-path.
     pub challenge_ack_limit: u32,
+    /// The shortest time between two ACKs one connection sends in reply to segments that
+    /// do not belong to it: outside the window, rejected by PAWS, in TIME_WAIT, or drawing
+    /// a challenge ACK (Linux's `tcp_invalid_ratelimit`, 500 ms). Such segments carrying
+    /// data (not a SYN) are always answered: they are not part of an ACK loop.
+    pub invalid_ack_interval: Duration,
     /// Connections (all states) the endpoint holds at most.
     pub max_connections: usize,
     /// Verify checksums of received segments (turn off only when the link did it for
@@ -110,6 +117,7 @@ impl Default for Config {
             window_scaling: true,
             ecn: false,
             challenge_ack_limit: 1000,
+            invalid_ack_interval: Duration::from_millis(500),
             max_connections: 1 << 20,
             verify_checksums: true,
         }

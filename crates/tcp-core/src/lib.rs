@@ -23,6 +23,7 @@ mod handle;
 mod hashing;
 mod isn;
 mod listener;
+mod rate_limit;
 mod recv_buffer;
 mod rtt;
 mod send_buffer;

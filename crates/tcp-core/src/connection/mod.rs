@@ -4,6 +4,7 @@
 mod autotune;
 mod ecn;
 mod input;
+mod invalid;
 mod output;
 mod recovery;
 mod shutdown;
@@ -14,6 +15,7 @@ use crate::config::{Config, SocketOptions};
 use crate::congestion::new_controller;
 use crate::error::Error;
 use crate::handle::{ConnectionHandle, ListenerHandle};
+use crate::rate_limit::ReplyLimiter;
 use crate::recv_buffer::RecvBuffer;
 use crate::rtt::RttEstimator;
 use crate::send_buffer::SendBuffer;
@@ -147,6 +149,8 @@ pub(crate) struct Connection {
     pub(crate) last_received: Instant,
     pub(crate) unacked_since: Option<Instant>,
     pub(crate) ack: AckState,
+    /// When the last duplicate or challenge ACK for a segment that did not belong went out.
+    pub(crate) invalid_acks: ReplyLimiter,
     pub(crate) delayed_ack: core::time::Duration,
     /// A zero-window or keepalive probe is to be sent.
     pub(crate) probe_pending: bool,
@@ -258,6 +262,7 @@ impl Connection {
                 quick: 16,
                 ..AckState::default()
             },
+            invalid_acks: ReplyLimiter::default(),
             delayed_ack: config.delayed_ack,
             probe_pending: false,
             override_send_avoidance: false,

@@ -11,12 +11,13 @@ mod timer_queue;
 use crate::addr::FourTuple;
 use crate::config::Config;
 use crate::connection::{Connection, Incoming, raised};
-use crate::context::{ChallengeLimiter, Context, ResetReply};
+use crate::context::{Context, ResetReply};
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::hashing::{HandleHasher, KeyedHasher};
 use crate::isn::IsnGenerator;
 use crate::listener::Listener;
+use crate::rate_limit::ChallengeBudget;
 use crate::stats::{ConnectionStats, Counters};
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
@@ -111,7 +112,7 @@ pub struct Endpoint {
     counters: Counters,
     /// The stats of every connection already removed, summed.
     retired: ConnectionStats,
-    challenges: ChallengeLimiter,
+    challenges: ChallengeBudget,
     next_id: u64,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
@@ -123,7 +124,10 @@ impl Endpoint {
     /// endpoint a fresh random secret in production; a fixed one makes runs reproducible.
     pub fn new(config: Config, secret: [u8; 16]) -> Endpoint {
         let hasher = KeyedHasher::new(derive_key(&secret, b"tables"));
-        let challenges = ChallengeLimiter::new(config.challenge_ack_limit);
+        let challenges = ChallengeBudget::new(
+            derive_key(&secret, b"challenge"),
+            config.challenge_ack_limit,
+        );
         Endpoint {
             config,
             isn: IsnGenerator::new(derive_key(&secret, b"isn")),
