@@ -3,9 +3,14 @@
 //! sequence numbers, alone or in batches delivered before anything is polled), the
 //! application's calls, and the passing of time. Asserts that nothing panics and that what
 //! the engine promises holds: every segment `poll_transmit` yields parses with a valid
-//! checksum, `poll_timeout` is never in the past after `handle_timeout`, and a handle
-//! reported `Closed` is invalid from then on.
+//! checksum, `poll_timeout` is never in the past after `handle_timeout`, a handle
+//! reported `Closed` is invalid from then on, and a long run of one repeated segment stops
+//! moving the window. A second pair of endpoints joined to each other (`twin`) takes
+//! spoofed data and must never ACK-storm.
 #![no_main]
+
+#[path = "engine/twin.rs"]
+mod twin;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
@@ -17,6 +22,7 @@ use tcp_core::{
     ListenerHandle, SocketOptions,
 };
 use tcp_wire::{Flags, Header, Options, SackBlocks, Segment, SeqNumber, Timestamps};
+use twin::{Twin, TwinOp};
 
 /// The engine's addresses.
 const LOCALS: [IpAddr; 2] = [
@@ -35,6 +41,8 @@ const PORTS: [u16; 4] = [80, 443, 5000, 40000];
 const MAX_DRAIN: usize = 512;
 /// Most payload bytes of one structured segment or write.
 const MAX_PAYLOAD: usize = 4096;
+/// Most copies of one segment `Op::Repeat` delivers.
+const MAX_REPEAT: u32 = 4_096;
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -107,6 +115,14 @@ enum Op {
     /// Jumps to the next deadline and runs it, up to `n` times.
     RunTimers(u8),
     Query(u8),
+    /// One structured segment delivered up to `MAX_REPEAT` times back to back: long runs of
+    /// the same duplicate ACK.
+    Repeat {
+        spec: SegSpec,
+        times: u16,
+    },
+    /// An operation on a second pair of endpoints joined to each other (see `twin`).
+    Twin(TwinOp),
 }
 
 #[derive(Debug, Arbitrary)]
@@ -223,7 +239,7 @@ struct Driver {
     tuples: Vec<Tuple>,
     known: HashMap<Tuple, Known>,
     buf: Vec<u8>,
-    scratch: Vec<u8>,
+    twin: Option<Twin>,
 }
 
 fuzz_target!(|input: Input| {
@@ -270,7 +286,7 @@ fuzz_target!(|input: Input| {
         tuples: Vec::new(),
         known: HashMap::new(),
         buf: vec![0; buf_len],
-        scratch: Vec::with_capacity(60 + MAX_PAYLOAD),
+        twin: None,
     };
     for op in input.ops.iter().take(2000) {
         driver.apply(op);
@@ -403,6 +419,14 @@ impl Driver {
                     self.drain();
                 }
             }
+            Op::Repeat { spec, times } => self.repeat(spec, *times),
+            Op::Twin(op) => match (op, self.twin.as_mut()) {
+                (TwinOp::Open { timestamps, sack }, _) => {
+                    self.twin = Some(Twin::open(now, *timestamps, *sack));
+                }
+                (_, Some(twin)) => twin.apply(now, op),
+                (_, None) => {}
+            },
             Op::Query(which) => {
                 let _ = self.endpoint.sockets();
                 let _ = self.endpoint.counters();
@@ -434,9 +458,12 @@ impl Driver {
         self.run_timers();
     }
 
-    /// Runs due timers and checks the next deadline is in the future.
+    /// Runs due timers (the twin's too) and checks the next deadline is in the future.
     fn run_timers(&mut self) {
         let now = self.now;
+        if let Some(twin) = self.twin.as_mut() {
+            twin.run_timers(now);
+        }
         if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
             self.endpoint.handle_timeout(now);
         }
@@ -455,8 +482,62 @@ impl Driver {
         }
     }
 
-    /// Builds a structured segment from the far side of a known tuple (or towards a listener).
+    /// Delivers a structured segment from the far side of a known tuple (or towards a
+    /// listener).
     fn segment(&mut self, spec: &SegSpec) {
+        if let Some((tuple, bytes)) = self.build_segment(spec) {
+            self.deliver(tuple, &bytes);
+        }
+    }
+
+    /// Hands `bytes` to the engine as sent from `tuple`'s remote end to its local end.
+    fn deliver(&mut self, (local, remote): Tuple, bytes: &[u8]) {
+        let now = self.now;
+        self.endpoint
+            .handle_segment(now, remote.ip(), local.ip(), bytes);
+    }
+
+    /// The same segment delivered `times` times back to back, as a peer repeating one ACK
+    /// (issue #15 item 1). Once the run is longer than the segments in flight, a copy must
+    /// change neither the congestion window nor what is outstanding: repeating itself gains
+    /// a peer nothing.
+    fn repeat(&mut self, spec: &SegSpec, times: u16) {
+        let Some((tuple, bytes)) = self.build_segment(spec) else {
+            return;
+        };
+        let times = u32::from(times) % (MAX_REPEAT + 1);
+        let handle = self.handle_of(tuple);
+        let info = |driver: &Driver| handle.and_then(|h| driver.endpoint.connection_info(h).ok());
+        let steady_after = info(self).map(|i| i.unacknowledged / i.send_mss.max(1) + 8);
+        let mut before_last = None;
+        for copy in 0..times {
+            if copy + 1 == times {
+                before_last = info(self);
+            }
+            self.deliver(tuple, &bytes);
+        }
+        if let (Some(steady), Some(before), Some(after)) = (steady_after, before_last, info(self))
+            && times > steady
+            && before.state == after.state
+        {
+            assert_eq!(
+                (before.congestion_window, before.unacknowledged),
+                (after.congestion_window, after.unacknowledged),
+                "copy {times} of the same segment changed the window"
+            );
+        }
+    }
+
+    /// The application's handle of the connection on `tuple`, if it has one.
+    fn handle_of(&self, (local, remote): Tuple) -> Option<ConnectionHandle> {
+        self.conns.iter().copied().find(|&h| {
+            self.endpoint.local_addr(h) == Ok(local) && self.endpoint.peer_addr(h) == Ok(remote)
+        })
+    }
+
+    /// Builds a structured segment from the far side of a known tuple (or towards a
+    /// listener): the tuple seen from the engine and the segment's bytes.
+    fn build_segment(&mut self, spec: &SegSpec) -> Option<(Tuple, Vec<u8>)> {
         let targets = self.tuples.len() + self.listeners.len();
         let (local, remote) = if targets == 0 {
             (
@@ -481,7 +562,7 @@ impl Driver {
             }
         };
         if local.is_ipv4() != remote.is_ipv4() {
-            return;
+            return None;
         }
         let known = self
             .known
@@ -543,16 +624,15 @@ impl Driver {
             },
         };
         let payload_len = usize::from(spec.payload_len) % (MAX_PAYLOAD + 1);
-        self.scratch.clear();
-        self.scratch.resize(60 + payload_len, 0);
-        let Ok(header_len) = header.emit(&mut self.scratch) else {
-            return;
+        let mut bytes = vec![0; 60 + payload_len];
+        let Ok(header_len) = header.emit(&mut bytes) else {
+            return None;
         };
-        self.scratch.truncate(header_len + payload_len);
-        for (i, byte) in self.scratch[header_len..].iter_mut().enumerate() {
+        bytes.truncate(header_len + payload_len);
+        for (i, byte) in bytes[header_len..].iter_mut().enumerate() {
             *byte = spec.fill.wrapping_add(i as u8);
         }
-        let mut segment = Segment::new_checked(&mut self.scratch[..]).expect("emitted header");
+        let mut segment = Segment::new_checked(&mut bytes[..]).expect("emitted header");
         segment.fill_checksum(remote.ip(), local.ip());
         if spec.bad_checksum {
             let checksum = segment.checksum();
@@ -571,11 +651,7 @@ impl Driver {
                 }
             }
         }
-        let now = self.now;
-        let bytes = std::mem::take(&mut self.scratch);
-        self.endpoint
-            .handle_segment(now, remote.ip(), local.ip(), &bytes);
-        self.scratch = bytes;
+        Some(((local, remote), bytes))
     }
 
     /// Polls what the engine sends and tells, checking both.

@@ -27,8 +27,12 @@ pub struct Config {
     pub syn_retries: u32,
     /// SYN-ACK retransmissions before a half-open connection is dropped.
     pub synack_retries: u32,
-    /// Data retransmissions before the connection is aborted (R2 of RFC 9293 §3.8.3).
+    /// Data retransmissions before the connection is aborted (R2 of RFC 9293 §3.8.3), and
+    /// zero-window probes in a row without an answer before it is (Linux's `tcp_retries2`).
     pub data_retries: u32,
+    /// Zero-window probes an orphaned connection (closed by the application) sends before
+    /// it is aborted, answered or not (Linux's `tcp_orphan_retries`, in effect 8).
+    pub orphan_retries: u32,
     /// Longest delay of an acknowledgment.
     pub delayed_ack: Duration,
     /// Maximum segment lifetime; TIME_WAIT lasts twice this.
@@ -65,8 +69,15 @@ pub struct Config {
     /// Negotiate ECN (RFC 3168) on new connections; off by default, as on Linux for
     /// connections it opens.
     pub ecn: bool,
-    /// Challenge ACKs sent per second at most, endpoint-wide (RFC 5961 §7).
+    /// Challenge ACKs sent per second endpoint-wide, on average (RFC 5961 §7): each second's
+    /// budget is drawn from `[limit / 2, limit * 3 / 2)` with the endpoint secret, as Linux
+    /// draws `tcp_challenge_ack_limit`'s, so its count reveals nothing off-path.
     pub challenge_ack_limit: u32,
+    /// The shortest time between two ACKs one connection sends in reply to segments that
+    /// do not belong to it: outside the window, rejected by PAWS, in TIME_WAIT, or drawing
+    /// a challenge ACK (Linux's `tcp_invalid_ratelimit`, 500 ms). Such segments carrying
+    /// data (not a SYN) are always answered: they are not part of an ACK loop.
+    pub invalid_ack_interval: Duration,
     /// Connections (all states) the endpoint holds at most.
     pub max_connections: usize,
     /// Verify checksums of received segments (turn off only when the link did it for
@@ -90,6 +101,7 @@ impl Default for Config {
             syn_retries: 6,
             synack_retries: 5,
             data_retries: 15,
+            orphan_retries: 8,
             delayed_ack: Duration::from_millis(40),
             msl: Duration::from_secs(30),
             fin_wait2_timeout: Duration::from_secs(60),
@@ -113,6 +125,7 @@ impl Default for Config {
             window_scaling: true,
             ecn: false,
             challenge_ack_limit: 1000,
+            invalid_ack_interval: Duration::from_millis(500),
             max_connections: 1 << 20,
             verify_checksums: true,
             resources: crate::resource_limits::ResourceLimits::default(),

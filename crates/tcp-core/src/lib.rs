@@ -20,6 +20,7 @@ mod endpoint;
 mod error;
 mod event;
 mod handle;
+mod rate_limit;
 mod resource_limits;
 mod state;
 mod stats;

@@ -124,10 +124,20 @@ pub struct Counters {
     pub resets_received: u64,
     /// Challenge ACKs sent (RFC 5961).
     pub challenge_acks: u64,
+    /// Challenge ACKs not sent: the connection's `invalid_ack_interval` or the endpoint's
+    /// budget for the second held them back (Linux's `TCPACKSkippedChallenge`).
+    pub challenge_acks_rate_limited: u64,
+    /// Duplicate ACKs not sent in reply to segments outside the window, rejected by PAWS or
+    /// arriving in TIME_WAIT, because the connection answered one within
+    /// `invalid_ack_interval` (Linux's `TCPACKSkippedSeq`, `...PAWS`, `...TimeWait`).
+    pub invalid_acks_rate_limited: u64,
     /// Segments dropped by PAWS.
     pub paws_rejected: u64,
     /// Retransmission timeouts across connections.
     pub retransmission_timeouts: u64,
+    /// Connections aborted because the peer's window stayed closed: `data_retries`
+    /// zero-window probes in a row unanswered, or an orphan's `orphan_retries` probes.
+    pub zero_window_timeouts: u64,
     /// Connections opened with `connect`.
     pub active_opens: u64,
     /// Connections that reached a listener's accept queue.

@@ -151,13 +151,13 @@ impl Connection {
         if self.paws_rejects(now, seg) {
             ctx.counters.paws_rejected += 1;
             if !flags.rst() {
-                self.ack.now = true;
+                self.answer_invalid(now, seg, ctx);
             }
             return;
         }
         if !self.acceptable(seg) {
             if !flags.rst() {
-                self.on_unacceptable(seg);
+                self.on_unacceptable(now, seg, ctx);
             }
             return;
         }
@@ -280,7 +280,7 @@ impl Connection {
                 || (seg.seq + (len - 1)).in_window(self.rcv_nxt, window))
     }
 
-    fn on_unacceptable(&mut self, seg: &Incoming<'_>) {
+    fn on_unacceptable(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
         if self.state == State::SynReceived && seg.flags.syn() && seg.seq == self.irs {
             self.snd_nxt = self.iss;
             return;
@@ -289,7 +289,7 @@ impl Connection {
         if !seg.payload.is_empty() && end.le(self.rcv_nxt) && self.sack {
             self.dsack = Some((seg.seq, end));
         }
-        self.ack.now = true;
+        self.answer_invalid(now, seg, ctx);
     }
 
     fn on_reset(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
@@ -311,14 +311,6 @@ impl Connection {
         }
     }
 
-    /// RFC 5961 challenge ACK, within the endpoint's rate limit.
-    pub(crate) fn challenge(&mut self, now: Instant, ctx: &mut Context<'_>) {
-        if ctx.challenges.allow(now) {
-            ctx.counters.challenge_acks += 1;
-            self.ack.now = true;
-        }
-    }
-
     /// The ACK field of a synchronized-state segment. False means drop the rest.
     fn process_ack(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> bool {
         let ack = seg.ack;
@@ -332,6 +324,10 @@ impl Connection {
         }
         let window = u32::from(seg.window) << self.snd_wscale;
         let advances = ack.gt(self.snd_una);
+        if !ack.lt(self.snd_una) {
+            // The peer is alive: whatever its window, its zero-window probes were answered.
+            self.probes_unanswered = 0;
+        }
         let at_snd_una = ack == self.snd_una && self.snd_una != self.snd_max;
         // RFC 5681's duplicate ACK; RFC 6675's (an ACK with new SACK information, whatever
         // its window says: Linux receivers change it on every ACK) is recovery's to judge.
@@ -584,7 +580,7 @@ impl Connection {
             self.timers
                 .set(Timer::TimeWait, now + ctx.config.time_wait());
         }
-        self.ack.now = true;
+        self.answer_invalid(now, seg, ctx);
         Disposition::Done
     }
 }

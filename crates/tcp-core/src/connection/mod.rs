@@ -5,6 +5,7 @@ mod autotune;
 mod ecn;
 mod far_store;
 mod input;
+mod invalid;
 mod output;
 mod recovery;
 mod recv_buffer;
@@ -23,6 +24,7 @@ use crate::connection::send_buffer::SendBuffer;
 use crate::connection::timers::TimerTable;
 use crate::error::Error;
 use crate::handle::{ConnectionHandle, ListenerHandle};
+use crate::rate_limit::ReplyLimiter;
 use crate::state::State;
 use crate::stats::{ConnectionInfo, ConnectionStats};
 use crate::time::Instant;
@@ -151,10 +153,17 @@ pub(crate) struct Connection {
     /// when it is retransmitted (Karn's rule).
     pub(crate) syn_sent_at: Option<Instant>,
     pub(crate) retries: u32,
+    /// Zero-window probes since the window last opened or data was last acknowledged: the
+    /// persist timer's backoff.
     pub(crate) probes: u32,
+    /// Zero-window probes since the peer last sent an acceptable ACK (Linux's
+    /// `icsk_probes_out`).
+    pub(crate) probes_unanswered: u32,
     pub(crate) last_received: Instant,
     pub(crate) unacked_since: Option<Instant>,
     pub(crate) ack: AckState,
+    /// When the last duplicate or challenge ACK for a segment that did not belong went out.
+    pub(crate) invalid_acks: ReplyLimiter,
     pub(crate) delayed_ack: core::time::Duration,
     /// A zero-window or keepalive probe is to be sent.
     pub(crate) probe_pending: bool,
@@ -263,12 +272,14 @@ impl Connection {
             syn_sent_at: None,
             retries: 0,
             probes: 0,
+            probes_unanswered: 0,
             last_received: opening.now,
             unacked_since: None,
             ack: AckState {
                 quick: 16,
                 ..AckState::default()
             },
+            invalid_acks: ReplyLimiter::default(),
             delayed_ack: config.delayed_ack,
             probe_pending: false,
             override_send_avoidance: false,

@@ -3,6 +3,7 @@
 
 use super::Connection;
 use super::recovery::LossTimer;
+use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::context::Context;
 use crate::error::Error;
@@ -24,7 +25,7 @@ impl Connection {
                     LossTimer::Reorder => self.on_reorder_timeout(now),
                 },
                 Timer::DelayedAck => self.ack.now = true,
-                Timer::Persist => self.on_persist_timeout(now),
+                Timer::Persist => self.on_persist_timeout(now, ctx),
                 Timer::Keepalive => self.on_keepalive_timeout(now),
                 Timer::FinWait2 => self.enter_closed(),
                 Timer::TimeWait => self.enter_closed(),
@@ -145,7 +146,12 @@ impl Connection {
     /// The persist timer fired with data waiting and nothing in flight: probe a zero window
     /// (RFC 9293 §3.8.6.1), or, when the window is open but too small for sender-side SWS
     /// avoidance, send what fits anyway (its override timeout, §3.8.6.2.1).
-    fn on_persist_timeout(&mut self, now: Instant) {
+    ///
+    /// A zero window ends the connection with `TimedOut` as Linux's `tcp_probe_timer` does:
+    /// after `data_retries` probes in a row that drew no ACK, or, for an orphan, once its
+    /// probes have backed off `orphan_retries` times, answered or not (RFC 1122 4.2.2.17
+    /// keeps a connection open while the peer answers; nobody waits on an orphan).
+    fn on_persist_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
         if !self.data_waiting() {
             return;
         }
@@ -154,12 +160,33 @@ impl Connection {
             return;
         }
         if self.snd_wnd == 0 {
+            if self.persist_exhausted(ctx.config) {
+                tracing::debug!(
+                    probes = self.probes,
+                    unanswered = self.probes_unanswered,
+                    orphaned = self.orphaned,
+                    "zero window: giving up"
+                );
+                ctx.counters.zero_window_timeouts += 1;
+                self.fail(Error::TimedOut);
+                return;
+            }
             self.probe_pending = true;
             self.probes = self.probes.saturating_add(1);
+            self.probes_unanswered = self.probes_unanswered.saturating_add(1);
             self.stats.window_probes += 1;
             self.arm_persist(now);
         } else {
             self.override_send_avoidance = true;
+        }
+    }
+
+    /// True when the zero-window probes so far are all a connection gets.
+    fn persist_exhausted(&self, config: &Config) -> bool {
+        if self.orphaned {
+            self.probes >= config.orphan_retries
+        } else {
+            self.probes_unanswered >= config.data_retries
         }
     }
 

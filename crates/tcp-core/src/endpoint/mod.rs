@@ -17,12 +17,13 @@ mod timer_queue;
 use crate::addr::FourTuple;
 use crate::config::Config;
 use crate::connection::{Connection, Incoming, raised};
-use crate::context::{ChallengeLimiter, Context, ResetReply};
+use crate::context::{Context, ResetReply};
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
 use crate::endpoint::listener::Listener;
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
+use crate::rate_limit::ChallengeBudget;
 use crate::stats::{ConnectionStats, Counters};
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
@@ -117,7 +118,7 @@ pub struct Endpoint {
     counters: Counters,
     /// The stats of every connection already removed, summed.
     retired: ConnectionStats,
-    challenges: ChallengeLimiter,
+    challenges: ChallengeBudget,
     /// TIME_WAIT entries and orphans, against their caps.
     census: crate::endpoint::census::Census,
     /// Buffer memory of all connections, against its pressure mark and limit.
@@ -133,7 +134,10 @@ impl Endpoint {
     /// endpoint a fresh random secret in production; a fixed one makes runs reproducible.
     pub fn new(config: Config, secret: [u8; 16]) -> Endpoint {
         let hasher = KeyedHasher::new(derive_key(&secret, b"tables"));
-        let challenges = ChallengeLimiter::new(config.challenge_ack_limit);
+        let challenges = ChallengeBudget::new(
+            derive_key(&secret, b"challenge"),
+            config.challenge_ack_limit,
+        );
         Endpoint {
             config,
             isn: IsnGenerator::new(derive_key(&secret, b"isn")),

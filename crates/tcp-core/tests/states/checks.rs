@@ -57,7 +57,8 @@ pub(crate) fn out_of_window_segment_gets_ack(state: State) {
 }
 
 /// A SYN in a synchronized state gets a challenge ACK whatever its sequence number
-/// (RFC 9293 §3.10.7.4 fourth step, RFC 5961 §4.2); the connection carries on.
+/// (RFC 9293 §3.10.7.4 fourth step, RFC 5961 §4.2); the connection carries on. One per
+/// `invalid_ack_interval` (500 ms): the same SYN again at once gets nothing.
 pub(crate) fn syn_gets_challenge_ack(state: State) {
     let (mut h, mut conn) = setup(state);
     let name = state.to_string();
@@ -66,6 +67,8 @@ pub(crate) fn syn_gets_challenge_ack(state: State) {
         let replies = conn.send(&mut h, &seg);
         assert_ack(&h, &conn, &replies);
         assert_state(&h, &conn, &name);
+        silent(&conn.send(&mut h, &seg), &h);
+        h.advance(Duration::from_millis(500));
     }
     assert!(h.ep.counters().challenge_acks >= 2);
     assert_eq!(h.ep.counters().resets_sent, 0);
