@@ -14,23 +14,24 @@ impl Connection {
     /// Lets the send buffer hold two congestion windows, so the application can keep the
     /// window full while the previous one is acknowledged.
     pub(crate) fn autotune_send_buffer(&mut self) {
-        if self.options.send_buffer.is_some() || self.budget.pressure {
+        if self.options.send_buffer.is_some() || self.books.budget.pressure {
             return;
         }
-        let wanted = (2 * self.recovery.window() as usize).min(self.buffer_limits.send_max);
-        if wanted > self.send_buf.capacity() {
-            self.send_buf.set_capacity(wanted);
+        let wanted = (2 * self.recovery.window() as usize).min(self.snd.buffer_limits.send_max);
+        if wanted > self.snd.buf.capacity() {
+            self.snd.buf.set_capacity(wanted);
         }
     }
 
     /// Once per round trip: if the peer delivered at least half the receive buffer in it,
     /// the buffer (and so the window) limits the transfer, and it doubles.
     pub(crate) fn autotune_receive_buffer(&mut self, now: Instant) {
-        if self.options.recv_buffer.is_some() || self.budget.pressure {
+        if self.options.recv_buffer.is_some() || self.books.budget.pressure {
             return;
         }
-        let (since, from) = self.receive_measure;
+        let (since, from) = self.rcv.measure;
         let rtt = self
+            .timing
             .rtt
             .smoothed()
             .unwrap_or(DEFAULT_RTT)
@@ -38,13 +39,14 @@ impl Connection {
         if now - since < rtt {
             return;
         }
-        let delivered = (self.rcv_nxt - from) as usize;
-        let capacity = self.recv_buf.capacity();
-        if delivered * 2 >= capacity && capacity < self.buffer_limits.recv_max {
-            self.recv_buf
-                .set_capacity((capacity * 2).min(self.buffer_limits.recv_max));
+        let delivered = (self.rcv.nxt - from) as usize;
+        let capacity = self.rcv.buf.capacity();
+        if delivered * 2 >= capacity && capacity < self.snd.buffer_limits.recv_max {
+            self.rcv
+                .buf
+                .set_capacity((capacity * 2).min(self.snd.buffer_limits.recv_max));
         }
-        self.receive_measure = (now, self.rcv_nxt);
+        self.rcv.measure = (now, self.rcv.nxt);
     }
 }
 

@@ -53,7 +53,7 @@ impl Connection {
         }
         if congestion_experienced {
             self.ecn.echo = true;
-            self.ack.now = true;
+            self.rcv.ack.now = true;
             self.stats.congestion_marks_received += 1;
         }
     }
@@ -66,13 +66,13 @@ impl Connection {
         if self
             .ecn
             .reduced_until
-            .is_some_and(|until| self.snd_una.lt(until))
+            .is_some_and(|until| self.snd.una.lt(until))
         {
             return;
         }
         self.recovery.reduce_for_ecn(now, self.flight_size());
         self.ecn.send_cwr = true;
-        self.ecn.reduced_until = Some(self.snd_max);
+        self.ecn.reduced_until = Some(self.snd.max);
         self.stats.ecn_reductions += 1;
     }
 }

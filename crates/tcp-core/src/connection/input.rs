@@ -69,7 +69,7 @@ impl Connection {
 
     fn on_segment_syn_sent(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
         let flags = seg.flags;
-        if flags.ack() && (seg.ack.le(self.iss) || seg.ack.gt(self.snd_max)) {
+        if flags.ack() && (seg.ack.le(self.snd.iss) || seg.ack.gt(self.snd.max)) {
             if !flags.rst() {
                 ctx.reply_reset(self.tuple, seg.ack, None);
             }
@@ -85,25 +85,25 @@ impl Connection {
         if !flags.syn() {
             return;
         }
-        self.last_received = now;
-        self.irs = seg.seq;
-        self.rcv_nxt = seg.seq + 1;
+        self.timing.last_received = now;
+        self.rcv.irs = seg.seq;
+        self.rcv.nxt = seg.seq + 1;
         self.negotiate(now, seg, ctx.config);
-        self.snd_wnd = u32::from(seg.window);
-        self.max_snd_wnd = self.snd_wnd;
-        self.snd_wl1 = seg.seq;
-        self.snd_wl2 = seg.ack;
+        self.snd.wnd = u32::from(seg.window);
+        self.snd.max_wnd = self.snd.wnd;
+        self.snd.wl1 = seg.seq;
+        self.snd.wl2 = seg.ack;
         if flags.ack() {
             self.ecn.on_syn_ack(flags);
             self.acknowledge(now, seg.ack);
             self.become_established();
             self.raise(raised::CONNECTED | raised::WRITABLE);
-            self.ack.now = true;
+            self.rcv.ack.now = true;
             self.arm_keepalive(now);
             self.receive_text(now, seg, ctx);
         } else {
             self.set_state(State::SynReceived);
-            self.snd_nxt = self.iss;
+            self.snd.nxt = self.snd.iss;
         }
     }
 
@@ -112,27 +112,28 @@ impl Connection {
     pub(crate) fn negotiate(&mut self, now: Instant, seg: &Incoming<'_>, config: &Config) {
         let options = &seg.options;
         // The window our SYN or SYN-ACK advertises (unscaled, as on every SYN).
-        self.rcv_adv = self.rcv_nxt + self.recv_buf.window().min(0xffff) as u32;
-        self.receive_measure = (now, self.rcv_nxt);
+        self.rcv.adv = self.rcv.nxt + self.rcv.buf.window().min(0xffff) as u32;
+        self.rcv.measure = (now, self.rcv.nxt);
         let default = config.default_mss_for(self.tuple.remote.ip());
-        self.peer_mss = options.mss.unwrap_or(default).max(64);
+        self.negotiated.peer_mss = options.mss.unwrap_or(default).max(64);
         match options.window_scale {
-            Some(shift) if self.offer_window_scale => self.snd_wscale = shift,
+            Some(shift) if self.negotiated.offer_window_scale => self.snd.wscale = shift,
             _ => {
-                self.offer_window_scale = false;
-                self.snd_wscale = 0;
-                self.rcv_wscale = 0;
+                self.negotiated.offer_window_scale = false;
+                self.snd.wscale = 0;
+                self.rcv.wscale = 0;
             }
         }
-        self.sack &= options.sack_permitted;
-        match (options.timestamps, self.timestamps.as_mut()) {
+        self.negotiated.sack &= options.sack_permitted;
+        match (options.timestamps, self.negotiated.timestamps.as_mut()) {
             (Some(ts), Some(state)) => {
                 state.recent = ts.value;
                 state.recent_age = now;
             }
-            _ => self.timestamps = None,
+            _ => self.negotiated.timestamps = None,
         }
-        self.recovery.set_path(self.send_mss(), self.sack);
+        self.recovery
+            .set_path(self.send_mss(), self.negotiated.sack);
     }
 
     fn on_segment_synchronized(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
@@ -161,7 +162,7 @@ impl Connection {
             }
             return;
         }
-        self.last_received = now;
+        self.timing.last_received = now;
         if flags.rst() {
             self.on_reset(now, seg, ctx);
             return;
@@ -174,18 +175,18 @@ impl Connection {
             return;
         }
         if !self.syn_acked() {
-            if !(self.snd_una.lt(seg.ack) && seg.ack.le(self.snd_max)) {
+            if !(self.snd.una.lt(seg.ack) && seg.ack.le(self.snd.max)) {
                 ctx.reply_reset(self.tuple, seg.ack, None);
                 return;
             }
             if self.state == State::SynReceived {
                 self.become_established();
             }
-            self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
-            self.max_snd_wnd = self.snd_wnd;
-            self.snd_wl1 = seg.seq;
-            self.snd_wl2 = seg.ack;
-            let bits = if self.listener.is_some() {
+            self.snd.wnd = u32::from(seg.window) << self.snd.wscale;
+            self.snd.max_wnd = self.snd.wnd;
+            self.snd.wl1 = seg.seq;
+            self.snd.wl2 = seg.ack;
+            let bits = if self.books.listener.is_some() {
                 raised::ACCEPTABLE
             } else {
                 raised::CONNECTED
@@ -198,16 +199,16 @@ impl Connection {
         }
         self.ecn_on_receive(flags, seg.congestion_experienced);
         self.ecn_on_ack(now, flags);
-        if self.fin_acked {
+        if self.snd.fin_acked {
             match self.state {
                 State::FinWait1 => {
                     self.set_state(State::FinWait2);
-                    if self.orphaned {
+                    if self.books.orphaned {
                         let timeout = self
                             .options
                             .fin_wait2_timeout
                             .unwrap_or(ctx.config.fin_wait2_timeout);
-                        self.timers.set(Timer::FinWait2, now + timeout);
+                        self.timing.timers.set(Timer::FinWait2, now + timeout);
                     }
                 }
                 State::Closing => self.enter_time_wait(now, ctx.config),
@@ -227,16 +228,16 @@ impl Connection {
     /// the ACK of our SYN, not a new SYN, and establishes the connection without a reply.
     fn is_crossed_syn_ack(&self, seg: &Incoming<'_>) -> bool {
         self.state == State::SynReceived
-            && self.listener.is_none()
+            && self.books.listener.is_none()
             && seg.flags.contains(Flags::SYN | Flags::ACK)
             && seg.payload.is_empty()
-            && seg.seq + 1 == self.rcv_nxt
-            && seg.ack == self.snd_nxt
+            && seg.seq + 1 == self.rcv.nxt
+            && seg.ack == self.snd.nxt
     }
 
     /// PAWS (RFC 7323 §5.3): a segment whose TSval is older than TS.Recent is an old duplicate.
     fn paws_rejects(&self, now: Instant, seg: &Incoming<'_>) -> bool {
-        let (Some(state), Some(ts)) = (self.timestamps, seg.options.timestamps) else {
+        let (Some(state), Some(ts)) = (self.negotiated.timestamps, seg.options.timestamps) else {
             return false;
         };
         !seg.flags.rst()
@@ -246,10 +247,11 @@ impl Connection {
 
     /// RFC 7323 §4.3: take TSval as TS.Recent when the segment covers Last.ACK.sent.
     fn update_timestamp_recent(&mut self, now: Instant, seg: &Incoming<'_>) {
-        let (Some(state), Some(ts)) = (self.timestamps.as_mut(), seg.options.timestamps) else {
+        let (Some(state), Some(ts)) = (self.negotiated.timestamps.as_mut(), seg.options.timestamps)
+        else {
             return;
         };
-        if seg.seq.le(self.last_ack_sent) && (ts.value.wrapping_sub(state.recent) as i32) >= 0 {
+        if seg.seq.le(self.rcv.last_ack_sent) && (ts.value.wrapping_sub(state.recent) as i32) >= 0 {
             state.recent = ts.value;
             state.recent_age = now;
         }
@@ -257,8 +259,8 @@ impl Connection {
 
     /// The window the peer may use right now: what we last advertised.
     pub(crate) fn receive_window(&self) -> u32 {
-        if self.rcv_adv.gt(self.rcv_nxt) {
-            self.rcv_adv - self.rcv_nxt
+        if self.rcv.adv.gt(self.rcv.nxt) {
+            self.rcv.adv - self.rcv.nxt
         } else {
             0
         }
@@ -269,38 +271,38 @@ impl Connection {
     fn acceptable(&self, seg: &Incoming<'_>) -> bool {
         let window = self.receive_window();
         let len = seg.seg_len();
-        if seg.seq == self.rcv_nxt {
+        if seg.seq == self.rcv.nxt {
             return true;
         }
         if len == 0 {
-            return seg.seq.in_window(self.rcv_nxt, window);
+            return seg.seq.in_window(self.rcv.nxt, window);
         }
         window > 0
-            && (seg.seq.in_window(self.rcv_nxt, window)
-                || (seg.seq + (len - 1)).in_window(self.rcv_nxt, window))
+            && (seg.seq.in_window(self.rcv.nxt, window)
+                || (seg.seq + (len - 1)).in_window(self.rcv.nxt, window))
     }
 
     fn on_unacceptable(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
-        if self.state == State::SynReceived && seg.flags.syn() && seg.seq == self.irs {
-            self.snd_nxt = self.iss;
+        if self.state == State::SynReceived && seg.flags.syn() && seg.seq == self.rcv.irs {
+            self.snd.nxt = self.snd.iss;
             return;
         }
         let end = seg.seq + seg.payload.len() as u32;
-        if !seg.payload.is_empty() && end.le(self.rcv_nxt) && self.sack {
-            self.dsack = Some((seg.seq, end));
+        if !seg.payload.is_empty() && end.le(self.rcv.nxt) && self.negotiated.sack {
+            self.rcv.dsack = Some((seg.seq, end));
         }
         self.answer_invalid(now, seg, ctx);
     }
 
     fn on_reset(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
-        if seg.seq != self.rcv_nxt {
+        if seg.seq != self.rcv.nxt {
             self.challenge(now, ctx);
             return;
         }
         ctx.counters.resets_received += 1;
         match self.state {
-            State::SynReceived if self.listener.is_some() => {
-                self.held = false;
+            State::SynReceived if self.books.listener.is_some() => {
+                self.books.held = false;
                 self.enter_closed();
             }
             State::SynReceived => self.fail(Error::ConnectionRefused),
@@ -314,31 +316,31 @@ impl Connection {
     /// The ACK field of a synchronized-state segment. False means drop the rest.
     fn process_ack(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> bool {
         let ack = seg.ack;
-        if ack.gt(self.snd_max) {
+        if ack.gt(self.snd.max) {
             self.challenge(now, ctx);
             return false;
         }
-        if ack.lt(self.snd_una - self.max_snd_wnd.max(self.send_mss())) {
+        if ack.lt(self.snd.una - self.snd.max_wnd.max(self.send_mss())) {
             self.challenge(now, ctx);
             return false;
         }
-        let window = u32::from(seg.window) << self.snd_wscale;
-        let advances = ack.gt(self.snd_una);
-        if !ack.lt(self.snd_una) {
+        let window = u32::from(seg.window) << self.snd.wscale;
+        let advances = ack.gt(self.snd.una);
+        if !ack.lt(self.snd.una) {
             // The peer is alive: whatever its window, its zero-window probes were answered.
-            self.probes_unanswered = 0;
+            self.timing.probes_unanswered = 0;
         }
-        let at_snd_una = ack == self.snd_una && self.snd_una != self.snd_max;
+        let at_snd_una = ack == self.snd.una && self.snd.una != self.snd.max;
         // RFC 5681's duplicate ACK; RFC 6675's (an ACK with new SACK information, whatever
         // its window says: Linux receivers change it on every ACK) is recovery's to judge.
         let classic = at_snd_una
             && seg.payload.is_empty()
             && !seg.flags.intersects(Flags::SYN | Flags::FIN)
-            && window == self.snd_wnd;
+            && window == self.snd.wnd;
         if advances {
             self.acknowledge(now, ack);
         }
-        let sack_blocks = if self.sack {
+        let sack_blocks = if self.negotiated.sack {
             seg.options.sack_blocks.as_slice()
         } else {
             &[]
@@ -350,13 +352,13 @@ impl Connection {
             classic,
             sack_blocks,
             ts_echo: seg.options.timestamps.map(|ts| ts.echo),
-            snd_max: self.snd_max,
-            srtt: self.rtt.smoothed(),
-            cwnd_limited: self.cwnd_limited,
+            snd_max: self.snd.max,
+            srtt: self.timing.rtt.smoothed(),
+            cwnd_limited: self.snd.cwnd_limited,
         };
         let outcome = self.recovery.on_ack(now, &input, &mut self.stats);
         if let Some(rtt) = outcome.rtt {
-            self.rtt.on_sample(rtt);
+            self.timing.rtt.on_sample(rtt);
         }
         if advances && !self.recovery.in_recovery() {
             self.autotune_send_buffer();
@@ -364,15 +366,15 @@ impl Connection {
         self.rearm_loss_timer(now, advances);
         // RFC 9293's SND.WL1/WL2 rule, plus Linux's: an ACK that advances SND.UNA carries
         // the current window even if its sequence number is old (a retransmission).
-        if advances || self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack))
+        if advances || self.snd.wl1.lt(seg.seq) || (self.snd.wl1 == seg.seq && self.snd.wl2.le(ack))
         {
-            self.snd_wnd = window;
-            self.max_snd_wnd = self.max_snd_wnd.max(window);
-            self.snd_wl1 = seg.seq;
-            self.snd_wl2 = ack;
+            self.snd.wnd = window;
+            self.snd.max_wnd = self.snd.max_wnd.max(window);
+            self.snd.wl1 = seg.seq;
+            self.snd.wl2 = ack;
             if window > 0 {
-                self.timers.stop(Timer::Persist);
-                self.probes = 0;
+                self.timing.timers.stop(Timer::Persist);
+                self.timing.probes = 0;
             }
         }
         true
@@ -382,36 +384,36 @@ impl Connection {
     /// Loss recovery and the retransmission timer are the caller's next steps.
     fn acknowledge(&mut self, now: Instant, ack: SeqNumber) {
         let mut acked = 0;
-        if ack.gt(self.send_buf_seq) {
-            acked = (ack - self.send_buf_seq).min(self.send_buf.len() as u32);
-            self.send_buf.acknowledge(acked as usize);
-            self.send_buf_seq += acked;
+        if ack.gt(self.snd.buf_seq) {
+            acked = (ack - self.snd.buf_seq).min(self.snd.buf.len() as u32);
+            self.snd.buf.acknowledge(acked as usize);
+            self.snd.buf_seq += acked;
         }
-        if self.fin_queued && ack == self.data_end() + 1 {
-            self.fin_acked = true;
+        if self.snd.fin_queued && ack == self.data_end() + 1 {
+            self.snd.fin_acked = true;
         }
-        self.snd_una = ack;
-        if !self.syn_acknowledged {
-            self.syn_acknowledged = true;
-            if let Some(sent) = self.syn_sent_at.take() {
-                self.rtt.on_sample(now - sent);
+        self.snd.una = ack;
+        if !self.snd.syn_acknowledged {
+            self.snd.syn_acknowledged = true;
+            if let Some(sent) = self.timing.syn_sent_at.take() {
+                self.timing.rtt.on_sample(now - sent);
             }
             self.autotune_send_buffer();
         }
-        if self.snd_nxt.lt(ack) {
-            self.snd_nxt = ack;
+        if self.snd.nxt.lt(ack) {
+            self.snd.nxt = ack;
         }
         self.stats.bytes_acked += u64::from(acked);
-        self.retries = 0;
-        self.probes = 0;
-        if self.snd_una == self.snd_max {
-            self.timers.stop(Timer::Retransmit);
-            self.unacked_since = None;
+        self.timing.retries = 0;
+        self.timing.probes = 0;
+        if self.snd.una == self.snd.max {
+            self.timing.timers.stop(Timer::Retransmit);
+            self.timing.unacked_since = None;
         } else {
-            self.unacked_since = Some(now);
+            self.timing.unacked_since = Some(now);
         }
-        if self.write_blocked && self.send_buf.free() > 0 && self.state.can_send() {
-            self.write_blocked = false;
+        if self.snd.write_blocked && self.snd.buf.free() > 0 && self.state.can_send() {
+            self.snd.write_blocked = false;
             self.raise(raised::WRITABLE);
         }
     }
@@ -423,10 +425,10 @@ impl Connection {
         let fin_seq = start + seg.payload.len() as u32;
         let mut fin = seg.flags.fin();
         if !seg.payload.is_empty() {
-            if !self.state.can_receive() || self.fin_received {
+            if !self.state.can_receive() || self.rcv.fin_received {
                 return;
             }
-            if self.orphaned {
+            if self.books.orphaned {
                 self.stats.aborted_on_data += 1;
                 ctx.reply_reset(self.tuple, seg.ack, None);
                 self.enter_closed();
@@ -434,13 +436,17 @@ impl Connection {
             }
             fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh());
         }
-        if fin && self.peer_fin_seq.is_none() && !self.fin_received && fin_seq.ge(self.rcv_nxt) {
-            self.peer_fin_seq = Some(fin_seq);
-            if fin_seq != self.rcv_nxt {
-                self.ack.now = true;
+        if fin
+            && self.rcv.peer_fin_seq.is_none()
+            && !self.rcv.fin_received
+            && fin_seq.ge(self.rcv.nxt)
+        {
+            self.rcv.peer_fin_seq = Some(fin_seq);
+            if fin_seq != self.rcv.nxt {
+                self.rcv.ack.now = true;
             }
         }
-        if self.peer_fin_seq == Some(self.rcv_nxt) && !self.fin_received {
+        if self.rcv.peer_fin_seq == Some(self.rcv.nxt) && !self.rcv.fin_received {
             self.receive_fin(now, ctx.config);
         }
     }
@@ -449,18 +455,18 @@ impl Connection {
     /// tail was cut off by the window (so a FIN after it is not yet acceptable).
     fn accept_payload(&mut self, now: Instant, seq: SeqNumber, payload: &[u8], psh: bool) -> bool {
         let mut data = payload;
-        let mut offset = seq.distance(self.rcv_nxt);
+        let mut offset = seq.distance(self.rcv.nxt);
         if offset < 0 {
             let skip = offset.unsigned_abs() as usize;
             if skip >= data.len() {
-                if self.sack {
-                    self.dsack = Some((seq, seq + data.len() as u32));
+                if self.negotiated.sack {
+                    self.rcv.dsack = Some((seq, seq + data.len() as u32));
                 }
-                self.ack.now = true;
+                self.rcv.ack.now = true;
                 return true;
             }
-            if self.sack {
-                self.dsack = Some((seq, self.rcv_nxt));
+            if self.negotiated.sack {
+                self.rcv.dsack = Some((seq, self.rcv.nxt));
             }
             data = &data[skip..];
             offset = 0;
@@ -468,21 +474,22 @@ impl Connection {
         let offset = offset as u32;
         let advertised = self.receive_window().saturating_sub(offset) as usize;
         let room = self
-            .recv_buf
+            .rcv
+            .buf
             .room()
             .saturating_sub(offset as usize)
             .min(advertised);
         let whole = data.len() <= room;
         data = &data[..data.len().min(room)];
-        let start = self.rcv_nxt + offset;
-        let outcome = self.recv_buf.write(offset, data, self.budget.room);
-        if outcome.duplicate && offset > 0 && self.sack {
+        let start = self.rcv.nxt + offset;
+        let outcome = self.rcv.buf.write(offset, data, self.books.budget.room);
+        if outcome.duplicate && offset > 0 && self.negotiated.sack {
             // A duplicate of out-of-order data already held (RFC 2883 §4.2).
-            self.dsack = Some((start, start + data.len() as u32));
+            self.rcv.dsack = Some((start, start + data.len() as u32));
         }
         self.stats.bytes_received += outcome.advanced as u64;
         if outcome.advanced > 0 {
-            self.rcv_nxt += outcome.advanced;
+            self.rcv.nxt += outcome.advanced;
             self.raise(raised::READABLE);
             self.autotune_receive_buffer(now);
         }
@@ -499,7 +506,7 @@ impl Connection {
             || outcome.dropped
             || !whole
         {
-            self.ack.now = true;
+            self.rcv.ack.now = true;
         } else {
             self.schedule_ack(now, data.len() as u32, psh);
         }
@@ -510,28 +517,30 @@ impl Connection {
     /// for every second full-sized segment, and for a PSH a reader is waiting on; otherwise
     /// within the delayed-ACK time.
     fn schedule_ack(&mut self, now: Instant, len: u32, psh: bool) {
-        if len >= u32::from(self.local_mss).saturating_sub(40) {
-            self.ack.unacked_segments += 1;
+        if len >= u32::from(self.negotiated.local_mss).saturating_sub(40) {
+            self.rcv.ack.unacked_segments += 1;
         }
-        if self.ack.quick > 0 {
-            self.ack.quick -= 1;
-            self.ack.now = true;
-        } else if self.ack.unacked_segments >= 2 || (psh && self.reader_waiting) {
-            self.ack.now = true;
-        } else if !self.timers.is_armed(Timer::DelayedAck) {
-            self.timers.set(Timer::DelayedAck, now + self.delayed_ack);
+        if self.rcv.ack.quick > 0 {
+            self.rcv.ack.quick -= 1;
+            self.rcv.ack.now = true;
+        } else if self.rcv.ack.unacked_segments >= 2 || (psh && self.rcv.reader_waiting) {
+            self.rcv.ack.now = true;
+        } else if !self.timing.timers.is_armed(Timer::DelayedAck) {
+            self.timing
+                .timers
+                .set(Timer::DelayedAck, now + self.rcv.delayed_ack);
         }
     }
 
     /// The peer's FIN is in order: EOF for the application, and the state moves on.
     fn receive_fin(&mut self, now: Instant, config: &Config) {
-        self.rcv_nxt += 1;
-        self.fin_received = true;
-        self.ack.now = true;
+        self.rcv.nxt += 1;
+        self.rcv.fin_received = true;
+        self.rcv.ack.now = true;
         self.raise(raised::PEER_CLOSED | raised::READABLE);
         match self.state {
             State::SynReceived | State::Established => self.set_state(State::CloseWait),
-            State::FinWait1 if self.fin_acked => self.enter_time_wait(now, config),
+            State::FinWait1 if self.snd.fin_acked => self.enter_time_wait(now, config),
             State::FinWait1 => self.set_state(State::Closing),
             State::FinWait2 => self.enter_time_wait(now, config),
             _ => {}
@@ -541,10 +550,12 @@ impl Connection {
     /// TIME_WAIT: hold the 4-tuple for 2 MSL with nothing but what re-ACKs need.
     pub(crate) fn enter_time_wait(&mut self, now: Instant, config: &Config) {
         self.set_state(State::TimeWait);
-        self.timers.stop_all();
-        self.timers.set(Timer::TimeWait, now + config.time_wait());
-        self.send_buf.clear();
-        self.recv_buf.release_if_empty();
+        self.timing.timers.stop_all();
+        self.timing
+            .timers
+            .set(Timer::TimeWait, now + config.time_wait());
+        self.snd.buf.clear();
+        self.rcv.buf.release_if_empty();
         self.recovery.clear();
     }
 
@@ -560,14 +571,14 @@ impl Connection {
             return Disposition::Done;
         }
         if flags.syn() && !flags.ack() {
-            let newer_ts = match (self.timestamps, seg.options.timestamps) {
+            let newer_ts = match (self.negotiated.timestamps, seg.options.timestamps) {
                 (Some(state), Some(ts)) => (ts.value.wrapping_sub(state.recent) as i32) > 0,
                 _ => false,
             };
             // PAWS first (as Linux's tcp_timewait_state_process): a SYN with an older
             // timestamp is an old duplicate, whatever its sequence number.
             let paws = self.paws_rejects(now, seg);
-            if !paws && (seg.seq.gt(self.rcv_nxt) || newer_ts) {
+            if !paws && (seg.seq.gt(self.rcv.nxt) || newer_ts) {
                 return Disposition::Reopen;
             }
             if paws {
@@ -576,8 +587,9 @@ impl Connection {
             self.challenge(now, ctx);
             return Disposition::Done;
         }
-        if flags.fin() && seg.seq + seg.payload.len() as u32 + 1 == self.rcv_nxt {
-            self.timers
+        if flags.fin() && seg.seq + seg.payload.len() as u32 + 1 == self.rcv.nxt {
+            self.timing
+                .timers
                 .set(Timer::TimeWait, now + ctx.config.time_wait());
         }
         self.answer_invalid(now, seg, ctx);

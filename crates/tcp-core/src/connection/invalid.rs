@@ -12,13 +12,13 @@ impl Connection {
     /// budget for the second.
     pub(crate) fn challenge(&mut self, now: Instant, ctx: &mut Context<'_>) {
         let interval = ctx.config.invalid_ack_interval;
-        if !self.invalid_acks.allow(now, interval) || !ctx.challenges.take(now) {
+        if !self.timing.invalid_acks.allow(now, interval) || !ctx.challenges.take(now) {
             ctx.counters.challenge_acks_rate_limited += 1;
             tracing::trace!("challenge ACK rate limited");
             return;
         }
         ctx.counters.challenge_acks += 1;
-        self.ack.now = true;
+        self.rcv.ack.now = true;
     }
 
     /// Answers `seg`, a segment that does not belong, with a duplicate ACK (RFC 9293
@@ -34,6 +34,7 @@ impl Connection {
         let may_loop = seg.seg_len() == 0 || seg.flags.syn();
         if may_loop
             && !self
+                .timing
                 .invalid_acks
                 .allow(now, ctx.config.invalid_ack_interval)
         {
@@ -41,6 +42,6 @@ impl Connection {
             tracing::trace!("duplicate ACK rate limited");
             return;
         }
-        self.ack.now = true;
+        self.rcv.ack.now = true;
     }
 }

@@ -2,18 +2,23 @@
 //! on it. Segment arrival is in `input`, segment generation in `output`, timers in `timeout`.
 
 mod autotune;
+mod bookkeeping;
 mod ecn;
 mod far_store;
 mod input;
 mod invalid;
+mod negotiated;
 mod output;
+mod receive_space;
 mod recovery;
 mod recv_buffer;
 mod rtt;
 mod send_buffer;
+mod send_space;
 mod shutdown;
 mod timeout;
 pub(crate) mod timers;
+mod timing;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
@@ -21,18 +26,23 @@ use crate::congestion::new_controller;
 use crate::connection::recv_buffer::RecvBuffer;
 use crate::connection::rtt::RttEstimator;
 use crate::connection::send_buffer::SendBuffer;
-use crate::connection::timers::TimerTable;
 use crate::error::Error;
 use crate::handle::{ConnectionHandle, ListenerHandle};
-use crate::rate_limit::ReplyLimiter;
 use crate::state::State;
 use crate::stats::{ConnectionInfo, ConnectionStats};
 use crate::time::Instant;
 use core::fmt;
 use tcp_wire::SeqNumber;
 
+use bookkeeping::Bookkeeping;
 pub(crate) use input::{Disposition, Incoming, reset_for};
+use negotiated::Negotiated;
+pub(crate) use negotiated::TimestampState;
+pub(crate) use receive_space::AckState;
+use receive_space::ReceiveSpace;
 use recovery::LossRecovery;
+use send_space::SendSpace;
+use timing::Timing;
 
 /// Event bits a connection raises for the endpoint to turn into [`crate::Event`]s.
 pub(crate) mod raised {
@@ -50,138 +60,30 @@ pub(crate) mod raised {
     pub(crate) const ACCEPTABLE: u8 = 32;
 }
 
-/// Timestamp option state (RFC 7323) once both sides agreed to use it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TimestampState {
-    /// Added to our millisecond clock so TSvals do not reveal uptime.
-    pub(crate) offset: u32,
-    /// TS.Recent: the TSval to echo.
-    pub(crate) recent: u32,
-    /// When TS.Recent was last updated (PAWS ages it out after 24 days).
-    pub(crate) recent_age: Instant,
-}
-
-/// Acknowledgment scheduling.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct AckState {
-    /// An ACK must go out with the next segment, right away.
-    pub(crate) now: bool,
-    /// Full-sized segments received since the last ACK.
-    pub(crate) unacked_segments: u32,
-    /// Segments left to acknowledge at once at the start of a connection (Linux's
-    /// quick-ACK mode), so slow start on the peer's side is not held back.
-    pub(crate) quick: u32,
-}
-
-/// The transmission control block of RFC 9293 §3.3.1 plus what this stack adds.
+/// The transmission control block of RFC 9293 §3.3.1, split by concern as RFC 9293 and
+/// Linux's `tcp_sock` group it, plus the endpoint's bookkeeping.
 pub(crate) struct Connection {
     pub(crate) handle: ConnectionHandle,
     pub(crate) tuple: FourTuple,
     pub(crate) state: State,
-    /// The listener a passive open came through, until the application accepts it.
-    pub(crate) listener: Option<ListenerHandle>,
-    /// The application holds the handle (false once it called `close`, or for a passive open
-    /// not yet accepted).
-    pub(crate) held: bool,
-    /// The application called `close`: nobody will read, the stack finishes the close.
-    pub(crate) orphaned: bool,
     pub(crate) options: SocketOptions,
-    /// The application was given this handle (by `connect` or `accept`).
-    pub(crate) exposed: bool,
-    /// Counted in its listener's SYN queue.
-    pub(crate) in_syn_queue: bool,
-    /// Listed in the endpoint's transmit queue.
-    pub(crate) in_transmit_queue: bool,
-    /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
-    pub(crate) tally: crate::endpoint::census::Tally,
-    /// What it may allocate for its buffers, set by the endpoint before each call.
-    pub(crate) budget: crate::endpoint::memory_budget::Budget,
-    /// Buffer bytes the endpoint has counted for it.
-    pub(crate) charged: usize,
-    /// A write found no memory and waits for the endpoint's pressure to end.
-    pub(crate) waiting_for_memory: bool,
-
-    // Send sequence space.
-    pub(crate) iss: SeqNumber,
-    pub(crate) snd_una: SeqNumber,
-    pub(crate) snd_nxt: SeqNumber,
-    pub(crate) snd_max: SeqNumber,
-    pub(crate) snd_wnd: u32,
-    pub(crate) max_snd_wnd: u32,
-    pub(crate) snd_wl1: SeqNumber,
-    pub(crate) snd_wl2: SeqNumber,
-    pub(crate) snd_wscale: u8,
-    pub(crate) send_buf: SendBuffer,
-    /// Sequence number of the first byte in `send_buf`.
-    pub(crate) send_buf_seq: SeqNumber,
-    pub(crate) fin_queued: bool,
-    pub(crate) syn_acknowledged: bool,
-    pub(crate) fin_acked: bool,
-    pub(crate) write_blocked: bool,
-    pub(crate) buffer_limits: autotune::BufferLimits,
-    /// Start of the current receive-autotuning round: when, and RCV.NXT then.
-    pub(crate) receive_measure: (Instant, SeqNumber),
-    /// End of the last sub-MSS segment sent: Nagle holds new small segments only while it
-    /// is unacknowledged (Minshall's variant, RFC 9293 Appendix A.3, as Linux).
-    pub(crate) small_segment_end: Option<SeqNumber>,
-    /// The last segment sent used all the window the congestion controller allowed.
-    pub(crate) cwnd_limited: bool,
-
-    // Receive sequence space.
-    pub(crate) irs: SeqNumber,
-    pub(crate) rcv_nxt: SeqNumber,
-    /// Right edge of the window last advertised; it never moves left (RFC 9293 §3.8.6).
-    pub(crate) rcv_adv: SeqNumber,
-    pub(crate) rcv_wscale: u8,
-    pub(crate) recv_buf: RecvBuffer,
-    pub(crate) fin_received: bool,
-    pub(crate) peer_fin_seq: Option<SeqNumber>,
-    pub(crate) reader_waiting: bool,
-    pub(crate) last_ack_sent: SeqNumber,
-
-    // Negotiated at the handshake.
-    pub(crate) local_mss: u16,
-    pub(crate) peer_mss: u16,
-    pub(crate) timestamps: Option<TimestampState>,
-    pub(crate) sack: bool,
-    pub(crate) offer_window_scale: bool,
-
-    // Timers and retransmission.
-    pub(crate) timers: TimerTable,
-    pub(crate) rtt: RttEstimator,
-    /// When the SYN (or SYN-ACK) first went out, for the handshake's RTT sample; cleared
-    /// when it is retransmitted (Karn's rule).
-    pub(crate) syn_sent_at: Option<Instant>,
-    pub(crate) retries: u32,
-    /// Zero-window probes since the window last opened or data was last acknowledged: the
-    /// persist timer's backoff.
-    pub(crate) probes: u32,
-    /// Zero-window probes since the peer last sent an acceptable ACK (Linux's
-    /// `icsk_probes_out`).
-    pub(crate) probes_unanswered: u32,
-    pub(crate) last_received: Instant,
-    pub(crate) unacked_since: Option<Instant>,
-    pub(crate) ack: AckState,
-    /// When the last duplicate or challenge ACK for a segment that did not belong went out.
-    pub(crate) invalid_acks: ReplyLimiter,
-    pub(crate) delayed_ack: core::time::Duration,
-    /// A zero-window or keepalive probe is to be sent.
-    pub(crate) probe_pending: bool,
-    /// The persist timer fired on a small open window: send what fits, once.
-    pub(crate) override_send_avoidance: bool,
-    pub(crate) keepalive_probes: u32,
-
+    /// The endpoint's bookkeeping (queues, counts, memory, raised events).
+    pub(crate) books: Bookkeeping,
+    /// The send sequence space and send buffer.
+    pub(crate) snd: SendSpace,
+    /// The receive sequence space, receive buffer and ACK schedule.
+    pub(crate) rcv: ReceiveSpace,
+    /// What the handshake settled.
+    pub(crate) negotiated: Negotiated,
+    /// Timers, RTT, retries and probes.
+    pub(crate) timing: Timing,
     /// Congestion control and loss recovery.
     pub(crate) recovery: LossRecovery,
-    /// A D-SACK block to report in the next ACK.
-    pub(crate) dsack: Option<(SeqNumber, SeqNumber)>,
-
     pub(crate) ecn: ecn::EcnState,
     /// The last segment produced carries new data and may be marked ECN-capable.
     pub(crate) last_segment_ect: bool,
     pub(crate) send_reset: bool,
     pub(crate) error: Option<Error>,
-    pub(crate) raised: u8,
     pub(crate) stats: ConnectionStats,
     /// The tracing span every log line about this connection is recorded in.
     pub(crate) span: tracing::Span,
@@ -216,74 +118,37 @@ impl Connection {
             handle: opening.handle,
             tuple: opening.tuple,
             state: State::Closed,
-            listener: None,
-            held: true,
-            orphaned: false,
             options,
-            exposed: false,
-            in_syn_queue: false,
-            in_transmit_queue: false,
-            tally: crate::endpoint::census::Tally::None,
-            budget: crate::endpoint::memory_budget::Budget::default(),
-            charged: 0,
-            waiting_for_memory: false,
-            iss,
-            snd_una: iss,
-            snd_nxt: iss,
-            snd_max: iss,
-            snd_wnd: 0,
-            max_snd_wnd: 0,
-            snd_wl1: SeqNumber(0),
-            snd_wl2: iss,
-            snd_wscale: 0,
-            send_buf: SendBuffer::new(send_capacity),
-            send_buf_seq: iss + 1,
-            fin_queued: false,
-            syn_acknowledged: false,
-            fin_acked: false,
-            write_blocked: false,
-            buffer_limits: autotune::BufferLimits {
-                send_max: config.send_buffer.max.max(send_capacity),
-                recv_max: config.recv_buffer.max.max(recv_capacity),
+            books: Bookkeeping::default(),
+            snd: SendSpace::new(
+                iss,
+                SendBuffer::new(send_capacity),
+                autotune::BufferLimits {
+                    send_max: config.send_buffer.max.max(send_capacity),
+                    recv_max: config.recv_buffer.max.max(recv_capacity),
+                },
+            ),
+            rcv: ReceiveSpace::new(
+                rcv_wscale,
+                RecvBuffer::new(recv_capacity, 1 << rcv_wscale),
+                opening.now,
+                config.delayed_ack,
+            ),
+            negotiated: Negotiated {
+                local_mss,
+                peer_mss: config.default_mss_for(opening.tuple.remote.ip()),
+                timestamps: config.timestamps.then_some(TimestampState {
+                    offset: opening.timestamp_offset,
+                    recent: 0,
+                    recent_age: opening.now,
+                }),
+                sack: config.sack,
+                offer_window_scale: config.window_scaling,
             },
-            receive_measure: (opening.now, SeqNumber(0)),
-            small_segment_end: None,
-            cwnd_limited: false,
-            irs: SeqNumber(0),
-            rcv_nxt: SeqNumber(0),
-            rcv_adv: SeqNumber(0),
-            rcv_wscale,
-            recv_buf: RecvBuffer::new(recv_capacity, 1 << rcv_wscale),
-            fin_received: false,
-            peer_fin_seq: None,
-            reader_waiting: false,
-            last_ack_sent: SeqNumber(0),
-            local_mss,
-            peer_mss: config.default_mss_for(opening.tuple.remote.ip()),
-            timestamps: config.timestamps.then_some(TimestampState {
-                offset: opening.timestamp_offset,
-                recent: 0,
-                recent_age: opening.now,
-            }),
-            sack: config.sack,
-            offer_window_scale: config.window_scaling,
-            timers: TimerTable::default(),
-            rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
-            syn_sent_at: None,
-            retries: 0,
-            probes: 0,
-            probes_unanswered: 0,
-            last_received: opening.now,
-            unacked_since: None,
-            ack: AckState {
-                quick: 16,
-                ..AckState::default()
-            },
-            invalid_acks: ReplyLimiter::default(),
-            delayed_ack: config.delayed_ack,
-            probe_pending: false,
-            override_send_avoidance: false,
-            keepalive_probes: 0,
+            timing: Timing::new(
+                RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
+                opening.now,
+            ),
             recovery: LossRecovery::new(
                 new_controller(
                     config.congestion_control,
@@ -293,7 +158,6 @@ impl Connection {
                 u32::from(local_mss),
                 config.pacing,
             ),
-            dsack: None,
             ecn: ecn::EcnState {
                 offered: config.ecn,
                 ..ecn::EcnState::default()
@@ -301,7 +165,6 @@ impl Connection {
             last_segment_ect: false,
             send_reset: false,
             error: None,
-            raised: 0,
             stats: ConnectionStats::default(),
             span: tracing::debug_span!(
                 "tcp",
@@ -327,19 +190,19 @@ impl Connection {
         config: &Config,
         listener: ListenerHandle,
     ) {
-        self.listener = Some(listener);
-        self.held = false;
-        self.in_syn_queue = true;
+        self.books.listener = Some(listener);
+        self.books.held = false;
+        self.books.in_syn_queue = true;
         self.ecn.on_syn(seg.flags);
         self.set_state(State::SynReceived);
-        self.irs = seg.seq;
-        self.rcv_nxt = seg.seq + 1;
+        self.rcv.irs = seg.seq;
+        self.rcv.nxt = seg.seq + 1;
         self.negotiate(now, seg, config);
-        self.snd_wnd = u32::from(seg.window);
-        self.max_snd_wnd = self.snd_wnd;
-        self.snd_wl1 = seg.seq;
-        self.snd_wl2 = self.iss;
-        self.last_received = now;
+        self.snd.wnd = u32::from(seg.window);
+        self.snd.max_wnd = self.snd.wnd;
+        self.snd.wl1 = seg.seq;
+        self.snd.wl2 = self.snd.iss;
+        self.timing.last_received = now;
         self.arm_retransmit(now);
     }
 
@@ -356,43 +219,47 @@ impl Connection {
         mss: u16,
         syn_ack_window: u32,
     ) {
-        self.listener = Some(listener);
-        self.held = false;
-        self.irs = seg.seq - 1;
-        self.rcv_nxt = seg.seq;
-        self.rcv_adv = self.rcv_nxt + syn_ack_window;
-        self.receive_measure = (now, self.rcv_nxt);
-        self.snd_una = self.iss + 1;
-        self.syn_acknowledged = true;
-        self.snd_nxt = self.snd_una;
-        self.snd_max = self.snd_una;
-        self.peer_mss = mss;
+        self.books.listener = Some(listener);
+        self.books.held = false;
+        self.rcv.irs = seg.seq - 1;
+        self.rcv.nxt = seg.seq;
+        self.rcv.adv = self.rcv.nxt + syn_ack_window;
+        self.rcv.measure = (now, self.rcv.nxt);
+        self.snd.una = self.snd.iss + 1;
+        self.snd.syn_acknowledged = true;
+        self.snd.nxt = self.snd.una;
+        self.snd.max = self.snd.una;
+        self.negotiated.peer_mss = mss;
         let client = seg
             .options
             .timestamps
             .map(|ts| crate::endpoint::syn_cookie::decode_timestamp(ts.echo));
-        match (client.and_then(|c| c.window_scale), self.offer_window_scale) {
-            (Some(shift), true) => self.snd_wscale = shift,
+        match (
+            client.and_then(|c| c.window_scale),
+            self.negotiated.offer_window_scale,
+        ) {
+            (Some(shift), true) => self.snd.wscale = shift,
             _ => {
-                self.offer_window_scale = false;
-                self.snd_wscale = 0;
-                self.rcv_wscale = 0;
+                self.negotiated.offer_window_scale = false;
+                self.snd.wscale = 0;
+                self.rcv.wscale = 0;
             }
         }
-        self.sack &= client.is_some_and(|c| c.sack_permitted);
-        match (seg.options.timestamps, self.timestamps.as_mut()) {
+        self.negotiated.sack &= client.is_some_and(|c| c.sack_permitted);
+        match (seg.options.timestamps, self.negotiated.timestamps.as_mut()) {
             (Some(ts), Some(state)) => {
                 state.recent = ts.value;
                 state.recent_age = now;
             }
-            _ => self.timestamps = None,
+            _ => self.negotiated.timestamps = None,
         }
-        self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
-        self.max_snd_wnd = self.snd_wnd;
-        self.snd_wl1 = seg.seq;
-        self.snd_wl2 = seg.ack;
-        self.last_received = now;
-        self.recovery.set_path(self.send_mss(), self.sack);
+        self.snd.wnd = u32::from(seg.window) << self.snd.wscale;
+        self.snd.max_wnd = self.snd.wnd;
+        self.snd.wl1 = seg.seq;
+        self.snd.wl2 = seg.ack;
+        self.timing.last_received = now;
+        self.recovery
+            .set_path(self.send_mss(), self.negotiated.sack);
         self.become_established();
         self.raise(raised::ACCEPTABLE | raised::WRITABLE);
         self.arm_keepalive(now);
@@ -401,10 +268,10 @@ impl Connection {
     /// Event bits an application that just accepted this connection has not seen yet.
     pub(crate) fn pending_since_accept(&self) -> u8 {
         let mut bits = raised::WRITABLE;
-        if self.readable() > 0 || self.fin_received {
+        if self.readable() > 0 || self.rcv.fin_received {
             bits |= raised::READABLE;
         }
-        if self.fin_received {
+        if self.rcv.fin_received {
             bits |= raised::PEER_CLOSED;
         }
         if self.error.is_some() {
@@ -416,10 +283,10 @@ impl Connection {
     /// Applies new options to a live connection.
     pub(crate) fn set_options(&mut self, now: Instant, options: SocketOptions) {
         if let Some(size) = options.send_buffer {
-            self.send_buf.set_capacity(size.max(self.send_buf.len()));
+            self.snd.buf.set_capacity(size.max(self.snd.buf.len()));
         }
         if let Some(size) = options.recv_buffer {
-            self.recv_buf.set_capacity(size);
+            self.rcv.buf.set_capacity(size);
         }
         let keepalive_changed = options.keepalive != self.options.keepalive;
         self.options = options;
@@ -431,41 +298,46 @@ impl Connection {
     /// Bytes of payload per full-sized segment we send: the negotiated MSS less the options
     /// every segment carries (timestamps), as Linux counts it.
     pub(crate) fn send_mss(&self) -> u32 {
-        let mss = u32::from(self.peer_mss.min(self.local_mss));
-        let options = if self.timestamps.is_some() { 12 } else { 0 };
+        let mss = u32::from(self.negotiated.peer_mss.min(self.negotiated.local_mss));
+        let options = if self.negotiated.timestamps.is_some() {
+            12
+        } else {
+            0
+        };
         mss.saturating_sub(options).max(1)
     }
 
     /// The peer acknowledged our SYN. A flag, not `SND.UNA > ISS`: that comparison turns
     /// false again once more than 2^31 bytes have been sent.
     pub(crate) fn syn_acked(&self) -> bool {
-        self.syn_acknowledged
+        self.snd.syn_acknowledged
     }
 
     /// Bytes sent and not yet acknowledged, in sequence space.
     pub(crate) fn flight_size(&self) -> u32 {
-        self.snd_max - self.snd_una
+        self.snd.max - self.snd.una
     }
 
     /// Sequence number one past the last byte the application queued.
     pub(crate) fn data_end(&self) -> SeqNumber {
-        self.send_buf_seq + self.send_buf.len() as u32
+        self.snd.buf_seq + self.snd.buf.len() as u32
     }
 
     /// The FIN's sequence number once the application shut down writing.
     pub(crate) fn fin_seq(&self) -> Option<SeqNumber> {
-        self.fin_queued.then(|| self.data_end())
+        self.snd.fin_queued.then(|| self.data_end())
     }
 
     /// Our timestamp clock: milliseconds plus the per-connection offset.
     pub(crate) fn ts_value(&self, now: Instant) -> Option<u32> {
-        self.timestamps
+        self.negotiated
+            .timestamps
             .map(|ts| ((now.as_micros() / 1000) as u32).wrapping_add(ts.offset))
     }
 
     /// Raises an event bit for the endpoint.
     pub(crate) fn raise(&mut self, bits: u8) {
-        self.raised |= bits;
+        self.books.raised |= bits;
     }
 
     /// Ends the connection with `error`: buffers dropped, timers stopped, CLOSED.
@@ -479,11 +351,11 @@ impl Connection {
     /// Moves to CLOSED and releases everything but the error.
     pub(crate) fn enter_closed(&mut self) {
         self.state = State::Closed;
-        self.timers.stop_all();
-        self.send_buf.clear();
-        self.recv_buf.clear();
+        self.timing.timers.stop_all();
+        self.snd.buf.clear();
+        self.rcv.buf.clear();
         self.recovery.clear();
-        self.ack = AckState::default();
+        self.rcv.ack = AckState::default();
     }
 
     /// Moves to `state`, logging the transition.
@@ -495,7 +367,7 @@ impl Connection {
     /// True when the engine may forget this block: closed, and the application no longer
     /// holds its handle.
     pub(crate) fn is_finished(&self) -> bool {
-        self.state == State::Closed && !self.held && !self.send_reset
+        self.state == State::Closed && !self.books.held && !self.send_reset
     }
 
     /// Queues application data; returns how much was taken.
@@ -503,7 +375,7 @@ impl Connection {
         if let Some(error) = self.error {
             return Err(error);
         }
-        if self.fin_queued || !self.state.can_send() {
+        if self.snd.fin_queued || !self.state.can_send() {
             return Err(match self.state {
                 State::Closed | State::Listen => Error::NotConnected,
                 _ => Error::BrokenPipe,
@@ -512,9 +384,9 @@ impl Connection {
         if data.is_empty() {
             return Ok(0);
         }
-        let taken = self.send_buf.push(data, self.budget.room);
+        let taken = self.snd.buf.push(data, self.books.budget.room);
         if taken == 0 {
-            self.write_blocked = true;
+            self.snd.write_blocked = true;
             return Err(Error::WouldBlock);
         }
         Ok(taken)
@@ -522,50 +394,50 @@ impl Connection {
 
     /// Moves received in-order data to `out`. `Ok(0)` is end-of-file (the peer's FIN).
     pub(crate) fn read(&mut self, out: &mut [u8]) -> Result<usize, Error> {
-        if self.recv_buf.readable() == 0 {
+        if self.rcv.buf.readable() == 0 {
             if let Some(error) = self.error {
                 return Err(error);
             }
-            if self.fin_received || out.is_empty() {
+            if self.rcv.fin_received || out.is_empty() {
                 return Ok(0);
             }
             if matches!(self.state, State::Closed | State::Listen) {
                 return Err(Error::NotConnected);
             }
-            self.reader_waiting = true;
+            self.rcv.reader_waiting = true;
             return Err(Error::WouldBlock);
         }
-        let n = self.recv_buf.read(out);
-        self.reader_waiting = false;
+        let n = self.rcv.buf.read(out);
+        self.rcv.reader_waiting = false;
         if self.window_update_due() {
-            self.ack.now = true;
+            self.rcv.ack.now = true;
         }
         Ok(n)
     }
 
     /// Bytes the application can read right now.
     pub(crate) fn readable(&self) -> usize {
-        self.recv_buf.readable()
+        self.rcv.buf.readable()
     }
 
     /// Takes the endpoint's current budget: room to allocate, and under pressure a window
     /// limited to storage already held.
     pub(crate) fn set_budget(&mut self, budget: crate::endpoint::memory_budget::Budget) {
-        self.budget = budget;
-        self.recv_buf.limit_window_to_storage(budget.pressure);
+        self.books.budget = budget;
+        self.rcv.buf.limit_window_to_storage(budget.pressure);
     }
 
     /// Bytes of buffer storage held (send and receive), what the endpoint's budget counts.
     pub(crate) fn buffer_memory(&self) -> usize {
-        self.send_buf.allocated() + self.recv_buf.allocated()
+        self.snd.buf.allocated() + self.rcv.buf.allocated()
     }
 
     /// Heap bytes this connection holds (buffers, the record of segments in flight) plus its
     /// own size.
     pub(crate) fn memory(&self) -> usize {
         size_of::<Connection>()
-            + self.send_buf.allocated()
-            + self.recv_buf.allocated()
+            + self.snd.buf.allocated()
+            + self.rcv.buf.allocated()
             + self.recovery.allocated()
     }
 
@@ -573,21 +445,21 @@ impl Connection {
     pub(crate) fn info(&self) -> ConnectionInfo {
         ConnectionInfo {
             state: self.state,
-            rtt: self.rtt.smoothed(),
-            rtt_variation: self.rtt.variation(),
-            rto: self.rtt.rto(),
+            rtt: self.timing.rtt.smoothed(),
+            rtt_variation: self.timing.rtt.variation(),
+            rto: self.timing.rtt.rto(),
             send_mss: self.send_mss(),
             congestion_window: self.recovery.window(),
             slow_start_threshold: self.recovery.controller().slow_start_threshold(),
-            send_window: self.snd_wnd,
+            send_window: self.snd.wnd,
             receive_window: self.receive_window(),
             unacknowledged: self.flight_size(),
             sacked: self.recovery.sacked_bytes(),
-            send_buffer: self.send_buf.capacity(),
-            receive_buffer: self.recv_buf.capacity(),
-            window_scales: (self.rcv_wscale, self.snd_wscale),
-            timestamps: self.timestamps.is_some(),
-            sack: self.sack,
+            send_buffer: self.snd.buf.capacity(),
+            receive_buffer: self.rcv.buf.capacity(),
+            window_scales: (self.rcv.wscale, self.snd.wscale),
+            timestamps: self.negotiated.timestamps.is_some(),
+            sack: self.negotiated.sack,
             ecn: self.ecn.negotiated,
         }
     }
@@ -604,11 +476,11 @@ impl fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("tuple", &self.tuple)
             .field("state", &self.state)
-            .field("snd_una", &self.snd_una)
-            .field("snd_nxt", &self.snd_nxt)
-            .field("snd_wnd", &self.snd_wnd)
-            .field("rcv_nxt", &self.rcv_nxt)
-            .field("rcv_wnd", &self.recv_buf.window())
+            .field("snd_una", &self.snd.una)
+            .field("snd_nxt", &self.snd.nxt)
+            .field("snd_wnd", &self.snd.wnd)
+            .field("rcv_nxt", &self.rcv.nxt)
+            .field("rcv_wnd", &self.rcv.buf.window())
             .finish_non_exhaustive()
     }
 }

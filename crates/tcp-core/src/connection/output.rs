@@ -21,12 +21,12 @@ struct Outgoing {
 impl Connection {
     /// True when `poll_transmit` would produce a segment now (cheap: no segment is built).
     pub(crate) fn wants_to_transmit(&self) -> bool {
-        if self.send_reset || self.ack.now || self.probe_pending {
+        if self.send_reset || self.rcv.ack.now || self.timing.probe_pending {
             return true;
         }
         match self.state {
             State::Closed | State::Listen | State::TimeWait => false,
-            _ if self.snd_nxt == self.iss && !self.syn_acked() => true,
+            _ if self.snd.nxt == self.snd.iss && !self.syn_acked() => true,
             State::SynSent | State::SynReceived => false,
             _ => self.next_data_segment().is_some(),
         }
@@ -48,7 +48,7 @@ impl Connection {
         match self.state {
             State::Closed | State::Listen => return None,
             State::SynSent | State::SynReceived | State::FinWait1
-                if self.snd_nxt == self.iss && !self.syn_acked() =>
+                if self.snd.nxt == self.snd.iss && !self.syn_acked() =>
             {
                 return self.emit_syn(now, buf);
             }
@@ -59,25 +59,25 @@ impl Connection {
                     return self.emit_data(now, buf, seg);
                 }
                 let data_end = self.data_end();
-                let unsent = if data_end.gt(self.snd_nxt) {
-                    data_end - self.snd_nxt
+                let unsent = if data_end.gt(self.snd.nxt) {
+                    data_end - self.snd.nxt
                 } else {
                     0
                 };
                 self.recovery.check_app_limited(unsent);
             }
         }
-        if self.probe_pending {
-            self.probe_pending = false;
+        if self.timing.probe_pending {
+            self.timing.probe_pending = false;
             let seg = Outgoing {
-                seq: self.snd_una - 1,
+                seq: self.snd.una - 1,
                 flags: Flags::ACK,
                 len: 0,
                 probe: false,
             };
             return self.emit(now, buf, seg);
         }
-        if self.ack.now {
+        if self.rcv.ack.now {
             let seg = Outgoing {
                 seq: self.acceptable_seq(),
                 flags: Flags::ACK,
@@ -94,9 +94,9 @@ impl Connection {
     /// below what the peer may hold after a timeout), but no further than the right edge of
     /// the peer's window, past which a zero-window receiver would drop it unread.
     fn acceptable_seq(&self) -> SeqNumber {
-        let window_end = self.snd_una + self.snd_wnd;
-        if self.snd_max.le(window_end) {
-            self.snd_max
+        let window_end = self.snd.una + self.snd.wnd;
+        if self.snd.max.le(window_end) {
+            self.snd.max
         } else {
             window_end
         }
@@ -114,20 +114,20 @@ impl Connection {
             now,
             buf,
             Outgoing {
-                seq: self.iss,
+                seq: self.snd.iss,
                 flags,
                 len: 0,
                 probe: false,
             },
         )?;
-        if self.retries > 0 {
+        if self.timing.retries > 0 {
             self.stats.retransmits += 1;
-        } else if self.syn_sent_at.is_none() {
-            self.syn_sent_at = Some(now);
+        } else if self.timing.syn_sent_at.is_none() {
+            self.timing.syn_sent_at = Some(now);
         }
-        self.snd_nxt = self.iss + 1;
-        self.snd_max = self.snd_max.max(self.snd_nxt);
-        if !self.timers.is_armed(Timer::Retransmit) {
+        self.snd.nxt = self.snd.iss + 1;
+        self.snd.max = self.snd.max.max(self.snd.nxt);
+        if !self.timing.timers.is_armed(Timer::Retransmit) {
             self.arm_retransmit(now);
         }
         Some(len)
@@ -136,9 +136,9 @@ impl Connection {
     /// Bytes the congestion and receive windows let us send beyond SND.NXT; a tail loss
     /// probe is allowed one segment whatever the congestion window says (RFC 8985 §7.3).
     fn send_allowance(&self) -> u32 {
-        let receive_edge = self.snd_una + self.snd_wnd;
-        let receive_room = if receive_edge.gt(self.snd_nxt) {
-            receive_edge - self.snd_nxt
+        let receive_edge = self.snd.una + self.snd.wnd;
+        let receive_room = if receive_edge.gt(self.snd.nxt) {
+            receive_edge - self.snd.nxt
         } else {
             0
         };
@@ -176,7 +176,7 @@ impl Connection {
         let data_end = self.data_end();
         if let Some((seq, len)) = self
             .recovery
-            .next_retransmission(self.snd_una, self.snd_wnd)
+            .next_retransmission(self.snd.una, self.snd.wnd)
         {
             return Some(self.resend(seq, len, data_end, false));
         }
@@ -198,34 +198,35 @@ impl Connection {
     /// The next bytes at SND.NXT (or the FIN), if the windows, Nagle and sender-side SWS
     /// avoidance allow them.
     fn next_sequential_segment(&self, mss: u32, data_end: SeqNumber) -> Option<Outgoing> {
-        let seq = self.snd_nxt;
+        let seq = self.snd.nxt;
         let available = if data_end.gt(seq) { data_end - seq } else { 0 };
         let fin_unsent = self
             .fin_seq()
-            .is_some_and(|fin| !self.fin_acked && seq.le(fin));
+            .is_some_and(|fin| !self.snd.fin_acked && seq.le(fin));
         if available == 0 && !fin_unsent {
             return None;
         }
-        let allowance = self.send_allowance().saturating_sub(seq - self.snd_nxt);
+        let allowance = self.send_allowance().saturating_sub(seq - self.snd.nxt);
         let len = available.min(mss).min(allowance);
-        let retransmission = seq.lt(self.snd_max);
-        if len < available && !retransmission && !self.override_send_avoidance {
-            let half_window = self.max_snd_wnd / 2;
+        let retransmission = seq.lt(self.snd.max);
+        if len < available && !retransmission && !self.timing.override_send_avoidance {
+            let half_window = self.snd.max_wnd / 2;
             if len < mss && (len == 0 || len < half_window) {
                 return None;
             }
         }
         let tail = seq + len == data_end;
-        let nagle_holds = !self.override_send_avoidance
+        let nagle_holds = !self.timing.override_send_avoidance
             && len > 0
             && len < mss
             && tail
             && !retransmission
-            && !self.fin_queued
+            && !self.snd.fin_queued
             && !self.options.nodelay
             && self
+                .snd
                 .small_segment_end
-                .is_some_and(|end| end.gt(self.snd_una));
+                .is_some_and(|end| end.gt(self.snd.una));
         if nagle_holds {
             return None;
         }
@@ -259,7 +260,7 @@ impl Connection {
         if len > 0 && seq + len == data_end {
             flags |= Flags::PSH;
         }
-        if self.fin_queued && seq + len == data_end {
+        if self.snd.fin_queued && seq + len == data_end {
             flags |= Flags::FIN;
         }
         Outgoing {
@@ -271,7 +272,7 @@ impl Connection {
     }
 
     fn emit_data(&mut self, now: Instant, buf: &mut [u8], mut seg: Outgoing) -> Option<usize> {
-        let retransmission = seg.seq.lt(self.snd_max);
+        let retransmission = seg.seq.lt(self.snd.max);
         let new_data = !retransmission && seg.len > 0;
         if new_data && self.ecn.send_cwr {
             seg.flags |= Flags::CWR;
@@ -283,58 +284,62 @@ impl Connection {
         if retransmission {
             self.stats.retransmits += 1;
         }
-        if end.gt(self.snd_nxt) {
-            self.snd_nxt = end;
+        if end.gt(self.snd.nxt) {
+            self.snd.nxt = end;
         }
-        self.snd_max = self.snd_max.max(end);
+        self.snd.max = self.snd.max.max(end);
         self.recovery.on_sent(
             now,
             (seg.seq, end),
             retransmission,
             seg.probe,
-            self.snd_max,
+            self.snd.max,
             &mut self.stats,
         );
-        if let Some(at) = self.recovery.pace(now, end - seg.seq, self.rtt.smoothed()) {
-            self.timers.set(Timer::Pace, at);
+        if let Some(at) = self
+            .recovery
+            .pace(now, end - seg.seq, self.timing.rtt.smoothed())
+        {
+            self.timing.timers.set(Timer::Pace, at);
         }
         if !retransmission && seg.len > 0 && seg.len < self.send_mss() {
-            self.small_segment_end = Some(end);
+            self.snd.small_segment_end = Some(end);
         }
-        self.cwnd_limited = self.send_allowance() < self.send_mss();
+        self.snd.cwnd_limited = self.send_allowance() < self.send_mss();
         self.stats.bytes_sent += u64::from(seg.len);
-        if self.unacked_since.is_none() {
-            self.unacked_since = Some(now);
+        if self.timing.unacked_since.is_none() {
+            self.timing.unacked_since = Some(now);
         }
         if retransmission && !seg.probe {
-            if !self.timers.is_armed(Timer::Retransmit) {
+            if !self.timing.timers.is_armed(Timer::Retransmit) {
                 self.arm_retransmit(now);
             }
         } else {
             self.rearm_loss_timer(now, false);
         }
-        self.timers.stop(Timer::Persist);
-        self.override_send_avoidance = false;
+        self.timing.timers.stop(Timer::Persist);
+        self.timing.override_send_avoidance = false;
         Some(written)
     }
 
     /// The window field to send and the edge it promises; the promised edge never moves left
     /// (RFC 9293 §3.8.6.2.2) and small openings are held back (receiver SWS avoidance).
     fn window_to_advertise(&self) -> (u16, SeqNumber) {
-        let free = self.recv_buf.window() as u32;
+        let free = self.rcv.buf.window() as u32;
         let promised = self.receive_window();
-        let threshold = (self.recv_buf.capacity() as u32 / 2).min(u32::from(self.local_mss));
+        let threshold =
+            (self.rcv.buf.capacity() as u32 / 2).min(u32::from(self.negotiated.local_mss));
         let window = if free <= promised || free - promised < threshold {
             promised
         } else {
             free
         };
-        let unit_shift = u32::from(self.rcv_wscale);
+        let unit_shift = u32::from(self.rcv.wscale);
         // Rounded down: rounding up would let each ACK promise up to one unit more than the
         // buffer frees, and the promises would creep past it. The edge may appear to move
         // left by less than a unit (RFC 7323 §2.4); data up to the old edge is still taken.
         let field = (window >> unit_shift).min(0xffff);
-        (field as u16, self.rcv_nxt + (field << unit_shift))
+        (field as u16, self.rcv.nxt + (field << unit_shift))
     }
 
     /// Whether reading opened the window enough to tell the peer now.
@@ -343,14 +348,14 @@ impl Connection {
     /// the buffer or less and the new one is at least twice as large, so a reader that keeps
     /// up does not add a window update to every ACK.
     pub(crate) fn window_update_due(&self) -> bool {
-        let free = self.recv_buf.window() as u32;
+        let free = self.rcv.buf.window() as u32;
         let promised = self.receive_window();
-        let capacity = self.recv_buf.capacity() as u32;
-        let unit = 1u32 << self.rcv_wscale;
+        let capacity = self.rcv.buf.capacity() as u32;
+        let unit = 1u32 << self.rcv.wscale;
         self.state.can_receive()
             && 2 * promised <= capacity
             && free >= 2 * promised
-            && free - promised >= unit.max(u32::from(self.local_mss))
+            && free - promised >= unit.max(u32::from(self.negotiated.local_mss))
     }
 
     fn options_for(&self, now: Instant, flags: Flags) -> Options {
@@ -359,17 +364,17 @@ impl Connection {
             let echo = if flags.syn() && !flags.ack() {
                 0
             } else {
-                self.timestamps.map_or(0, |t| t.recent)
+                self.negotiated.timestamps.map_or(0, |t| t.recent)
             };
             options.timestamps = Some(Timestamps { value, echo });
         }
         if flags.syn() {
-            options.mss = Some(self.local_mss);
-            options.sack_permitted = self.sack;
-            if self.offer_window_scale {
-                options.window_scale = Some(self.rcv_wscale);
+            options.mss = Some(self.negotiated.local_mss);
+            options.sack_permitted = self.negotiated.sack;
+            if self.negotiated.offer_window_scale {
+                options.window_scale = Some(self.rcv.wscale);
             }
-        } else if self.sack && !flags.rst() {
+        } else if self.negotiated.sack && !flags.rst() {
             options.sack_blocks = self.sack_blocks();
         }
         options
@@ -379,11 +384,15 @@ impl Connection {
     /// the most recent arrival, then the others by recency (RFC 2018 §4, RFC 2883).
     fn sack_blocks(&self) -> SackBlocks {
         let mut blocks = SackBlocks::new();
-        let limit = if self.timestamps.is_some() { 3 } else { 4 };
-        if let Some((left, right)) = self.dsack {
+        let limit = if self.negotiated.timestamps.is_some() {
+            3
+        } else {
+            4
+        };
+        if let Some((left, right)) = self.rcv.dsack {
             blocks.push(left, right);
         }
-        let ranges = self.recv_buf.out_of_order();
+        let ranges = self.rcv.buf.out_of_order();
         let mut below = u64::MAX;
         while blocks.len() < limit {
             let Some(next) = ranges
@@ -393,7 +402,7 @@ impl Connection {
             else {
                 break;
             };
-            blocks.push(self.rcv_nxt + next.start, self.rcv_nxt + next.end);
+            blocks.push(self.rcv.nxt + next.start, self.rcv.nxt + next.end);
             below = next.recency;
         }
         blocks
@@ -407,8 +416,8 @@ impl Connection {
             seg.flags |= Flags::ECE;
         }
         let (window, edge) = if seg.flags.syn() {
-            let window = self.recv_buf.window().min(0xffff) as u32;
-            (window as u16, self.rcv_nxt + window)
+            let window = self.rcv.buf.window().min(0xffff) as u32;
+            (window as u16, self.rcv.nxt + window)
         } else {
             self.window_to_advertise()
         };
@@ -417,7 +426,7 @@ impl Connection {
             dst_port: self.tuple.remote.port(),
             seq: seg.seq,
             ack: if seg.flags.ack() {
-                self.rcv_nxt
+                self.rcv.nxt
             } else {
                 SeqNumber(0)
             },
@@ -427,7 +436,8 @@ impl Connection {
             options: self.options_for(now, seg.flags),
         };
         let payload_len = seg.len as usize;
-        let budget = usize::from(self.peer_mss.min(self.local_mss)) + tcp_wire::HEADER_LEN;
+        let budget = usize::from(self.negotiated.peer_mss.min(self.negotiated.local_mss))
+            + tcp_wire::HEADER_LEN;
         while header.header_len() + payload_len > budget && !header.options.sack_blocks.is_empty() {
             let fewer = header.options.sack_blocks.len() - 1;
             header.options.sack_blocks.truncate(fewer);
@@ -436,23 +446,23 @@ impl Connection {
         let total = header_len + payload_len;
         let out = buf.get_mut(header_len..total)?;
         if payload_len > 0 {
-            let offset = (seg.seq - self.send_buf_seq) as usize;
-            if offset + payload_len > self.send_buf.len() {
+            let offset = (seg.seq - self.snd.buf_seq) as usize;
+            if offset + payload_len > self.snd.buf.len() {
                 debug_assert!(false, "segment {seg:?} reaches past the send buffer");
                 return None;
             }
-            self.send_buf.copy_out(offset, out);
+            self.snd.buf.copy_out(offset, out);
         }
         let mut segment = Segment::new_unchecked(&mut buf[..total]);
         segment.fill_checksum(self.tuple.local.ip(), self.tuple.remote.ip());
         if seg.flags.ack() {
-            self.last_ack_sent = self.rcv_nxt;
-            self.ack.now = false;
-            self.ack.unacked_segments = 0;
-            self.dsack = None;
-            self.timers.stop(Timer::DelayedAck);
-            if edge.gt(self.rcv_adv) {
-                self.rcv_adv = edge;
+            self.rcv.last_ack_sent = self.rcv.nxt;
+            self.rcv.ack.now = false;
+            self.rcv.ack.unacked_segments = 0;
+            self.rcv.dsack = None;
+            self.timing.timers.stop(Timer::DelayedAck);
+            if edge.gt(self.rcv.adv) {
+                self.rcv.adv = edge;
             }
         }
         self.stats.segments_out += 1;

@@ -14,24 +14,24 @@ impl Connection {
         if let Some(error) = self.error {
             return Err(error);
         }
-        if self.fin_queued {
+        if self.snd.fin_queued {
             return Ok(());
         }
         match self.state {
             State::Closed | State::Listen => return Err(Error::NotConnected),
-            State::SynSent => self.fin_queued = true,
+            State::SynSent => self.snd.fin_queued = true,
             State::SynReceived => {
-                self.fin_queued = true;
-                if self.send_buf.len() == 0 {
+                self.snd.fin_queued = true;
+                if self.snd.buf.len() == 0 {
                     self.set_state(State::FinWait1);
                 }
             }
             State::Established => {
-                self.fin_queued = true;
+                self.snd.fin_queued = true;
                 self.set_state(State::FinWait1);
             }
             State::CloseWait => {
-                self.fin_queued = true;
+                self.snd.fin_queued = true;
                 self.set_state(State::LastAck);
             }
             State::FinWait1
@@ -46,7 +46,7 @@ impl Connection {
     /// The handshake completed: ESTABLISHED, or FIN_WAIT_1 if the application already shut
     /// down its sending side.
     pub(crate) fn become_established(&mut self) {
-        let state = if self.fin_queued {
+        let state = if self.snd.fin_queued {
             State::FinWait1
         } else {
             State::Established
@@ -57,12 +57,12 @@ impl Connection {
     /// The application lets go of the connection. With unread data or a zero linger time
     /// this is an abort (RST, R-2); otherwise the stack finishes a graceful close alone.
     pub(crate) fn close(&mut self, now: Instant, config: &Config) {
-        self.held = false;
-        self.orphaned = true;
+        self.books.held = false;
+        self.books.orphaned = true;
         if self.state == State::Closed {
             return;
         }
-        if self.options.linger == Some(Duration::ZERO) || self.recv_buf.readable() > 0 {
+        if self.options.linger == Some(Duration::ZERO) || self.rcv.buf.readable() > 0 {
             self.abort();
             return;
         }
@@ -76,7 +76,7 @@ impl Connection {
                     .options
                     .fin_wait2_timeout
                     .unwrap_or(config.fin_wait2_timeout);
-                self.timers.set(Timer::FinWait2, now + timeout);
+                self.timing.timers.set(Timer::FinWait2, now + timeout);
             }
             _ => {}
         }

@@ -17,21 +17,24 @@ const MAX_PERSIST_INTERVAL: Duration = Duration::from_secs(60);
 impl Connection {
     /// Runs every timer that expired at or before `now`.
     pub(crate) fn on_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
-        while let Some(timer) = self.timers.take_expired(now) {
+        while let Some(timer) = self.timing.timers.take_expired(now) {
             match timer {
                 Timer::Retransmit => match self.recovery.timer() {
                     LossTimer::Retransmission => self.on_retransmit_timeout(now, ctx),
                     LossTimer::Probe => self.on_probe_timeout(now),
                     LossTimer::Reorder => self.on_reorder_timeout(now),
                 },
-                Timer::DelayedAck => self.ack.now = true,
+                Timer::DelayedAck => self.rcv.ack.now = true,
                 Timer::Persist => self.on_persist_timeout(now, ctx),
                 Timer::Keepalive => self.on_keepalive_timeout(now),
                 Timer::FinWait2 => self.enter_closed(),
                 Timer::TimeWait => self.enter_closed(),
                 Timer::Pace => {
-                    if let Some(at) = self.recovery.on_pace_timeout(now, self.rtt.smoothed()) {
-                        self.timers.set(Timer::Pace, at);
+                    if let Some(at) = self
+                        .recovery
+                        .on_pace_timeout(now, self.timing.rtt.smoothed())
+                    {
+                        self.timing.timers.set(Timer::Pace, at);
                     }
                 }
             }
@@ -40,17 +43,17 @@ impl Connection {
 
     /// Arms the retransmission timer at one RTO, but no later than the user timeout.
     pub(crate) fn arm_retransmit(&mut self, now: Instant) {
-        self.arm_loss_timer(now, LossTimer::Retransmission, now + self.rtt.rto());
+        self.arm_loss_timer(now, LossTimer::Retransmission, now + self.timing.rtt.rto());
     }
 
     /// Arms the retransmission timer slot as `timer` for `at`, but no later than the user
     /// timeout.
     fn arm_loss_timer(&mut self, now: Instant, timer: LossTimer, mut at: Instant) {
-        if let (Some(limit), Some(since)) = (self.options.user_timeout, self.unacked_since) {
+        if let (Some(limit), Some(since)) = (self.options.user_timeout, self.timing.unacked_since) {
             at = at.min((since + limit).max(now));
         }
         self.recovery.set_timer(timer);
-        self.timers.set(Timer::Retransmit, at);
+        self.timing.timers.set(Timer::Retransmit, at);
     }
 
     /// After an ACK or a transmission of data: stops the slot when nothing is outstanding;
@@ -61,18 +64,21 @@ impl Connection {
         if !self.state.transmits_data() || !self.syn_acked() {
             return;
         }
-        if self.snd_una == self.snd_max {
-            self.timers.stop(Timer::Retransmit);
+        if self.snd.una == self.snd.max {
+            self.timing.timers.stop(Timer::Retransmit);
             return;
         }
-        let early =
-            self.recovery
-                .early_timer(now, self.rtt.smoothed(), self.rtt.rto(), self.rtt.min_rto());
+        let early = self.recovery.early_timer(
+            now,
+            self.timing.rtt.smoothed(),
+            self.timing.rtt.rto(),
+            self.timing.rtt.min_rto(),
+        );
         if let Some((timer, at)) = early {
             self.arm_loss_timer(now, timer, at);
         } else if restart
             || self.recovery.timer() != LossTimer::Retransmission
-            || !self.timers.is_armed(Timer::Retransmit)
+            || !self.timing.timers.is_armed(Timer::Retransmit)
         {
             self.arm_retransmit(now);
         }
@@ -81,7 +87,7 @@ impl Connection {
     /// The probe timer expired: the next transmission is a tail loss probe (RFC 8985 §7.3),
     /// and the retransmission timeout stands behind it.
     fn on_probe_timeout(&mut self, now: Instant) {
-        if self.snd_una == self.snd_max {
+        if self.snd.una == self.snd.max {
             return;
         }
         self.recovery.on_probe_timeout();
@@ -90,17 +96,17 @@ impl Connection {
 
     /// RACK's reordering timer expired: the segments it waited on are judged now.
     fn on_reorder_timeout(&mut self, now: Instant) {
-        if self.snd_una == self.snd_max {
+        if self.snd.una == self.snd.max {
             return;
         }
-        let window = (self.snd_una, self.snd_max);
+        let window = (self.snd.una, self.snd.max);
         self.recovery
-            .on_reorder_timeout(now, self.rtt.smoothed(), window, &mut self.stats);
+            .on_reorder_timeout(now, self.timing.rtt.smoothed(), window, &mut self.stats);
         self.rearm_loss_timer(now, false);
     }
 
     fn user_timeout_expired(&self, now: Instant) -> bool {
-        match (self.options.user_timeout, self.unacked_since) {
+        match (self.options.user_timeout, self.timing.unacked_since) {
             (Some(limit), Some(since)) => now - since >= limit,
             _ => false,
         }
@@ -113,33 +119,37 @@ impl Connection {
             State::SynReceived => config.synack_retries,
             _ => config.data_retries,
         };
-        if self.snd_una == self.snd_max && self.state.is_synchronized() {
+        if self.snd.una == self.snd.max && self.state.is_synchronized() {
             return;
         }
-        if self.retries >= limit || self.user_timeout_expired(now) {
-            if self.state == State::SynReceived && self.listener.is_some() {
-                self.held = false;
+        if self.timing.retries >= limit || self.user_timeout_expired(now) {
+            if self.state == State::SynReceived && self.books.listener.is_some() {
+                self.books.held = false;
                 self.enter_closed();
             } else {
                 self.fail(Error::TimedOut);
             }
             return;
         }
-        self.retries += 1;
+        self.timing.retries += 1;
         self.stats.retransmission_timeouts += 1;
         ctx.counters.retransmission_timeouts += 1;
         if self.syn_acked() {
             // Everything in flight is lost; the head goes out again even into a zero
             // window, as Linux's retransmission timer does, the rest as the window regrows.
             let ts_now = self.ts_value(now);
-            let outstanding = (self.flight_size(), self.snd_max);
-            self.recovery
-                .on_retransmission_timeout(now, outstanding, ts_now, self.retries > 1);
+            let outstanding = (self.flight_size(), self.snd.max);
+            self.recovery.on_retransmission_timeout(
+                now,
+                outstanding,
+                ts_now,
+                self.timing.retries > 1,
+            );
         } else {
-            self.snd_nxt = self.snd_una;
-            self.syn_sent_at = None;
+            self.snd.nxt = self.snd.una;
+            self.timing.syn_sent_at = None;
         }
-        self.rtt.back_off();
+        self.timing.rtt.back_off();
         self.arm_retransmit(now);
     }
 
@@ -159,34 +169,34 @@ impl Connection {
             self.fail(Error::TimedOut);
             return;
         }
-        if self.snd_wnd == 0 {
+        if self.snd.wnd == 0 {
             if self.persist_exhausted(ctx.config) {
                 tracing::debug!(
-                    probes = self.probes,
-                    unanswered = self.probes_unanswered,
-                    orphaned = self.orphaned,
+                    probes = self.timing.probes,
+                    unanswered = self.timing.probes_unanswered,
+                    orphaned = self.books.orphaned,
                     "zero window: giving up"
                 );
                 ctx.counters.zero_window_timeouts += 1;
                 self.fail(Error::TimedOut);
                 return;
             }
-            self.probe_pending = true;
-            self.probes = self.probes.saturating_add(1);
-            self.probes_unanswered = self.probes_unanswered.saturating_add(1);
+            self.timing.probe_pending = true;
+            self.timing.probes = self.timing.probes.saturating_add(1);
+            self.timing.probes_unanswered = self.timing.probes_unanswered.saturating_add(1);
             self.stats.window_probes += 1;
             self.arm_persist(now);
         } else {
-            self.override_send_avoidance = true;
+            self.timing.override_send_avoidance = true;
         }
     }
 
     /// True when the zero-window probes so far are all a connection gets.
     fn persist_exhausted(&self, config: &Config) -> bool {
-        if self.orphaned {
-            self.probes >= config.orphan_retries
+        if self.books.orphaned {
+            self.timing.probes >= config.orphan_retries
         } else {
-            self.probes_unanswered >= config.data_retries
+            self.timing.probes_unanswered >= config.data_retries
         }
     }
 
@@ -194,44 +204,47 @@ impl Connection {
     /// windows or silly-window avoidance hold the data back; otherwise leaves it be. Without
     /// this a lost window update would stall the connection for ever.
     pub(crate) fn arm_stall_timer(&mut self, now: Instant) {
-        if self.timers.is_armed(Timer::Persist) || !self.data_waiting() {
+        if self.timing.timers.is_armed(Timer::Persist) || !self.data_waiting() {
             return;
         }
-        if self.snd_una == self.snd_max && !self.next_data_segment_exists() {
+        if self.snd.una == self.snd.max && !self.next_data_segment_exists() {
             self.arm_persist(now);
         }
     }
 
     /// Queued data not yet sent, in a state that sends data.
     fn data_waiting(&self) -> bool {
-        self.state.transmits_data() && self.data_end().gt(self.snd_nxt)
+        self.state.transmits_data() && self.data_end().gt(self.snd.nxt)
     }
 
     /// Arms the persist timer with exponential backoff (RFC 9293 §3.8.6.1).
     pub(crate) fn arm_persist(&mut self, now: Instant) {
         let interval = self
+            .timing
             .rtt
             .rto()
-            .saturating_mul(1 << self.probes.min(10))
+            .saturating_mul(1 << self.timing.probes.min(10))
             .min(MAX_PERSIST_INTERVAL);
-        self.timers.set(Timer::Persist, now + interval);
-        if self.unacked_since.is_none() {
-            self.unacked_since = Some(now);
+        self.timing.timers.set(Timer::Persist, now + interval);
+        if self.timing.unacked_since.is_none() {
+            self.timing.unacked_since = Some(now);
         }
     }
 
     /// Restarts keepalive's idle clock (any segment from the peer proves it alive).
     pub(crate) fn arm_keepalive(&mut self, now: Instant) {
         let Some(keepalive) = self.options.keepalive else {
-            self.timers.stop(Timer::Keepalive);
+            self.timing.timers.stop(Timer::Keepalive);
             return;
         };
         if matches!(
             self.state,
             State::Established | State::CloseWait | State::FinWait2
         ) {
-            self.keepalive_probes = 0;
-            self.timers.set(Timer::Keepalive, now + keepalive.idle);
+            self.timing.keepalive_probes = 0;
+            self.timing
+                .timers
+                .set(Timer::Keepalive, now + keepalive.idle);
         }
     }
 
@@ -245,18 +258,22 @@ impl Connection {
         ) {
             return;
         }
-        if self.snd_una != self.snd_max {
-            self.timers.set(Timer::Keepalive, now + keepalive.idle);
+        if self.snd.una != self.snd.max {
+            self.timing
+                .timers
+                .set(Timer::Keepalive, now + keepalive.idle);
             return;
         }
-        if self.keepalive_probes >= keepalive.probes {
+        if self.timing.keepalive_probes >= keepalive.probes {
             self.send_reset = true;
             self.fail(Error::TimedOut);
             return;
         }
-        self.keepalive_probes += 1;
-        self.probe_pending = true;
+        self.timing.keepalive_probes += 1;
+        self.timing.probe_pending = true;
         self.stats.keepalive_probes += 1;
-        self.timers.set(Timer::Keepalive, now + keepalive.interval);
+        self.timing
+            .timers
+            .set(Timer::Keepalive, now + keepalive.interval);
     }
 }

@@ -58,7 +58,7 @@ impl Endpoint {
             timestamp_offset: self.timestamp_offset(&tuple),
         };
         let mut conn = Connection::new(&self.config, opening);
-        conn.exposed = true;
+        conn.books.exposed = true;
         conn.open_active(now);
         self.counters.active_opens += 1;
         self.by_tuple.insert(tuple, handle);
@@ -70,7 +70,7 @@ impl Endpoint {
     fn connection(&self, handle: ConnectionHandle) -> Result<&Connection, Error> {
         self.connections
             .get(&handle)
-            .filter(|c| c.held)
+            .filter(|c| c.books.held)
             .ok_or(Error::InvalidHandle)
     }
 
@@ -93,10 +93,10 @@ impl Endpoint {
         let result = self.user_call(handle, |conn| conn.write(data));
         if result == Err(Error::WouldBlock)
             && let Some(conn) = self.connections.get_mut(&handle)
-            && conn.send_buf.free() > 0
-            && !conn.waiting_for_memory
+            && conn.snd.buf.free() > 0
+            && !conn.books.waiting_for_memory
         {
-            conn.waiting_for_memory = true;
+            conn.books.waiting_for_memory = true;
             self.memory.wait(handle);
         }
         result
@@ -177,7 +177,7 @@ impl Endpoint {
 
     /// Free space in the send buffer.
     pub fn writable_bytes(&self, handle: ConnectionHandle) -> Result<usize, Error> {
-        Ok(self.connection(handle)?.send_buf.free())
+        Ok(self.connection(handle)?.snd.buf.free())
     }
 
     /// The error the connection failed with, if it did (SO_ERROR).

@@ -41,24 +41,24 @@ impl Census {
         now: Instant,
     ) {
         let wanted = match conn.state {
-            State::TimeWait if conn.tally == Tally::Expiring => Tally::Expiring,
+            State::TimeWait if conn.books.tally == Tally::Expiring => Tally::Expiring,
             State::TimeWait => Tally::TimeWait,
             State::Closed => Tally::None,
-            _ if conn.orphaned => Tally::Orphan,
+            _ if conn.books.orphaned => Tally::Orphan,
             _ => Tally::None,
         };
         if wanted == Tally::Expiring {
-            conn.timers.set(Timer::TimeWait, now);
+            conn.timing.timers.set(Timer::TimeWait, now);
         }
-        if wanted == conn.tally {
+        if wanted == conn.books.tally {
             return;
         }
-        self.leave(conn.tally);
-        conn.tally = match wanted {
+        self.leave(conn.books.tally);
+        conn.books.tally = match wanted {
             Tally::TimeWait if self.time_wait >= limits.max_time_wait => {
                 counters.time_wait_overflows += 1;
                 tracing::debug!("TIME_WAIT cap reached: closing without TIME_WAIT");
-                conn.timers.set(Timer::TimeWait, now);
+                conn.timing.timers.set(Timer::TimeWait, now);
                 Tally::Expiring
             }
             Tally::Orphan if self.orphans >= limits.max_orphans => {
@@ -81,7 +81,7 @@ impl Census {
 
     /// `conn` leaves the endpoint: it leaves its count too.
     pub(crate) fn remove(&mut self, conn: &Connection) {
-        self.leave(conn.tally);
+        self.leave(conn.books.tally);
     }
 
     fn leave(&mut self, tally: Tally) {

@@ -80,14 +80,14 @@ impl Endpoint {
         let orphans: Vec<ConnectionHandle> = self
             .connections
             .values()
-            .filter(|c| c.listener == Some(listener.handle))
+            .filter(|c| c.books.listener == Some(listener.handle))
             .map(|c| c.handle)
             .collect();
         for handle in orphans {
             self.with_connection(handle, |conn, _| {
-                conn.listener = None;
-                conn.in_syn_queue = false;
-                conn.held = false;
+                conn.books.listener = None;
+                conn.books.in_syn_queue = false;
+                conn.books.held = false;
                 conn.abort();
             });
         }
@@ -107,9 +107,9 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.listener = None;
-            conn.held = true;
-            conn.exposed = true;
+            conn.books.listener = None;
+            conn.books.held = true;
+            conn.books.exposed = true;
             let bits = conn.pending_since_accept();
             conn.raise(bits);
             self.settle(handle);
@@ -319,6 +319,7 @@ impl Endpoint {
                 .flags
                 .intersects(tcp_wire::Flags::RST | tcp_wire::Flags::SYN)
             && conn
+                .books
                 .listener
                 .and_then(|l| self.listeners.get(&l))
                 .is_some_and(Listener::accept_queue_full)
@@ -329,11 +330,11 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l)) else {
+        let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) else {
             return;
         };
-        if conn.in_syn_queue {
-            conn.in_syn_queue = false;
+        if conn.books.in_syn_queue {
+            conn.books.in_syn_queue = false;
             listener.syn_queue = listener.syn_queue.saturating_sub(1);
         }
         listener.accept_queue.push_back(handle);

@@ -259,7 +259,7 @@ impl Endpoint {
             iss_floor = self
                 .connections
                 .get(&handle)
-                .map(|c| c.snd_max + REOPEN_ISS_GAP);
+                .map(|c| c.snd.max + REOPEN_ISS_GAP);
             self.remove_connection(handle);
             self.on_listener_segment(now, listener, tuple, &seg, iss_floor);
             return;
@@ -322,14 +322,14 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        let bits = std::mem::take(&mut conn.raised);
+        let bits = std::mem::take(&mut conn.books.raised);
         if bits & raised::ACCEPTABLE != 0 {
             self.enqueue_accepted(handle);
         }
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        if conn.exposed && conn.held {
+        if conn.books.exposed && conn.books.held {
             push_events(&mut self.events, handle, bits, conn.error);
         }
         self.census.update(
@@ -339,20 +339,20 @@ impl Endpoint {
             self.last_now,
         );
         let held = conn.buffer_memory();
-        let woken = if held == conn.charged {
+        let woken = if held == conn.books.charged {
             Vec::new()
         } else {
-            let before = core::mem::replace(&mut conn.charged, held);
+            let before = core::mem::replace(&mut conn.books.charged, held);
             let limits = &self.config.resources;
             self.memory
                 .recharge(before, held, limits, &mut self.counters)
         };
-        if !conn.in_transmit_queue && conn.wants_to_transmit() {
-            conn.in_transmit_queue = true;
+        if !conn.books.in_transmit_queue && conn.wants_to_transmit() {
+            conn.books.in_transmit_queue = true;
             self.transmit_queue.push_back(handle);
         }
         conn.arm_stall_timer(self.last_now);
-        let next = conn.timers.next_deadline();
+        let next = conn.timing.timers.next_deadline();
         let finished = conn.is_finished();
         if self.deadlines.get(handle) != next && !finished {
             self.deadlines.set(handle, next);
@@ -369,8 +369,8 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.waiting_for_memory = false;
-            if conn.exposed && conn.held {
+            conn.books.waiting_for_memory = false;
+            if conn.books.exposed && conn.books.held {
                 self.events.push_back(Event::Writable(handle));
             }
         }
@@ -389,14 +389,14 @@ impl Endpoint {
         let limits = &self.config.resources;
         let woken = self
             .memory
-            .recharge(conn.charged, 0, limits, &mut self.counters);
+            .recharge(conn.books.charged, 0, limits, &mut self.counters);
         self.wake_writers(woken);
-        if let Some(listener) = conn.listener.and_then(|l| self.listeners.get_mut(&l))
-            && conn.in_syn_queue
+        if let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l))
+            && conn.books.in_syn_queue
         {
             listener.syn_queue = listener.syn_queue.saturating_sub(1);
         }
-        if conn.exposed {
+        if conn.books.exposed {
             self.events.push_back(Event::Closed(handle));
         }
         self.retired += conn.stats;
@@ -436,7 +436,7 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.in_transmit_queue = false;
+            conn.books.in_transmit_queue = false;
             let span = conn.span.clone();
             let _entered = span.enter();
             let sent = conn.poll_transmit(now, buf).map(|len| Transmit {

@@ -1,0 +1,53 @@
+//! The endpoint's bookkeeping about a connection, outside the RFC's control block: who holds
+//! its handle, which queues and counts it is in, what memory it may use, and the events it
+//! raised for the endpoint to deliver.
+
+use crate::endpoint::census::Tally;
+use crate::endpoint::memory_budget::Budget;
+use crate::handle::ListenerHandle;
+
+/// Endpoint-side state of one connection.
+#[derive(Debug)]
+pub(crate) struct Bookkeeping {
+    /// The listener a passive open came through, until the application accepts it.
+    pub(crate) listener: Option<ListenerHandle>,
+    /// The application holds the handle (false once it called `close`, or for a passive
+    /// open not yet accepted).
+    pub(crate) held: bool,
+    /// The application called `close`: nobody will read, the stack finishes the close.
+    pub(crate) orphaned: bool,
+    /// The application was given this handle (by `connect` or `accept`).
+    pub(crate) exposed: bool,
+    /// Counted in its listener's SYN queue.
+    pub(crate) in_syn_queue: bool,
+    /// Listed in the endpoint's transmit queue.
+    pub(crate) in_transmit_queue: bool,
+    /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
+    pub(crate) tally: Tally,
+    /// What it may allocate for its buffers, set by the endpoint before each call.
+    pub(crate) budget: Budget,
+    /// Buffer bytes the endpoint has counted for it.
+    pub(crate) charged: usize,
+    /// A write found no memory and waits for the endpoint's pressure to end.
+    pub(crate) waiting_for_memory: bool,
+    /// Events raised and not yet turned into [`crate::Event`]s (bits of `raised`).
+    pub(crate) raised: u8,
+}
+
+impl Default for Bookkeeping {
+    fn default() -> Bookkeeping {
+        Bookkeeping {
+            listener: None,
+            held: true,
+            orphaned: false,
+            exposed: false,
+            in_syn_queue: false,
+            in_transmit_queue: false,
+            tally: Tally::None,
+            budget: Budget::default(),
+            charged: 0,
+            waiting_for_memory: false,
+            raised: 0,
+        }
+    }
+}

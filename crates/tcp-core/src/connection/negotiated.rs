@@ -1,0 +1,29 @@
+//! What the handshake settled: segment sizes and the options both sides use.
+
+use crate::time::Instant;
+
+/// Timestamp option state (RFC 7323) once both sides agreed to use it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimestampState {
+    /// Added to our millisecond clock so TSvals do not reveal uptime.
+    pub(crate) offset: u32,
+    /// TS.Recent: the TSval to echo.
+    pub(crate) recent: u32,
+    /// When TS.Recent was last updated (PAWS ages it out after 24 days).
+    pub(crate) recent_age: Instant,
+}
+
+/// Options offered, then (after the handshake) agreed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Negotiated {
+    /// The MSS we announce.
+    pub(crate) local_mss: u16,
+    /// The MSS the peer announced (or the default for its address family).
+    pub(crate) peer_mss: u16,
+    /// Timestamps: offered, then in use or `None`.
+    pub(crate) timestamps: Option<TimestampState>,
+    /// SACK: offered, then in use.
+    pub(crate) sack: bool,
+    /// Window scaling: offered, then in use.
+    pub(crate) offer_window_scale: bool,
+}

@@ -1,0 +1,79 @@
+//! The receive sequence space (RFC 9293 §3.3.1, Figure 5) and what the receiver keeps
+//! beside it: the reassembly buffer, the peer's FIN and the acknowledgment schedule.
+
+use super::recv_buffer::RecvBuffer;
+use crate::time::Instant;
+use core::time::Duration;
+use tcp_wire::SeqNumber;
+
+/// Acknowledgment scheduling.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AckState {
+    /// An ACK must go out with the next segment, right away.
+    pub(crate) now: bool,
+    /// Full-sized segments received since the last ACK.
+    pub(crate) unacked_segments: u32,
+    /// Segments left to acknowledge at once at the start of a connection (Linux's
+    /// quick-ACK mode), so slow start on the peer's side is not held back.
+    pub(crate) quick: u32,
+}
+
+/// RCV.* and the receive buffer.
+#[derive(Debug)]
+pub(crate) struct ReceiveSpace {
+    /// IRS: the peer's initial sequence number.
+    pub(crate) irs: SeqNumber,
+    /// RCV.NXT: next sequence number expected.
+    pub(crate) nxt: SeqNumber,
+    /// Right edge of the window last advertised; it never moves left (RFC 9293 §3.8.6).
+    pub(crate) adv: SeqNumber,
+    /// Our window scale shift.
+    pub(crate) wscale: u8,
+    /// In-order bytes for the application and out-of-order data.
+    pub(crate) buf: RecvBuffer,
+    /// The peer's FIN was received in order.
+    pub(crate) fin_received: bool,
+    /// Where the peer's FIN is, once seen (possibly out of order).
+    pub(crate) peer_fin_seq: Option<SeqNumber>,
+    /// A read found nothing: `Readable` is due when data arrives.
+    pub(crate) reader_waiting: bool,
+    /// The acknowledgment number of the last segment sent.
+    pub(crate) last_ack_sent: SeqNumber,
+    /// Start of the current receive-autotuning round: when, and RCV.NXT then.
+    pub(crate) measure: (Instant, SeqNumber),
+    /// A D-SACK block to report in the next ACK.
+    pub(crate) dsack: Option<(SeqNumber, SeqNumber)>,
+    /// When to acknowledge.
+    pub(crate) ack: AckState,
+    /// The delayed-ACK timeout.
+    pub(crate) delayed_ack: Duration,
+}
+
+impl ReceiveSpace {
+    /// Nothing received yet, with window scale `wscale` and buffer `buf`.
+    pub(crate) fn new(
+        wscale: u8,
+        buf: RecvBuffer,
+        now: Instant,
+        delayed_ack: Duration,
+    ) -> ReceiveSpace {
+        ReceiveSpace {
+            irs: SeqNumber(0),
+            nxt: SeqNumber(0),
+            adv: SeqNumber(0),
+            wscale,
+            buf,
+            fin_received: false,
+            peer_fin_seq: None,
+            reader_waiting: false,
+            last_ack_sent: SeqNumber(0),
+            measure: (now, SeqNumber(0)),
+            dsack: None,
+            ack: AckState {
+                quick: 16,
+                ..AckState::default()
+            },
+            delayed_ack,
+        }
+    }
+}
