@@ -17,7 +17,7 @@ mod send_buffer;
 mod send_space;
 mod shutdown;
 mod timeout;
-pub(crate) mod timers;
+mod timers;
 mod timing;
 
 use crate::addr::FourTuple;
@@ -70,19 +70,19 @@ pub(crate) struct Connection {
     /// The endpoint's bookkeeping (queues, counts, memory, raised events).
     pub(crate) books: Bookkeeping,
     /// The send sequence space and send buffer.
-    pub(crate) snd: SendSpace,
+    snd: SendSpace,
     /// The receive sequence space, receive buffer and ACK schedule.
-    pub(crate) rcv: ReceiveSpace,
+    rcv: ReceiveSpace,
     /// What the handshake settled.
-    pub(crate) negotiated: Negotiated,
+    negotiated: Negotiated,
     /// Timers, RTT, retries and probes.
-    pub(crate) timing: Timing,
+    timing: Timing,
     /// Congestion control and loss recovery.
-    pub(crate) recovery: LossRecovery,
-    pub(crate) ecn: ecn::EcnState,
+    recovery: LossRecovery,
+    ecn: ecn::EcnState,
     /// The last segment produced carries new data and may be marked ECN-capable.
     pub(crate) last_segment_ect: bool,
-    pub(crate) send_reset: bool,
+    send_reset: bool,
     pub(crate) error: Option<Error>,
     pub(crate) stats: ConnectionStats,
     /// The tracing span every log line about this connection is recorded in.
@@ -173,6 +173,31 @@ impl Connection {
                 id = opening.handle.0
             ),
         }
+    }
+
+    /// Free space in the send buffer: what a write may take now.
+    pub(crate) fn send_room(&self) -> usize {
+        self.snd.buf.free()
+    }
+
+    /// Bytes written and not yet acknowledged (`ss`'s Send-Q).
+    pub(crate) fn send_queued(&self) -> usize {
+        self.snd.buf.len()
+    }
+
+    /// SND.MAX: the highest sequence number sent.
+    pub(crate) fn highest_sent(&self) -> SeqNumber {
+        self.snd.max
+    }
+
+    /// The connection's next timer deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.timing.timers.next_deadline()
+    }
+
+    /// Lets TIME_WAIT (or a close without it, over the endpoint's cap) end at `at`.
+    pub(crate) fn end_time_wait_at(&mut self, at: Instant) {
+        self.timing.timers.set(timers::Timer::TimeWait, at);
     }
 
     /// Starts an active open: CLOSED -> SYN_SENT; the SYN goes out on the next poll.

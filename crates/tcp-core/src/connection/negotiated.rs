@@ -6,24 +6,24 @@ use crate::time::Instant;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TimestampState {
     /// Added to our millisecond clock so TSvals do not reveal uptime.
-    pub(crate) offset: u32,
+    pub(super) offset: u32,
     /// TS.Recent: the TSval to echo.
-    pub(crate) recent: u32,
+    pub(super) recent: u32,
     /// When TS.Recent was last updated (PAWS ages it out after 24 days).
-    pub(crate) recent_age: Instant,
+    pub(super) recent_age: Instant,
 }
 
 /// Options offered, then (after the handshake) agreed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Negotiated {
     /// The MSS we announce.
-    pub(crate) local_mss: u16,
+    pub(super) local_mss: u16,
     /// The MSS the peer announced (or the default for its address family).
-    pub(crate) peer_mss: u16,
+    pub(super) peer_mss: u16,
     /// Timestamps: offered, then in use or `None`.
-    pub(crate) timestamps: Option<TimestampState>,
+    pub(super) timestamps: Option<TimestampState>,
     /// SACK: offered, then in use.
-    pub(crate) sack: bool,
+    pub(super) sack: bool,
     /// Window scaling: offered, then in use.
-    pub(crate) offer_window_scale: bool,
+    pub(super) offer_window_scale: bool,
 }

@@ -10,43 +10,43 @@ use tcp_wire::SeqNumber;
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct AckState {
     /// An ACK must go out with the next segment, right away.
-    pub(crate) now: bool,
+    pub(super) now: bool,
     /// Full-sized segments received since the last ACK.
-    pub(crate) unacked_segments: u32,
+    pub(super) unacked_segments: u32,
     /// Segments left to acknowledge at once at the start of a connection (Linux's
     /// quick-ACK mode), so slow start on the peer's side is not held back.
-    pub(crate) quick: u32,
+    pub(super) quick: u32,
 }
 
 /// RCV.* and the receive buffer.
 #[derive(Debug)]
 pub(crate) struct ReceiveSpace {
     /// IRS: the peer's initial sequence number.
-    pub(crate) irs: SeqNumber,
+    pub(super) irs: SeqNumber,
     /// RCV.NXT: next sequence number expected.
-    pub(crate) nxt: SeqNumber,
+    pub(super) nxt: SeqNumber,
     /// Right edge of the window last advertised; it never moves left (RFC 9293 §3.8.6).
-    pub(crate) adv: SeqNumber,
+    pub(super) adv: SeqNumber,
     /// Our window scale shift.
-    pub(crate) wscale: u8,
+    pub(super) wscale: u8,
     /// In-order bytes for the application and out-of-order data.
-    pub(crate) buf: RecvBuffer,
+    pub(super) buf: RecvBuffer,
     /// The peer's FIN was received in order.
-    pub(crate) fin_received: bool,
+    pub(super) fin_received: bool,
     /// Where the peer's FIN is, once seen (possibly out of order).
-    pub(crate) peer_fin_seq: Option<SeqNumber>,
+    pub(super) peer_fin_seq: Option<SeqNumber>,
     /// A read found nothing: `Readable` is due when data arrives.
-    pub(crate) reader_waiting: bool,
+    pub(super) reader_waiting: bool,
     /// The acknowledgment number of the last segment sent.
-    pub(crate) last_ack_sent: SeqNumber,
+    pub(super) last_ack_sent: SeqNumber,
     /// Start of the current receive-autotuning round: when, and RCV.NXT then.
-    pub(crate) measure: (Instant, SeqNumber),
+    pub(super) measure: (Instant, SeqNumber),
     /// A D-SACK block to report in the next ACK.
-    pub(crate) dsack: Option<(SeqNumber, SeqNumber)>,
+    pub(super) dsack: Option<(SeqNumber, SeqNumber)>,
     /// When to acknowledge.
-    pub(crate) ack: AckState,
+    pub(super) ack: AckState,
     /// The delayed-ACK timeout.
-    pub(crate) delayed_ack: Duration,
+    pub(super) delayed_ack: Duration,
 }
 
 impl ReceiveSpace {

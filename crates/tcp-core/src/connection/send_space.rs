@@ -9,41 +9,41 @@ use tcp_wire::SeqNumber;
 #[derive(Debug)]
 pub(crate) struct SendSpace {
     /// ISS: our initial sequence number.
-    pub(crate) iss: SeqNumber,
+    pub(super) iss: SeqNumber,
     /// SND.UNA: oldest unacknowledged sequence number.
-    pub(crate) una: SeqNumber,
+    pub(super) una: SeqNumber,
     /// SND.NXT: next sequence number to send (falls back after a timeout in the handshake).
-    pub(crate) nxt: SeqNumber,
+    pub(super) nxt: SeqNumber,
     /// SND.MAX: highest sequence number sent.
-    pub(crate) max: SeqNumber,
+    pub(super) max: SeqNumber,
     /// SND.WND: the peer's window, scaled.
-    pub(crate) wnd: u32,
+    pub(super) wnd: u32,
     /// The largest window the peer ever offered.
-    pub(crate) max_wnd: u32,
+    pub(super) max_wnd: u32,
     /// SND.WL1 and SND.WL2: the segment that last updated the window.
-    pub(crate) wl1: SeqNumber,
-    pub(crate) wl2: SeqNumber,
+    pub(super) wl1: SeqNumber,
+    pub(super) wl2: SeqNumber,
     /// The peer's window scale shift.
-    pub(crate) wscale: u8,
+    pub(super) wscale: u8,
     /// Bytes written and not yet acknowledged.
-    pub(crate) buf: SendBuffer,
+    pub(super) buf: SendBuffer,
     /// Sequence number of the first byte in `buf`.
-    pub(crate) buf_seq: SeqNumber,
+    pub(super) buf_seq: SeqNumber,
     /// The application shut down writing: a FIN follows the data.
-    pub(crate) fin_queued: bool,
+    pub(super) fin_queued: bool,
     /// Our SYN was acknowledged.
-    pub(crate) syn_acknowledged: bool,
+    pub(super) syn_acknowledged: bool,
     /// Our FIN was acknowledged.
-    pub(crate) fin_acked: bool,
+    pub(super) fin_acked: bool,
     /// A write found the buffer full: `Writable` is due when room opens.
-    pub(crate) write_blocked: bool,
+    pub(super) write_blocked: bool,
     /// The largest sizes buffer autotuning may reach.
-    pub(crate) buffer_limits: BufferLimits,
+    pub(super) buffer_limits: BufferLimits,
     /// End of the last sub-MSS segment sent: Nagle holds new small segments only while it
     /// is unacknowledged (Minshall's variant, RFC 9293 Appendix A.3, as Linux).
-    pub(crate) small_segment_end: Option<SeqNumber>,
+    pub(super) small_segment_end: Option<SeqNumber>,
     /// The last segment sent used all the window the congestion controller allowed.
-    pub(crate) cwnd_limited: bool,
+    pub(super) cwnd_limited: bool,
 }
 
 impl SendSpace {

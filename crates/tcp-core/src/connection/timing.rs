@@ -10,32 +10,32 @@ use crate::time::Instant;
 #[derive(Debug)]
 pub(crate) struct Timing {
     /// One deadline per timer kind.
-    pub(crate) timers: TimerTable,
+    pub(super) timers: TimerTable,
     /// SRTT, RTTVAR and the RTO (RFC 6298).
-    pub(crate) rtt: RttEstimator,
+    pub(super) rtt: RttEstimator,
     /// When the SYN (or SYN-ACK) first went out, for the handshake's RTT sample; cleared
     /// when it is retransmitted (Karn's rule).
-    pub(crate) syn_sent_at: Option<Instant>,
+    pub(super) syn_sent_at: Option<Instant>,
     /// Retransmission timeouts in a row.
-    pub(crate) retries: u32,
+    pub(super) retries: u32,
     /// Zero-window probes since the window last opened or data was last acknowledged: the
     /// persist timer's backoff.
-    pub(crate) probes: u32,
+    pub(super) probes: u32,
     /// Zero-window probes since the peer last sent an acceptable ACK (Linux's
     /// `icsk_probes_out`).
-    pub(crate) probes_unanswered: u32,
+    pub(super) probes_unanswered: u32,
     /// When the last segment arrived (keepalive idle time).
-    pub(crate) last_received: Instant,
+    pub(super) last_received: Instant,
     /// Since when data has been unacknowledged (the user timeout).
-    pub(crate) unacked_since: Option<Instant>,
+    pub(super) unacked_since: Option<Instant>,
     /// When the last duplicate or challenge ACK for a segment that did not belong went out.
-    pub(crate) invalid_acks: ReplyLimiter,
+    pub(super) invalid_acks: ReplyLimiter,
     /// A zero-window or keepalive probe is to be sent.
-    pub(crate) probe_pending: bool,
+    pub(super) probe_pending: bool,
     /// The persist timer fired on a small open window: send what fits, once.
-    pub(crate) override_send_avoidance: bool,
+    pub(super) override_send_avoidance: bool,
     /// Keepalive probes unanswered.
-    pub(crate) keepalive_probes: u32,
+    pub(super) keepalive_probes: u32,
 }
 
 impl Timing {

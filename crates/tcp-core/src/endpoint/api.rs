@@ -93,7 +93,7 @@ impl Endpoint {
         let result = self.user_call(handle, |conn| conn.write(data));
         if result == Err(Error::WouldBlock)
             && let Some(conn) = self.connections.get_mut(&handle)
-            && conn.snd.buf.free() > 0
+            && conn.send_room() > 0
             && !conn.books.waiting_for_memory
         {
             conn.books.waiting_for_memory = true;
@@ -177,7 +177,7 @@ impl Endpoint {
 
     /// Free space in the send buffer.
     pub fn writable_bytes(&self, handle: ConnectionHandle) -> Result<usize, Error> {
-        Ok(self.connection(handle)?.snd.buf.free())
+        Ok(self.connection(handle)?.send_room())
     }
 
     /// The error the connection failed with, if it did (SO_ERROR).

@@ -2,7 +2,6 @@
 //! [`ResourceLimits`].
 
 use crate::connection::Connection;
-use crate::connection::timers::Timer;
 use crate::resource_limits::ResourceLimits;
 use crate::state::State;
 use crate::stats::Counters;
@@ -48,7 +47,7 @@ impl Census {
             _ => Tally::None,
         };
         if wanted == Tally::Expiring {
-            conn.timing.timers.set(Timer::TimeWait, now);
+            conn.end_time_wait_at(now);
         }
         if wanted == conn.books.tally {
             return;
@@ -58,7 +57,7 @@ impl Census {
             Tally::TimeWait if self.time_wait >= limits.max_time_wait => {
                 counters.time_wait_overflows += 1;
                 tracing::debug!("TIME_WAIT cap reached: closing without TIME_WAIT");
-                conn.timing.timers.set(Timer::TimeWait, now);
+                conn.end_time_wait_at(now);
                 Tally::Expiring
             }
             Tally::Orphan if self.orphans >= limits.max_orphans => {

@@ -259,7 +259,7 @@ impl Endpoint {
             iss_floor = self
                 .connections
                 .get(&handle)
-                .map(|c| c.snd.max + REOPEN_ISS_GAP);
+                .map(|c| c.highest_sent() + REOPEN_ISS_GAP);
             self.remove_connection(handle);
             self.on_listener_segment(now, listener, tuple, &seg, iss_floor);
             return;
@@ -352,7 +352,7 @@ impl Endpoint {
             self.transmit_queue.push_back(handle);
         }
         conn.arm_stall_timer(self.last_now);
-        let next = conn.timing.timers.next_deadline();
+        let next = conn.next_deadline();
         let finished = conn.is_finished();
         if self.deadlines.get(handle) != next && !finished {
             self.deadlines.set(handle, next);

@@ -53,7 +53,7 @@ impl Endpoint {
             })
             .chain(connections.into_iter().map(|c| SocketInfo {
                 recv_q: c.readable(),
-                send_q: c.snd.buf.len(),
+                send_q: c.send_queued(),
                 local: c.tuple.local,
                 remote: c.tuple.remote,
                 state: c.state,
