@@ -2,6 +2,7 @@
 //! its handle, which queues and counts it is in, what memory it may use, and the events it
 //! raised for the endpoint to deliver.
 
+use super::Raised;
 use crate::endpoint::census::Tally;
 use crate::endpoint::memory_budget::Budget;
 use crate::handle::ListenerHandle;
@@ -30,8 +31,8 @@ pub(crate) struct Bookkeeping {
     pub(crate) charged: usize,
     /// A write found no memory and waits for the endpoint's pressure to end.
     pub(crate) waiting_for_memory: bool,
-    /// Events raised and not yet turned into [`crate::Event`]s (bits of `raised`).
-    pub(crate) raised: u8,
+    /// Events raised and not yet turned into [`crate::Event`]s.
+    pub(crate) raised: Raised,
 }
 
 impl Default for Bookkeeping {
@@ -47,7 +48,7 @@ impl Default for Bookkeeping {
             budget: Budget::default(),
             charged: 0,
             waiting_for_memory: false,
-            raised: 0,
+            raised: Raised::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! synchronized states and TIME-WAIT, with RFC 5961's defences and RFC 7323's PAWS.
 
 use super::recovery::AckInput;
-use super::{Connection, raised};
+use super::{Connection, Raise};
 use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::context::Context;
@@ -97,7 +97,7 @@ impl Connection {
             self.ecn.on_syn_ack(flags);
             self.acknowledge(now, seg.ack);
             self.become_established();
-            self.raise(raised::CONNECTED | raised::WRITABLE);
+            self.raise(Raise::Connected | Raise::Writable);
             self.rcv.ack.now = true;
             self.arm_keepalive(now);
             self.receive_text(now, seg, ctx);
@@ -187,11 +187,11 @@ impl Connection {
             self.snd.wl1 = seg.seq;
             self.snd.wl2 = seg.ack;
             let bits = if self.books.listener.is_some() {
-                raised::ACCEPTABLE
+                Raise::Acceptable
             } else {
-                raised::CONNECTED
+                Raise::Connected
             };
-            self.raise(bits | raised::WRITABLE);
+            self.raise(bits | Raise::Writable);
             self.arm_keepalive(now);
         }
         if !self.process_ack(now, seg, ctx) {
@@ -414,7 +414,7 @@ impl Connection {
         }
         if self.snd.write_blocked && self.snd.buf.free() > 0 && self.state.can_send() {
             self.snd.write_blocked = false;
-            self.raise(raised::WRITABLE);
+            self.raise(Raise::Writable);
         }
     }
 
@@ -490,7 +490,7 @@ impl Connection {
         self.stats.bytes_received += outcome.advanced as u64;
         if outcome.advanced > 0 {
             self.rcv.nxt += outcome.advanced;
-            self.raise(raised::READABLE);
+            self.raise(Raise::Readable);
             self.autotune_receive_buffer(now);
         }
         if outcome.no_memory {
@@ -537,7 +537,7 @@ impl Connection {
         self.rcv.nxt += 1;
         self.rcv.fin_received = true;
         self.rcv.ack.now = true;
-        self.raise(raised::PEER_CLOSED | raised::READABLE);
+        self.raise(Raise::PeerClosed | Raise::Readable);
         match self.state {
             State::SynReceived | State::Established => self.set_state(State::CloseWait),
             State::FinWait1 if self.snd.fin_acked => self.enter_time_wait(now, config),

@@ -9,6 +9,7 @@ mod input;
 mod invalid;
 mod negotiated;
 mod output;
+mod raised;
 mod receive_space;
 mod recovery;
 mod recv_buffer;
@@ -38,27 +39,12 @@ use bookkeeping::Bookkeeping;
 pub(crate) use input::{Disposition, Incoming, reset_for};
 use negotiated::Negotiated;
 pub(crate) use negotiated::TimestampState;
+pub(crate) use raised::{Raise, Raised};
 pub(crate) use receive_space::AckState;
 use receive_space::ReceiveSpace;
 use recovery::LossRecovery;
 use send_space::SendSpace;
 use timing::Timing;
-
-/// Event bits a connection raises for the endpoint to turn into [`crate::Event`]s.
-pub(crate) mod raised {
-    /// The handshake of an active open completed.
-    pub(crate) const CONNECTED: u8 = 1;
-    /// Data or EOF became readable.
-    pub(crate) const READABLE: u8 = 2;
-    /// Send space opened after a blocked write.
-    pub(crate) const WRITABLE: u8 = 4;
-    /// The peer's FIN arrived.
-    pub(crate) const PEER_CLOSED: u8 = 8;
-    /// The connection failed (see `Connection::error`).
-    pub(crate) const FAILED: u8 = 16;
-    /// A passive open reached ESTABLISHED: it belongs in the accept queue.
-    pub(crate) const ACCEPTABLE: u8 = 32;
-}
 
 /// The transmission control block of RFC 9293 §3.3.1, split by concern as RFC 9293 and
 /// Linux's `tcp_sock` group it, plus the endpoint's bookkeeping.
@@ -286,21 +272,21 @@ impl Connection {
         self.recovery
             .set_path(self.send_mss(), self.negotiated.sack);
         self.become_established();
-        self.raise(raised::ACCEPTABLE | raised::WRITABLE);
+        self.raise(Raise::Acceptable | Raise::Writable);
         self.arm_keepalive(now);
     }
 
-    /// Event bits an application that just accepted this connection has not seen yet.
-    pub(crate) fn pending_since_accept(&self) -> u8 {
-        let mut bits = raised::WRITABLE;
+    /// Events an application that just accepted this connection has not seen yet.
+    pub(crate) fn pending_since_accept(&self) -> Raised {
+        let mut bits = Raised::from(Raise::Writable);
         if self.readable() > 0 || self.rcv.fin_received {
-            bits |= raised::READABLE;
+            bits |= Raise::Readable;
         }
         if self.rcv.fin_received {
-            bits |= raised::PEER_CLOSED;
+            bits |= Raise::PeerClosed;
         }
         if self.error.is_some() {
-            bits |= raised::FAILED;
+            bits |= Raise::Failed;
         }
         bits
     }
@@ -360,9 +346,9 @@ impl Connection {
             .map(|ts| ((now.as_micros() / 1000) as u32).wrapping_add(ts.offset))
     }
 
-    /// Raises an event bit for the endpoint.
-    pub(crate) fn raise(&mut self, bits: u8) {
-        self.books.raised |= bits;
+    /// Raises events for the endpoint.
+    pub(crate) fn raise(&mut self, kinds: impl Into<Raised>) {
+        self.books.raised |= kinds.into();
     }
 
     /// Ends the connection with `error`: buffers dropped, timers stopped, CLOSED.
@@ -370,7 +356,7 @@ impl Connection {
         tracing::debug!(%error, "connection failed");
         self.error = Some(error);
         self.enter_closed();
-        self.raise(raised::FAILED | raised::READABLE | raised::WRITABLE);
+        self.raise(Raise::Failed | Raise::Readable | Raise::Writable);
     }
 
     /// Moves to CLOSED and releases everything but the error.

@@ -1,6 +1,6 @@
 //! Ending a connection from the application's side: half-close, close, abort.
 
-use super::{Connection, raised};
+use super::{Connection, Raise};
 use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::error::Error;
@@ -95,6 +95,6 @@ impl Connection {
             self.send_reset = true;
         }
         self.enter_closed();
-        self.raise(raised::READABLE | raised::WRITABLE);
+        self.raise(Raise::Readable | Raise::Writable);
     }
 }

@@ -16,7 +16,7 @@ mod timer_queue;
 
 use crate::addr::FourTuple;
 use crate::config::Config;
-use crate::connection::{Connection, Incoming, raised};
+use crate::connection::{Connection, Incoming, Raise, Raised};
 use crate::context::{Context, ResetReply};
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
@@ -323,7 +323,7 @@ impl Endpoint {
             return;
         };
         let bits = std::mem::take(&mut conn.books.raised);
-        if bits & raised::ACCEPTABLE != 0 {
+        if bits.contains(Raise::Acceptable) {
             self.enqueue_accepted(handle);
         }
         let Some(conn) = self.connections.get_mut(&handle) else {
@@ -514,24 +514,24 @@ impl Endpoint {
 fn push_events(
     events: &mut VecDeque<Event>,
     handle: ConnectionHandle,
-    bits: u8,
+    bits: Raised,
     error: Option<crate::Error>,
 ) {
-    if bits & raised::CONNECTED != 0 {
+    if bits.contains(Raise::Connected) {
         events.push_back(Event::Connected(handle));
     }
-    if bits & raised::FAILED != 0
+    if bits.contains(Raise::Failed)
         && let Some(error) = error
     {
         events.push_back(Event::Failed(handle, error));
     }
-    if bits & raised::READABLE != 0 {
+    if bits.contains(Raise::Readable) {
         events.push_back(Event::Readable(handle));
     }
-    if bits & raised::PEER_CLOSED != 0 {
+    if bits.contains(Raise::PeerClosed) {
         events.push_back(Event::PeerClosed(handle));
     }
-    if bits & raised::WRITABLE != 0 {
+    if bits.contains(Raise::Writable) {
         events.push_back(Event::Writable(handle));
     }
 }
