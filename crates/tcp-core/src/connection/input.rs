@@ -88,7 +88,7 @@ impl Connection {
         self.timing.last_received = now;
         self.rcv.irs = seg.seq;
         self.rcv.nxt = seg.seq + 1;
-        self.negotiate(now, seg, ctx.config);
+        self.negotiate(now, &seg.options, ctx.config);
         self.snd.wnd = u32::from(seg.window);
         self.snd.max_wnd = self.snd.wnd;
         self.snd.wl1 = seg.seq;
@@ -107,10 +107,11 @@ impl Connection {
         }
     }
 
-    /// Adopts the peer's SYN options (RFC 9293 §3.7.1, RFC 7323, RFC 2018): each extension
-    /// is used only if both sides offered it.
-    pub(crate) fn negotiate(&mut self, now: Instant, seg: &Incoming<'_>, config: &Config) {
-        let options = &seg.options;
+    /// Adopts the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018): each
+    /// extension is used only if both sides offered it. The one negotiation of all three
+    /// opens: the SYN-ACK of an active open, the SYN of a passive one, and the options a
+    /// SYN cookie carried.
+    pub(crate) fn negotiate(&mut self, now: Instant, options: &Options, config: &Config) {
         // The window our SYN or SYN-ACK advertises (unscaled, as on every SYN).
         self.rcv.adv = self.rcv.nxt + self.rcv.buf.window().min(0xffff) as u32;
         self.rcv.measure = (now, self.rcv.nxt);

@@ -33,7 +33,7 @@ use crate::state::State;
 use crate::stats::{ConnectionInfo, ConnectionStats};
 use crate::time::Instant;
 use core::fmt;
-use tcp_wire::SeqNumber;
+use tcp_wire::{Options, SeqNumber};
 
 use bookkeeping::Bookkeeping;
 pub(crate) use input::{Disposition, Incoming, reset_for};
@@ -208,7 +208,7 @@ impl Connection {
         self.set_state(State::SynReceived);
         self.rcv.irs = seg.seq;
         self.rcv.nxt = seg.seq + 1;
-        self.negotiate(now, seg, config);
+        self.negotiate(now, &seg.options, config);
         self.snd.wnd = u32::from(seg.window);
         self.snd.max_wnd = self.snd.wnd;
         self.snd.wl1 = seg.seq;
@@ -226,7 +226,7 @@ impl Connection {
         &mut self,
         now: Instant,
         seg: &Incoming<'_>,
-        listener: ListenerHandle,
+        (listener, config): (ListenerHandle, &Config),
         mss: u16,
         syn_ack_window: u32,
     ) {
@@ -234,43 +234,28 @@ impl Connection {
         self.books.held = false;
         self.rcv.irs = seg.seq - 1;
         self.rcv.nxt = seg.seq;
-        self.rcv.adv = self.rcv.nxt + syn_ack_window;
-        self.rcv.measure = (now, self.rcv.nxt);
         self.snd.una = self.snd.iss + 1;
         self.snd.syn_acknowledged = true;
         self.snd.nxt = self.snd.una;
         self.snd.max = self.snd.una;
-        self.negotiated.peer_mss = mss;
         let client = seg
             .options
             .timestamps
             .map(|ts| crate::endpoint::syn_cookie::decode_timestamp(ts.echo));
-        match (
-            client.and_then(|c| c.window_scale),
-            self.negotiated.offer_window_scale,
-        ) {
-            (Some(shift), true) => self.snd.wscale = shift,
-            _ => {
-                self.negotiated.offer_window_scale = false;
-                self.snd.wscale = 0;
-                self.rcv.wscale = 0;
-            }
-        }
-        self.negotiated.sack &= client.is_some_and(|c| c.sack_permitted);
-        match (seg.options.timestamps, self.negotiated.timestamps.as_mut()) {
-            (Some(ts), Some(state)) => {
-                state.recent = ts.value;
-                state.recent_age = now;
-            }
-            _ => self.negotiated.timestamps = None,
-        }
+        let offered = Options {
+            mss: Some(mss),
+            window_scale: client.and_then(|c| c.window_scale),
+            sack_permitted: client.is_some_and(|c| c.sack_permitted),
+            timestamps: seg.options.timestamps,
+            ..Options::default()
+        };
+        self.negotiate(now, &offered, config);
+        self.rcv.adv = self.rcv.nxt + syn_ack_window;
         self.snd.wnd = u32::from(seg.window) << self.snd.wscale;
         self.snd.max_wnd = self.snd.wnd;
         self.snd.wl1 = seg.seq;
         self.snd.wl2 = seg.ack;
         self.timing.last_received = now;
-        self.recovery
-            .set_path(self.send_mss(), self.negotiated.sack);
         self.become_established();
         self.raise(Raise::Acceptable | Raise::Writable);
         self.arm_keepalive(now);

@@ -292,7 +292,7 @@ impl Endpoint {
         };
         let mut conn = Connection::new(&self.config, opening);
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
-        conn.open_from_cookie(now, seg, handle, contents.mss, window);
+        conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
         self.counters.syn_cookies_validated += 1;
         self.by_tuple.insert(tuple, conn_handle);
         self.connections.insert(conn_handle, conn);
