@@ -7,18 +7,32 @@ use crate::endpoint::census::Tally;
 use crate::endpoint::memory_budget::Budget;
 use crate::handle::ListenerHandle;
 
+/// Who holds a connection's handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Holder {
+    /// A passive open its listener holds until the application accepts it: the
+    /// application has never seen the handle and hears no events about it.
+    Listener,
+    /// The application (after `connect` or `accept`): it hears the events.
+    Application,
+    /// The application called `close`: nobody reads, the stack finishes the close.
+    Orphan,
+}
+
+impl Holder {
+    /// The application was given the handle at some point (by `connect` or `accept`).
+    pub(crate) fn was_exposed(self) -> bool {
+        self != Holder::Listener
+    }
+}
+
 /// Endpoint-side state of one connection.
 #[derive(Debug)]
 pub(crate) struct Bookkeeping {
     /// The listener a passive open came through, until the application accepts it.
     pub(crate) listener: Option<ListenerHandle>,
-    /// The application holds the handle (false once it called `close`, or for a passive
-    /// open not yet accepted).
-    pub(crate) held: bool,
-    /// The application called `close`: nobody will read, the stack finishes the close.
-    pub(crate) orphaned: bool,
-    /// The application was given this handle (by `connect` or `accept`).
-    pub(crate) exposed: bool,
+    /// Who holds the handle.
+    pub(crate) holder: Holder,
     /// Counted in its listener's SYN queue.
     pub(crate) in_syn_queue: bool,
     /// Listed in the endpoint's transmit queue.
@@ -39,9 +53,7 @@ impl Default for Bookkeeping {
     fn default() -> Bookkeeping {
         Bookkeeping {
             listener: None,
-            held: true,
-            orphaned: false,
-            exposed: false,
+            holder: Holder::Application,
             in_syn_queue: false,
             in_transmit_queue: false,
             tally: Tally::None,

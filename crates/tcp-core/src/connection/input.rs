@@ -2,7 +2,7 @@
 //! synchronized states and TIME-WAIT, with RFC 5961's defences and RFC 7323's PAWS.
 
 use super::recovery::AckInput;
-use super::{Connection, Raise};
+use super::{Connection, Holder, Raise};
 use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::context::Context;
@@ -204,7 +204,7 @@ impl Connection {
             match self.state {
                 State::FinWait1 => {
                     self.set_state(State::FinWait2);
-                    if self.books.orphaned {
+                    if self.books.holder == Holder::Orphan {
                         let timeout = self
                             .options
                             .fin_wait2_timeout
@@ -303,7 +303,6 @@ impl Connection {
         ctx.counters.resets_received += 1;
         match self.state {
             State::SynReceived if self.books.listener.is_some() => {
-                self.books.held = false;
                 self.enter_closed();
             }
             State::SynReceived => self.fail(Error::ConnectionRefused),
@@ -429,7 +428,7 @@ impl Connection {
             if !self.state.can_receive() || self.rcv.fin_received {
                 return;
             }
-            if self.books.orphaned {
+            if self.books.holder == Holder::Orphan {
                 self.stats.aborted_on_data += 1;
                 ctx.reply_reset(self.tuple, seg.ack, None);
                 self.enter_closed();

@@ -36,6 +36,7 @@ use core::fmt;
 use tcp_wire::{Options, SeqNumber};
 
 use bookkeeping::Bookkeeping;
+pub(crate) use bookkeeping::Holder;
 pub(crate) use input::{Disposition, Incoming, reset_for};
 use negotiated::Negotiated;
 pub(crate) use negotiated::TimestampState;
@@ -202,7 +203,7 @@ impl Connection {
         listener: ListenerHandle,
     ) {
         self.books.listener = Some(listener);
-        self.books.held = false;
+        self.books.holder = Holder::Listener;
         self.books.in_syn_queue = true;
         self.ecn.on_syn(seg.flags);
         self.set_state(State::SynReceived);
@@ -231,7 +232,7 @@ impl Connection {
         syn_ack_window: u32,
     ) {
         self.books.listener = Some(listener);
-        self.books.held = false;
+        self.books.holder = Holder::Listener;
         self.rcv.irs = seg.seq - 1;
         self.rcv.nxt = seg.seq;
         self.snd.una = self.snd.iss + 1;
@@ -363,7 +364,7 @@ impl Connection {
     /// True when the engine may forget this block: closed, and the application no longer
     /// holds its handle.
     pub(crate) fn is_finished(&self) -> bool {
-        self.state == State::Closed && !self.books.held && !self.send_reset
+        self.state == State::Closed && self.books.holder != Holder::Application && !self.send_reset
     }
 
     /// Queues application data; returns how much was taken.

@@ -1,8 +1,8 @@
 //! Timer expiry: retransmission (T-1), delayed ACK (T-2), persist (T-3), keepalive (T-4),
 //! user timeout (T-5), FIN_WAIT_2 and TIME_WAIT.
 
-use super::Connection;
 use super::recovery::LossTimer;
+use super::{Connection, Holder};
 use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::context::Context;
@@ -124,7 +124,6 @@ impl Connection {
         }
         if self.timing.retries >= limit || self.user_timeout_expired(now) {
             if self.state == State::SynReceived && self.books.listener.is_some() {
-                self.books.held = false;
                 self.enter_closed();
             } else {
                 self.fail(Error::TimedOut);
@@ -174,7 +173,7 @@ impl Connection {
                 tracing::debug!(
                     probes = self.timing.probes,
                     unanswered = self.timing.probes_unanswered,
-                    orphaned = self.books.orphaned,
+                    orphaned = self.books.holder == Holder::Orphan,
                     "zero window: giving up"
                 );
                 ctx.counters.zero_window_timeouts += 1;
@@ -193,7 +192,7 @@ impl Connection {
 
     /// True when the zero-window probes so far are all a connection gets.
     fn persist_exhausted(&self, config: &Config) -> bool {
-        if self.books.orphaned {
+        if self.books.holder == Holder::Orphan {
             self.timing.probes >= config.orphan_retries
         } else {
             self.timing.probes_unanswered >= config.data_retries

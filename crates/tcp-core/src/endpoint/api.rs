@@ -3,7 +3,7 @@
 use super::Endpoint;
 use crate::addr::FourTuple;
 use crate::config::SocketOptions;
-use crate::connection::{Connection, Opening};
+use crate::connection::{Connection, Holder, Opening};
 use crate::error::Error;
 use crate::handle::ConnectionHandle;
 use crate::state::State;
@@ -58,7 +58,7 @@ impl Endpoint {
             timestamp_offset: self.timestamp_offset(&tuple),
         };
         let mut conn = Connection::new(&self.config, opening);
-        conn.books.exposed = true;
+        conn.books.holder = Holder::Application;
         conn.open_active(now);
         self.counters.active_opens += 1;
         self.by_tuple.insert(tuple, handle);
@@ -70,7 +70,7 @@ impl Endpoint {
     fn connection(&self, handle: ConnectionHandle) -> Result<&Connection, Error> {
         self.connections
             .get(&handle)
-            .filter(|c| c.books.held)
+            .filter(|c| c.books.holder == Holder::Application)
             .ok_or(Error::InvalidHandle)
     }
 

@@ -1,7 +1,7 @@
 //! The endpoint's count of TIME_WAIT entries and orphans, each held to its cap in
 //! [`ResourceLimits`].
 
-use crate::connection::Connection;
+use crate::connection::{Connection, Holder};
 use crate::resource_limits::ResourceLimits;
 use crate::state::State;
 use crate::stats::Counters;
@@ -43,7 +43,7 @@ impl Census {
             State::TimeWait if conn.books.tally == Tally::Expiring => Tally::Expiring,
             State::TimeWait => Tally::TimeWait,
             State::Closed => Tally::None,
-            _ if conn.books.orphaned => Tally::Orphan,
+            _ if conn.books.holder == Holder::Orphan => Tally::Orphan,
             _ => Tally::None,
         };
         if wanted == Tally::Expiring {

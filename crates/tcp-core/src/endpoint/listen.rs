@@ -4,7 +4,7 @@ use super::Endpoint;
 use super::stateless::{CookieSynAck, StatelessReply};
 use crate::addr::FourTuple;
 use crate::config::SocketOptions;
-use crate::connection::{Connection, Incoming, Opening};
+use crate::connection::{Connection, Holder, Incoming, Opening};
 use crate::context::ResetReply;
 use crate::endpoint::listener::Listener;
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
@@ -87,7 +87,6 @@ impl Endpoint {
             self.with_connection(handle, |conn, _| {
                 conn.books.listener = None;
                 conn.books.in_syn_queue = false;
-                conn.books.held = false;
                 conn.abort();
             });
         }
@@ -108,8 +107,7 @@ impl Endpoint {
                 continue;
             };
             conn.books.listener = None;
-            conn.books.held = true;
-            conn.books.exposed = true;
+            conn.books.holder = Holder::Application;
             let bits = conn.pending_since_accept();
             conn.raise(bits);
             self.settle(handle);

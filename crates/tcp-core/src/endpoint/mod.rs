@@ -16,7 +16,7 @@ mod timer_queue;
 
 use crate::addr::FourTuple;
 use crate::config::Config;
-use crate::connection::{Connection, Incoming, Raise, Raised};
+use crate::connection::{Connection, Holder, Incoming, Raise, Raised};
 use crate::context::{Context, ResetReply};
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
@@ -329,7 +329,7 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        if conn.books.exposed && conn.books.held {
+        if conn.books.holder == Holder::Application {
             push_events(&mut self.events, handle, bits, conn.error);
         }
         self.census.update(
@@ -370,7 +370,7 @@ impl Endpoint {
                 continue;
             };
             conn.books.waiting_for_memory = false;
-            if conn.books.exposed && conn.books.held {
+            if conn.books.holder == Holder::Application {
                 self.events.push_back(Event::Writable(handle));
             }
         }
@@ -396,7 +396,7 @@ impl Endpoint {
         {
             listener.syn_queue = listener.syn_queue.saturating_sub(1);
         }
-        if conn.books.exposed {
+        if conn.books.holder.was_exposed() {
             self.events.push_back(Event::Closed(handle));
         }
         self.retired += conn.stats;
