@@ -23,7 +23,7 @@ fn bulk(algorithm: Algorithm, loss: f64, seconds: u64) -> Vec<usize> {
         loss,
         ..Path::default()
     };
-    sim.a_to_b = path.clone();
+    sim.a_to_b = path;
     sim.b_to_a = path;
     let listener = listen(&mut sim, SocketOptions::default());
     let (now, local, remote) = (sim.now, sim.a_addr(0), sim.b_addr(SERVER_PORT));
