@@ -40,12 +40,8 @@ impl TcpListener {
         options: SocketOptions,
     ) -> io::Result<TcpListener> {
         check_local(stack, addr)?;
-        let mut state = stack.shared.lock();
-        state.check_alive()?;
-        let handle = state
-            .endpoint
-            .listen(addr, backlog, options)
-            .map_err(to_io)?;
+        let handle =
+            stack.call(|state| state.endpoint.listen(addr, backlog, options).map_err(to_io))?;
         Ok(TcpListener {
             stack: stack.clone(),
             handle,
@@ -59,46 +55,48 @@ impl TcpListener {
 
     /// Polls for the next connection; registers the task to be woken when one arrives.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let shared = &self.stack.shared;
-        let mut state = shared.lock();
-        state.check_alive()?;
-        match state.endpoint.accept(self.handle) {
-            Ok(handle) => {
-                let peer = state.endpoint.peer_addr(handle).map_err(to_io)?;
-                drop(state);
-                let connection = Connection {
-                    stack: self.stack.clone(),
-                    handle,
-                };
-                Poll::Ready(Ok((TcpStream::from_connection(Arc::new(connection)), peer)))
-            }
-            Err(tcp_core::Error::WouldBlock) => {
-                state.accept_wakers.insert(self.handle, cx.waker().clone());
-                shared.finish_call(state);
-                Poll::Pending
-            }
-            Err(error) => Poll::Ready(Err(to_io(error))),
-        }
+        let accepted = self
+            .stack
+            .call(|state| match state.endpoint.accept(self.handle) {
+                Ok(handle) => Poll::Ready(
+                    state
+                        .endpoint
+                        .peer_addr(handle)
+                        .map(|peer| (handle, peer))
+                        .map_err(to_io),
+                ),
+                Err(tcp_core::Error::WouldBlock) => {
+                    state.accept_wakers.insert(self.handle, cx.waker().clone());
+                    Poll::Pending
+                }
+                Err(error) => Poll::Ready(Err(to_io(error))),
+            });
+        accepted.map_ok(|(handle, peer)| {
+            let connection = Connection {
+                stack: self.stack.clone(),
+                handle,
+            };
+            (TcpStream::from_connection(Arc::new(connection)), peer)
+        })
     }
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stack
-            .shared
-            .lock()
-            .endpoint
-            .listener_addr(self.handle)
+            .inspect(|state| state.endpoint.listener_addr(self.handle))
             .map_err(to_io)
     }
 }
 
 impl Drop for TcpListener {
     fn drop(&mut self) {
-        let shared = &self.stack.shared;
-        let mut state = shared.lock();
-        let _ = state.endpoint.close_listener(self.handle);
-        state.accept_wakers.remove(&self.handle);
-        shared.finish_call(state);
+        let closed = self.stack.call(|state| {
+            state.accept_wakers.remove(&self.handle);
+            state.endpoint.close_listener(self.handle).map_err(to_io)
+        });
+        if let Err(error) = closed {
+            tracing::debug!(%error, "listener close on drop");
+        }
     }
 }
 

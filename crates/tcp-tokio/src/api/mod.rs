@@ -1,6 +1,7 @@
 //! The user API, shaped like `tokio::net`: [`TcpListener`], [`TcpStream`] (with its split
 //! halves) and [`TcpSocket`].
 
+mod call;
 mod connection;
 mod error;
 mod listener;

@@ -28,8 +28,10 @@ impl TcpSocket {
 
     /// SO_KEEPALIVE with the stack's keepalive timings (idle 7200 s, 75 s, 9 probes).
     pub fn set_keepalive(&mut self, keepalive: bool) -> io::Result<()> {
-        self.options.keepalive =
-            keepalive.then(|| self.stack.shared.lock().endpoint.config().keepalive);
+        self.options.keepalive = keepalive.then(|| {
+            self.stack
+                .inspect(|state| state.endpoint.config().keepalive)
+        });
         Ok(())
     }
 

@@ -43,23 +43,18 @@ impl TcpStream {
         options: SocketOptions,
     ) -> io::Result<TcpStream> {
         let local = local.unwrap_or_else(|| SocketAddr::from((stack.local_ipv4(), 0)));
-        let handle = {
-            let shared = &stack.shared;
-            let mut state = shared.lock();
-            state.check_alive()?;
-            let now = shared.now();
-            let local = if local.ip().is_unspecified() {
-                SocketAddr::from((stack.local_ipv4(), local.port()))
-            } else {
-                local
-            };
-            let handle = state
+        let local = if local.ip().is_unspecified() {
+            SocketAddr::from((stack.local_ipv4(), local.port()))
+        } else {
+            local
+        };
+        let handle = stack.call(|state| {
+            let now = stack.shared.now();
+            state
                 .endpoint
                 .connect(now, local, addr, options)
-                .map_err(to_io)?;
-            shared.finish_call(state);
-            handle
-        };
+                .map_err(to_io)
+        })?;
         let connection = Arc::new(Connection {
             stack: stack.clone(),
             handle,

@@ -97,17 +97,16 @@ impl Stack {
     /// A netstat-like table of every listener and connection (`Recv-Q`, `Send-Q`, local,
     /// foreign, state), listeners first.
     pub fn sockets(&self) -> Vec<SocketInfo> {
-        self.shared.lock().endpoint.sockets()
+        self.inspect(|state| state.endpoint.sockets())
     }
 
     /// The engine's and network layer's counters.
     pub fn counters(&self) -> StackCounters {
-        let state = self.shared.lock();
-        StackCounters {
+        self.inspect(|state| StackCounters {
             tcp: *state.endpoint.counters(),
             net: *state.net.counters(),
             connections: state.endpoint.connection_totals(),
-        }
+        })
     }
 }
 
