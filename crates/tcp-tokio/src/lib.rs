@@ -18,12 +18,13 @@
 //! ```
 //!
 //! The layering: [`link`] moves whole Ethernet frames and knows nothing about their contents;
-//! [`net`] turns frames into TCP segments and back without doing any I/O or reading a clock;
-//! the driver task owns one of each and the engine, and wakes the tasks using the API.
+//! [`netlayer`] (Ethernet, ARP, IPv4, ICMP echo) turns frames into TCP segments and back
+//! without doing any I/O or reading a clock; the driver task owns one of each and the engine,
+//! and wakes the tasks using the API.
 
 mod api;
 pub mod link;
-pub mod net;
+pub mod netlayer;
 mod stack;
 
 pub use api::{

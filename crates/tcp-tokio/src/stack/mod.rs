@@ -10,7 +10,7 @@ pub(crate) mod shared;
 pub use builder::StackBuilder;
 
 use crate::link::{FaultConfig, FaultyLink, Link};
-use crate::net::{NetConfig, NetLayer};
+use crate::netlayer::{NetConfig, NetLayer};
 use shared::Shared;
 use std::io;
 use std::net::Ipv4Addr;
@@ -48,7 +48,7 @@ pub struct StackCounters {
     /// The TCP engine's counters (segments, resets, checksum errors, cookies, ...).
     pub tcp: tcp_core::Counters,
     /// The network layer's counters (frames, ARP, IPv4 drops, ICMP echo replies, ...).
-    pub net: crate::net::Counters,
+    pub net: crate::netlayer::Counters,
     /// Every connection's counters summed, live and finished: retransmissions, loss
     /// recovery, probes ([`tcp_core::Endpoint::connection_totals`]).
     pub connections: tcp_core::ConnectionStats,

@@ -2,7 +2,7 @@
 
 use super::pcap::PcapWriter;
 use crate::link::{BATCH, FrameBatch, Link};
-use crate::net::NetLayer;
+use crate::netlayer::NetLayer;
 use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
 use std::collections::HashMap;
