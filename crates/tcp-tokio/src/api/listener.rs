@@ -58,13 +58,16 @@ impl TcpListener {
         let accepted = self
             .stack
             .call(|state| match state.endpoint.accept(self.handle) {
-                Ok(handle) => Poll::Ready(
-                    state
-                        .endpoint
-                        .peer_addr(handle)
-                        .map(|peer| (handle, peer))
-                        .map_err(to_io),
-                ),
+                Ok(handle) => {
+                    Connection::track(state, handle);
+                    Poll::Ready(
+                        state
+                            .endpoint
+                            .peer_addr(handle)
+                            .map(|peer| (handle, peer))
+                            .map_err(to_io),
+                    )
+                }
                 Err(tcp_core::Error::WouldBlock) => {
                     state.accept_wakers.insert(self.handle, cx.waker().clone());
                     Poll::Pending

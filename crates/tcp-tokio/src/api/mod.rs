@@ -5,9 +5,12 @@ mod call;
 mod connection;
 mod error;
 mod listener;
+mod ready;
 mod socket;
 mod split;
 mod stream;
+mod stream_io;
+mod transfer;
 
 pub use listener::TcpListener;
 pub use socket::TcpSocket;

@@ -50,10 +50,12 @@ impl TcpStream {
         };
         let handle = stack.call(|state| {
             let now = stack.shared.now();
-            state
+            let handle = state
                 .endpoint
                 .connect(now, local, addr, options)
-                .map_err(to_io)
+                .map_err(to_io)?;
+            Connection::track(state, handle);
+            Ok(handle)
         })?;
         let connection = Arc::new(Connection {
             stack: stack.clone(),

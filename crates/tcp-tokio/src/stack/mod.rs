@@ -5,6 +5,7 @@ mod coalesce;
 mod driver;
 mod frames;
 mod pcap;
+pub(crate) mod readiness;
 pub(crate) mod shared;
 
 pub use builder::StackBuilder;
