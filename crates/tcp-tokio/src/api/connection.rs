@@ -3,6 +3,7 @@
 //! the close on drop.
 
 use super::error::to_io;
+use super::ttl::Ttl;
 use crate::stack::Stack;
 use crate::stack::readiness::{Direction, Readiness};
 use crate::stack::shared::StackState;
@@ -16,6 +17,8 @@ use tcp_core::{ConnectionHandle, Endpoint, SocketOptions, State};
 pub(crate) struct Connection {
     pub(crate) stack: Stack,
     pub(crate) handle: ConnectionHandle,
+    /// IP_TTL (stored and reported; see `api::ttl`).
+    pub(crate) ttl: Ttl,
 }
 
 /// Which way an operation moves data, and so which readiness it consumes.

@@ -3,6 +3,7 @@
 use super::connection::Connection;
 use super::error::to_io;
 use super::stream::TcpStream;
+use super::ttl::Ttl;
 use crate::stack::Stack;
 use core::task::{Context, Poll};
 use std::future::poll_fn;
@@ -15,14 +16,17 @@ use tcp_core::{ListenerHandle, SocketOptions};
 pub struct TcpListener {
     stack: Stack,
     handle: ListenerHandle,
+    /// IP_TTL, passed on to accepted connections (stored and reported; see `api::ttl`).
+    ttl: Ttl,
 }
 
 /// Backlog `TcpListener::bind` uses, as tokio does.
 const DEFAULT_BACKLOG: u32 = 1024;
 
 impl TcpListener {
-    /// Listens on `addr` (`0.0.0.0:port` or the stack's address with a port). Like tokio,
-    /// sets SO_REUSEADDR so a restarted server can bind while old connections linger in
+    /// Listens on `addr` (`0.0.0.0:port` or the stack's address with a port; port 0 picks
+    /// a free ephemeral port, which [`TcpListener::local_addr`] reports). Like tokio, sets
+    /// SO_REUSEADDR so a restarted server can bind while old connections linger in
     /// TIME_WAIT.
     pub async fn bind(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
         let options = SocketOptions {
@@ -45,6 +49,7 @@ impl TcpListener {
         Ok(TcpListener {
             stack: stack.clone(),
             handle,
+            ttl: Ttl::new(stack.shared.ttl),
         })
     }
 
@@ -78,16 +83,30 @@ impl TcpListener {
             let connection = Connection {
                 stack: self.stack.clone(),
                 handle,
+                ttl: self.ttl.inherit(),
             };
             (TcpStream::from_connection(Arc::new(connection)), peer)
         })
     }
 
-    /// The address the listener is bound to.
+    /// The address the listener is bound to, with the port the stack picked when it was
+    /// asked for port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stack
             .inspect(|state| state.endpoint.listener_addr(self.handle))
             .map_err(to_io)
+    }
+
+    /// The IP_TTL setting: the stack's TTL (64 by default) until [`TcpListener::set_ttl`].
+    pub fn ttl(&self) -> io::Result<u32> {
+        Ok(self.ttl.get())
+    }
+
+    /// Sets IP_TTL (1 to 255, else `InvalidInput`); connections accepted afterwards start
+    /// with it. The value is stored and reported, not put on packets: every packet carries
+    /// the stack's TTL (see [`TcpStream::set_ttl`]).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.ttl.set(ttl)
     }
 }
 

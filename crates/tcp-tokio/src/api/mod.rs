@@ -11,6 +11,7 @@ mod split;
 mod stream;
 mod stream_io;
 mod transfer;
+mod ttl;
 
 pub use listener::TcpListener;
 pub use socket::TcpSocket;

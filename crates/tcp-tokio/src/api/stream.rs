@@ -4,6 +4,7 @@
 use super::connection::Connection;
 use super::error::to_io;
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use super::ttl::Ttl;
 use crate::stack::Stack;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -60,6 +61,7 @@ impl TcpStream {
         let connection = Arc::new(Connection {
             stack: stack.clone(),
             handle,
+            ttl: Ttl::new(stack.shared.ttl),
         });
         poll_fn(|cx| connection.poll_connected(cx)).await?;
         Ok(TcpStream { connection })
@@ -93,6 +95,20 @@ impl TcpStream {
     /// The linger setting.
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         Ok(self.connection.options()?.linger)
+    }
+
+    /// The IP_TTL setting: the stack's TTL (64 by default), or the listener's for an
+    /// accepted stream, until [`TcpStream::set_ttl`].
+    pub fn ttl(&self) -> io::Result<u32> {
+        Ok(self.connection.ttl.get())
+    }
+
+    /// Sets IP_TTL (1 to 255, else `InvalidInput`). The value is stored and reported by
+    /// [`TcpStream::ttl`], not put on packets: the engine hands segments to the network layer
+    /// without saying which connection they belong to, so every packet carries the stack's
+    /// TTL (`NetConfig::ttl`).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.connection.ttl.set(ttl)
     }
 
     /// The connection's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, ...).

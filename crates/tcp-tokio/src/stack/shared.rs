@@ -128,6 +128,8 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     epoch: tokio::time::Instant,
     pub(crate) addr: Ipv4Addr,
+    /// The TTL the network layer puts on every packet.
+    pub(crate) ttl: u8,
 }
 
 impl Shared {
@@ -138,7 +140,7 @@ impl Shared {
         link: Box<dyn Link + Send>,
         pcap: Option<PcapWriter>,
     ) -> Shared {
-        let addr = net.config().addr;
+        let (addr, ttl) = (net.config().addr, net.config().ttl);
         let info = link.info();
         let tx = FrameBatch::new(BATCH, info.max_frame());
         let kick = Arc::new(DriverKick::default());
@@ -162,6 +164,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             epoch: tokio::time::Instant::now(),
             addr,
+            ttl,
         }
     }
 
