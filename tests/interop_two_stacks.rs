@@ -86,9 +86,9 @@ async fn two_stacks_open_simultaneously() {
     let (a, b) = two_stacks(&topology);
     let addr_a = SocketAddr::from((topology.stack_addr(), PORT_A));
     let addr_b = SocketAddr::from((topology.kernel_addr(), PORT_B));
-    let mut socket_a = TcpSocket::new_v4(&a).expect("socket A");
+    let socket_a = TcpSocket::new_v4(&a).expect("socket A");
     socket_a.bind(addr_a).expect("bind A");
-    let mut socket_b = TcpSocket::new_v4(&b).expect("socket B");
+    let socket_b = TcpSocket::new_v4(&b).expect("socket B");
     socket_b.bind(addr_b).expect("bind B");
 
     // Neither side listens: each connection can only come about by the SYNs crossing.

@@ -102,7 +102,7 @@ async fn settle(stack: &Stack) {
 
 /// A listener on `addr` with the kernel listeners' backlog.
 pub(crate) fn listen(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
-    let mut socket = TcpSocket::new_v4(stack)?;
+    let socket = TcpSocket::new_v4(stack)?;
     socket.bind(addr)?;
     socket.listen(BACKLOG)
 }

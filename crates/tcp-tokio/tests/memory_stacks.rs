@@ -138,7 +138,7 @@ async fn active_close_leaves_time_wait_in_the_socket_table() {
 #[tokio::test]
 async fn tcp_socket_options_and_bind_rules() {
     let (a, b) = pair();
-    let mut socket = TcpSocket::new_v4(&b).unwrap();
+    let socket = TcpSocket::new_v4(&b).unwrap();
     socket.set_reuseaddr(true).unwrap();
     socket.set_keepalive(true).unwrap();
     socket.set_recv_buffer_size(64 * 1024).unwrap();
@@ -155,7 +155,7 @@ async fn tcp_socket_options_and_bind_rules() {
         .await
         .unwrap_err();
     assert_eq!(foreign.kind(), ErrorKind::AddrNotAvailable);
-    let mut client = TcpSocket::new_v4(&a).unwrap();
+    let client = TcpSocket::new_v4(&a).unwrap();
     client.set_nodelay(true).unwrap();
     let stream = client.connect(b_addr(8080)).await.unwrap();
     assert!(stream.nodelay().unwrap());
