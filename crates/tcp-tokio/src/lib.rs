@@ -28,8 +28,8 @@ pub mod netlayer;
 mod stack;
 
 pub use api::{
-    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream,
-    WriteHalf,
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpInfo, TcpListener, TcpSocket,
+    TcpStream, WriteHalf,
 };
 pub use stack::{Stack, StackBuilder, StackCounters};
-pub use tcp_core::{Config, Keepalive, SocketInfo, State};
+pub use tcp_core::{Config, ConnectionInfo, ConnectionStats, Keepalive, SocketInfo, State};

@@ -3,6 +3,7 @@
 //! the close on drop.
 
 use super::error::to_io;
+use super::info::TcpInfo;
 use super::ttl::Ttl;
 use crate::stack::Stack;
 use crate::stack::readiness::{Direction, Readiness};
@@ -144,6 +145,18 @@ impl Connection {
     pub(crate) fn state(&self) -> io::Result<State> {
         self.stack
             .inspect(|state| state.endpoint.state(self.handle))
+            .map_err(to_io)
+    }
+
+    /// The connection's transmission state and counters, read together.
+    pub(crate) fn info(&self) -> io::Result<TcpInfo> {
+        self.stack
+            .inspect(|state| {
+                Ok(TcpInfo {
+                    transmission: state.endpoint.connection_info(self.handle)?,
+                    counters: state.endpoint.stats(self.handle)?,
+                })
+            })
             .map_err(to_io)
     }
 

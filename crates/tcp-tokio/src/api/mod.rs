@@ -4,6 +4,7 @@
 mod call;
 mod connection;
 mod error;
+mod info;
 mod listener;
 mod ready;
 mod socket;
@@ -13,6 +14,7 @@ mod stream_io;
 mod transfer;
 mod ttl;
 
+pub use info::TcpInfo;
 pub use listener::TcpListener;
 pub use socket::TcpSocket;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};

@@ -3,6 +3,8 @@
 
 use super::connection::Connection;
 use super::error::to_io;
+use super::info::TcpInfo;
+use super::socket::checked_keepalive;
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::ttl::Ttl;
 use crate::stack::Stack;
@@ -13,7 +15,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tcp_core::{SocketOptions, State};
+use tcp_core::{Keepalive, SocketOptions, State};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// A TCP connection on the stack.
@@ -92,6 +94,11 @@ impl TcpStream {
         self.connection.update_options(|o| o.linger = linger)
     }
 
+    /// `set_linger(Some(Duration::ZERO))`: dropping the stream resets the connection.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
+    }
+
     /// The linger setting.
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         Ok(self.connection.options()?.linger)
@@ -109,6 +116,46 @@ impl TcpStream {
     /// TTL (`NetConfig::ttl`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.connection.ttl.set(ttl)
+    }
+
+    /// SO_KEEPALIVE on the live connection, with the stack's keepalive timings
+    /// (`Config::keepalive`); the idle time counts from now.
+    pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
+        let timings = self
+            .connection
+            .stack
+            .inspect(|state| state.endpoint.config().keepalive);
+        self.connection
+            .update_options(|o| o.keepalive = keepalive.then_some(timings))
+    }
+
+    /// SO_KEEPALIVE on the live connection with explicit timings (TCP_KEEPIDLE,
+    /// TCP_KEEPINTVL, TCP_KEEPCNT); `InvalidInput` when any of them is zero.
+    pub fn set_keepalive_params(&self, keepalive: Keepalive) -> io::Result<()> {
+        let keepalive = checked_keepalive(keepalive)?;
+        self.connection
+            .update_options(|o| o.keepalive = Some(keepalive))
+    }
+
+    /// Whether keepalive is on.
+    pub fn keepalive(&self) -> io::Result<bool> {
+        Ok(self.connection.options()?.keepalive.is_some())
+    }
+
+    /// TCP_USER_TIMEOUT (RFC 5482) on the live connection: it fails with `TimedOut` when
+    /// data it sent stays unacknowledged this long. `None` leaves it to the retry count.
+    pub fn set_user_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.connection.update_options(|o| o.user_timeout = timeout)
+    }
+
+    /// The user timeout setting.
+    pub fn user_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.connection.options()?.user_timeout)
+    }
+
+    /// A snapshot of the connection's transmission state and counters, like `tcp_info`.
+    pub fn info(&self) -> io::Result<TcpInfo> {
+        self.connection.info()
     }
 
     /// The connection's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, ...).
