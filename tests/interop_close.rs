@@ -49,7 +49,7 @@ async fn connect(
     role: Role,
     configure: impl FnOnce(&TcpSocket),
 ) -> Pair {
-    let socket = TcpSocket::new_v4(stack).expect("socket");
+    let socket = TcpSocket::new_v4_on(stack).expect("socket");
     configure(&socket);
     let (ours, theirs) = match role {
         Role::Client => {

@@ -1,7 +1,8 @@
 //! A userspace TCP stack for tokio: [`Stack`] runs the sans-IO engine of `tcp-core` on a
 //! network interface through an AF_PACKET socket, and [`TcpListener`], [`TcpStream`] and
-//! [`TcpSocket`] offer it with the shape of `tokio::net`, so existing code ports by changing
-//! a type.
+//! [`TcpSocket`] offer it with the signatures of `tokio::net`'s. A program that made a stack
+//! the default ([`Stack::make_default`]) ports by importing [`net`] instead of `tokio::net`;
+//! one that runs several stacks names the stack with `bind_on`, `connect_on`, `new_v4_on`.
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
@@ -9,7 +10,7 @@
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! let stack = Stack::builder().interface("veth0").ipv4("198.18.0.1/24").build().await?;
-//! let listener = TcpListener::bind(&stack, "0.0.0.0:7".parse().unwrap()).await?;
+//! let listener = TcpListener::bind_on(&stack, "0.0.0.0:7").await?;
 //! let (mut stream, _peer) = listener.accept().await?;
 //! let mut buf = [0u8; 1024];
 //! let n = stream.read(&mut buf).await?;
@@ -24,6 +25,7 @@
 
 mod api;
 pub mod link;
+pub mod net;
 pub mod netlayer;
 mod stack;
 

@@ -10,10 +10,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[tokio::test]
 async fn port_0_gets_a_free_ephemeral_port_that_accepts_connections() {
     let (a, b) = pair();
-    let wildcard = TcpListener::bind(&b, SocketAddr::from(([0, 0, 0, 0], 0)))
+    let wildcard = TcpListener::bind_on(&b, SocketAddr::from(([0, 0, 0, 0], 0)))
         .await
         .unwrap();
-    let specific = TcpListener::bind(&b, b_addr(0)).await.unwrap();
+    let specific = TcpListener::bind_on(&b, b_addr(0)).await.unwrap();
     let (first, second) = (
         wildcard.local_addr().unwrap(),
         specific.local_addr().unwrap(),
@@ -23,7 +23,9 @@ async fn port_0_gets_a_free_ephemeral_port_that_accepts_connections() {
     assert_ne!(first.port(), second.port());
     assert!(first.ip().is_unspecified());
     assert_eq!(second.ip(), b_addr(0).ip());
-    let mut client = TcpStream::connect(&a, b_addr(second.port())).await.unwrap();
+    let mut client = TcpStream::connect_on(&a, b_addr(second.port()))
+        .await
+        .unwrap();
     let (mut server, peer) = specific.accept().await.unwrap();
     assert_eq!(peer, client.local_addr().unwrap());
     client.write_all(b"found you").await.unwrap();

@@ -113,8 +113,8 @@ async fn keepalive_switched_on_live_sends_probes() {
 #[tokio::test(start_paused = true)]
 async fn a_user_timeout_set_live_ends_a_connection_whose_peer_went_silent() {
     let (a, b, cut) = pair_with_cut();
-    let listener = TcpListener::bind(&b, b_addr(80)).await.unwrap();
-    let mut client = TcpStream::connect(&a, b_addr(80)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(80)).await.unwrap();
+    let mut client = TcpStream::connect_on(&a, b_addr(80)).await.unwrap();
     let (_server, _) = listener.accept().await.unwrap();
     assert_eq!(client.user_timeout().unwrap(), None);
     client

@@ -116,11 +116,11 @@ async fn several_tasks_wait_for_the_same_stream() {
 #[tokio::test(start_paused = true)]
 async fn writable_waits_for_room_after_a_full_send_buffer() {
     let (a, b) = pair();
-    let listener_socket = TcpSocket::new_v4(&b).unwrap();
+    let listener_socket = TcpSocket::new_v4_on(&b).unwrap();
     listener_socket.set_recv_buffer_size(4096).unwrap();
     listener_socket.bind(support::b_addr(80)).unwrap();
     let listener = listener_socket.listen(8).unwrap();
-    let socket = TcpSocket::new_v4(&a).unwrap();
+    let socket = TcpSocket::new_v4_on(&a).unwrap();
     socket.set_send_buffer_size(4096).unwrap();
     let client = socket.connect(support::b_addr(80)).await.unwrap();
     let (mut server, _) = listener.accept().await.unwrap();

@@ -11,7 +11,7 @@ use tcp_tokio::{TcpListener, TcpSocket};
 #[tokio::test]
 async fn getters_report_defaults_and_what_was_set() {
     let (a, _b) = pair();
-    let socket = TcpSocket::new_v4(&a).unwrap();
+    let socket = TcpSocket::new_v4_on(&a).unwrap();
     assert!(!socket.keepalive().unwrap());
     assert!(!socket.reuseaddr().unwrap());
     assert!(!socket.reuseport().unwrap());
@@ -57,7 +57,7 @@ async fn getters_report_defaults_and_what_was_set() {
 #[tokio::test]
 async fn bad_arguments_are_errors_that_change_nothing() {
     let (a, _b) = pair();
-    let socket = TcpSocket::new_v4(&a).unwrap();
+    let socket = TcpSocket::new_v4_on(&a).unwrap();
     socket.set_tos(0x10).unwrap();
     assert_eq!(
         socket.set_tos(256).unwrap_err().kind(),
@@ -92,8 +92,8 @@ async fn bad_arguments_are_errors_that_change_nothing() {
 #[tokio::test]
 async fn options_set_on_the_socket_reach_the_stream() {
     let (a, b) = pair();
-    let listener = TcpListener::bind(&b, b_addr(80)).await.unwrap();
-    let socket = TcpSocket::new_v4(&a).unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(80)).await.unwrap();
+    let socket = TcpSocket::new_v4_on(&a).unwrap();
     socket.set_nodelay(true).unwrap();
     socket.set_linger(Some(Duration::from_secs(5))).unwrap();
     socket.bind("0.0.0.0:40001".parse().unwrap()).unwrap();
@@ -108,18 +108,18 @@ async fn options_set_on_the_socket_reach_the_stream() {
 #[tokio::test]
 async fn listen_without_bind_picks_a_port_and_reuseport_shares_none() {
     let (_a, b) = pair();
-    let socket = TcpSocket::new_v4(&b).unwrap();
+    let socket = TcpSocket::new_v4_on(&b).unwrap();
     let listener = socket.listen(16).unwrap();
     let addr = listener.local_addr().unwrap();
     assert!(addr.ip().is_unspecified());
     assert!((32768..=60999).contains(&addr.port()), "{addr}");
 
-    let first = TcpSocket::new_v4(&b).unwrap();
+    let first = TcpSocket::new_v4_on(&b).unwrap();
     first.set_reuseport(true).unwrap();
     first.bind(b_addr(8080)).unwrap();
     assert_eq!(first.local_addr().unwrap(), b_addr(8080));
     let _first = first.listen(16).unwrap();
-    let second = TcpSocket::new_v4(&b).unwrap();
+    let second = TcpSocket::new_v4_on(&b).unwrap();
     second.set_reuseport(true).unwrap();
     second.bind(b_addr(8080)).unwrap();
     assert_eq!(second.listen(16).unwrap_err().kind(), ErrorKind::AddrInUse);

@@ -28,7 +28,7 @@ async fn a_stream_starts_with_the_stacks_ttl_and_keeps_what_is_set() {
 #[tokio::test]
 async fn accepted_streams_take_the_listeners_ttl() {
     let (a, b) = pair();
-    let listener = TcpListener::bind(&b, b_addr(80)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(80)).await.unwrap();
     assert_eq!(listener.ttl().unwrap(), 64);
     listener.set_ttl(200).unwrap();
     assert_eq!(listener.ttl().unwrap(), 200);
@@ -36,7 +36,7 @@ async fn accepted_streams_take_the_listeners_ttl() {
         listener.set_ttl(0).unwrap_err().kind(),
         ErrorKind::InvalidInput
     );
-    let _client = TcpStream::connect(&a, b_addr(80)).await.unwrap();
+    let _client = TcpStream::connect_on(&a, b_addr(80)).await.unwrap();
     let (server, _) = listener.accept().await.unwrap();
     assert_eq!(server.ttl().unwrap(), 200);
     server.set_ttl(7).unwrap();

@@ -2,6 +2,7 @@
 
 use super::connection::Connection;
 use super::error::to_io;
+use super::resolve::first_success;
 use super::stream::TcpStream;
 use super::ttl::Ttl;
 use crate::stack::Stack;
@@ -11,6 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tcp_core::{ListenerHandle, SocketOptions};
+use tokio::net::ToSocketAddrs;
 
 /// A listening socket on the stack.
 pub struct TcpListener {
@@ -24,16 +26,26 @@ pub struct TcpListener {
 const DEFAULT_BACKLOG: u32 = 1024;
 
 impl TcpListener {
-    /// Listens on `addr` (`0.0.0.0:port` or the stack's address with a port; port 0 picks
-    /// a free ephemeral port, which [`TcpListener::local_addr`] reports). Like tokio, sets
-    /// SO_REUSEADDR so a restarted server can bind while old connections linger in
-    /// TIME_WAIT.
-    pub async fn bind(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
+    /// Listens on `addr` on the default stack ([`Stack::make_default`]; `NotFound` when
+    /// none was made the default), as [`TcpListener::bind_on`] does.
+    pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
+        TcpListener::bind_on(&Stack::default_stack()?, addr).await
+    }
+
+    /// Listens on `addr` on `stack`: `0.0.0.0:port` or the stack's address with a port
+    /// (`AddrNotAvailable` for another address); port 0 picks a free ephemeral port, which
+    /// [`TcpListener::local_addr`] reports. `addr` is resolved as tokio does, and each
+    /// address tried in turn. Like tokio, sets SO_REUSEADDR so a restarted server can bind
+    /// while old connections linger in TIME_WAIT; the backlog is 1024.
+    pub async fn bind_on<A: ToSocketAddrs>(stack: &Stack, addr: A) -> io::Result<TcpListener> {
         let options = SocketOptions {
             reuse_address: true,
             ..SocketOptions::default()
         };
-        TcpListener::bind_with(stack, addr, DEFAULT_BACKLOG, options)
+        first_success(addr, |addr| async move {
+            TcpListener::bind_with(stack, addr, DEFAULT_BACKLOG, options)
+        })
+        .await
     }
 
     /// Listens with explicit backlog and options for accepted connections.

@@ -7,6 +7,7 @@ mod error;
 mod info;
 mod listener;
 mod ready;
+mod resolve;
 mod socket;
 mod split;
 mod stream;

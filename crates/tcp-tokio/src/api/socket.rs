@@ -30,8 +30,14 @@ struct Settings {
 const ECN_MASK: u32 = 0b11;
 
 impl TcpSocket {
+    /// A new IPv4 socket on the default stack ([`Stack::make_default`]; `NotFound` when
+    /// none was made the default).
+    pub fn new_v4() -> io::Result<TcpSocket> {
+        TcpSocket::new_v4_on(&Stack::default_stack()?)
+    }
+
     /// A new IPv4 socket on `stack`.
-    pub fn new_v4(stack: &Stack) -> io::Result<TcpSocket> {
+    pub fn new_v4_on(stack: &Stack) -> io::Result<TcpSocket> {
         Ok(TcpSocket {
             stack: stack.clone(),
             settings: Mutex::new(Settings::default()),

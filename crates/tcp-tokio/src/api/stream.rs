@@ -4,6 +4,7 @@
 use super::connection::Connection;
 use super::error::to_io;
 use super::info::TcpInfo;
+use super::resolve::first_success;
 use super::socket::checked_keepalive;
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::ttl::Ttl;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tcp_core::{Keepalive, SocketOptions, State};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::ToSocketAddrs;
 
 /// A TCP connection on the stack.
 ///
@@ -32,11 +34,22 @@ impl TcpStream {
         TcpStream { connection }
     }
 
-    /// Opens a connection to `addr` from the stack's address and an ephemeral port.
-    /// Errors: `ConnectionRefused` (RST), `TimedOut` (no answer after the SYN retries),
-    /// `InvalidInput` for an unusable address.
-    pub async fn connect(stack: &Stack, addr: SocketAddr) -> io::Result<TcpStream> {
-        TcpStream::connect_with(stack, None, addr, SocketOptions::default()).await
+    /// Opens a connection to `addr` on the default stack ([`Stack::make_default`];
+    /// `NotFound` when none was made the default), as [`TcpStream::connect_on`] does.
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        TcpStream::connect_on(&Stack::default_stack()?, addr).await
+    }
+
+    /// Opens a connection on `stack` to `addr` from the stack's address and an ephemeral
+    /// port. `addr` is resolved as tokio does, and each address tried in turn until one
+    /// connects. Errors (the last address's): `ConnectionRefused` (RST), `TimedOut` (no
+    /// answer after the SYN retries), `InvalidInput` for an unusable address (IPv6
+    /// included).
+    pub async fn connect_on<A: ToSocketAddrs>(stack: &Stack, addr: A) -> io::Result<TcpStream> {
+        first_success(addr, |addr| {
+            TcpStream::connect_with(stack, None, addr, SocketOptions::default())
+        })
+        .await
     }
 
     pub(crate) async fn connect_with(

@@ -2,6 +2,7 @@
 
 mod builder;
 mod coalesce;
+mod default;
 mod driver;
 mod frames;
 mod pcap;

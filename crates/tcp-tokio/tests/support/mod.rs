@@ -35,8 +35,10 @@ pub fn b_addr(port: u16) -> SocketAddr {
 /// A connection from A (the client, first) to a listener on B's `port` (the accepted
 /// server side, second).
 pub async fn connected(a: &Stack, b: &Stack, port: u16) -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind(b, b_addr(port)).await.expect("bind");
-    let client = TcpStream::connect(a, b_addr(port)).await.expect("connect");
+    let listener = TcpListener::bind_on(b, b_addr(port)).await.expect("bind");
+    let client = TcpStream::connect_on(a, b_addr(port))
+        .await
+        .expect("connect");
     let (server, _) = listener.accept().await.expect("accept");
     (client, server)
 }
