@@ -1,26 +1,15 @@
 //! Two stacks joined by an in-memory link: the tokio::net-shaped API end to end, without
 //! privileges.
 
+mod support;
+
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
+use support::{A, B, b_addr, pair};
 use tcp_tokio::link::{FaultConfig, MemoryLink};
 use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const A: &str = "198.18.5.1/24";
-const B: &str = "198.18.5.2/24";
-
-fn pair() -> (Stack, Stack) {
-    let (left, right) = MemoryLink::pair();
-    let a = Stack::builder().ipv4(A).link(left).expect("stack a");
-    let b = Stack::builder().ipv4(B).link(right).expect("stack b");
-    (a, b)
-}
-
-fn b_addr(port: u16) -> SocketAddr {
-    SocketAddr::from(([198, 18, 5, 2], port))
-}
 
 async fn echo_server(listener: TcpListener) {
     loop {
