@@ -180,7 +180,7 @@ fn server_on_stack(topology: &Topology, input: &[u8]) -> Result<Summary, String>
             topology.in_stack_ns(|| {
                 runtime()?.block_on(async {
                     let stack = start_stack(interface, &cidr).await?;
-                    let listener = TcpListener::bind(&stack, server_addr)
+                    let listener = TcpListener::bind_on(&stack, server_addr)
                         .await
                         .map_err(|e| format!("bind: {e}"))?;
                     let _ = ready_tx.send(());
@@ -244,7 +244,7 @@ async fn client_on_interface(
 /// server reads to EOF before it answers, so sending first and reading after is enough.
 async fn client(stack: &Stack, server: SocketAddr, input: &[u8]) -> Result<Summary, String> {
     let start = Instant::now();
-    let mut stream = TcpStream::connect(stack, server)
+    let mut stream = TcpStream::connect_on(stack, server)
         .await
         .map_err(|e| format!("connect {server}: {e}"))?;
     let mut states = Vec::new();

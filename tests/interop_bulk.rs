@@ -29,7 +29,7 @@ async fn stack_sends(topology: &Topology, stack: &Stack, seed: u64, bytes: u64) 
     let mut stream = within(
         "connect",
         PATIENCE,
-        TcpStream::connect(stack, kernel_addr(topology, PORT)),
+        TcpStream::connect_on(stack, kernel_addr(topology, PORT)),
     )
     .await
     .expect("connect");
@@ -49,7 +49,7 @@ async fn stack_sends(topology: &Topology, stack: &Stack, seed: u64, bytes: u64) 
 /// A kernel client connects to this stack and sends `bytes`; we read to end-of-file.
 /// Returns what each side counted.
 async fn kernel_sends(topology: &Topology, stack: &Stack, seed: u64, bytes: u64) -> (Tally, Tally) {
-    let listener = TcpListener::bind(stack, stack_addr(topology, PORT))
+    let listener = TcpListener::bind_on(stack, stack_addr(topology, PORT))
         .await
         .expect("listen");
     let socket = support::kernel_socket(topology);
@@ -257,7 +257,9 @@ async fn two_hundred_concurrent_connections_echo_a_mebibyte_each() {
         let stack = stack.clone();
         let all_connected = all_connected.clone();
         clients.push(tokio::spawn(async move {
-            let stream = TcpStream::connect(&stack, target).await.expect("connect");
+            let stream = TcpStream::connect_on(&stack, target)
+                .await
+                .expect("connect");
             all_connected.wait().await;
             let (mut reader, mut writer) = stream.into_split();
             let seed = 1000 + index as u64;

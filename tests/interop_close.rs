@@ -47,10 +47,10 @@ async fn connect(
     topology: &Topology,
     stack: &Stack,
     role: Role,
-    configure: impl FnOnce(&mut TcpSocket),
+    configure: impl FnOnce(&TcpSocket),
 ) -> Pair {
-    let mut socket = TcpSocket::new_v4(stack).expect("socket");
-    configure(&mut socket);
+    let socket = TcpSocket::new_v4_on(stack).expect("socket");
+    configure(&socket);
     let (ours, theirs) = match role {
         Role::Client => {
             let listener = kernel_listener(topology, PORT);

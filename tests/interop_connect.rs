@@ -52,9 +52,13 @@ async fn stack_client_handshakes_and_echoes_with_a_kernel_server() {
     });
     let stack = support::stack(&topology);
     let server_addr = kernel_addr(&topology, 7);
-    let mut stream = within("connect", PATIENCE, TcpStream::connect(&stack, server_addr))
-        .await
-        .expect("connect to the kernel");
+    let mut stream = within(
+        "connect",
+        PATIENCE,
+        TcpStream::connect_on(&stack, server_addr),
+    )
+    .await
+    .expect("connect to the kernel");
     assert_eq!(stream.state().unwrap(), State::Established);
     assert_eq!(stream.peer_addr().unwrap(), server_addr);
     let local = stream.local_addr().unwrap();
@@ -90,7 +94,7 @@ async fn kernel_client_handshakes_and_echoes_with_a_stack_server() {
     let topology = support::topology("ic-echo");
     let stack = support::stack(&topology);
     let server_addr = stack_addr(&topology, 7);
-    let listener = TcpListener::bind(&stack, server_addr)
+    let listener = TcpListener::bind_on(&stack, server_addr)
         .await
         .expect("stack listen");
     assert_eq!(listener.local_addr().unwrap(), server_addr);
@@ -148,7 +152,7 @@ async fn many_short_connections_both_ways() {
     let topology = support::topology("ic-echo");
     let stack = support::stack(&topology);
     let kernel_server = kernel_echo_server(kernel_listener(&topology, 7));
-    let stack_listener = TcpListener::bind(&stack, stack_addr(&topology, 7))
+    let stack_listener = TcpListener::bind_on(&stack, stack_addr(&topology, 7))
         .await
         .expect("stack listen");
     let stack_server = stack_echo_server(stack_listener);
@@ -157,7 +161,7 @@ async fn many_short_connections_both_ways() {
         let mut stream = within(
             "connect",
             PATIENCE,
-            TcpStream::connect(&stack, kernel_addr(&topology, 7)),
+            TcpStream::connect_on(&stack, kernel_addr(&topology, 7)),
         )
         .await
         .expect("stack connect");
@@ -198,7 +202,7 @@ async fn connect_to_a_closed_kernel_port_is_refused() {
     let error = within(
         "refused connect",
         PATIENCE,
-        TcpStream::connect(&stack, kernel_addr(&topology, 9)),
+        TcpStream::connect_on(&stack, kernel_addr(&topology, 9)),
     )
     .await
     .expect_err("nothing listens on the kernel's port 9");
@@ -218,7 +222,7 @@ async fn kernel_connect_to_a_closed_stack_port_is_refused() {
     let topology = support::topology("ic-rst");
     let stack = support::stack(&topology);
     // A listener on another port: the stack is up and answering, just not on port 9.
-    let _listener = TcpListener::bind(&stack, stack_addr(&topology, 7))
+    let _listener = TcpListener::bind_on(&stack, stack_addr(&topology, 7))
         .await
         .expect("stack listen");
     let error = kernel_connect(&topology, stack_addr(&topology, 9))
@@ -242,7 +246,7 @@ async fn the_kernel_pings_a_running_stack() {
     let mut stream = within(
         "connect",
         PATIENCE,
-        TcpStream::connect(&stack, kernel_addr(&topology, 7)),
+        TcpStream::connect_on(&stack, kernel_addr(&topology, 7)),
     )
     .await
     .expect("connect");

@@ -86,9 +86,9 @@ async fn two_stacks_open_simultaneously() {
     let (a, b) = two_stacks(&topology);
     let addr_a = SocketAddr::from((topology.stack_addr(), PORT_A));
     let addr_b = SocketAddr::from((topology.kernel_addr(), PORT_B));
-    let mut socket_a = TcpSocket::new_v4(&a).expect("socket A");
+    let socket_a = TcpSocket::new_v4_on(&a).expect("socket A");
     socket_a.bind(addr_a).expect("bind A");
-    let mut socket_b = TcpSocket::new_v4(&b).expect("socket B");
+    let socket_b = TcpSocket::new_v4_on(&b).expect("socket B");
     socket_b.bind(addr_b).expect("bind B");
 
     // Neither side listens: each connection can only come about by the SYNs crossing.
@@ -130,9 +130,9 @@ async fn two_stacks_close_simultaneously_and_both_wait() {
     let topology = support::topology("its-close");
     let (a, b) = two_stacks(&topology);
     let addr_b = SocketAddr::from((topology.kernel_addr(), PORT_B));
-    let listener = TcpListener::bind(&b, addr_b).await.expect("B listens");
+    let listener = TcpListener::bind_on(&b, addr_b).await.expect("B listens");
     let (connected, accepted) = within("handshake", PATIENCE, async {
-        tokio::join!(TcpStream::connect(&a, addr_b), listener.accept())
+        tokio::join!(TcpStream::connect_on(&a, addr_b), listener.accept())
     })
     .await;
     let mut stream_a = connected.expect("A connects");

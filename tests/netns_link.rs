@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, Socket, Type};
 use tcp_stack::netns::{self, Netns, Topology};
 use tcp_tokio::link::{BATCH, FrameBatch, Link, PacketSocket};
-use tcp_tokio::net::{Counters, Egress, MacAddr, NetConfig, NetLayer};
+use tcp_tokio::netlayer::{Counters, Egress, MacAddr, NetConfig, NetLayer};
 use tcp_wire::{Checksum, Flags, Header, Segment, SeqNumber};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;

@@ -179,7 +179,7 @@ async fn stack_peer(
     expect: u64,
     flap: Option<Flap<'_>>,
 ) -> io::Result<StackSide> {
-    let stream = tokio::time::timeout(STALL, TcpStream::connect(stack, server))
+    let stream = tokio::time::timeout(STALL, TcpStream::connect_on(stack, server))
         .await
         .map_err(|_| stall("connect"))??;
     let (mut reader, mut writer) = stream.into_split();

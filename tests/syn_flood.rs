@@ -285,7 +285,7 @@ fn run_stack(
             .build()
             .await
             .map_err(|e| format!("starting the stack on {interface}: {e}"))?;
-        let mut socket = TcpSocket::new_v4(&stack).map_err(|e| format!("socket: {e}"))?;
+        let socket = TcpSocket::new_v4_on(&stack).map_err(|e| format!("socket: {e}"))?;
         socket.bind(server_addr).map_err(|e| format!("bind: {e}"))?;
         let listener = socket.listen(BACKLOG).map_err(|e| format!("listen: {e}"))?;
         handle

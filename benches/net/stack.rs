@@ -102,7 +102,7 @@ async fn settle(stack: &Stack) {
 
 /// A listener on `addr` with the kernel listeners' backlog.
 pub(crate) fn listen(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
-    let mut socket = TcpSocket::new_v4(stack)?;
+    let socket = TcpSocket::new_v4_on(stack)?;
     socket.bind(addr)?;
     socket.listen(BACKLOG)
 }
@@ -146,7 +146,7 @@ pub(crate) async fn run(stack: &Stack, addr: SocketAddr, work: Work) -> io::Resu
             Work::Connections => {
                 let start = Instant::now();
                 for _ in 0..CONNECTIONS {
-                    let mut stream = TcpStream::connect(stack, addr).await?;
+                    let mut stream = TcpStream::connect_on(stack, addr).await?;
                     let mut byte = [1];
                     stream.write_all(&byte).await?;
                     stream.read_exact(&mut byte).await?;
@@ -185,7 +185,7 @@ pub(crate) async fn open(
 ) -> io::Result<Vec<TcpStream>> {
     let mut streams = Vec::with_capacity(count);
     for _ in 0..count {
-        streams.push(within(STALL, TcpStream::connect(stack, addr)).await?);
+        streams.push(within(STALL, TcpStream::connect_on(stack, addr)).await?);
     }
     Ok(streams)
 }
@@ -203,7 +203,7 @@ async fn within<T>(limit: Duration, future: impl Future<Output = io::Result<T>>)
 /// Sends for `duration`, half-closes, and waits for the receiver's close. The sender's
 /// loss-recovery counters are the stack's, where this is the only connection sending data.
 async fn send_for(stack: &Stack, addr: SocketAddr, duration: Duration) -> io::Result<Transfer> {
-    let mut stream = TcpStream::connect(stack, addr).await?;
+    let mut stream = TcpStream::connect_on(stack, addr).await?;
     let data = vec![0x5a; CHUNK];
     let before = Recovery::stack(stack);
     let meter = Meter::start()?;
@@ -240,7 +240,7 @@ async fn echo(stream: &mut TcpStream) -> io::Result<()> {
 
 /// Times request/response exchanges of [`MESSAGE`] bytes.
 async fn round_trips(stack: &Stack, addr: SocketAddr) -> io::Result<Vec<Duration>> {
-    let mut stream = TcpStream::connect(stack, addr).await?;
+    let mut stream = TcpStream::connect_on(stack, addr).await?;
     stream.set_nodelay(true)?;
     let mut message = [0x5a; MESSAGE];
     let mut samples = Vec::with_capacity(ROUND_TRIPS);

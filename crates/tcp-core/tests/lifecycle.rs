@@ -72,6 +72,36 @@ fn data_flows_both_ways_in_order() {
 }
 
 #[test]
+fn peek_leaves_data_for_read_and_reports_what_read_would() {
+    let mut sim = sim();
+    let (client, server) = establish(&mut sim);
+    let mut buf = [0u8; 16];
+    assert_eq!(sim.b.peek(server, &mut buf), Err(Error::WouldBlock));
+    write_all(&mut sim, Side::A, client, b"hello");
+    assert!(sim.run_until(Duration::from_secs(1), |sim| {
+        sim.b.readable_bytes(server) == Ok(5)
+    }));
+    assert_eq!(sim.b.peek(server, &mut buf), Ok(5));
+    assert_eq!(&buf[..5], b"hello");
+    let mut short = [0u8; 2];
+    assert_eq!(sim.b.peek(server, &mut short), Ok(2));
+    assert_eq!(&short, b"he");
+    assert_eq!(
+        sim.b.readable_bytes(server),
+        Ok(5),
+        "peeking consumed nothing"
+    );
+    assert_eq!(sim.b.read(server, &mut buf), Ok(5));
+    assert_eq!(&buf[..5], b"hello");
+    sim.a.shutdown_write(client).unwrap();
+    assert!(sim.run_until(Duration::from_secs(1), |sim| {
+        sim.b.state(server) == Ok(State::CloseWait)
+    }));
+    assert_eq!(sim.b.peek(server, &mut buf), Ok(0), "end-of-file, as read");
+    assert_eq!(sim.b.read(server, &mut buf), Ok(0));
+}
+
+#[test]
 fn c1_active_close_goes_through_fin_wait_and_time_wait() {
     let mut sim = sim();
     let (client, server) = establish(&mut sim);

@@ -274,7 +274,6 @@ fn bind_listening_twice_on_a_port_is_addr_in_use() {
             .is_ok(),
         "ip2:p beside ip1:p"
     );
-    assert_eq!(h.ep.listen(any(0), 8, opts), Err(Error::InvalidInput));
     h.ep.close_listener(star).unwrap();
     h.ep.close_listener(specific).unwrap();
     assert!(h.ep.listen(local(80), 8, opts).is_ok(), "free after close");
@@ -300,6 +299,32 @@ fn bind_a_port_held_by_a_connection_needs_reuse_address() {
         ..SocketOptions::default()
     };
     assert!(h.ep.listen(local(LOCAL_PORT), 8, reuse).is_ok());
+}
+
+#[test]
+fn listening_on_port_0_picks_an_ephemeral_port_nothing_uses() {
+    let config = Config {
+        ephemeral_ports: LOCAL_PORT..=LOCAL_PORT + 2,
+        ..Config::default()
+    };
+    let mut h = Harness::new(config);
+    let tw = build(&mut h, Spec::default(), State::TimeWait);
+    assert_eq!(tw.state(&h), "TIME_WAIT");
+    let reuse = SocketOptions {
+        reuse_address: true,
+        ..SocketOptions::default()
+    };
+    let first = h.ep.listen(any(0), 8, reuse).unwrap();
+    let second = h.ep.listen(local(0), 8, reuse).unwrap();
+    let mut ports = [first, second].map(|l| h.ep.listener_addr(l).unwrap().port());
+    ports.sort_unstable();
+    assert_eq!(
+        ports,
+        [LOCAL_PORT + 1, LOCAL_PORT + 2],
+        "not the TIME_WAIT connection's port, not each other's"
+    );
+    assert_eq!(h.ep.listener_addr(second).unwrap().ip(), local(0).ip());
+    assert_eq!(h.ep.listen(any(0), 8, reuse), Err(Error::AddrInUse));
 }
 
 // ---------------------------------------------------------------------------------------

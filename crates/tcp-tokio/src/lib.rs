@@ -1,7 +1,8 @@
 //! A userspace TCP stack for tokio: [`Stack`] runs the sans-IO engine of `tcp-core` on a
 //! network interface through an AF_PACKET socket, and [`TcpListener`], [`TcpStream`] and
-//! [`TcpSocket`] offer it with the shape of `tokio::net`, so existing code ports by changing
-//! a type.
+//! [`TcpSocket`] offer it with the signatures of `tokio::net`'s. A program that made a stack
+//! the default ([`Stack::make_default`]) ports by importing [`net`] instead of `tokio::net`;
+//! one that runs several stacks names the stack with `bind_on`, `connect_on`, `new_v4_on`.
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
@@ -9,7 +10,7 @@
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! let stack = Stack::builder().interface("veth0").ipv4("198.18.0.1/24").build().await?;
-//! let listener = TcpListener::bind(&stack, "0.0.0.0:7".parse().unwrap()).await?;
+//! let listener = TcpListener::bind_on(&stack, "0.0.0.0:7").await?;
 //! let (mut stream, _peer) = listener.accept().await?;
 //! let mut buf = [0u8; 1024];
 //! let n = stream.read(&mut buf).await?;
@@ -18,17 +19,19 @@
 //! ```
 //!
 //! The layering: [`link`] moves whole Ethernet frames and knows nothing about their contents;
-//! [`net`] turns frames into TCP segments and back without doing any I/O or reading a clock;
-//! the driver task owns one of each and the engine, and wakes the tasks using the API.
+//! [`netlayer`] (Ethernet, ARP, IPv4, ICMP echo) turns frames into TCP segments and back
+//! without doing any I/O or reading a clock; the driver task owns one of each and the engine,
+//! and wakes the tasks using the API.
 
 mod api;
 pub mod link;
 pub mod net;
+pub mod netlayer;
 mod stack;
 
 pub use api::{
-    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream,
-    WriteHalf,
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpInfo, TcpListener, TcpSocket,
+    TcpStream, WriteHalf,
 };
 pub use stack::{Stack, StackBuilder, StackCounters};
-pub use tcp_core::{Config, Keepalive, SocketInfo, State};
+pub use tcp_core::{Config, ConnectionInfo, ConnectionStats, Keepalive, SocketInfo, State};

@@ -5,7 +5,7 @@
 //! working for a host it knows.
 
 use std::net::Ipv4Addr;
-use tcp_tokio::net::{Egress, MacAddr, NetConfig, NetLayer, TCP_OFFSET};
+use tcp_tokio::netlayer::{Egress, MacAddr, NetConfig, NetLayer, TCP_OFFSET};
 use tcp_wire::{Flags, HEADER_LEN, Header};
 
 const OUR_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 1]);

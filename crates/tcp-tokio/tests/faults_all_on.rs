@@ -67,7 +67,7 @@ async fn every_link_fault_at_once_loses_and_duplicates_nothing() {
         .link(right)
         .expect("stack b");
     let server_addr = SocketAddr::from(([198, 18, 6, 2], PORT));
-    let listener = TcpListener::bind(&b, server_addr).await.expect("bind");
+    let listener = TcpListener::bind_on(&b, server_addr).await.expect("bind");
     let run = async {
         let server = tokio::spawn(async move {
             let mut tasks = Vec::new();
@@ -87,7 +87,9 @@ async fn every_link_fault_at_once_loses_and_duplicates_nothing() {
         });
         let mut clients = Vec::new();
         for _ in 0..CONNECTIONS {
-            let stream = TcpStream::connect(&a, server_addr).await.expect("connect");
+            let stream = TcpStream::connect_on(&a, server_addr)
+                .await
+                .expect("connect");
             let key = usize::from(stream.local_addr().expect("local").port());
             clients.push(tokio::spawn(async move {
                 let got = exchange(stream, pattern(key, BYTES)).await;

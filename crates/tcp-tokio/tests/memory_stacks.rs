@@ -1,26 +1,15 @@
 //! Two stacks joined by an in-memory link: the tokio::net-shaped API end to end, without
 //! privileges.
 
+mod support;
+
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
+use support::{A, B, b_addr, pair};
 use tcp_tokio::link::{FaultConfig, MemoryLink};
 use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const A: &str = "198.18.5.1/24";
-const B: &str = "198.18.5.2/24";
-
-fn pair() -> (Stack, Stack) {
-    let (left, right) = MemoryLink::pair();
-    let a = Stack::builder().ipv4(A).link(left).expect("stack a");
-    let b = Stack::builder().ipv4(B).link(right).expect("stack b");
-    (a, b)
-}
-
-fn b_addr(port: u16) -> SocketAddr {
-    SocketAddr::from(([198, 18, 5, 2], port))
-}
 
 async fn echo_server(listener: TcpListener) {
     loop {
@@ -50,9 +39,9 @@ fn pattern(len: usize) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_a_megabyte_with_split_halves() {
     let (a, b) = pair();
-    let listener = TcpListener::bind(&b, b_addr(7)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(7)).await.unwrap();
     tokio::spawn(echo_server(listener));
-    let stream = TcpStream::connect(&a, b_addr(7)).await.unwrap();
+    let stream = TcpStream::connect_on(&a, b_addr(7)).await.unwrap();
     assert_eq!(stream.peer_addr().unwrap(), b_addr(7));
     assert_eq!(stream.state().unwrap(), State::Established);
     let (mut reader, mut writer) = stream.into_split();
@@ -77,7 +66,7 @@ async fn echo_a_megabyte_with_split_halves() {
 #[tokio::test]
 async fn half_close_keeps_the_other_direction_open() {
     let (a, b) = pair();
-    let listener = TcpListener::bind(&b, b_addr(514)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(514)).await.unwrap();
     let server = tokio::spawn(async move {
         let (mut stream, _) = listener.accept().await.unwrap();
         let mut input = Vec::new();
@@ -85,7 +74,7 @@ async fn half_close_keeps_the_other_direction_open() {
         input.reverse();
         stream.write_all(&input).await.unwrap();
     });
-    let mut client = TcpStream::connect(&a, b_addr(514)).await.unwrap();
+    let mut client = TcpStream::connect_on(&a, b_addr(514)).await.unwrap();
     client.write_all(b"abcdef").await.unwrap();
     client.shutdown().await.unwrap();
     assert_eq!(
@@ -101,15 +90,15 @@ async fn half_close_keeps_the_other_direction_open() {
 #[tokio::test]
 async fn connect_to_a_closed_port_is_refused() {
     let (a, _b) = pair();
-    let error = TcpStream::connect(&a, b_addr(9)).await.unwrap_err();
+    let error = TcpStream::connect_on(&a, b_addr(9)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ConnectionRefused);
 }
 
 #[tokio::test]
 async fn linger_zero_drop_resets_the_peer() {
     let (a, b) = pair();
-    let listener = TcpListener::bind(&b, b_addr(80)).await.unwrap();
-    let client = TcpStream::connect(&a, b_addr(80)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(80)).await.unwrap();
+    let client = TcpStream::connect_on(&a, b_addr(80)).await.unwrap();
     let (mut server, _) = listener.accept().await.unwrap();
     client.set_linger(Some(Duration::ZERO)).unwrap();
     drop(client);
@@ -121,8 +110,8 @@ async fn linger_zero_drop_resets_the_peer() {
 #[tokio::test]
 async fn active_close_leaves_time_wait_in_the_socket_table() {
     let (a, b) = pair();
-    let listener = TcpListener::bind(&b, b_addr(80)).await.unwrap();
-    let mut client = TcpStream::connect(&a, b_addr(80)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(80)).await.unwrap();
+    let mut client = TcpStream::connect_on(&a, b_addr(80)).await.unwrap();
     let (mut server, _) = listener.accept().await.unwrap();
     client.shutdown().await.unwrap();
     let mut buf = [0u8; 8];
@@ -138,7 +127,7 @@ async fn active_close_leaves_time_wait_in_the_socket_table() {
 #[tokio::test]
 async fn tcp_socket_options_and_bind_rules() {
     let (a, b) = pair();
-    let mut socket = TcpSocket::new_v4(&b).unwrap();
+    let socket = TcpSocket::new_v4_on(&b).unwrap();
     socket.set_reuseaddr(true).unwrap();
     socket.set_keepalive(true).unwrap();
     socket.set_recv_buffer_size(64 * 1024).unwrap();
@@ -149,13 +138,13 @@ async fn tcp_socket_options_and_bind_rules() {
     socket.bind(b_addr(8080)).unwrap();
     let listener = socket.listen(16).unwrap();
     assert_eq!(listener.local_addr().unwrap(), b_addr(8080));
-    let again = TcpListener::bind(&b, b_addr(8080)).await.unwrap_err();
+    let again = TcpListener::bind_on(&b, b_addr(8080)).await.unwrap_err();
     assert_eq!(again.kind(), ErrorKind::AddrInUse);
-    let foreign = TcpListener::bind(&b, SocketAddr::from(([198, 18, 9, 9], 1)))
+    let foreign = TcpListener::bind_on(&b, SocketAddr::from(([198, 18, 9, 9], 1)))
         .await
         .unwrap_err();
     assert_eq!(foreign.kind(), ErrorKind::AddrNotAvailable);
-    let mut client = TcpSocket::new_v4(&a).unwrap();
+    let client = TcpSocket::new_v4_on(&a).unwrap();
     client.set_nodelay(true).unwrap();
     let stream = client.connect(b_addr(8080)).await.unwrap();
     assert!(stream.nodelay().unwrap());
@@ -174,7 +163,7 @@ async fn a_transfer_survives_loss_injected_in_the_link() {
         .link(left)
         .unwrap();
     let b = Stack::builder().ipv4(B).link(right).unwrap();
-    let listener = TcpListener::bind(&b, b_addr(9000)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(9000)).await.unwrap();
     let data = pattern(2 << 20);
     let expected = data.clone();
     let server = tokio::spawn(async move {
@@ -183,7 +172,7 @@ async fn a_transfer_survives_loss_injected_in_the_link() {
         stream.read_to_end(&mut got).await.unwrap();
         got
     });
-    let mut client = TcpStream::connect(&a, b_addr(9000)).await.unwrap();
+    let mut client = TcpStream::connect_on(&a, b_addr(9000)).await.unwrap();
     client.write_all(&data).await.unwrap();
     client.shutdown().await.unwrap();
     let got = tokio::time::timeout(Duration::from_secs(120), server)
@@ -201,9 +190,9 @@ async fn a_transfer_survives_loss_injected_in_the_link() {
 #[tokio::test]
 async fn owned_halves_reunite_only_with_their_own_stream() {
     let (a, b) = pair();
-    let listener = TcpListener::bind(&b, b_addr(7)).await.unwrap();
-    let first = TcpStream::connect(&a, b_addr(7)).await.unwrap();
-    let second = TcpStream::connect(&a, b_addr(7)).await.unwrap();
+    let listener = TcpListener::bind_on(&b, b_addr(7)).await.unwrap();
+    let first = TcpStream::connect_on(&a, b_addr(7)).await.unwrap();
+    let second = TcpStream::connect_on(&a, b_addr(7)).await.unwrap();
     let (read_one, write_one) = first.into_split();
     let (read_two, write_two) = second.into_split();
     let error = read_one.reunite(write_two).unwrap_err();

@@ -32,10 +32,10 @@ async fn dropping_every_handle_stops_the_driver() {
     let (left, right) = MemoryLink::pair();
     let a = Stack::builder().ipv4("198.18.6.1/24").link(left).unwrap();
     let b = Stack::builder().ipv4("198.18.6.2/24").link(right).unwrap();
-    let listener = TcpListener::bind(&b, SocketAddr::from(([198, 18, 6, 2], 80)))
+    let listener = TcpListener::bind_on(&b, SocketAddr::from(([198, 18, 6, 2], 80)))
         .await
         .unwrap();
-    let stream = TcpStream::connect(&a, SocketAddr::from(([198, 18, 6, 2], 80)))
+    let stream = TcpStream::connect_on(&a, SocketAddr::from(([198, 18, 6, 2], 80)))
         .await
         .unwrap();
     drop(stream);
@@ -43,7 +43,7 @@ async fn dropping_every_handle_stops_the_driver() {
     // A's driver stops and drops its end of the link; B's driver then sees the link fail
     // and fails every waiting call with that error instead of leaving it hanging (a connect
     // would otherwise wait out its SYN retries, two minutes).
-    let connect = TcpStream::connect(&b, SocketAddr::from(([198, 18, 6, 1], 9)));
+    let connect = TcpStream::connect_on(&b, SocketAddr::from(([198, 18, 6, 1], 9)));
     let error = tokio::time::timeout(Duration::from_secs(10), connect)
         .await
         .expect("B noticed A's driver stopping")
@@ -62,10 +62,10 @@ async fn pcap_capture_records_every_frame() {
         .link(left)
         .unwrap();
     let b = Stack::builder().ipv4("198.18.6.2/24").link(right).unwrap();
-    let listener = TcpListener::bind(&b, SocketAddr::from(([198, 18, 6, 2], 80)))
+    let listener = TcpListener::bind_on(&b, SocketAddr::from(([198, 18, 6, 2], 80)))
         .await
         .unwrap();
-    let mut stream = TcpStream::connect(&a, SocketAddr::from(([198, 18, 6, 2], 80)))
+    let mut stream = TcpStream::connect_on(&a, SocketAddr::from(([198, 18, 6, 2], 80)))
         .await
         .unwrap();
     let (mut server, _) = listener.accept().await.unwrap();

@@ -392,17 +392,7 @@ impl Connection {
     /// Moves received in-order data to `out`. `Ok(0)` is end-of-file (the peer's FIN).
     pub(crate) fn read(&mut self, out: &mut [u8]) -> Result<usize, Error> {
         if self.rcv.buf.readable() == 0 {
-            if let Some(error) = self.error {
-                return Err(error);
-            }
-            if self.rcv.fin_received || out.is_empty() {
-                return Ok(0);
-            }
-            if matches!(self.state, State::Closed | State::Listen) {
-                return Err(Error::NotConnected);
-            }
-            self.rcv.reader_waiting = true;
-            return Err(Error::WouldBlock);
+            return self.nothing_to_read(out.is_empty());
         }
         let n = self.rcv.buf.read(out);
         self.rcv.reader_waiting = false;
@@ -410,6 +400,31 @@ impl Connection {
             self.rcv.ack.now = true;
         }
         Ok(n)
+    }
+
+    /// Copies received in-order data to `out` and leaves it for the next read; otherwise the
+    /// same results as [`Connection::read`].
+    pub(crate) fn peek(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        if self.rcv.buf.readable() == 0 {
+            return self.nothing_to_read(out.is_empty());
+        }
+        Ok(self.rcv.buf.peek(out))
+    }
+
+    /// What a read finds with no data buffered: the connection's error, end-of-file, or
+    /// `WouldBlock` (and the reader is then waiting).
+    fn nothing_to_read(&mut self, out_is_empty: bool) -> Result<usize, Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        if self.rcv.fin_received || out_is_empty {
+            return Ok(0);
+        }
+        if matches!(self.state, State::Closed | State::Listen) {
+            return Err(Error::NotConnected);
+        }
+        self.rcv.reader_waiting = true;
+        Err(Error::WouldBlock)
     }
 
     /// Bytes the application can read right now.

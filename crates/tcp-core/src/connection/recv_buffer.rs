@@ -325,10 +325,17 @@ impl RecvBuffer {
         self.ranges.insert(at, merged);
     }
 
-    /// Moves up to `out.len()` in-order bytes to `out` and returns how many.
-    pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
+    /// Copies up to `out.len()` in-order bytes to `out` and returns how many; they stay
+    /// buffered.
+    pub(crate) fn peek(&self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.readable);
         self.copy_ring_out(0, &mut out[..n]);
+        n
+    }
+
+    /// Moves up to `out.len()` in-order bytes to `out` and returns how many.
+    pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
+        let n = self.peek(out);
         if n > 0 {
             self.head = (self.head + n) % self.ring.len();
             self.readable -= n;
@@ -389,6 +396,21 @@ mod tests {
         let mut out = [0u8; 8];
         assert_eq!(buffer.read(&mut out), 8);
         assert_eq!(&out, b"efghijkl");
+    }
+
+    #[test]
+    fn peek_copies_without_consuming_across_the_ring_seam() {
+        let mut buffer = RecvBuffer::new(8, 0);
+        buffer.write(0, b"abcdef", usize::MAX);
+        buffer.read(&mut [0u8; 4]);
+        buffer.write(0, b"ghij", usize::MAX);
+        let mut out = [0u8; 8];
+        assert_eq!(buffer.peek(&mut out), 6);
+        assert_eq!(&out[..6], b"efghij");
+        assert_eq!(buffer.readable(), 6);
+        let mut again = [0u8; 6];
+        assert_eq!(buffer.read(&mut again), 6);
+        assert_eq!(&again, b"efghij");
     }
 
     #[test]

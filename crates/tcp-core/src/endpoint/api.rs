@@ -109,6 +109,12 @@ impl Endpoint {
         self.user_call(handle, |conn| conn.read(buf))
     }
 
+    /// Copies received data into `buf` like [`Endpoint::read`], with the same results, but
+    /// leaves it to be read again (MSG_PEEK): the receive window does not open.
+    pub fn peek(&mut self, handle: ConnectionHandle, buf: &mut [u8]) -> Result<usize, Error> {
+        self.user_call(handle, |conn| conn.peek(buf))
+    }
+
     /// Sends FIN after the queued data and keeps receiving (half-close).
     pub fn shutdown_write(&mut self, handle: ConnectionHandle) -> Result<(), Error> {
         self.user_call(handle, Connection::shutdown_write)

@@ -20,18 +20,22 @@ impl Endpoint {
     /// Starts listening on `local` (`0.0.0.0:port` for every address, or `ip:port`) with an
     /// accept queue of `backlog` connections (capped at `Config::max_backlog`, at least 1).
     ///
-    /// Fails with `AddrInUse` when a listener already covers that address and port, or when
-    /// connections use the port and `options.reuse_address` is off; `InvalidInput` for
-    /// port 0.
+    /// Port 0 picks a port of `Config::ephemeral_ports` that no listener and no connection
+    /// uses ([`Endpoint::listener_addr`] tells which), as Linux's `bind` does.
+    ///
+    /// Fails with `AddrInUse` when a listener already covers that address and port, when
+    /// connections use the port and `options.reuse_address` is off, or when port 0 finds
+    /// every ephemeral port in use.
     pub fn listen(
         &mut self,
         local: SocketAddr,
         backlog: u32,
         options: SocketOptions,
     ) -> Result<ListenerHandle, Error> {
-        if local.port() == 0 {
-            return Err(Error::InvalidInput);
-        }
+        let local = match local.port() {
+            0 => SocketAddr::new(local.ip(), self.listener_port(local)?),
+            _ => local,
+        };
         let clash = self.listeners.values().any(|l| {
             l.local.port() == local.port()
                 && (l.local.ip() == local.ip()

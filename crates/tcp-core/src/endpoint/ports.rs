@@ -1,11 +1,14 @@
-//! Local port choice for `connect` (RFC 6056 algorithm 3: a keyed offset per destination,
-//! then a linear probe that skips 4-tuples in use, TIME_WAIT included).
+//! Local port choice, for `connect` (RFC 6056 algorithm 3: a keyed offset per destination,
+//! then a linear probe that skips 4-tuples in use, TIME_WAIT included) and for a listener
+//! bound to port 0 (the same probe, skipping every port in use).
 
 use super::Endpoint;
 use crate::addr::FourTuple;
 use crate::error::Error;
 use core::hash::{BuildHasher, Hasher};
 use core::net::SocketAddr;
+use core::ops::RangeInclusive;
+use std::collections::HashSet;
 
 impl Endpoint {
     /// A free ephemeral port for a connection from `local_ip` to `remote`.
@@ -14,30 +17,52 @@ impl Endpoint {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> Result<u16, Error> {
-        let range = self.config.ephemeral_ports.clone();
-        let (first, last) = (u32::from(*range.start()), u32::from(*range.end()));
-        if first > last || first == 0 {
-            return Err(Error::AddrNotAvailable);
-        }
-        let count = last - first + 1;
         let mut hasher = self.hasher.build_hasher();
         FourTuple { local, remote }.hash_into(&mut hasher);
         let offset = (hasher.finish() as u32).wrapping_add(self.port_cursor);
         self.port_cursor = self.port_cursor.wrapping_add(1);
-        for step in 0..count {
-            let port = (first + (offset.wrapping_add(step)) % count) as u16;
-            let candidate = FourTuple {
-                local: SocketAddr::new(local.ip(), port),
-                remote,
-            };
-            if !self.by_tuple.contains_key(&candidate) && !self.port_has_listener(port) {
-                return Ok(port);
-            }
+        probe_order(&self.config.ephemeral_ports, offset)
+            .find(|&port| {
+                let candidate = FourTuple {
+                    local: SocketAddr::new(local.ip(), port),
+                    remote,
+                };
+                !self.by_tuple.contains_key(&candidate) && !self.port_has_listener(port)
+            })
+            .ok_or(Error::AddrNotAvailable)
+    }
+
+    /// A port of the ephemeral range for a listener on `local` asked for port 0, as Linux's
+    /// `bind` to port 0 picks one: no listener and no connection (TIME_WAIT included) uses
+    /// it on any address. `AddrInUse` when every one is taken.
+    pub(super) fn listener_port(&mut self, local: SocketAddr) -> Result<u16, Error> {
+        let mut hasher = self.hasher.build_hasher();
+        FourTuple {
+            local,
+            remote: local,
         }
-        Err(Error::AddrNotAvailable)
+        .hash_into(&mut hasher);
+        let offset = (hasher.finish() as u32).wrapping_add(self.port_cursor);
+        self.port_cursor = self.port_cursor.wrapping_add(1);
+        let connected: HashSet<u16> = self.by_tuple.keys().map(|t| t.local.port()).collect();
+        probe_order(&self.config.ephemeral_ports, offset)
+            .find(|port| !connected.contains(port) && !self.port_has_listener(*port))
+            .ok_or(Error::AddrInUse)
     }
 
     fn port_has_listener(&self, port: u16) -> bool {
         self.listening_ports.contains_key(&port)
     }
+}
+
+/// Every port of `range` once, starting at `offset` into it and wrapping around; nothing
+/// for an empty range or one that includes port 0.
+fn probe_order(range: &RangeInclusive<u16>, offset: u32) -> impl Iterator<Item = u16> {
+    let (first, last) = (u32::from(*range.start()), u32::from(*range.end()));
+    let count = if first > last || first == 0 {
+        0
+    } else {
+        last - first + 1
+    };
+    (0..count).map(move |step| (first + offset.wrapping_add(step) % count) as u16)
 }

@@ -2,7 +2,9 @@
 
 use super::connection::Connection;
 use super::error::to_io;
+use super::resolve::first_success;
 use super::stream::TcpStream;
+use super::ttl::Ttl;
 use crate::stack::Stack;
 use core::task::{Context, Poll};
 use std::future::poll_fn;
@@ -10,26 +12,40 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tcp_core::{ListenerHandle, SocketOptions};
+use tokio::net::ToSocketAddrs;
 
 /// A listening socket on the stack.
 pub struct TcpListener {
     stack: Stack,
     handle: ListenerHandle,
+    /// IP_TTL, passed on to accepted connections (stored and reported; see `api::ttl`).
+    ttl: Ttl,
 }
 
 /// Backlog `TcpListener::bind` uses, as tokio does.
 const DEFAULT_BACKLOG: u32 = 1024;
 
 impl TcpListener {
-    /// Listens on `addr` (`0.0.0.0:port` or the stack's address with a port). Like tokio,
-    /// sets SO_REUSEADDR so a restarted server can bind while old connections linger in
-    /// TIME_WAIT.
-    pub async fn bind(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
+    /// Listens on `addr` on the default stack ([`Stack::make_default`]; `NotFound` when
+    /// none was made the default), as [`TcpListener::bind_on`] does.
+    pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
+        TcpListener::bind_on(&Stack::default_stack()?, addr).await
+    }
+
+    /// Listens on `addr` on `stack`: `0.0.0.0:port` or the stack's address with a port
+    /// (`AddrNotAvailable` for another address); port 0 picks a free ephemeral port, which
+    /// [`TcpListener::local_addr`] reports. `addr` is resolved as tokio does, and each
+    /// address tried in turn. Like tokio, sets SO_REUSEADDR so a restarted server can bind
+    /// while old connections linger in TIME_WAIT; the backlog is 1024.
+    pub async fn bind_on<A: ToSocketAddrs>(stack: &Stack, addr: A) -> io::Result<TcpListener> {
         let options = SocketOptions {
             reuse_address: true,
             ..SocketOptions::default()
         };
-        TcpListener::bind_with(stack, addr, DEFAULT_BACKLOG, options)
+        first_success(addr, |addr| async move {
+            TcpListener::bind_with(stack, addr, DEFAULT_BACKLOG, options)
+        })
+        .await
     }
 
     /// Listens with explicit backlog and options for accepted connections.
@@ -40,15 +56,12 @@ impl TcpListener {
         options: SocketOptions,
     ) -> io::Result<TcpListener> {
         check_local(stack, addr)?;
-        let mut state = stack.shared.lock();
-        state.check_alive()?;
-        let handle = state
-            .endpoint
-            .listen(addr, backlog, options)
-            .map_err(to_io)?;
+        let handle =
+            stack.call(|state| state.endpoint.listen(addr, backlog, options).map_err(to_io))?;
         Ok(TcpListener {
             stack: stack.clone(),
             handle,
+            ttl: Ttl::new(stack.shared.ttl),
         })
     }
 
@@ -59,46 +72,65 @@ impl TcpListener {
 
     /// Polls for the next connection; registers the task to be woken when one arrives.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let shared = &self.stack.shared;
-        let mut state = shared.lock();
-        state.check_alive()?;
-        match state.endpoint.accept(self.handle) {
-            Ok(handle) => {
-                let peer = state.endpoint.peer_addr(handle).map_err(to_io)?;
-                drop(state);
-                let connection = Connection {
-                    stack: self.stack.clone(),
-                    handle,
-                };
-                Poll::Ready(Ok((TcpStream::from_connection(Arc::new(connection)), peer)))
-            }
-            Err(tcp_core::Error::WouldBlock) => {
-                state.accept_wakers.insert(self.handle, cx.waker().clone());
-                shared.finish_call(state);
-                Poll::Pending
-            }
-            Err(error) => Poll::Ready(Err(to_io(error))),
-        }
+        let accepted = self
+            .stack
+            .call(|state| match state.endpoint.accept(self.handle) {
+                Ok(handle) => {
+                    Connection::track(state, handle);
+                    Poll::Ready(
+                        state
+                            .endpoint
+                            .peer_addr(handle)
+                            .map(|peer| (handle, peer))
+                            .map_err(to_io),
+                    )
+                }
+                Err(tcp_core::Error::WouldBlock) => {
+                    state.accept_wakers.insert(self.handle, cx.waker().clone());
+                    Poll::Pending
+                }
+                Err(error) => Poll::Ready(Err(to_io(error))),
+            });
+        accepted.map_ok(|(handle, peer)| {
+            let connection = Connection {
+                stack: self.stack.clone(),
+                handle,
+                ttl: self.ttl.inherit(),
+            };
+            (TcpStream::from_connection(Arc::new(connection)), peer)
+        })
     }
 
-    /// The address the listener is bound to.
+    /// The address the listener is bound to, with the port the stack picked when it was
+    /// asked for port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stack
-            .shared
-            .lock()
-            .endpoint
-            .listener_addr(self.handle)
+            .inspect(|state| state.endpoint.listener_addr(self.handle))
             .map_err(to_io)
+    }
+
+    /// The IP_TTL setting: the stack's TTL (64 by default) until [`TcpListener::set_ttl`].
+    pub fn ttl(&self) -> io::Result<u32> {
+        Ok(self.ttl.get())
+    }
+
+    /// Sets IP_TTL (1 to 255, else `InvalidInput`); connections accepted afterwards start
+    /// with it. The value is stored and reported, not put on packets: every packet carries
+    /// the stack's TTL (see [`TcpStream::set_ttl`]).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.ttl.set(ttl)
     }
 }
 
 impl Drop for TcpListener {
     fn drop(&mut self) {
-        let shared = &self.stack.shared;
-        let mut state = shared.lock();
-        let _ = state.endpoint.close_listener(self.handle);
-        state.accept_wakers.remove(&self.handle);
-        shared.finish_call(state);
+        let closed = self.stack.call(|state| {
+            state.accept_wakers.remove(&self.handle);
+            state.endpoint.close_listener(self.handle).map_err(to_io)
+        });
+        if let Err(error) = closed {
+            tracing::debug!(%error, "listener close on drop");
+        }
     }
 }
 

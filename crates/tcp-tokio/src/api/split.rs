@@ -2,11 +2,14 @@
 
 use super::connection::Connection;
 use super::stream::TcpStream;
+use bytes::BufMut;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use std::io;
+use std::future::poll_fn;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 
 /// The read half of a borrowed split.
 #[derive(Debug)]
@@ -90,6 +93,122 @@ impl OwnedWriteHalf {
     /// Joins the halves back into the stream they came from; see [`OwnedReadHalf::reunite`].
     pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
         reunite(other, self)
+    }
+}
+
+/// The read side's methods of [`TcpStream`], on a read half; each is the stream's.
+macro_rules! read_half_methods {
+    () => {
+        /// Receives data without removing it; see [`TcpStream::peek`].
+        pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut buf = ReadBuf::new(buf);
+            poll_fn(|cx| self.connection.poll_peek(cx, &mut buf)).await
+        }
+
+        /// Polls to receive data without removing it; see [`TcpStream::poll_peek`].
+        pub fn poll_peek(
+            &mut self,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<usize>> {
+            self.connection.poll_peek(cx, buf)
+        }
+
+        /// Waits for any of `interest`; see [`TcpStream::ready`]. Write interest reports the
+        /// shared connection's write readiness.
+        pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+            poll_fn(|cx| self.connection.poll_ready(cx, interest)).await
+        }
+
+        /// Waits until the stream is readable; see [`TcpStream::readable`].
+        pub async fn readable(&self) -> io::Result<()> {
+            self.ready(Interest::READABLE).await.map(drop)
+        }
+
+        /// Reads what is there now; see [`TcpStream::try_read`].
+        pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+            self.connection.try_read(buf)
+        }
+
+        /// Reads what is there now into several buffers; see
+        /// [`TcpStream::try_read_vectored`].
+        pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+            self.connection.try_read_vectored(bufs)
+        }
+
+        /// Reads what is there now into a `BufMut`; see [`TcpStream::try_read_buf`].
+        pub fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+            self.connection.try_read_buf(buf)
+        }
+
+        /// The peer's address.
+        pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+            self.connection.peer_addr()
+        }
+
+        /// Our address of the connection.
+        pub fn local_addr(&self) -> io::Result<SocketAddr> {
+            self.connection.local_addr()
+        }
+    };
+}
+
+/// The write side's methods of [`TcpStream`], on a write half; each is the stream's.
+macro_rules! write_half_methods {
+    () => {
+        /// Waits for any of `interest`; see [`TcpStream::ready`]. Read interest reports the
+        /// shared connection's read readiness.
+        pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+            poll_fn(|cx| self.connection.poll_ready(cx, interest)).await
+        }
+
+        /// Waits until the stream is writable; see [`TcpStream::writable`].
+        pub async fn writable(&self) -> io::Result<()> {
+            self.ready(Interest::WRITABLE).await.map(drop)
+        }
+
+        /// Queues what fits now; see [`TcpStream::try_write`].
+        pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+            self.connection.try_write(buf)
+        }
+
+        /// Queues what fits now from several buffers; see [`TcpStream::try_write_vectored`].
+        pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            self.connection.try_write_vectored(bufs)
+        }
+
+        /// The peer's address.
+        pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+            self.connection.peer_addr()
+        }
+
+        /// Our address of the connection.
+        pub fn local_addr(&self) -> io::Result<SocketAddr> {
+            self.connection.local_addr()
+        }
+    };
+}
+
+impl ReadHalf<'_> {
+    read_half_methods!();
+}
+
+impl OwnedReadHalf {
+    read_half_methods!();
+}
+
+impl WriteHalf<'_> {
+    write_half_methods!();
+}
+
+impl OwnedWriteHalf {
+    write_half_methods!();
+
+    /// Drops the write half without shutting down the write side: the connection closes
+    /// (FIN after the queued data) when the read half is dropped too, or at once if it
+    /// already was.
+    pub fn forget(mut self) {
+        self.shut_down = true;
     }
 }
 

@@ -3,7 +3,11 @@
 
 use super::connection::Connection;
 use super::error::to_io;
+use super::info::TcpInfo;
+use super::resolve::first_success;
+use super::socket::checked_keepalive;
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use super::ttl::Ttl;
 use crate::stack::Stack;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -12,8 +16,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tcp_core::{SocketOptions, State};
+use tcp_core::{Keepalive, SocketOptions, State};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::ToSocketAddrs;
 
 /// A TCP connection on the stack.
 ///
@@ -29,11 +34,22 @@ impl TcpStream {
         TcpStream { connection }
     }
 
-    /// Opens a connection to `addr` from the stack's address and an ephemeral port.
-    /// Errors: `ConnectionRefused` (RST), `TimedOut` (no answer after the SYN retries),
-    /// `InvalidInput` for an unusable address.
-    pub async fn connect(stack: &Stack, addr: SocketAddr) -> io::Result<TcpStream> {
-        TcpStream::connect_with(stack, None, addr, SocketOptions::default()).await
+    /// Opens a connection to `addr` on the default stack ([`Stack::make_default`];
+    /// `NotFound` when none was made the default), as [`TcpStream::connect_on`] does.
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        TcpStream::connect_on(&Stack::default_stack()?, addr).await
+    }
+
+    /// Opens a connection on `stack` to `addr` from the stack's address and an ephemeral
+    /// port. `addr` is resolved as tokio does, and each address tried in turn until one
+    /// connects. Errors (the last address's): `ConnectionRefused` (RST), `TimedOut` (no
+    /// answer after the SYN retries), `InvalidInput` for an unusable address (IPv6
+    /// included).
+    pub async fn connect_on<A: ToSocketAddrs>(stack: &Stack, addr: A) -> io::Result<TcpStream> {
+        first_success(addr, |addr| {
+            TcpStream::connect_with(stack, None, addr, SocketOptions::default())
+        })
+        .await
     }
 
     pub(crate) async fn connect_with(
@@ -43,26 +59,24 @@ impl TcpStream {
         options: SocketOptions,
     ) -> io::Result<TcpStream> {
         let local = local.unwrap_or_else(|| SocketAddr::from((stack.local_ipv4(), 0)));
-        let handle = {
-            let shared = &stack.shared;
-            let mut state = shared.lock();
-            state.check_alive()?;
-            let now = shared.now();
-            let local = if local.ip().is_unspecified() {
-                SocketAddr::from((stack.local_ipv4(), local.port()))
-            } else {
-                local
-            };
+        let local = if local.ip().is_unspecified() {
+            SocketAddr::from((stack.local_ipv4(), local.port()))
+        } else {
+            local
+        };
+        let handle = stack.call(|state| {
+            let now = stack.shared.now();
             let handle = state
                 .endpoint
                 .connect(now, local, addr, options)
                 .map_err(to_io)?;
-            shared.finish_call(state);
-            handle
-        };
+            Connection::track(state, handle);
+            Ok(handle)
+        })?;
         let connection = Arc::new(Connection {
             stack: stack.clone(),
             handle,
+            ttl: Ttl::new(stack.shared.ttl),
         });
         poll_fn(|cx| connection.poll_connected(cx)).await?;
         Ok(TcpStream { connection })
@@ -93,9 +107,68 @@ impl TcpStream {
         self.connection.update_options(|o| o.linger = linger)
     }
 
+    /// `set_linger(Some(Duration::ZERO))`: dropping the stream resets the connection.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
+    }
+
     /// The linger setting.
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         Ok(self.connection.options()?.linger)
+    }
+
+    /// The IP_TTL setting: the stack's TTL (64 by default), or the listener's for an
+    /// accepted stream, until [`TcpStream::set_ttl`].
+    pub fn ttl(&self) -> io::Result<u32> {
+        Ok(self.connection.ttl.get())
+    }
+
+    /// Sets IP_TTL (1 to 255, else `InvalidInput`). The value is stored and reported by
+    /// [`TcpStream::ttl`], not put on packets: the engine hands segments to the network layer
+    /// without saying which connection they belong to, so every packet carries the stack's
+    /// TTL (`NetConfig::ttl`).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.connection.ttl.set(ttl)
+    }
+
+    /// SO_KEEPALIVE on the live connection, with the stack's keepalive timings
+    /// (`Config::keepalive`); the idle time counts from now.
+    pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
+        let timings = self
+            .connection
+            .stack
+            .inspect(|state| state.endpoint.config().keepalive);
+        self.connection
+            .update_options(|o| o.keepalive = keepalive.then_some(timings))
+    }
+
+    /// SO_KEEPALIVE on the live connection with explicit timings (TCP_KEEPIDLE,
+    /// TCP_KEEPINTVL, TCP_KEEPCNT); `InvalidInput` when any of them is zero.
+    pub fn set_keepalive_params(&self, keepalive: Keepalive) -> io::Result<()> {
+        let keepalive = checked_keepalive(keepalive)?;
+        self.connection
+            .update_options(|o| o.keepalive = Some(keepalive))
+    }
+
+    /// Whether keepalive is on.
+    pub fn keepalive(&self) -> io::Result<bool> {
+        Ok(self.connection.options()?.keepalive.is_some())
+    }
+
+    /// TCP_USER_TIMEOUT (RFC 5482) on the live connection: it fails with `TimedOut` when
+    /// data it sent stays unacknowledged this long. `None` leaves it to the retry count.
+    pub fn set_user_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.connection.update_options(|o| o.user_timeout = timeout)
+    }
+
+    /// The user timeout setting.
+    pub fn user_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.connection.options()?.user_timeout)
+    }
+
+    /// A snapshot of the connection's transmission state and counters, like `tcp_info`.
+    pub fn info(&self) -> io::Result<TcpInfo> {
+        self.connection.info()
     }
 
     /// The connection's TCP state (`ESTABLISHED`, `CLOSE_WAIT`, ...).

@@ -6,7 +6,7 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{FrameBatch, Link, LinkInfo};
-use crate::net::{ETHERNET_HEADER_LEN, MacAddr};
+use crate::netlayer::{ETHERNET_HEADER_LEN, MacAddr};
 
 /// One end of an in-memory wire. What one end sends, the other receives, in order, without
 /// loss; a direction holds at most `capacity` frames in flight, after which the sender waits

@@ -27,7 +27,7 @@ pub use faulty::{FaultConfig, FaultCounters, FaultyLink};
 pub use memory::{MemoryLink, MemoryLinkConfig};
 pub use packet::{DEFAULT_RECV_BUFFER, PacketSocket, PacketSocketConfig, Protocols};
 
-use crate::net::MacAddr;
+use crate::netlayer::MacAddr;
 
 /// Frames a link moves per system call or lock, and the batch size drivers should use.
 pub const BATCH: usize = 32;
@@ -51,7 +51,7 @@ impl LinkInfo {
     /// The longest frame the link sends or receives: the MTU's, or a super-frame's.
     pub fn max_frame(&self) -> usize {
         self.gso_max_frame
-            .unwrap_or(self.mtu + crate::net::ETHERNET_HEADER_LEN)
+            .unwrap_or(self.mtu + crate::netlayer::ETHERNET_HEADER_LEN)
     }
 }
 

@@ -3,7 +3,7 @@
 use super::Stack;
 use super::pcap::PcapWriter;
 use crate::link::{FaultConfig, Link, PacketSocket, PacketSocketConfig};
-use crate::net::NetConfig;
+use crate::netlayer::NetConfig;
 use std::io;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 //! engine still makes every segment itself, so its accounting is untouched; the saving
 //! is in the system calls and per-frame kernel work.
 
-use crate::net::{ETHERNET_HEADER_LEN, TCP_OFFSET};
+use crate::netlayer::{ETHERNET_HEADER_LEN, TCP_OFFSET};
 use core::net::IpAddr;
 use tcp_core::{Endpoint, Instant, Transmit};
 use tcp_wire::{Checksum, TcpdumpLine};

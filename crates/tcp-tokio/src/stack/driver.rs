@@ -177,9 +177,8 @@ impl Shared {
         {
             let mut state = self.lock();
             state.failure = Some((error.kind(), format!("stack link failed: {error}")));
-            for wakers in state.wakers.values_mut() {
-                woken.extend(wakers.read.take());
-                woken.extend(wakers.write.take());
+            for readiness in state.readiness.values_mut() {
+                readiness.wake_all(&mut woken);
             }
             woken.extend(state.accept_wakers.drain().map(|(_, w)| w));
         }

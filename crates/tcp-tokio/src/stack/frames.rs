@@ -4,7 +4,7 @@
 use super::coalesce;
 use super::shared::StackState;
 use crate::link::FrameBatch;
-use crate::net::{Egress, TCP_OFFSET};
+use crate::netlayer::{Egress, TCP_OFFSET};
 use core::net::IpAddr;
 use core::task::{Context, Poll};
 use tcp_core::{Instant, Received, Transmit};

@@ -2,15 +2,17 @@
 
 mod builder;
 mod coalesce;
+mod default;
 mod driver;
 mod frames;
 mod pcap;
+pub(crate) mod readiness;
 pub(crate) mod shared;
 
 pub use builder::StackBuilder;
 
 use crate::link::{FaultConfig, FaultyLink, Link};
-use crate::net::{NetConfig, NetLayer};
+use crate::netlayer::{NetConfig, NetLayer};
 use shared::Shared;
 use std::io;
 use std::net::Ipv4Addr;
@@ -48,7 +50,7 @@ pub struct StackCounters {
     /// The TCP engine's counters (segments, resets, checksum errors, cookies, ...).
     pub tcp: tcp_core::Counters,
     /// The network layer's counters (frames, ARP, IPv4 drops, ICMP echo replies, ...).
-    pub net: crate::net::Counters,
+    pub net: crate::netlayer::Counters,
     /// Every connection's counters summed, live and finished: retransmissions, loss
     /// recovery, probes ([`tcp_core::Endpoint::connection_totals`]).
     pub connections: tcp_core::ConnectionStats,
@@ -97,17 +99,16 @@ impl Stack {
     /// A netstat-like table of every listener and connection (`Recv-Q`, `Send-Q`, local,
     /// foreign, state), listeners first.
     pub fn sockets(&self) -> Vec<SocketInfo> {
-        self.shared.lock().endpoint.sockets()
+        self.inspect(|state| state.endpoint.sockets())
     }
 
     /// The engine's and network layer's counters.
     pub fn counters(&self) -> StackCounters {
-        let state = self.shared.lock();
-        StackCounters {
+        self.inspect(|state| StackCounters {
             tcp: *state.endpoint.counters(),
             net: *state.net.counters(),
             connections: state.endpoint.connection_totals(),
-        }
+        })
     }
 }
 

@@ -1,8 +1,9 @@
 //! The state one stack's driver task and its user handles share, behind one mutex.
 
 use super::pcap::PcapWriter;
+use super::readiness::Readiness;
 use crate::link::{BATCH, FrameBatch, Link};
-use crate::net::NetLayer;
+use crate::netlayer::NetLayer;
 use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
 use std::collections::HashMap;
@@ -16,15 +17,6 @@ use tcp_core::{ConnectionHandle, Endpoint, Event, Instant, ListenerHandle};
 
 /// Frames a user call receives per batch: replies to what it just sent, so few.
 const PUMP_SLOTS: usize = 8;
-
-/// Wakers of the tasks waiting on one connection.
-#[derive(Debug, Default)]
-pub(crate) struct ConnectionWakers {
-    /// A task in `poll_read`.
-    pub(crate) read: Option<Waker>,
-    /// A task in `poll_write` or waiting for `connect`.
-    pub(crate) write: Option<Waker>,
-}
 
 /// Everything behind the stack's lock: the engine, the network layer and the link, so
 /// that whichever task holds the lock (the driver, or a user call that produced output)
@@ -45,7 +37,9 @@ pub(crate) struct StackState {
     /// The deadline the driver's timer is set for; a user call that makes an earlier one
     /// wakes the driver to move it.
     pub(crate) armed_deadline: Option<Instant>,
-    pub(crate) wakers: HashMap<ConnectionHandle, ConnectionWakers>,
+    /// Each open connection's readiness and waiting tasks, from `connect` or `accept` until
+    /// its handle is dropped.
+    pub(crate) readiness: HashMap<ConnectionHandle, Readiness>,
     pub(crate) accept_wakers: HashMap<ListenerHandle, Waker>,
     /// Set when the driver stopped on an I/O error; every call then fails with it.
     pub(crate) failure: Option<(io::ErrorKind, String)>,
@@ -58,19 +52,18 @@ impl StackState {
         while let Some(event) = self.endpoint.poll_event() {
             match event {
                 Event::Readable(h) | Event::PeerClosed(h) => {
-                    if let Some(w) = self.wakers.get_mut(&h).and_then(|w| w.read.take()) {
-                        woken.push(w);
+                    if let Some(r) = self.readiness.get_mut(&h) {
+                        r.read.wake(woken);
                     }
                 }
                 Event::Connected(h) | Event::Writable(h) => {
-                    if let Some(w) = self.wakers.get_mut(&h).and_then(|w| w.write.take()) {
-                        woken.push(w);
+                    if let Some(r) = self.readiness.get_mut(&h) {
+                        r.write.wake(woken);
                     }
                 }
                 Event::Failed(h, _) | Event::Closed(h) => {
-                    if let Some(w) = self.wakers.get_mut(&h) {
-                        woken.extend(w.read.take());
-                        woken.extend(w.write.take());
+                    if let Some(r) = self.readiness.get_mut(&h) {
+                        r.wake_all(woken);
                     }
                 }
                 Event::Incoming(l) => woken.extend(self.accept_wakers.remove(&l)),
@@ -135,6 +128,8 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     epoch: tokio::time::Instant,
     pub(crate) addr: Ipv4Addr,
+    /// The TTL the network layer puts on every packet.
+    pub(crate) ttl: u8,
 }
 
 impl Shared {
@@ -145,7 +140,7 @@ impl Shared {
         link: Box<dyn Link + Send>,
         pcap: Option<PcapWriter>,
     ) -> Shared {
-        let addr = net.config().addr;
+        let (addr, ttl) = (net.config().addr, net.config().ttl);
         let info = link.info();
         let tx = FrameBatch::new(BATCH, info.max_frame());
         let kick = Arc::new(DriverKick::default());
@@ -160,7 +155,7 @@ impl Shared {
                 pump_rx: Some(FrameBatch::new(PUMP_SLOTS, info.max_frame())),
                 pcap,
                 armed_deadline: None,
-                wakers: HashMap::new(),
+                readiness: HashMap::new(),
                 accept_wakers: HashMap::new(),
                 failure: None,
             }),
@@ -169,6 +164,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             epoch: tokio::time::Instant::now(),
             addr,
+            ttl,
         }
     }
 

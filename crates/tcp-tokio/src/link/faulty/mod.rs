@@ -16,7 +16,7 @@ use line::FaultLine;
 use rng::SplitMix64;
 
 use super::{BATCH, FrameBatch, Link, LinkInfo};
-use crate::net::ETHERNET_HEADER_LEN;
+use crate::netlayer::ETHERNET_HEADER_LEN;
 
 /// Frames the send direction may hold before `poll_send` waits for the line to drain.
 const SEND_LINE_LIMIT: usize = 4096;

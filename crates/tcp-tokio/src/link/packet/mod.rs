@@ -15,7 +15,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::time::Sleep;
 
 use super::{BATCH, FrameBatch, Link, LinkInfo};
-use crate::net::{ETHERNET_HEADER_LEN, MacAddr, TCP_OFFSET};
+use crate::netlayer::{ETHERNET_HEADER_LEN, MacAddr, TCP_OFFSET};
 use tcp_wire::{CHECKSUM_OFFSET, HEADER_LEN, Segment};
 
 /// EtherType value meaning every protocol.

@@ -121,7 +121,7 @@ pub(crate) fn write_header(buf: &mut [u8], out: &Ipv4Out, payload_len: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::testdata;
+    use crate::netlayer::testdata;
 
     #[test]
     fn parses_a_real_echo_request() {

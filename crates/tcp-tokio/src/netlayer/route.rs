@@ -77,7 +77,7 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::MacAddr;
+    use crate::netlayer::MacAddr;
 
     fn route(gateway: Option<Ipv4Addr>) -> Route {
         let mut config = NetConfig::new(

@@ -56,7 +56,7 @@ fn checksum(message: &[u8]) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::testdata;
+    use crate::netlayer::testdata;
 
     fn request() -> &'static [u8] {
         &testdata::ECHO_REQUEST[34..]

@@ -4,7 +4,7 @@ use core::net::Ipv4Addr;
 use core::time::Duration;
 use std::collections::HashMap;
 
-use crate::net::ethernet::MacAddr;
+use crate::netlayer::ethernet::MacAddr;
 
 /// Learned addresses. An entry is usable until its expiry; a full cache makes room by
 /// evicting the entry that expires first (an already expired one, when there is one).

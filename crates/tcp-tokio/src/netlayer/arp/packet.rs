@@ -4,7 +4,7 @@ use core::net::Ipv4Addr;
 
 use etherparse::{ArpHardwareId, ArpOperation, ArpPacketSlice, EtherType};
 
-use crate::net::ethernet::MacAddr;
+use crate::netlayer::ethernet::MacAddr;
 
 /// Length of an Ethernet/IPv4 ARP message.
 pub(crate) const ARP_LEN: usize = 28;
@@ -89,7 +89,7 @@ fn ipv4(bytes: &[u8]) -> Option<Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::testdata;
+    use crate::netlayer::testdata;
 
     #[test]
     fn parses_a_real_request() {
