@@ -89,38 +89,71 @@ pub struct Bbr {
     min_rtt_at: Instant,
     /// Smoothed RTT from the engine, for the pacing rate before the first sample.
     srtt: Option<Duration>,
-    /// Round trips counted so far, and the delivered count that ends the current one.
-    rounds: u64,
-    next_round_delivered: u64,
-    round_start: bool,
-    /// Startup's exit: the bandwidth three rounds ago had to grow by 25 %.
-    full_bw: u64,
-    full_bw_rounds: u32,
-    full_bw_reached: bool,
+    round: Rounds,
+    startup: Startup,
     /// ProbeBW's phase and when it began.
     cycle_index: usize,
     cycle_start: Instant,
     pacing_gain: u64,
     cwnd_gain: u64,
     pacing_rate: u64,
+    probe_rtt: ProbeRtt,
+    recovery: Conservation,
+    aggregation: AckAggregation,
+}
+
+/// Round trips, counted by delivery.
+#[derive(Debug, Clone, Default)]
+struct Rounds {
+    /// Rounds completed.
+    count: u64,
+    /// The delivered count that ends the current round.
+    end: u64,
+    /// The ACK being processed began a round.
+    started: bool,
+}
+
+/// Startup's exit: the bandwidth had to grow by 25 % within three rounds.
+#[derive(Debug, Clone, Default)]
+struct Startup {
+    full_bw: u64,
+    stalled_rounds: u32,
+    reached: bool,
+}
+
+/// ProbeRTT's bookkeeping.
+#[derive(Debug, Clone, Default)]
+struct ProbeRtt {
     /// The delivered counts between which ProbeRTT held the window down (until its last
     /// flight is delivered): samples of segments sent then show ProbeRTT's rate, not the
     /// path's, and count as application-limited (as Linux marks the connection in ProbeRTT).
-    probe_rtt_sends: (u64, u64),
-    /// ProbeRTT's end, once the window is down, and whether a round passed since.
-    probe_rtt_done: Option<Instant>,
-    probe_rtt_round_done: bool,
+    sends: (u64, u64),
+    /// ProbeRTT's end, once the window is down.
+    done: Option<Instant>,
+    /// A round passed since the window came down.
+    round_done: bool,
+}
+
+/// The window around loss recovery, timeouts and ProbeRTT.
+#[derive(Debug, Clone)]
+struct Conservation {
     /// The window before recovery, a timeout or ProbeRTT, restored afterwards.
     prior_cwnd: u32,
     /// A congestion event started recovery; the next delivery begins packet conservation.
     conservation_due: bool,
-    packet_conservation: bool,
-    in_recovery: bool,
-    /// ACK aggregation: the most delivered beyond what the rate explains, per round, and
-    /// the epoch the current excess is measured from.
-    extra_acked: WindowedMax,
-    ack_epoch: Instant,
-    ack_epoch_delivered: u64,
+    /// Packet conservation for the first round of recovery.
+    conserving: bool,
+    /// The engine is in recovery (fast recovery or after a timeout).
+    active: bool,
+}
+
+/// ACK aggregation: the most delivered beyond what the rate explains, per round, and the
+/// epoch the current excess is measured from.
+#[derive(Debug, Clone)]
+struct AckAggregation {
+    extra: WindowedMax,
+    epoch: Instant,
+    epoch_delivered: u64,
 }
 
 impl Bbr {
@@ -137,27 +170,25 @@ impl Bbr {
             min_rtt: None,
             min_rtt_at: Instant::ZERO,
             srtt: None,
-            rounds: 0,
-            next_round_delivered: 0,
-            round_start: false,
-            full_bw: 0,
-            full_bw_rounds: 0,
-            full_bw_reached: false,
+            round: Rounds::default(),
+            startup: Startup::default(),
             cycle_index: 0,
             cycle_start: Instant::ZERO,
             pacing_gain: HIGH_GAIN,
             cwnd_gain: HIGH_GAIN,
             pacing_rate: 0,
-            probe_rtt_sends: (0, 0),
-            probe_rtt_done: None,
-            probe_rtt_round_done: false,
-            prior_cwnd: cwnd,
-            conservation_due: false,
-            packet_conservation: false,
-            in_recovery: false,
-            extra_acked: WindowedMax::new(EXTRA_ACKED_ROUNDS),
-            ack_epoch: Instant::ZERO,
-            ack_epoch_delivered: 0,
+            probe_rtt: ProbeRtt::default(),
+            recovery: Conservation {
+                prior_cwnd: cwnd,
+                conservation_due: false,
+                conserving: false,
+                active: false,
+            },
+            aggregation: AckAggregation {
+                extra: WindowedMax::new(EXTRA_ACKED_ROUNDS),
+                epoch: Instant::ZERO,
+                epoch_delivered: 0,
+            },
         };
         bbr.pacing_rate = bbr.initial_pacing_rate();
         bbr
@@ -198,46 +229,48 @@ impl Bbr {
 
     /// New bandwidth sample and round-trip accounting.
     fn update_bandwidth(&mut self, delivery: &Delivery) {
-        self.round_start = false;
+        self.round.started = false;
         let Some(rate) = delivery.rate else {
             return;
         };
-        if rate.prior_delivered >= self.next_round_delivered {
-            self.next_round_delivered = delivery.total_delivered;
-            self.rounds += 1;
-            self.round_start = true;
-            self.packet_conservation = false;
+        if rate.prior_delivered >= self.round.end {
+            self.round.end = delivery.total_delivered;
+            self.round.count += 1;
+            self.round.started = true;
+            self.recovery.conserving = false;
         }
         let bw = rate.bytes_per_second();
-        let (start, end) = self.probe_rtt_sends;
+        let (start, end) = self.probe_rtt.sends;
         let sent_in_probe_rtt = start <= rate.prior_delivered && rate.prior_delivered < end;
         if !(rate.app_limited || sent_in_probe_rtt) || bw >= self.bw.get() {
-            self.bw.update(self.rounds, bw);
+            self.bw.update(self.round.count, bw);
         }
     }
 
     /// ACK aggregation: how far deliveries run ahead of the estimated rate.
     fn update_ack_aggregation(&mut self, now: Instant, delivery: &Delivery) {
         let bw = self.bw.get();
-        if self.round_start {
-            self.extra_acked
-                .update(self.rounds, self.extra_acked_now(now, bw));
+        if self.round.started {
+            self.aggregation
+                .extra
+                .update(self.round.count, self.extra_acked_now(now, bw));
         }
-        let expected = rate_bytes(bw, now.saturating_duration_since(self.ack_epoch));
-        if self.ack_epoch_delivered <= expected {
-            self.ack_epoch = now;
-            self.ack_epoch_delivered = 0;
+        let expected = rate_bytes(bw, now.saturating_duration_since(self.aggregation.epoch));
+        if self.aggregation.epoch_delivered <= expected {
+            self.aggregation.epoch = now;
+            self.aggregation.epoch_delivered = 0;
         }
-        self.ack_epoch_delivered += u64::from(delivery.delivered);
+        self.aggregation.epoch_delivered += u64::from(delivery.delivered);
         let extra = self.extra_acked_now(now, bw);
-        if extra > self.extra_acked.get() {
-            self.extra_acked.update(self.rounds, extra);
+        if extra > self.aggregation.extra.get() {
+            self.aggregation.extra.update(self.round.count, extra);
         }
     }
 
     fn extra_acked_now(&self, now: Instant, bw: u64) -> u64 {
-        let expected = rate_bytes(bw, now.saturating_duration_since(self.ack_epoch));
-        self.ack_epoch_delivered
+        let expected = rate_bytes(bw, now.saturating_duration_since(self.aggregation.epoch));
+        self.aggregation
+            .epoch_delivered
             .saturating_sub(expected)
             .min(u64::from(self.cwnd))
     }
@@ -268,23 +301,23 @@ impl Bbr {
     /// Startup ends when the bandwidth stopped growing for three rounds.
     fn check_full_bandwidth(&mut self, delivery: &Delivery) {
         let app_limited = delivery.rate.is_some_and(|rate| rate.app_limited);
-        if self.full_bw_reached || !self.round_start || app_limited {
+        if self.startup.reached || !self.round.started || app_limited {
             return;
         }
         let bw = self.bw.get();
-        if bw >= self.full_bw.saturating_mul(FULL_BW_GROWTH) / UNIT {
-            self.full_bw = bw;
-            self.full_bw_rounds = 0;
+        if bw >= self.startup.full_bw.saturating_mul(FULL_BW_GROWTH) / UNIT {
+            self.startup.full_bw = bw;
+            self.startup.stalled_rounds = 0;
             return;
         }
-        self.full_bw_rounds += 1;
-        self.full_bw_reached = self.full_bw_rounds >= FULL_BW_ROUNDS;
+        self.startup.stalled_rounds += 1;
+        self.startup.reached = self.startup.stalled_rounds >= FULL_BW_ROUNDS;
     }
 
     /// Startup to drain once the bandwidth is found, drain to ProbeBW once the queue is
     /// gone.
     fn check_drain(&mut self, now: Instant, delivery: &Delivery) {
-        if self.mode == Mode::Startup && self.full_bw_reached {
+        if self.mode == Mode::Startup && self.startup.reached {
             self.mode = Mode::Drain;
         }
         if self.mode == Mode::Drain
@@ -315,27 +348,27 @@ impl Bbr {
         if expired && self.mode != Mode::ProbeRtt && self.min_rtt.is_some() {
             self.save_cwnd();
             self.mode = Mode::ProbeRtt;
-            self.probe_rtt_done = None;
-            self.probe_rtt_sends = (delivery.total_delivered, u64::MAX);
+            self.probe_rtt.done = None;
+            self.probe_rtt.sends = (delivery.total_delivered, u64::MAX);
         }
         if self.mode != Mode::ProbeRtt {
             return;
         }
-        match self.probe_rtt_done {
+        match self.probe_rtt.done {
             None if delivery.in_flight <= self.min_window() => {
-                self.probe_rtt_done = Some(now + PROBE_RTT_TIME);
-                self.probe_rtt_round_done = false;
-                self.next_round_delivered = delivery.total_delivered;
+                self.probe_rtt.done = Some(now + PROBE_RTT_TIME);
+                self.probe_rtt.round_done = false;
+                self.round.end = delivery.total_delivered;
             }
             None => {}
             Some(done) => {
-                self.probe_rtt_round_done |= self.round_start;
-                if self.probe_rtt_round_done && now >= done {
-                    self.probe_rtt_sends.1 =
+                self.probe_rtt.round_done |= self.round.started;
+                if self.probe_rtt.round_done && now >= done {
+                    self.probe_rtt.sends.1 =
                         delivery.total_delivered + u64::from(delivery.in_flight);
                     self.min_rtt_at = now;
-                    self.cwnd = self.cwnd.max(self.prior_cwnd);
-                    if self.full_bw_reached {
+                    self.cwnd = self.cwnd.max(self.recovery.prior_cwnd);
+                    if self.startup.reached {
                         self.enter_probe_bw(now, delivery.total_delivered);
                     } else {
                         self.mode = Mode::Startup;
@@ -364,7 +397,7 @@ impl Bbr {
         }
         let rate =
             (bw.saturating_mul(self.pacing_gain) / UNIT).saturating_mul(PACING_MARGIN) / UNIT;
-        if self.full_bw_reached || rate > self.pacing_rate {
+        if self.startup.reached || rate > self.pacing_rate {
             self.pacing_rate = rate.max(1);
         }
     }
@@ -377,17 +410,17 @@ impl Bbr {
             cwnd = cwnd.saturating_sub(delivery.lost).max(self.mss);
         }
         let floor = delivery.in_flight.saturating_add(delivery.delivered);
-        if self.conservation_due {
-            self.conservation_due = false;
-            self.packet_conservation = true;
-            self.next_round_delivered = delivery.total_delivered;
+        if self.recovery.conservation_due {
+            self.recovery.conservation_due = false;
+            self.recovery.conserving = true;
+            self.round.end = delivery.total_delivered;
             cwnd = floor;
-        } else if self.in_recovery && !delivery.in_recovery {
-            cwnd = cwnd.max(self.prior_cwnd);
-            self.packet_conservation = false;
+        } else if self.recovery.active && !delivery.in_recovery {
+            cwnd = cwnd.max(self.recovery.prior_cwnd);
+            self.recovery.conserving = false;
         }
-        self.in_recovery = delivery.in_recovery;
-        if self.packet_conservation {
+        self.recovery.active = delivery.in_recovery;
+        if self.recovery.conserving {
             return Some(cwnd.max(floor));
         }
         self.cwnd = cwnd;
@@ -404,9 +437,9 @@ impl Bbr {
             } else {
                 let bw = self.bw.get();
                 let mut target = self.bdp(bw, self.cwnd_gain);
-                if self.full_bw_reached {
+                if self.startup.reached {
                     let cap = rate_bytes(bw, EXTRA_ACKED_MAX);
-                    target = target.saturating_add(self.extra_acked.get().min(cap));
+                    target = target.saturating_add(self.aggregation.extra.get().min(cap));
                 }
                 target = target.saturating_add(3 * self.quantum());
                 if self.mode == Mode::ProbeBw && self.cycle_index == 0 {
@@ -414,7 +447,7 @@ impl Bbr {
                 }
                 let target = u32::try_from(target).unwrap_or(MAX_WINDOW);
                 let grown = self.cwnd.saturating_add(acked);
-                if self.full_bw_reached {
+                if self.startup.reached {
                     self.cwnd = grown.min(target);
                 } else if self.cwnd < target || delivery.total_delivered < u64::from(10 * self.mss)
                 {
@@ -431,10 +464,10 @@ impl Bbr {
 
     /// Keeps the window to return to after recovery, a timeout or ProbeRTT.
     fn save_cwnd(&mut self) {
-        if !self.in_recovery && self.mode != Mode::ProbeRtt {
-            self.prior_cwnd = self.cwnd;
+        if !self.recovery.active && self.mode != Mode::ProbeRtt {
+            self.recovery.prior_cwnd = self.cwnd;
         } else {
-            self.prior_cwnd = self.prior_cwnd.max(self.cwnd);
+            self.recovery.prior_cwnd = self.recovery.prior_cwnd.max(self.cwnd);
         }
     }
 }
@@ -475,26 +508,29 @@ impl CongestionControl for Bbr {
             return;
         }
         self.save_cwnd();
-        self.conservation_due = true;
+        self.recovery.conservation_due = true;
     }
 
     fn on_recovery_exit(&mut self, _now: Instant, _flight_size: u32) {}
 
     fn on_retransmit_timeout(&mut self, _now: Instant, _flight_size: u32) {
         self.save_cwnd();
-        self.in_recovery = true;
-        self.conservation_due = false;
-        self.packet_conservation = false;
+        self.recovery.active = true;
+        self.recovery.conservation_due = false;
+        self.recovery.conserving = false;
         self.cwnd = self.mss;
-        self.full_bw = 0;
-        self.full_bw_rounds = 0;
-        self.round_start = true;
+        self.startup.full_bw = 0;
+        self.startup.stalled_rounds = 0;
+        self.round.started = true;
     }
 
     fn undo(&mut self) {
-        self.full_bw = 0;
-        self.full_bw_rounds = 0;
-        self.cwnd = self.cwnd.max(self.prior_cwnd).clamp(self.mss, MAX_WINDOW);
+        self.startup.full_bw = 0;
+        self.startup.stalled_rounds = 0;
+        self.cwnd = self
+            .cwnd
+            .max(self.recovery.prior_cwnd)
+            .clamp(self.mss, MAX_WINDOW);
     }
 
     fn set_mss(&mut self, mss: u32) {
@@ -502,7 +538,8 @@ impl CongestionControl for Bbr {
         let old = self.mss;
         self.mss = mss;
         self.cwnd = rescale(self.cwnd, old, mss).clamp(mss, MAX_WINDOW);
-        self.prior_cwnd = rescale(self.prior_cwnd, old, mss).clamp(mss, MAX_WINDOW);
+        self.recovery.prior_cwnd =
+            rescale(self.recovery.prior_cwnd, old, mss).clamp(mss, MAX_WINDOW);
     }
 
     fn name(&self) -> &'static str {
