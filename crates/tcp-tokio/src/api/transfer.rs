@@ -52,20 +52,10 @@ impl Connection {
     /// Reads what is there now into `bufs` in order, as one read into their concatenation.
     pub(crate) fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.io(Way::Read, None, |endpoint, handle| {
-            let mut total = 0;
-            for buf in bufs.iter_mut().filter(|buf| !buf.is_empty()) {
-                match endpoint.read(handle, buf) {
-                    Ok(n) => {
-                        total += n;
-                        if n < buf.len() {
-                            break;
-                        }
-                    }
-                    Err(_) if total > 0 => break,
-                    Err(error) => return Err(error),
-                }
-            }
-            Ok(total)
+            in_order(bufs.iter_mut().filter(|buf| !buf.is_empty()), |buf| {
+                let len = buf.len();
+                endpoint.read(handle, buf).map(|n| (n, len))
+            })
         })
     }
 
@@ -92,20 +82,33 @@ impl Connection {
     /// Queues what fits of `bufs` now, in order, as one write of their concatenation.
     pub(crate) fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io(Way::Write, None, |endpoint, handle| {
-            let mut total = 0;
-            for buf in bufs.iter().filter(|buf| !buf.is_empty()) {
-                match endpoint.write(handle, buf) {
-                    Ok(n) => {
-                        total += n;
-                        if n < buf.len() {
-                            break;
-                        }
-                    }
-                    Err(_) if total > 0 => break,
-                    Err(error) => return Err(error),
-                }
-            }
-            Ok(total)
+            in_order(bufs.iter().filter(|buf| !buf.is_empty()), |buf| {
+                endpoint.write(handle, buf).map(|n| (n, buf.len()))
+            })
         })
     }
+}
+
+/// One vectored operation as one on the concatenation of `parts` (the caller leaves out
+/// empty ones): `op` runs on each part in order and returns (bytes done, the part's length); the run stops after
+/// a part it did not finish. An error after some progress ends the run with that progress
+/// (the error comes back on the next call); an error before any is returned.
+fn in_order<P>(
+    parts: impl Iterator<Item = P>,
+    mut op: impl FnMut(P) -> Result<(usize, usize), tcp_core::Error>,
+) -> Result<usize, tcp_core::Error> {
+    let mut total = 0;
+    for part in parts {
+        match op(part) {
+            Ok((done, len)) => {
+                total += done;
+                if done < len {
+                    break;
+                }
+            }
+            Err(_) if total > 0 => break,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(total)
 }
