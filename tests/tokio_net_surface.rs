@@ -1,16 +1,33 @@
 //! One body of code that uses every `tokio::net` method issue #17 lists, compiled twice:
 //! against `tokio::net` and against `tcp_tokio::net`, with nothing changed but the import.
-//! That it compiles is the signature check; it also runs against both (the kernel's
-//! loopback, and a default stack talking to a second stack in memory) and asserts the same
-//! results.
+//! That it compiles is the signature check; it also runs against both and asserts the same
+//! results: `tokio::net` inside the kernel's namespace, and `tcp_tokio::net` on a default
+//! stack in the stack's namespace, talking to a kernel echo server.
 
 mod support;
 
 use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr};
-use support::{a_addr, b_addr, pair};
+use std::net::IpAddr;
+use tcp_stack::netns;
 
-/// The shared body: an echo server, and `every_method`, which drives a connection to one.
+/// Echoes whatever each connection `listener` accepts sends, until it closes.
+fn spawn_echo(listener: tokio::net::TcpListener) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                    if stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// The shared body: `every_method`, which drives a connection to an echo server.
 macro_rules! every_method {
     () => {
         use bytes::BufMut;
@@ -18,22 +35,6 @@ macro_rules! every_method {
         use std::io::{self, ErrorKind, IoSlice, IoSliceMut};
         use std::net::{IpAddr, SocketAddr};
         use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
-
-        /// Echoes whatever each connection sends until it closes.
-        pub(crate) fn spawn_echo(listener: TcpListener) {
-            tokio::spawn(async move {
-                while let Ok((mut stream, _)) = listener.accept().await {
-                    tokio::spawn(async move {
-                        let mut buf = [0u8; 1024];
-                        while let Ok(n @ 1..) = stream.read(&mut buf).await {
-                            if stream.write_all(&buf[..n]).await.is_err() {
-                                break;
-                            }
-                        }
-                    });
-                }
-            });
-        }
 
         /// Sends `message` and reads its echo back with `read`, a `try_` read that is
         /// retried after `readable()` while it would block.
@@ -206,32 +207,46 @@ mod on_stack {
     every_method!();
 }
 
-#[tokio::test]
-async fn tokio_net_runs_the_body() {
-    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let listener = tokio::net::TcpListener::bind((loopback, 0)).await.unwrap();
-    let peer = listener.local_addr().unwrap();
-    on_tokio::spawn_echo(listener);
-    on_tokio::every_method(loopback, peer).await.unwrap();
+#[test]
+fn tokio_net_runs_the_body_in_the_kernel_namespace() {
+    if !netns::require("tokio_net_surface::tokio_net_runs_the_body_in_the_kernel_namespace") {
+        return;
+    }
+    let topology = support::topology("tns-kernel");
+    let ip = IpAddr::V4(topology.kernel_addr());
+    topology
+        .in_kernel_ns(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime in the kernel's namespace");
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+                let peer = listener.local_addr().unwrap();
+                spawn_echo(listener);
+                on_tokio::every_method(ip, peer).await.unwrap();
+            });
+        })
+        .expect("entering the kernel's namespace");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tcp_tokio_net_runs_the_same_body_on_the_default_stack() {
-    let (a, b) = pair();
-    let unset = tcp_tokio::net::TcpStream::connect(b_addr(7))
-        .await
-        .unwrap_err();
+    if !netns::require("tokio_net_surface::tcp_tokio_net_runs_the_same_body_on_the_default_stack") {
+        return;
+    }
+    let topology = support::topology("tns-stack");
+    let peer = support::kernel_addr(&topology, 7);
+    let unset = tcp_tokio::net::TcpStream::connect(peer).await.unwrap_err();
     assert_eq!(unset.kind(), ErrorKind::NotFound, "{unset}");
     assert_eq!(
         tcp_tokio::net::TcpSocket::new_v4().unwrap_err().kind(),
         ErrorKind::NotFound
     );
-    a.make_default();
-    let echo = tcp_tokio::net::TcpListener::bind_on(&b, b_addr(7))
-        .await
-        .unwrap();
-    on_stack::spawn_echo(echo);
-    on_stack::every_method(a_addr(0).ip(), b_addr(7))
+    spawn_echo(support::kernel_listener(&topology, 7));
+    let stack = support::stack(&topology);
+    stack.make_default();
+    on_stack::every_method(IpAddr::V4(topology.stack_addr()), peer)
         .await
         .unwrap();
 }
