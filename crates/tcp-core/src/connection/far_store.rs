@@ -161,7 +161,7 @@ mod tests {
         for i in 0..MAX_CHUNKS as u32 {
             assert!(store.insert(10 + 2 * i, b"x"));
         }
-        assert!(!store.insert(1000, b"y"));
+        assert!(!store.insert(10 + 2 * MAX_CHUNKS as u32 + 10, b"y"));
         assert!(store.insert(10, b"x"), "bytes already held need no chunk");
         store.advance(12, |_, _| {});
         assert_eq!(contents(&store)[0], (0, b"x".to_vec()));
