@@ -6,7 +6,9 @@
 //! model, so BBR keeps its rate through a lossy link where a loss-based controller
 //! (CUBIC, NewReno) halves its window at every loss.
 
-use super::{CongestionControl, Delivery, MAX_WINDOW, clamp_mss, initial_window, rescale};
+use super::{
+    CongestionControl, Delivery, MAX_WINDOW, bytes_in, clamp_mss, initial_window, rate_of, rescale,
+};
 use crate::congestion::windowed_max::WindowedMax;
 use crate::time::Instant;
 use core::time::Duration;
@@ -208,16 +210,13 @@ impl Bbr {
         let Some(min_rtt) = self.min_rtt else {
             return u64::from(10 * self.mss);
         };
-        let bytes = u128::from(bw) * min_rtt.as_micros() / 1_000_000;
-        let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
-        bytes.saturating_mul(gain) / UNIT
+        bytes_in(bw, min_rtt).saturating_mul(gain) / UNIT
     }
 
     /// The pacing quantum: about a millisecond at the pacing rate, at least 2 segments and
     /// at most one 64 KiB super-frame.
     fn quantum(&self) -> u64 {
-        let bytes = u128::from(self.pacing_rate) * QUANTUM_TIME.as_micros() / 1_000_000;
-        u64::try_from(bytes).unwrap_or(u64::MAX).clamp(
+        bytes_in(self.pacing_rate, QUANTUM_TIME).clamp(
             u64::from(2 * self.mss),
             MAX_QUANTUM.max(u64::from(2 * self.mss)),
         )
@@ -247,32 +246,25 @@ impl Bbr {
         }
     }
 
-    /// ACK aggregation: how far deliveries run ahead of the estimated rate.
+    /// ACK aggregation: how far deliveries run ahead of the estimated rate since the
+    /// epoch began (a new epoch begins when they fall behind it), kept as a windowed max.
     fn update_ack_aggregation(&mut self, now: Instant, delivery: &Delivery) {
-        let bw = self.bw.get();
-        if self.round.started {
-            self.aggregation
-                .extra
-                .update(self.round.count, self.extra_acked_now(now, bw));
+        let aggregation = &mut self.aggregation;
+        let mut expected = bytes_in(
+            self.bw.get(),
+            now.saturating_duration_since(aggregation.epoch),
+        );
+        if aggregation.epoch_delivered <= expected {
+            aggregation.epoch = now;
+            aggregation.epoch_delivered = 0;
+            expected = 0;
         }
-        let expected = rate_bytes(bw, now.saturating_duration_since(self.aggregation.epoch));
-        if self.aggregation.epoch_delivered <= expected {
-            self.aggregation.epoch = now;
-            self.aggregation.epoch_delivered = 0;
-        }
-        self.aggregation.epoch_delivered += u64::from(delivery.delivered);
-        let extra = self.extra_acked_now(now, bw);
-        if extra > self.aggregation.extra.get() {
-            self.aggregation.extra.update(self.round.count, extra);
-        }
-    }
-
-    fn extra_acked_now(&self, now: Instant, bw: u64) -> u64 {
-        let expected = rate_bytes(bw, now.saturating_duration_since(self.aggregation.epoch));
-        self.aggregation
+        aggregation.epoch_delivered += u64::from(delivery.delivered);
+        let extra = aggregation
             .epoch_delivered
             .saturating_sub(expected)
-            .min(u64::from(self.cwnd))
+            .min(u64::from(self.cwnd));
+        aggregation.extra.update(self.round.count, extra);
     }
 
     /// ProbeBW moves to its next phase after a minimum RTT, longer while probing up has
@@ -438,7 +430,7 @@ impl Bbr {
                 let bw = self.bw.get();
                 let mut target = self.bdp(bw, self.cwnd_gain);
                 if self.startup.reached {
-                    let cap = rate_bytes(bw, EXTRA_ACKED_MAX);
+                    let cap = bytes_in(bw, EXTRA_ACKED_MAX);
                     target = target.saturating_add(self.aggregation.extra.get().min(cap));
                 }
                 target = target.saturating_add(3 * self.quantum());
@@ -470,18 +462,6 @@ impl Bbr {
             self.recovery.prior_cwnd = self.recovery.prior_cwnd.max(self.cwnd);
         }
     }
-}
-
-/// Bytes per second of `bytes` over `time` (saturating; 1 µs at least).
-fn rate_of(bytes: u64, time: Duration) -> u64 {
-    let rate = u128::from(bytes) * 1_000_000 / time.as_micros().max(1);
-    u64::try_from(rate).unwrap_or(u64::MAX)
-}
-
-/// Bytes sent in `time` at `rate` bytes per second (saturating).
-fn rate_bytes(rate: u64, time: Duration) -> u64 {
-    let bytes = u128::from(rate) * time.as_micros() / 1_000_000;
-    u64::try_from(bytes).unwrap_or(u64::MAX)
 }
 
 impl CongestionControl for Bbr {
@@ -578,14 +558,14 @@ mod tests {
     /// allow is delivered in ACKs of 2 segments each, spread over the RTT, each with a rate
     /// sample of the path's rate.
     fn round(bbr: &mut Bbr, now: &mut Instant, delivered: &mut u64, bw: u64, rtt: Duration) {
-        let window = u64::from(bbr.window()).min(rate_bytes(bw, rtt));
+        let window = u64::from(bbr.window()).min(bytes_in(bw, rtt));
         let per_ack = u64::from(2 * MSS);
         let acks = window.div_ceil(per_ack).max(1);
         let prior = *delivered;
         for _ in 0..acks {
             *now += rtt / acks as u32;
             *delivered += per_ack;
-            let in_flight = bbr.window().min(rate_bytes(bw, rtt) as u32);
+            let in_flight = bbr.window().min(bytes_in(bw, rtt) as u32);
             bbr.on_delivery(
                 *now,
                 &Delivery {
@@ -596,7 +576,7 @@ mod tests {
                     total_delivered: *delivered,
                     rtt: Some(rtt),
                     rate: Some(RateSample {
-                        delivered: rate_bytes(bw, rtt),
+                        delivered: bytes_in(bw, rtt),
                         interval: rtt,
                         prior_delivered: prior,
                         app_limited: false,

@@ -29,10 +29,26 @@ pub struct RateSample {
 impl RateSample {
     /// The delivery rate in bytes per second (saturating).
     pub fn bytes_per_second(&self) -> u64 {
-        let micros = self.interval.as_micros().max(1);
-        let rate = u128::from(self.delivered) * 1_000_000 / micros;
-        u64::try_from(rate).unwrap_or(u64::MAX)
+        rate_of(self.delivered, self.interval)
     }
+}
+
+/// Bytes per second of `bytes` over `time` (saturating; `time` counts as at least 1 µs).
+pub(crate) fn rate_of(bytes: u64, time: Duration) -> u64 {
+    let rate = u128::from(bytes) * 1_000_000 / time.as_micros().max(1);
+    u64::try_from(rate).unwrap_or(u64::MAX)
+}
+
+/// Bytes that go out in `time` at `rate` bytes per second (saturating).
+pub(crate) fn bytes_in(rate: u64, time: Duration) -> u64 {
+    let bytes = u128::from(rate).saturating_mul(time.as_micros()) / 1_000_000;
+    u64::try_from(bytes).unwrap_or(u64::MAX)
+}
+
+/// The time `bytes` take at `rate` bytes per second (a rate of 0 counts as 1).
+pub(crate) fn time_for(bytes: u64, rate: u64) -> Duration {
+    let micros = u128::from(bytes) * 1_000_000 / u128::from(rate.max(1));
+    Duration::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
 }
 
 /// One ACK that delivered data or declared data lost, in any phase of loss recovery.
@@ -75,5 +91,16 @@ mod tests {
             ..sample
         };
         assert_eq!(huge.bytes_per_second(), u64::MAX);
+    }
+
+    #[test]
+    fn rate_arithmetic_saturates_and_inverts() {
+        let second = Duration::from_secs(1);
+        assert_eq!(rate_of(1000, Duration::from_millis(1)), 1_000_000);
+        assert_eq!(rate_of(1, Duration::ZERO), 1_000_000);
+        assert_eq!(bytes_in(1_000_000, Duration::from_millis(3)), 3000);
+        assert_eq!(bytes_in(u64::MAX, Duration::MAX), u64::MAX);
+        assert_eq!(time_for(3000, 1_000_000), Duration::from_millis(3));
+        assert_eq!(time_for(1, 0), second);
     }
 }

@@ -15,6 +15,7 @@ use core::time::Duration;
 pub use bbr::Bbr;
 pub use cubic::Cubic;
 pub use delivery::{Delivery, RateSample};
+pub(crate) use delivery::{bytes_in, rate_of, time_for};
 pub use new_reno::NewReno;
 
 /// Which congestion control algorithm a connection uses.

@@ -21,7 +21,7 @@ mod rate;
 mod sent;
 mod tlp;
 
-use crate::congestion::{CongestionControl, Delivery};
+use crate::congestion::{CongestionControl, Delivery, rate_of};
 use crate::stats::ConnectionStats;
 use crate::time::Instant;
 use core::time::Duration;
@@ -188,10 +188,9 @@ impl LossRecovery {
             return None;
         }
         let srtt = srtt?;
-        let window = u128::from(self.window().max(self.sent.in_flight_bytes()));
+        let window = u64::from(self.window().max(self.sent.in_flight_bytes()));
         let percent = if self.cc.in_slow_start() { 200 } else { 120 };
-        let rate = window * percent * 10_000 / srtt.as_micros().max(1);
-        Some(u64::try_from(rate).unwrap_or(u64::MAX))
+        Some(rate_of(window * percent / 100, srtt))
     }
 
     /// True unless pacing holds the next segment back.

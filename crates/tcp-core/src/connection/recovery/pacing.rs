@@ -7,6 +7,7 @@
 //! spent. Credit is capped at two bursts so a late timer (drivers wake at millisecond
 //! granularity) costs no rate, and an idle connection does not save up a large burst.
 
+use crate::congestion::{bytes_in, time_for};
 use crate::time::Instant;
 use core::time::Duration;
 
@@ -72,10 +73,10 @@ impl Pacer {
         if self.credit > 0 {
             return None;
         }
-        let owed = (burst - self.credit).max(1);
-        let micros = u128::try_from(owed).unwrap_or(0) * 1_000_000 / u128::from(rate.max(1));
-        let wait = Duration::from_micros(u64::try_from(micros).unwrap_or(u64::MAX));
-        Some(now + wait)
+        let owed = u64::try_from(burst.saturating_sub(self.credit))
+            .unwrap_or(1)
+            .max(1);
+        Some(now + time_for(owed, rate))
     }
 
     /// Forgets the credit: the next burst starts fresh (pacing was switched off or the
@@ -87,8 +88,7 @@ impl Pacer {
     fn accrue(&mut self, now: Instant, rate: u64, burst: i64) {
         let elapsed = now.saturating_duration_since(self.updated_at);
         self.updated_at = self.updated_at.max(now);
-        let earned = u128::from(rate) * elapsed.as_micros() / 1_000_000;
-        let earned = i64::try_from(earned).unwrap_or(i64::MAX);
+        let earned = i64::try_from(bytes_in(rate, elapsed)).unwrap_or(i64::MAX);
         let cap = burst.saturating_mul(MAX_BURSTS as i64);
         self.credit = self.credit.saturating_add(earned).min(cap);
     }
@@ -96,8 +96,7 @@ impl Pacer {
 
 /// A burst's bytes at `rate`: a millisecond's worth, at least two segments.
 fn burst(rate: u64, mss: u32) -> i64 {
-    let bytes = u128::from(rate) * BURST_TIME.as_micros() / 1_000_000;
-    let bytes = i64::try_from(bytes).unwrap_or(i64::MAX / 4);
+    let bytes = i64::try_from(bytes_in(rate, BURST_TIME)).unwrap_or(i64::MAX / 4);
     bytes.clamp(2 * i64::from(mss), i64::MAX / 4)
 }
 
