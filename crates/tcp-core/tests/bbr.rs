@@ -4,9 +4,9 @@
 mod support;
 
 use std::time::Duration;
-use support::conn::{SERVER_PORT, accept, listen};
+use support::conn::establish;
 use support::{Path, Sim};
-use tcp_core::{Algorithm, Config, SocketOptions};
+use tcp_core::{Algorithm, Config};
 
 /// 100 Mbit/s each way, 20 ms RTT, a one-BDP drop-tail queue, `loss` each way. One bulk
 /// flow A -> B for `seconds` of virtual time; returns the bytes B read in each 100 ms.
@@ -25,13 +25,7 @@ fn bulk(algorithm: Algorithm, loss: f64, seconds: u64) -> Vec<usize> {
     };
     sim.a_to_b = path;
     sim.b_to_a = path;
-    let listener = listen(&mut sim, SocketOptions::default());
-    let (now, local, remote) = (sim.now, sim.a_addr(0), sim.b_addr(SERVER_PORT));
-    let client = sim
-        .a
-        .connect(now, local, remote, SocketOptions::default())
-        .unwrap();
-    let server = accept(&mut sim, listener);
+    let (client, server) = establish(&mut sim);
     let start = sim.now;
     let chunk = vec![0x42u8; 64 * 1024];
     let mut buf = vec![0u8; 256 * 1024];

@@ -5,7 +5,7 @@
 mod support;
 
 use std::time::Duration;
-use support::conn::{SERVER_PORT, accept, listen};
+use support::conn::establish_with;
 use support::{Path, Sim};
 use tcp_core::{Algorithm, Config, ConnectionInfo, ConnectionStats, SocketOptions};
 
@@ -37,13 +37,7 @@ fn slow_start_through_deep_queue(
         recv_buffer: Some(16 << 20),
         ..SocketOptions::default()
     };
-    let listener = listen(&mut sim, receiver);
-    let (now, local, remote) = (sim.now, sim.a_addr(0), sim.b_addr(SERVER_PORT));
-    let client = sim
-        .a
-        .connect(now, local, remote, SocketOptions::default())
-        .unwrap();
-    let server = accept(&mut sim, listener);
+    let (client, server) = establish_with(&mut sim, SocketOptions::default(), receiver);
     let chunk = vec![0x5au8; 64 * 1024];
     let mut buf = vec![0u8; 256 * 1024];
     sim.run_until(Duration::from_secs(seconds), |sim| {
