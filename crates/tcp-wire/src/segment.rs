@@ -291,6 +291,16 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Segment<T> {
         self.set_checksum(sum.unwrap_or(0));
     }
 
+    /// Stores in the checksum field the pseudo-header sum of `src` and `dst` for the whole
+    /// buffer's length, folded and not complemented, and nothing of the header or payload:
+    /// the partial checksum a segmentation offload completes (Linux's `CHECKSUM_PARTIAL`).
+    /// For a super-segment (one header before several segments' payload) the offload
+    /// corrects the length for each segment it cuts. A mixed-family pair stores zero.
+    pub fn fill_partial_checksum(&mut self, src: IpAddr, dst: IpAddr) {
+        let sum = pseudo_header(src, dst, self.buffer.as_ref().len());
+        self.set_checksum(sum.map_or(0, Checksum::folded));
+    }
+
     /// [`Segment::fill_checksum`] for IPv4, the common case.
     pub fn fill_checksum_ipv4(&mut self, src: Ipv4Addr, dst: Ipv4Addr) {
         self.fill_checksum(IpAddr::V4(src), IpAddr::V4(dst));
@@ -361,5 +371,28 @@ mod tests {
         segment.set_checksum(0xbeef);
         let field = &segment.as_bytes()[CHECKSUM_OFFSET..CHECKSUM_OFFSET + 2];
         assert_eq!(field, &[0xbe, 0xef]);
+    }
+
+    #[test]
+    fn an_offload_completing_the_partial_checksum_gets_the_full_one() {
+        let (src, dst) = (
+            IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1)),
+            IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2)),
+        );
+        let mut bytes = [0u8; 27];
+        bytes[12] = 5 << 4;
+        bytes[20..].copy_from_slice(b"payload");
+        let mut full = bytes;
+        Segment::new_unchecked(&mut full[..]).fill_checksum(src, dst);
+        let mut partial = Segment::new_unchecked(&mut bytes[..]);
+        partial.fill_partial_checksum(src, dst);
+        let mut completed = Checksum::new();
+        completed.add_bytes(partial.as_bytes());
+        partial.set_checksum(completed.finish());
+        assert_eq!(
+            partial.checksum(),
+            Segment::new_unchecked(&full[..]).checksum()
+        );
+        assert!(partial.verify_checksum(src, dst));
     }
 }

@@ -18,6 +18,22 @@ struct Outgoing {
     probe: bool,
 }
 
+/// What [`Connection::poll_transmit`] wrote: one segment, or a super-segment (one header
+/// before the payload of several consecutive segments, for a segmentation offload to cut).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Burst {
+    /// Bytes written: the header and every segment's payload.
+    pub(crate) len: usize,
+    /// Segments in it; above 1 only for a super-segment.
+    pub(crate) segments: u32,
+    /// Every segment's payload but the last's, which may be shorter.
+    pub(crate) segment_size: u32,
+}
+
+/// Flags a segment inside a super-segment may differ in from its first: the offload gives
+/// PSH and FIN to the last segment only and CWR to the first only, as Linux's TSO does.
+const PER_SEGMENT_FLAGS: Flags = Flags::PSH.union(Flags::FIN).union(Flags::CWR);
+
 impl Connection {
     /// True when `poll_transmit` would produce a segment now (cheap: no segment is built).
     pub(crate) fn wants_to_transmit(&self) -> bool {
@@ -32,9 +48,33 @@ impl Connection {
         }
     }
 
-    /// Writes the next segment into `buf` and returns its length, or `None` when there is
+    /// Writes the next segment into `buf`, checksum included, or `None` when there is
     /// nothing to send. `buf` must hold a full segment (MSS plus 60 bytes of header).
-    pub(crate) fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+    ///
+    /// With `max_segments` above 1 and room in `buf`, consecutive data segments that share
+    /// every header field but the sequence number go out as one super-segment: the first
+    /// segment's header, then each one's payload; its checksum field holds the partial sum
+    /// a segmentation offload completes for each segment it cuts (see [`Burst`]). Each
+    /// segment is accounted for (sent record, pacing, counters) as if sent on its own.
+    pub(crate) fn poll_transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        max_segments: u32,
+    ) -> Option<Burst> {
+        let burst = self.next_burst(now, buf, max_segments)?;
+        let (src, dst) = (self.tuple.local.ip(), self.tuple.remote.ip());
+        let mut segment = Segment::new_unchecked(buf.get_mut(..burst.len)?);
+        if burst.segments > 1 {
+            segment.fill_partial_checksum(src, dst);
+        } else {
+            segment.fill_checksum(src, dst);
+        }
+        Some(burst)
+    }
+
+    /// [`Connection::poll_transmit`] without the checksum.
+    fn next_burst(&mut self, now: Instant, buf: &mut [u8], max_segments: u32) -> Option<Burst> {
         if self.send_reset {
             self.send_reset = false;
             let seg = Outgoing {
@@ -43,20 +83,20 @@ impl Connection {
                 len: 0,
                 probe: false,
             };
-            return self.emit(now, buf, seg);
+            return self.emit(now, buf, seg).map(Burst::single);
         }
         match self.state {
             State::Closed | State::Listen => return None,
             State::SynSent | State::SynReceived | State::FinWait1
                 if self.snd.nxt == self.snd.iss && !self.syn_acked() =>
             {
-                return self.emit_syn(now, buf);
+                return self.emit_syn(now, buf).map(Burst::single);
             }
             State::SynSent => return None,
             State::SynReceived | State::TimeWait => {}
             _ => {
                 if let Some(seg) = self.next_data_segment() {
-                    return self.emit_data(now, buf, seg);
+                    return self.emit_data_burst(now, buf, seg, max_segments);
                 }
                 let data_end = self.data_end();
                 let unsent = if data_end.gt(self.snd.nxt) {
@@ -75,7 +115,7 @@ impl Connection {
                 len: 0,
                 probe: false,
             };
-            return self.emit(now, buf, seg);
+            return self.emit(now, buf, seg).map(Burst::single);
         }
         if self.rcv.ack.now {
             let seg = Outgoing {
@@ -84,7 +124,7 @@ impl Connection {
                 len: 0,
                 probe: false,
             };
-            return self.emit(now, buf, seg);
+            return self.emit(now, buf, seg).map(Burst::single);
         }
         None
     }
@@ -271,15 +311,94 @@ impl Connection {
         }
     }
 
-    fn emit_data(&mut self, now: Instant, buf: &mut [u8], mut seg: Outgoing) -> Option<usize> {
+    /// Sends `seg`, then as many of the data segments that follow it as may join it in one
+    /// super-segment (see [`Connection::poll_transmit`]).
+    fn emit_data_burst(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        seg: Outgoing,
+        max_segments: u32,
+    ) -> Option<Burst> {
+        let (len, first) = self.emit_data(now, buf, seg)?;
+        let mut burst = Burst::single(len);
+        let size = seg.len;
+        if size != self.send_mss() || first.flags.intersects(Flags::PSH | Flags::FIN) {
+            return Some(burst);
+        }
+        burst.segment_size = size;
+        let first_ect = self.last_segment_ect;
+        let mut end = seg.seq + size;
+        let mut last_flags = Flags::NONE;
+        while burst.segments < max_segments {
+            let Some(next) = self.next_data_segment() else {
+                break;
+            };
+            let new_data = !next.seq.lt(self.snd.max);
+            let fits = next.seq == end
+                && !next.probe
+                && next.len > 0
+                && next.len <= size
+                && burst.len + next.len as usize <= buf.len()
+                && next.flags.without(Flags::PSH | Flags::FIN) == Flags::ACK
+                && (self.ecn.negotiated && new_data) == first_ect
+                && !(new_data && self.ecn.send_cwr);
+            if !fits {
+                break;
+            }
+            let mut flags = next.flags;
+            let (header, edge) = self.header_for(now, &mut flags, next.len);
+            if !continues(&first, &header) {
+                break;
+            }
+            let Some(out) = buf.get_mut(burst.len..burst.len + next.len as usize) else {
+                break;
+            };
+            if self.write_payload(next, out).is_none() {
+                break;
+            }
+            self.after_emit(flags, edge);
+            self.after_data_sent(now, next);
+            burst.len += next.len as usize;
+            burst.segments += 1;
+            end += next.len;
+            last_flags = next.flags;
+            if next.len < size || last_flags.intersects(Flags::PSH | Flags::FIN) {
+                break;
+            }
+        }
+        if burst.segments > 1 {
+            let mut segment = Segment::new_unchecked(&mut buf[..burst.len]);
+            segment.set_flags(first.flags | last_flags.without(Flags::ACK));
+        }
+        Some(burst)
+    }
+
+    /// Sends one data or FIN segment; returns its length and header.
+    fn emit_data(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        mut seg: Outgoing,
+    ) -> Option<(usize, Header)> {
         let retransmission = seg.seq.lt(self.snd.max);
         let new_data = !retransmission && seg.len > 0;
         if new_data && self.ecn.send_cwr {
             seg.flags |= Flags::CWR;
             self.ecn.send_cwr = false;
         }
-        let written = self.emit(now, buf, seg)?;
-        self.last_segment_ect = self.ecn.negotiated && new_data;
+        let (header, edge) = self.header_for(now, &mut seg.flags, seg.len);
+        let written = self.write_segment(buf, &header, seg)?;
+        self.after_emit(seg.flags, edge);
+        self.after_data_sent(now, seg);
+        Some((written, header))
+    }
+
+    /// The bookkeeping of a data or FIN segment that went out: sequence space, sent record,
+    /// pacing, Nagle, timers.
+    fn after_data_sent(&mut self, now: Instant, seg: Outgoing) {
+        let retransmission = seg.seq.lt(self.snd.max);
+        self.last_segment_ect = self.ecn.negotiated && !retransmission && seg.len > 0;
         let end = seg.seq + seg.len + u32::from(seg.flags.fin());
         if retransmission {
             self.stats.retransmits += 1;
@@ -319,7 +438,6 @@ impl Connection {
         }
         self.timing.timers.stop(Timer::Persist);
         self.timing.override_send_avoidance = false;
-        Some(written)
     }
 
     /// The window field to send and the edge it promises; the promised edge never moves left
@@ -408,14 +526,24 @@ impl Connection {
         blocks
     }
 
-    /// Builds one segment into `buf`: header, options, payload from the send buffer,
-    /// checksum. Clears the pending-ACK state when the segment carries an ACK.
+    /// Builds one segment into `buf` (header, options, payload from the send buffer; the
+    /// checksum is left to [`Connection::poll_transmit`]) and clears the pending-ACK state
+    /// when it carries an ACK.
     fn emit(&mut self, now: Instant, buf: &mut [u8], mut seg: Outgoing) -> Option<usize> {
         self.last_segment_ect = false;
-        if self.ecn.echo && seg.flags.ack() && !seg.flags.syn() {
-            seg.flags |= Flags::ECE;
+        let (header, edge) = self.header_for(now, &mut seg.flags, seg.len);
+        let written = self.write_segment(buf, &header, seg)?;
+        self.after_emit(seg.flags, edge);
+        Some(written)
+    }
+
+    /// The header for a segment with `flags` (ECE added here when echoing) and `payload_len`
+    /// bytes, and the receive window's right edge it promises.
+    fn header_for(&self, now: Instant, flags: &mut Flags, payload_len: u32) -> (Header, SeqNumber) {
+        if self.ecn.echo && flags.ack() && !flags.syn() {
+            *flags |= Flags::ECE;
         }
-        let (window, edge) = if seg.flags.syn() {
+        let (window, edge) = if flags.syn() {
             let window = self.rcv.buf.window().min(0xffff) as u32;
             (window as u16, self.rcv.nxt + window)
         } else {
@@ -424,38 +552,58 @@ impl Connection {
         let mut header = Header {
             src_port: self.tuple.local.port(),
             dst_port: self.tuple.remote.port(),
-            seq: seg.seq,
-            ack: if seg.flags.ack() {
+            seq: SeqNumber(0),
+            ack: if flags.ack() {
                 self.rcv.nxt
             } else {
                 SeqNumber(0)
             },
-            flags: seg.flags,
+            flags: *flags,
             window,
             urgent_pointer: 0,
-            options: self.options_for(now, seg.flags),
+            options: self.options_for(now, *flags),
         };
-        let payload_len = seg.len as usize;
         let budget = usize::from(self.negotiated.peer_mss.min(self.negotiated.local_mss))
             + tcp_wire::HEADER_LEN;
-        while header.header_len() + payload_len > budget && !header.options.sack_blocks.is_empty() {
+        while header.header_len() + payload_len as usize > budget
+            && !header.options.sack_blocks.is_empty()
+        {
             let fewer = header.options.sack_blocks.len() - 1;
             header.options.sack_blocks.truncate(fewer);
         }
+        (header, edge)
+    }
+
+    /// Writes `header` (at `seg`'s sequence number) and `seg`'s payload into `buf`.
+    fn write_segment(&self, buf: &mut [u8], header: &Header, seg: Outgoing) -> Option<usize> {
+        let header = Header {
+            seq: seg.seq,
+            ..*header
+        };
         let header_len = header.emit(buf).ok()?;
-        let total = header_len + payload_len;
-        let out = buf.get_mut(header_len..total)?;
-        if payload_len > 0 {
-            let offset = (seg.seq - self.snd.buf_seq) as usize;
-            if offset + payload_len > self.snd.buf.len() {
-                debug_assert!(false, "segment {seg:?} reaches past the send buffer");
-                return None;
-            }
-            self.snd.buf.copy_out(offset, out);
+        let total = header_len + seg.len as usize;
+        self.write_payload(seg, buf.get_mut(header_len..total)?)?;
+        Some(total)
+    }
+
+    /// Copies `seg`'s payload from the send buffer into `out` (exactly its length).
+    fn write_payload(&self, seg: Outgoing, out: &mut [u8]) -> Option<()> {
+        if seg.len == 0 {
+            return Some(());
         }
-        let mut segment = Segment::new_unchecked(&mut buf[..total]);
-        segment.fill_checksum(self.tuple.local.ip(), self.tuple.remote.ip());
-        if seg.flags.ack() {
+        let offset = (seg.seq - self.snd.buf_seq) as usize;
+        if offset + out.len() > self.snd.buf.len() {
+            debug_assert!(false, "segment {seg:?} reaches past the send buffer");
+            return None;
+        }
+        self.snd.buf.copy_out(offset, out);
+        Some(())
+    }
+
+    /// The state a sent segment with `flags` changes: the pending ACK is answered and the
+    /// promised window edge `edge` recorded when it carries an ACK.
+    fn after_emit(&mut self, flags: Flags, edge: SeqNumber) {
+        if flags.ack() {
             self.rcv.last_ack_sent = self.rcv.nxt;
             self.rcv.ack.now = false;
             self.rcv.ack.unacked_segments = 0;
@@ -466,6 +614,28 @@ impl Connection {
             }
         }
         self.stats.segments_out += 1;
-        Some(total)
     }
+}
+
+impl Burst {
+    /// One plain segment of `len` bytes.
+    fn single(len: usize) -> Burst {
+        Burst {
+            len,
+            segments: 1,
+            segment_size: 0,
+        }
+    }
+}
+
+/// True when `next` may ride in a super-segment headed by `first`: every field the
+/// offload copies to each segment is the same (ports, acknowledgment, window, urgent
+/// pointer, options) and the flags differ only in those it sets per segment.
+fn continues(first: &Header, next: &Header) -> bool {
+    let per_segment = |header: &Header| Header {
+        seq: SeqNumber(0),
+        flags: header.flags.without(PER_SEGMENT_FLAGS),
+        ..*header
+    };
+    per_segment(first) == per_segment(next)
 }

@@ -54,6 +54,14 @@ pub struct Transmit {
     /// Mark the packet ECN-capable (ECT(0), RFC 3168): new data of a connection that
     /// negotiated ECN. Never set for retransmissions, pure ACKs or control segments.
     pub ecn_capable: bool,
+    /// `None`: the buffer holds one segment, checksum complete. `Some(size)`: it holds a
+    /// super-segment from [`Endpoint::poll_transmit_batch`], one header followed by the
+    /// payload of several consecutive segments of `size` bytes each (the last may be
+    /// shorter), whose checksum field holds only the pseudo-header sum over `len` bytes
+    /// (a partial checksum). A segmentation offload (Linux GSO with a virtio net header's
+    /// `NEEDS_CSUM`) cuts it into segments, completing each one's checksum, giving the
+    /// header's PSH and FIN to the last segment only and its CWR to the first only.
+    pub segment_size: Option<u16>,
 }
 
 /// What the layers below the engine know of a received segment (see
@@ -411,6 +419,21 @@ impl Endpoint {
     /// (then `None` does not mean nothing is left; [`Endpoint::wants_transmit`] says so).
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        self.poll_transmit_batch(now, buf, 1)
+    }
+
+    /// [`Endpoint::poll_transmit`] for a driver with segmentation offload: up to
+    /// `max_segments` consecutive segments of one connection that differ only in sequence
+    /// number go into `buf` as one super-segment (see [`Transmit::segment_size`]), as long
+    /// as they fit in `buf`. Everything else (control segments, a segment after which the
+    /// header changes) comes one segment per call, as from `poll_transmit`.
+    #[must_use]
+    pub fn poll_transmit_batch(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        max_segments: usize,
+    ) -> Option<Transmit> {
         self.observe(now);
         if let Some(reply) = self.stateless.pop() {
             if reply.is_reset() {
@@ -424,8 +447,10 @@ impl Endpoint {
                 dst: tuple.remote.ip(),
                 len,
                 ecn_capable: false,
+                segment_size: None,
             });
         }
+        let max_segments = u32::try_from(max_segments).unwrap_or(u32::MAX).max(1);
         // Each connection queued now gets one try: one whose segment does not fit `buf`
         // is queued again by `settle` and waits for the next call instead of spinning here.
         let mut tries = self.transmit_queue.len();
@@ -439,18 +464,23 @@ impl Endpoint {
             conn.books.in_transmit_queue = false;
             let span = conn.span.clone();
             let _entered = span.enter();
-            let sent = conn.poll_transmit(now, buf).map(|len| Transmit {
-                src: conn.tuple.local.ip(),
-                dst: conn.tuple.remote.ip(),
-                len,
-                ecn_capable: conn.last_segment_ect,
+            let sent = conn.poll_transmit(now, buf, max_segments).map(|burst| {
+                let transmit = Transmit {
+                    src: conn.tuple.local.ip(),
+                    dst: conn.tuple.remote.ip(),
+                    len: burst.len,
+                    ecn_capable: conn.last_segment_ect,
+                    segment_size: (burst.segments > 1)
+                        .then(|| u16::try_from(burst.segment_size).unwrap_or(u16::MAX)),
+                };
+                (transmit, burst.segments)
             });
-            if let Some(transmit) = sent {
+            if let Some((transmit, segments)) = sent {
                 let written = buf.get(..transmit.len).unwrap_or_default();
                 if Segment::new_checked(written).is_ok_and(|segment| segment.flags().rst()) {
                     self.counters.resets_sent += 1;
                 }
-                self.counters.segments_out += 1;
+                self.counters.segments_out += u64::from(segments);
                 self.settle(handle);
                 return Some(transmit);
             }

@@ -177,11 +177,6 @@ impl FrameBatch {
         }
     }
 
-    /// How many more frames fit.
-    pub(crate) fn free_slots(&self) -> usize {
-        self.slots - self.lens.len()
-    }
-
     /// All free slots back to back, for a device that receives several frames at once, with
     /// the slot length; finish with [`FrameBatch::commit_received`].
     pub(crate) fn spare_slots(&mut self) -> (&mut [u8], usize) {
@@ -309,7 +304,7 @@ mod tests {
         batch.consume(1);
         assert_eq!(batch.segment_sizes().collect::<Vec<_>>(), [3, 0]);
         assert_eq!(batch.get(0), Some(&b"super!"[..]));
-        assert_eq!(batch.free_slots(), 1);
+        assert_eq!(batch.len(), 2);
         batch.clear();
         batch.commit_received([Some((1, false))]);
         assert_eq!(batch.segment_sizes().collect::<Vec<_>>(), [0]);

@@ -26,4 +26,4 @@ pub use counters::Counters;
 pub use ethernet::{ETHERNET_HEADER_LEN, MacAddr};
 pub use ipv4::IPV4_HEADER_LEN;
 pub use layer::{NetLayer, TCP_OFFSET, TcpSegment};
-pub use output::{Egress, SendError};
+pub use output::{Egress, SendError, TcpOut};

@@ -1,11 +1,12 @@
 //! Outgoing packets: TCP finished in the caller's buffer, routing, ARP resolution.
 
 use core::fmt;
-use core::net::Ipv4Addr;
+use core::net::{IpAddr, Ipv4Addr};
+use tcp_wire::Segment;
 
 use super::arp::{ArpMessage, ArpOp, Enqueued};
 use super::ethernet::{self, ETHERNET_HEADER_LEN, ETHERTYPE_IPV4, MacAddr};
-use super::ipv4::{self, Ipv4Out, PROTOCOL_TCP};
+use super::ipv4::{self, IPV4_HEADER_LEN, Ipv4Out, PROTOCOL_TCP};
 use super::layer::{NetLayer, TCP_OFFSET};
 
 /// What became of a TCP segment handed to [`NetLayer::send_tcp`].
@@ -48,6 +49,24 @@ impl fmt::Display for SendError {
 
 impl std::error::Error for SendError {}
 
+/// A TCP segment the caller wrote at [`TCP_OFFSET`] of a frame, for [`NetLayer::send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpOut {
+    /// Our address.
+    pub src: Ipv4Addr,
+    /// The peer's address.
+    pub dst: Ipv4Addr,
+    /// The segment's length, header included.
+    pub len: usize,
+    /// Mark the packet ECT(0).
+    pub ecn_capable: bool,
+    /// `Some(size)` for a super-segment (one header, then several segments' payload of
+    /// `size` bytes each, the last maybe shorter) that the link's segmentation offload
+    /// cuts; it may be up to [`NetLayer::max_tcp_batch_len`] long. `None` for one segment
+    /// of at most [`NetLayer::max_tcp_len`].
+    pub segment_size: Option<u16>,
+}
+
 impl NetLayer {
     /// The part of `frame` where the TCP engine writes a segment: from [`TCP_OFFSET`] up to
     /// the MTU (or the end of `frame`, if shorter). Empty when `frame` has no room at all.
@@ -56,14 +75,19 @@ impl NetLayer {
         frame.get_mut(TCP_OFFSET..end).unwrap_or_default()
     }
 
-    /// Finishes the frame around a TCP segment of `tcp_len` bytes that the caller already
-    /// wrote (checksum included) at [`TCP_OFFSET`] of `frame`: writes the IPv4 header (DF,
-    /// our TTL, the next identification, checksum, and ECT(0) when `ecn_capable`) and the
-    /// Ethernet header, in place.
-    ///
-    /// When the next hop's MAC address is cached the frame is ready to send; otherwise the
-    /// layer copies it, sends an ARP request and releases the copy through
-    /// [`NetLayer::poll_transmit`] when the reply comes.
+    /// [`NetLayer::tcp_buffer`] for a super-segment: up to [`NetLayer::max_tcp_batch_len`]
+    /// bytes, as much of that as `frame` holds.
+    pub fn tcp_batch_buffer<'b>(&self, frame: &'b mut [u8]) -> &'b mut [u8] {
+        let end = frame.len().min(TCP_OFFSET + Self::max_tcp_batch_len());
+        frame.get_mut(TCP_OFFSET..end).unwrap_or_default()
+    }
+
+    /// The longest super-segment: what fits the largest IPv4 packet.
+    pub const fn max_tcp_batch_len() -> usize {
+        u16::MAX as usize - IPV4_HEADER_LEN
+    }
+
+    /// [`NetLayer::send`] for one segment of `tcp_len` bytes.
     pub fn send_tcp(
         &mut self,
         now_us: u64,
@@ -73,44 +97,89 @@ impl NetLayer {
         tcp_len: usize,
         ecn_capable: bool,
     ) -> Result<Egress, SendError> {
-        if src != self.route.addr() {
+        let out = TcpOut {
+            src,
+            dst,
+            len: tcp_len,
+            ecn_capable,
+            segment_size: None,
+        };
+        self.send(now_us, frame, out)
+    }
+
+    /// Finishes the frame around the TCP segment `out` that the caller already wrote
+    /// (checksum included, or partial for a super-segment) at [`TCP_OFFSET`] of `frame`:
+    /// writes the IPv4 header (DF, our TTL, the next identification, checksum, and ECT(0)
+    /// when `ecn_capable`) and the Ethernet header, in place.
+    ///
+    /// When the next hop's MAC address is cached the frame is ready to send; otherwise the
+    /// layer copies it, sends an ARP request and releases the copy through
+    /// [`NetLayer::poll_transmit`] when the reply comes. Of a super-segment only the first
+    /// segment is kept that way (cut out, its checksum completed): frames released later
+    /// go out as they are, and the rest is TCP's to resend, as after any loss.
+    pub fn send(
+        &mut self,
+        now_us: u64,
+        frame: &mut [u8],
+        out: TcpOut,
+    ) -> Result<Egress, SendError> {
+        if out.src != self.route.addr() {
             return Err(SendError::NotOurAddress);
         }
-        if tcp_len > self.max_tcp_len() {
+        let limit = match out.segment_size {
+            None => self.max_tcp_len(),
+            Some(_) => Self::max_tcp_batch_len(),
+        };
+        if out.len > limit {
             return Err(SendError::TooLong);
         }
-        let frame_len = TCP_OFFSET + tcp_len;
+        let frame_len = TCP_OFFSET + out.len;
         let frame = frame
             .get_mut(..frame_len)
             .ok_or(SendError::BufferTooSmall)?;
-        let Some(hop) = self.route.next_hop(dst) else {
+        let Some(hop) = self.route.next_hop(out.dst) else {
             self.counters.ip_no_route += 1;
             return Err(SendError::NoRoute);
         };
-        ethernet::write_header(frame, MacAddr::ZERO, self.config.mac, ETHERTYPE_IPV4);
-        let out = Ipv4Out {
-            src,
-            dst,
-            protocol: PROTOCOL_TCP,
-            ident: self.take_ident(),
-            ttl: self.config.ttl,
-            ecn: if ecn_capable { ipv4::ECT0 } else { 0 },
-        };
-        ipv4::write_header(&mut frame[ETHERNET_HEADER_LEN..], &out, tcp_len);
         self.counters.tcp_out += 1;
         self.counters.ip_out += 1;
         if let Some(mac) = self.resolver.lookup(hop, now_us) {
+            self.write_headers(frame, &out, out.len);
             ethernet::set_destination(frame, mac);
             self.counters.frames_out += 1;
             return Ok(Egress::Ready(frame_len));
         }
-        let mut copy = self.buffer(frame_len);
-        copy.copy_from_slice(frame);
+        let parked_len = match out.segment_size {
+            None => out.len,
+            Some(size) => first_segment_len(&frame[TCP_OFFSET..], size),
+        };
+        let mut copy = self.buffer(TCP_OFFSET + parked_len);
+        copy.copy_from_slice(&frame[..TCP_OFFSET + parked_len]);
+        if out.segment_size.is_some() {
+            let mut segment = Segment::new_unchecked(&mut copy[TCP_OFFSET..]);
+            segment.fill_checksum(IpAddr::V4(out.src), IpAddr::V4(out.dst));
+        }
+        self.write_headers(&mut copy, &out, parked_len);
         if self.wait_for_hop(now_us, hop, copy) {
             Ok(Egress::Queued)
         } else {
             Ok(Egress::Dropped)
         }
+    }
+
+    /// Writes the Ethernet header (destination left blank) and the IPv4 header for a TCP
+    /// segment of `tcp_len` bytes into `frame`.
+    fn write_headers(&mut self, frame: &mut [u8], out: &TcpOut, tcp_len: usize) {
+        ethernet::write_header(frame, MacAddr::ZERO, self.config.mac, ETHERTYPE_IPV4);
+        let packet = Ipv4Out {
+            src: out.src,
+            dst: out.dst,
+            protocol: PROTOCOL_TCP,
+            ident: self.take_ident(),
+            ttl: self.config.ttl,
+            ecn: if out.ecn_capable { ipv4::ECT0 } else { 0 },
+        };
+        ipv4::write_header(&mut frame[ETHERNET_HEADER_LEN..], &packet, tcp_len);
     }
 
     /// Sends a frame the layer built itself (Ethernet destination still blank) towards
@@ -160,4 +229,11 @@ impl NetLayer {
             self.counters.arp_requests_out += 1;
         }
     }
+}
+
+/// The length of the first segment of the super-segment `tcp` cut at `segment_size`: its
+/// header and at most `segment_size` bytes of payload.
+fn first_segment_len(tcp: &[u8], segment_size: u16) -> usize {
+    let header_len = Segment::new_checked(tcp).map_or(tcp.len(), |s| s.header_len());
+    (header_len + usize::from(segment_size)).min(tcp.len())
 }

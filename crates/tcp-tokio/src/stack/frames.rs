@@ -1,17 +1,20 @@
 //! Frames between the link and the engine: received frames in, timers, and segments out
 //! through the network layer onto the link. Whoever holds the stack's lock calls these.
 
-use super::coalesce;
 use super::shared::StackState;
 use crate::link::FrameBatch;
-use crate::netlayer::{Egress, TCP_OFFSET};
+use crate::netlayer::{Egress, TCP_OFFSET, TcpOut};
 use core::net::IpAddr;
 use core::task::{Context, Poll};
-use tcp_core::{Instant, Received, Transmit};
+use tcp_core::{Instant, Received};
 use tcp_wire::TcpdumpLine;
 
 /// Batches a user call receives at most (see [`StackState::pump`]).
 const PUMP_BATCHES: usize = 4;
+
+/// The most segments in one super-segment: 64, as Linux's TSO autosizing allows at most;
+/// the 64 KiB IPv4 limit caps it lower for full-sized segments.
+const MAX_SEGMENTS: usize = 64;
 
 impl StackState {
     /// Every frame of `rx` through the network layer into the engine.
@@ -122,19 +125,27 @@ impl StackState {
     }
 
     /// Fills the free slots of `tx` with frames: the network layer's own first, then TCP
-    /// segments written in place behind the Ethernet and IPv4 headers. Returns true when
-    /// `tx` filled up before the engine ran out of segments.
+    /// segments the engine writes in place behind the Ethernet and IPv4 headers (on a link
+    /// with segmentation offload, super-segments of up to [`MAX_SEGMENTS`]). Returns true
+    /// when `tx` filled up before the engine ran out of segments.
     fn produce(&mut self, now: Instant) -> bool {
         loop {
             let Some(slot) = self.tx.spare_slot() else {
                 return true;
             };
             if let Some(len) = self.net.poll_transmit(slot) {
-                self.commit(len);
+                self.commit(len, None);
                 continue;
             }
-            let tcp_buf = self.net.tcp_buffer(slot);
-            let Some(transmit) = self.endpoint.poll_transmit(now, tcp_buf) else {
+            let (tcp_buf, max_segments) = if self.offload {
+                (self.net.tcp_batch_buffer(slot), MAX_SEGMENTS)
+            } else {
+                (self.net.tcp_buffer(slot), 1)
+            };
+            let Some(transmit) = self
+                .endpoint
+                .poll_transmit_batch(now, tcp_buf, max_segments)
+            else {
                 return false;
             };
             let (IpAddr::V4(src), IpAddr::V4(dst)) = (transmit.src, transmit.dst) else {
@@ -144,88 +155,32 @@ impl StackState {
                 let bytes = &slot[TCP_OFFSET..TCP_OFFSET + transmit.len];
                 tracing::debug!(target: "tcp_tokio::segment", "out {}", TcpdumpLine::new(transmit.src, transmit.dst, bytes));
             }
-            match self.net.send_tcp(
-                now.as_micros(),
-                slot,
+            let out = TcpOut {
                 src,
                 dst,
-                transmit.len,
-                transmit.ecn_capable,
-            ) {
-                Ok(Egress::Ready(len)) => self.commit_coalesced(now, transmit, len),
+                len: transmit.len,
+                ecn_capable: transmit.ecn_capable,
+                segment_size: transmit.segment_size,
+            };
+            match self.net.send(now.as_micros(), slot, out) {
+                Ok(Egress::Ready(len)) => self.commit(len, transmit.segment_size),
                 Ok(Egress::Queued | Egress::Dropped) => {}
                 Err(error) => tracing::debug!(%error, %dst, "segment not sent"),
             }
         }
     }
 
-    /// Commits the one-segment frame of `len` bytes in `tx`'s spare slot; on a link with
-    /// segmentation offload, first extends it into a super-frame with the engine's next
-    /// segments. A segment that could not join goes into the next slot on its own (two
-    /// free slots are required before extending, so there always is one).
-    fn commit_coalesced(&mut self, now: Instant, first: Transmit, len: usize) {
-        let Some(max_frame) = self.gso_max_frame.filter(|_| self.tx.free_slots() >= 2) else {
-            self.commit(len);
-            return;
-        };
-        let Some(slot) = self.tx.spare_slot() else {
-            return;
-        };
-        let extended = coalesce::extend(
-            &mut self.endpoint,
-            now,
-            slot,
-            &first,
-            len,
-            coalesce::Room {
-                max_frame,
-                segment: self.net.max_tcp_len(),
-            },
-            &mut self.scratch,
-        );
-        match extended.segment_size {
-            Some(size) => {
-                if let Some(pcap) = self.pcap.as_mut() {
-                    pcap.record(&slot[..extended.frame_len]);
-                }
-                self.tx.commit_segmented(extended.frame_len, size);
-            }
-            None => self.commit(extended.frame_len),
-        }
-        let Some(leftover) = extended.leftover else {
-            return;
-        };
-        let (IpAddr::V4(src), IpAddr::V4(dst)) = (leftover.src, leftover.dst) else {
-            return;
-        };
-        let Some(slot) = self.tx.spare_slot() else {
-            return;
-        };
-        let Some(tcp) = slot.get_mut(TCP_OFFSET..TCP_OFFSET + self.scratch.len()) else {
-            return;
-        };
-        tcp.copy_from_slice(&self.scratch);
-        match self.net.send_tcp(
-            now.as_micros(),
-            slot,
-            src,
-            dst,
-            leftover.len,
-            leftover.ecn_capable,
-        ) {
-            Ok(Egress::Ready(len)) => self.commit(len),
-            Ok(Egress::Queued | Egress::Dropped) => {}
-            Err(error) => tracing::debug!(%error, %dst, "segment not sent"),
-        }
-    }
-
-    /// Commits the frame just written into `tx`'s spare slot, recording it in the capture.
-    fn commit(&mut self, len: usize) {
+    /// Commits the frame of `len` bytes just written into `tx`'s spare slot (a super-frame
+    /// to be cut at `segment_size`, if given), recording it in the capture.
+    fn commit(&mut self, len: usize, segment_size: Option<u16>) {
         if let Some(pcap) = self.pcap.as_mut()
             && let Some(slot) = self.tx.spare_slot()
         {
             pcap.record(&slot[..len]);
         }
-        self.tx.commit(len);
+        match segment_size {
+            Some(size) => self.tx.commit_segmented(len, size),
+            None => self.tx.commit(len),
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! The stack: a handle to one engine and network layer driven by a background task.
 
 mod builder;
-mod coalesce;
 mod default;
 mod driver;
 mod frames;

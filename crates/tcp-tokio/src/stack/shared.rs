@@ -27,10 +27,9 @@ pub(crate) struct StackState {
     pub(crate) link: Box<dyn Link + Send>,
     /// Frames produced and not yet taken by the link.
     pub(crate) tx: FrameBatch,
-    /// The link's largest super-frame, when it has segmentation offload.
-    pub(crate) gso_max_frame: Option<usize>,
-    /// A segment that could not join a super-frame, on its way to its own frame.
-    pub(crate) scratch: Vec<u8>,
+    /// The link has segmentation offload: the engine may write super-segments, each as
+    /// long as a frame slot allows.
+    pub(crate) offload: bool,
     /// Frames user calls receive (see `StackState::pump`); `None` only while in use.
     pub(crate) pump_rx: Option<FrameBatch>,
     pub(crate) pcap: Option<PcapWriter>,
@@ -150,8 +149,7 @@ impl Shared {
                 net,
                 link,
                 tx,
-                gso_max_frame: info.gso_max_frame,
-                scratch: Vec::with_capacity(info.mtu),
+                offload: info.gso_max_frame.is_some(),
                 pump_rx: Some(FrameBatch::new(PUMP_SLOTS, info.max_frame())),
                 pcap,
                 armed_deadline: None,
