@@ -486,3 +486,82 @@ fn rewrite_ip_checksum(frame: &mut [u8]) {
     sum.add_bytes(&frame[14..34]);
     frame[24..26].copy_from_slice(&sum.finish().to_be_bytes());
 }
+
+/// Writes at TCP_OFFSET of `frame` a super-segment: one ACK header before three segments'
+/// payload of `size` bytes, with the partial checksum; returns its length.
+fn write_super_segment(net: &NetLayer, frame: &mut [u8], size: usize) -> usize {
+    let header = tcp_wire::Header {
+        src_port: 40000,
+        dst_port: 9,
+        seq: SeqNumber(1000),
+        ack: SeqNumber(5000),
+        flags: Flags::ACK,
+        window: 64240,
+        ..tcp_wire::Header::default()
+    };
+    let tcp = net.tcp_batch_buffer(frame);
+    let header_len = header.emit(tcp).unwrap();
+    let len = header_len + 3 * size;
+    for (i, byte) in tcp[header_len..len].iter_mut().enumerate() {
+        *byte = i as u8;
+    }
+    Segment::new_checked(&mut tcp[..len])
+        .unwrap()
+        .fill_partial_checksum(STACK_IP.into(), KERNEL_IP.into());
+    len
+}
+
+#[test]
+fn a_super_segment_is_sent_whole_to_a_known_hop() {
+    let mut net = layer_knowing_kernel();
+    let mut frame = vec![0u8; TCP_OFFSET + NetLayer::max_tcp_batch_len()];
+    let len = write_super_segment(&net, &mut frame, 1448);
+    assert!(len > net.max_tcp_len());
+    let out = TcpOut {
+        src: STACK_IP,
+        dst: KERNEL_IP,
+        len,
+        ecn_capable: false,
+        segment_size: Some(1448),
+    };
+    assert_eq!(
+        net.send(0, &mut frame, out),
+        Ok(Egress::Ready(TCP_OFFSET + len))
+    );
+    let ip = Ipv4HeaderSlice::from_slice(&frame[ETHERNET_HEADER_LEN..]).unwrap();
+    assert_eq!(usize::from(ip.total_len()), IPV4_HEADER_LEN + len);
+    let single = TcpOut {
+        segment_size: None,
+        ..out
+    };
+    assert_eq!(net.send(0, &mut frame, single), Err(SendError::TooLong));
+}
+
+#[test]
+fn a_super_segment_to_an_unresolved_hop_is_parked_as_its_first_segment() {
+    let mut net = layer();
+    let mut frame = vec![0u8; TCP_OFFSET + NetLayer::max_tcp_batch_len()];
+    let len = write_super_segment(&net, &mut frame, 1000);
+    let out = TcpOut {
+        src: STACK_IP,
+        dst: KERNEL_IP,
+        len,
+        ecn_capable: false,
+        segment_size: Some(1000),
+    };
+    assert_eq!(net.send(0, &mut frame, out), Ok(Egress::Queued));
+    drain(&mut net);
+    net.handle_frame(SECOND / 2, &testdata::ARP_REPLY);
+    let released = drain(&mut net);
+    assert_eq!(released.len(), 1);
+    let parked = &released[0];
+    let ip = Ipv4HeaderSlice::from_slice(&parked[ETHERNET_HEADER_LEN..]).unwrap();
+    let segment = Segment::new_checked(&parked[TCP_OFFSET..]).unwrap();
+    assert_eq!(segment.payload().len(), 1000);
+    assert_eq!(usize::from(ip.total_len()), IPV4_HEADER_LEN + 20 + 1000);
+    assert!(segment.verify_checksum(STACK_IP.into(), KERNEL_IP.into()));
+    assert_eq!(
+        segment.payload(),
+        &frame[TCP_OFFSET + 20..TCP_OFFSET + 1020]
+    );
+}
