@@ -2,10 +2,13 @@
 
 mod builder;
 mod default;
+mod drive;
 mod driver;
+mod engine_lock;
 mod frames;
 mod pcap;
 pub(crate) mod readiness;
+mod shard_io;
 pub(crate) mod shared;
 
 pub use builder::StackBuilder;

@@ -1,8 +1,11 @@
-//! The state one stack's driver task and its user handles share, behind one mutex.
+//! The state one stack's driver task and its user handles share: the engine behind its
+//! lock, the I/O behind its own.
 
+use super::engine_lock::{EngineGuard, EngineLock};
 use super::pcap::PcapWriter;
 use super::readiness::Readiness;
-use crate::link::{BATCH, FrameBatch, Link};
+use super::shard_io::{Io, Receiver};
+use crate::link::Link;
 use crate::netlayer::NetLayer;
 use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
@@ -10,29 +13,24 @@ use std::collections::HashMap;
 use std::io;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::Wake;
 use std::time::Duration;
 use tcp_core::{ConnectionHandle, Endpoint, Event, Instant, ListenerHandle};
 
-/// Frames a user call receives per batch: replies to what it just sent, so few.
-const PUMP_SLOTS: usize = 8;
+/// Passes of the drive loop a user call runs at most after its own output: each takes in
+/// the replies to what the last one sent (a kernel peer on a veth answers within the
+/// `sendmmsg`), so a round trip can complete without waking the driver task.
+const CALLER_PASSES: usize = 4;
 
-/// Everything behind the stack's lock: the engine, the network layer and the link, so
-/// that whichever task holds the lock (the driver, or a user call that produced output)
-/// can carry segments all the way to the wire.
+/// A shard's engine state, behind its engine lock: the engine, the network layer, and the
+/// tasks waiting on them. Never the link: nothing here makes a system call.
 pub(crate) struct StackState {
     pub(crate) endpoint: Endpoint,
     pub(crate) net: NetLayer,
-    pub(crate) link: Box<dyn Link + Send>,
-    /// Frames produced and not yet taken by the link.
-    pub(crate) tx: FrameBatch,
     /// The link has segmentation offload: the engine may write super-segments, each as
     /// long as a frame slot allows.
     pub(crate) offload: bool,
-    /// Frames user calls receive (see `StackState::pump`); `None` only while in use.
-    pub(crate) pump_rx: Option<FrameBatch>,
-    pub(crate) pcap: Option<PcapWriter>,
     /// The deadline the driver's timer is set for; a user call that makes an earlier one
     /// wakes the driver to move it.
     pub(crate) armed_deadline: Option<Instant>,
@@ -77,6 +75,16 @@ impl StackState {
         [tcp, net].into_iter().flatten().min()
     }
 
+    /// True when the next deadline is earlier than the one the driver's timer is set for,
+    /// so the driver must be woken to move it.
+    pub(crate) fn deadline_moved_earlier(&self) -> bool {
+        match (self.next_deadline(), self.armed_deadline) {
+            (Some(next), Some(armed)) => next < armed,
+            (next, None) => next.is_some(),
+            (None, Some(_)) => false,
+        }
+    }
+
     /// The error every call returns once the driver is gone.
     pub(crate) fn check_alive(&self) -> io::Result<()> {
         match &self.failure {
@@ -116,7 +124,9 @@ impl Wake for DriverKick {
 
 /// Shared between the driver task and every user handle.
 pub(crate) struct Shared {
-    state: Mutex<StackState>,
+    engine: EngineLock,
+    /// The link and its buffers: held by whoever runs the drive loop.
+    pub(crate) io: Mutex<Io>,
     /// Wakes the driver task when a user call needs it (see [`Shared::kick_driver`]).
     kick: Arc<DriverKick>,
     /// A [`Waker`] over `kick`, for the link calls user calls make. The link keeps one
@@ -140,23 +150,19 @@ impl Shared {
         pcap: Option<PcapWriter>,
     ) -> Shared {
         let (addr, ttl) = (net.config().addr, net.config().ttl);
-        let info = link.info();
-        let tx = FrameBatch::new(BATCH, info.max_frame());
+        let offload = link.info().gso_max_frame.is_some();
         let kick = Arc::new(DriverKick::default());
         Shared {
-            state: Mutex::new(StackState {
+            engine: EngineLock::new(StackState {
                 endpoint,
                 net,
-                link,
-                tx,
-                offload: info.gso_max_frame.is_some(),
-                pump_rx: Some(FrameBatch::new(PUMP_SLOTS, info.max_frame())),
-                pcap,
+                offload,
                 armed_deadline: None,
                 readiness: HashMap::new(),
                 accept_wakers: HashMap::new(),
                 failure: None,
             }),
+            io: Mutex::new(Io::new(link, pcap)),
             kick_waker: Waker::from(kick.clone()),
             kick,
             shutdown: AtomicBool::new(false),
@@ -166,12 +172,9 @@ impl Shared {
         }
     }
 
-    /// Locks the state. A panic elsewhere while holding the lock cannot leave the engine in
-    /// a state worse than the one it had, so a poisoned lock is taken as it is.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, StackState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Locks the engine state (see [`EngineLock::lock`]).
+    pub(crate) fn lock(&self) -> EngineGuard<'_> {
+        self.engine.lock()
     }
 
     /// The engine's clock: microseconds since the stack started, from tokio's clock (so
@@ -185,29 +188,52 @@ impl Shared {
         self.epoch + Duration::from_micros(at.as_micros())
     }
 
-    /// Finishes a user call that may have changed the engine: sends what it produced from
-    /// the calling task (no hop to the driver), takes in and answers what the link already
-    /// holds (the peer's reply to it, or frames the driver has not been woken for yet),
-    /// hands out the events, and releases the lock. The driver is woken only when it has
-    /// something to do that this task cannot: frames the link would not take yet, or a
-    /// timer earlier than the one it set.
-    pub(crate) fn finish_call(&self, mut state: MutexGuard<'_, StackState>) {
+    /// Finishes a user call that may have changed the engine: hands out its events, then,
+    /// if the engine has output, runs the drive loop from the calling task (no hop to the
+    /// driver) unless another task is running it, in which case the driver is kicked to
+    /// run another pass. The driver is also woken when the link would not take everything
+    /// or the call made a timer earlier than the one it set.
+    pub(crate) fn finish_call(&self, mut state: EngineGuard<'_>) {
         let mut woken = Vec::new();
-        let now = self.now();
-        let mut cx = Context::from_waker(&self.kick_waker);
-        let sent = state.transmit(now, &mut cx).is_ready() && state.pump(now, &mut cx);
         state.dispatch_events(&mut woken);
-        let earlier_timer = match (state.next_deadline(), state.armed_deadline) {
-            (Some(next), Some(armed)) => next < armed,
-            (next, None) => next.is_some(),
-            (None, Some(_)) => false,
-        };
+        let output = state.endpoint.wants_transmit();
+        let earlier_timer = state.deadline_moved_earlier();
         drop(state);
-        if !sent || earlier_timer {
-            self.kick_driver();
-        }
-        for waker in woken {
+        for waker in woken.drain(..) {
             waker.wake();
+        }
+        if !output {
+            if earlier_timer {
+                self.kick_driver();
+            }
+            return;
+        }
+        let Ok(mut io) = self.io.try_lock() else {
+            self.kick_driver();
+            return;
+        };
+        let mut cx = Context::from_waker(&self.kick_waker);
+        let mut kick = false;
+        let mut settled = false;
+        for _ in 0..CALLER_PASSES {
+            let Ok(pass) = self.drive(&mut io, Receiver::Caller, &mut cx, &mut woken) else {
+                break;
+            };
+            for waker in woken.drain(..) {
+                waker.wake();
+            }
+            kick |= pass.deadline_moved_earlier;
+            if pass.blocked {
+                break;
+            }
+            if pass.sent == 0 {
+                settled = true;
+                break;
+            }
+        }
+        drop(io);
+        if kick || !settled {
+            self.kick_driver();
         }
     }
 
