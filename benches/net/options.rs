@@ -1,13 +1,17 @@
 //! The command line. `cargo bench --bench net` measures everything; after `--`:
-//! `--seconds N` (bulk duration, default 10), `--loss-seconds N` (duration of each transfer
-//! through loss, default 5), `--cc NAME` (every sender's congestion control, kernel and
-//! this stack alike: `cubic`, `bbr` or `reno`; by default the machine's
-//! `net.ipv4.tcp_congestion_control`), `--stack-pacing` (this stack
-//! paces CUBIC and NewReno too), `--repeats N` (bulk, loss and conn/s repeats, default 3),
-//! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`,
-//! and `loss`: the table of bulk through loss, for the rows kernel-kernel, stack-kernel
-//! and kernel-stack among those chosen). `--idle ROW` and `--open ADDR COUNT` are the bench
-//! running parts of itself in child processes.
+//! `--seconds N` (duration of each bulk transfer and of each many-connection run, default
+//! 10), `--loss-seconds N` (duration of each transfer through loss, default 5), `--cc NAME`
+//! (every sender's congestion control, kernel and this stack alike: `cubic`, `bbr` or
+//! `reno`; by default the machine's `net.ipv4.tcp_congestion_control`), `--stack-pacing`
+//! (this stack paces CUBIC and NewReno too), `--repeats N` (bulk, loss and many-connection
+//! repeats, default 3), `--rows a,b` (row keys of the main table, default all),
+//! `--figures a,b`: of the main table `bulk`, `rr` (one connection's round trips),
+//! `memory`; `loss` (the table of bulk through loss, for the rows kernel-kernel,
+//! stack-kernel and kernel-stack among those chosen); and the many-connection figures, the
+//! same tokio server on `tokio::net` and on this stack against the same kernel clients:
+//! `rr64` (64 connections' round trips per second) and `cps` (connections per second).
+//! `--idle ROW` and `--open ADDR COUNT` are the bench running parts of itself in child
+//! processes.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,7 +25,10 @@ pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N]
 [--loss-seconds N] [--stack-loss injector|nft] [--cc cubic|bbr|reno] [--stack-pacing] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
-[--figures bulk,rr,cps,memory,loss]]";
+[--figures bulk,rr,memory,loss,rr64,cps]]\n\
+  --seconds N  each bulk transfer and each many-connection run (rr64, cps), default 10\n\
+  --repeats N  runs per figure (bulk, loss, rr64, cps); the median is reported, default 3\n\
+  rr64, cps    the same tokio server on tokio::net and on this stack, kernel tokio clients";
 
 /// The `--figures` name of the table of bulk through loss.
 const LOSS: &str = "loss";
@@ -42,12 +49,20 @@ pub(crate) enum Mode {
 pub(crate) enum Figure {
     /// Bulk throughput and CPU per GB.
     Bulk,
-    /// Request/response round trips.
+    /// Request/response round trips on one connection.
     RoundTrips,
-    /// Connections per second.
-    Connections,
     /// Memory per idle connection.
     Memory,
+}
+
+/// A many-connection figure, as named on the command line: the same tokio server on
+/// `tokio::net` and on this stack, the same kernel clients against both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Many {
+    /// `rr64`: round trips per second over 64 connections.
+    RoundTrips,
+    /// `cps`: connections per second, each with one request and its echo.
+    Connections,
 }
 
 /// What to measure.
@@ -57,13 +72,15 @@ pub(crate) struct Options {
     pub(crate) bulk_duration: Duration,
     /// Duration of each bulk transfer through loss.
     pub(crate) loss_duration: Duration,
-    /// Bulk transfers (with and without loss) and conn/s runs per row; the median is
-    /// reported.
+    /// Bulk transfers (with and without loss) per row, and runs of each many-connection
+    /// figure per server; the median is reported.
     pub(crate) repeats: usize,
     /// Rows to measure, in table order.
     pub(crate) rows: Vec<Row>,
     /// Figures of the main table to measure.
     pub(crate) figures: Vec<Figure>,
+    /// Many-connection figures to measure, in table order.
+    pub(crate) many: Vec<Many>,
     /// Measure the table of bulk through loss (`--figures loss`).
     pub(crate) loss: bool,
     /// How this stack's rows meet that loss (`--stack-loss`).
@@ -78,12 +95,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
         loss_duration: Duration::from_secs(5),
         repeats: 3,
         rows: Row::ALL.to_vec(),
-        figures: vec![
-            Figure::Bulk,
-            Figure::RoundTrips,
-            Figure::Connections,
-            Figure::Memory,
-        ],
+        figures: vec![Figure::Bulk, Figure::RoundTrips, Figure::Memory],
+        many: vec![Many::RoundTrips, Many::Connections],
         loss: true,
         stack_loss: StackLoss::default(),
     };
@@ -124,9 +137,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             "--figures" => {
                 let names = value()?;
                 options.loss = names.split(',').any(|name| name == LOSS);
+                options.many = names.split(',').filter_map(many).collect();
                 options.figures = names
                     .split(',')
-                    .filter(|name| *name != LOSS)
+                    .filter(|name| *name != LOSS && many(name).is_none())
                     .map(figure)
                     .collect::<Result<_, _>>()?;
             }
@@ -158,8 +172,16 @@ fn figure(name: &str) -> Result<Figure, String> {
     match name {
         "bulk" => Ok(Figure::Bulk),
         "rr" => Ok(Figure::RoundTrips),
-        "cps" => Ok(Figure::Connections),
         "memory" => Ok(Figure::Memory),
         _ => Err(format!("unknown figure {name}")),
+    }
+}
+
+/// The many-connection figure called `name`, if it is one.
+fn many(name: &str) -> Option<Many> {
+    match name {
+        "rr64" => Some(Many::RoundTrips),
+        "cps" => Some(Many::Connections),
+        _ => None,
     }
 }
