@@ -3,8 +3,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,11 +15,6 @@ use crate::kernel_tokio;
 pub(crate) const RR_CONNECTIONS: usize = 64;
 /// Tasks opening connections concurrently in the `cps` figure.
 pub(crate) const CONNECTORS: usize = 64;
-/// Most connections one `cps` run opens: each closed one keeps its port in TIME_WAIT on
-/// the client for a minute, and the client namespace has 64,512 ports (1024-65535, see
-/// [`widen_ports`](crate::many::widen_ports)). A run that reaches it ends early and
-/// reports its rate over the time it took.
-pub(crate) const CONNECTION_LIMIT: usize = 60_000;
 
 /// Opens [`RR_CONNECTIONS`] connections to `addr` (nodelay on), then for `duration` each
 /// sends a [`MESSAGE`]-byte request and waits for its echo, over and over. Returns the
@@ -51,22 +44,19 @@ pub(crate) async fn round_trips(addr: SocketAddr, duration: Duration) -> io::Res
     Ok(total as f64 / start.elapsed().as_secs_f64())
 }
 
-/// For `duration` (or until [`CONNECTION_LIMIT`] connections), [`CONNECTORS`] tasks each
-/// open a connection to `addr`, send a [`MESSAGE`]-byte request, read its echo and close,
-/// over and over. Returns the connections completed per second.
+/// For `duration`, [`CONNECTORS`] tasks each open a connection to `addr`, send a
+/// [`MESSAGE`]-byte request, read its echo and close, over and over. Returns the
+/// connections completed per second. Every close leaves a TIME_WAIT socket on the client:
+/// its namespace must let ports be reused ([`recycle_ports`](crate::many::recycle_ports)).
 pub(crate) async fn connections(addr: SocketAddr, duration: Duration) -> io::Result<f64> {
-    let opened = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = JoinSet::new();
     for _ in 0..CONNECTORS {
-        let opened = Arc::clone(&opened);
         tasks.spawn(async move {
             let mut message = [0x5a; MESSAGE];
             let mut done = 0_u64;
-            while Instant::now() < deadline
-                && opened.fetch_add(1, Ordering::Relaxed) < CONNECTION_LIMIT
-            {
+            while Instant::now() < deadline {
                 let mut stream = kernel_tokio::connect(addr).await?;
                 stream.write_all(&message).await?;
                 stream.read_exact(&mut message).await?;

@@ -28,6 +28,10 @@ const SERVERS: [Row; 2] = [Row::KernelToKernel, Row::KernelToStack];
 /// The client namespace's ephemeral ports for the `cps` figure (the kernel's default is
 /// 32768-60999).
 const PORT_RANGE: &str = "1024 65535";
+/// `net.ipv4.tcp_tw_reuse` for the `cps` figure's client: reuse a port held in TIME_WAIT
+/// once its last timestamp is a second old (the kernel's default, 2, allows it on
+/// loopback only).
+const TW_REUSE: &str = "1";
 
 /// One quantity a figure reports, as the table names it.
 #[derive(Debug, Clone, Copy)]
@@ -132,7 +136,7 @@ fn once(figure: Many, row: Row, duration: Duration) -> io::Result<Vec<f64>> {
     let addr = net.server_addr();
     let client_ns = net.client_ns();
     if figure == Many::Connections {
-        widen_ports(client_ns)?;
+        recycle_ports(client_ns)?;
     }
     net.pair(
         |session| serving::run(&net, row.server(), Service::Echo, session),
@@ -150,8 +154,14 @@ fn once(figure: Many, row: Row, duration: Duration) -> io::Result<Vec<f64>> {
     )
 }
 
-/// Gives `ns`'s connections the ports [`PORT_RANGE`] (`net.ipv4.ip_local_port_range`,
-/// a per-namespace setting), room for [`load::CONNECTION_LIMIT`] connections in TIME_WAIT.
-pub(crate) fn widen_ports(ns: &Netns) -> io::Result<()> {
-    ns.run(|| fs::write("/proc/sys/net/ipv4/ip_local_port_range", PORT_RANGE))?
+/// Lets `ns`'s connections open one after another without running out of ports: the
+/// ports [`PORT_RANGE`], each reused a second after its close ([`TW_REUSE`]; both servers
+/// send timestamps, which this needs). Per-namespace settings, the same for both servers.
+/// Without them `connect` spends longer and longer searching for a port free of TIME_WAIT,
+/// and the figure measures that search, not the server.
+pub(crate) fn recycle_ports(ns: &Netns) -> io::Result<()> {
+    ns.run(|| {
+        fs::write("/proc/sys/net/ipv4/ip_local_port_range", PORT_RANGE)?;
+        fs::write("/proc/sys/net/ipv4/tcp_tw_reuse", TW_REUSE)
+    })?
 }

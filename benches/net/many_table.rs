@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::load::{CONNECTION_LIMIT, CONNECTORS, RR_CONNECTIONS};
+use crate::load::{CONNECTORS, RR_CONNECTIONS};
 use crate::many::Measured;
 use crate::options::Options;
 use crate::table::{Cell, cell};
@@ -53,8 +53,10 @@ pub(crate) fn section(options: &Options, measured: &Measured) -> String {
   sends a 64-byte request and waits for its 64-byte echo, over and over, for the
   duration; round trips of all connections together per second.
 - cps: {CONNECTORS} tasks each connect, send 64 bytes, read the echo and close, over and
-  over, for the duration or until {CONNECTION_LIMIT} connections (the client's ports,
-  widened to 1024-65535, are held in TIME_WAIT); connections completed per second.
+  over, for the duration; connections completed per second. The client closes first, so
+  its ports go to TIME_WAIT: its namespace has ports 1024-65535 and `tcp_tw_reuse = 1`
+  (a port is reused a second after its close), else `connect`'s search for a free port
+  slows it down more the longer the run.
 "
     );
     out
