@@ -6,9 +6,9 @@
 //! `target/bench-net.md`. A second table has bulk through 0.1 to 10 % loss each way, this
 //! stack's rows against kernel -> kernel through the same loss, with each sender's
 //! loss-recovery counters. A third has the many-connection figures ([`many`]): the same
-//! tokio server on `tokio::net` and on this stack, under the same kernel clients, 64
-//! connections' round trips (`rr64`) and connections per second (`cps`), each with the
-//! ratio this stack / `tokio::net`.
+//! tokio server on `tokio::net` and on this stack, under the same load: 64 connections'
+//! round trips (`rr64`), HTTP/1.1 keep-alive under `wrk` (`http`) and connections per
+//! second (`cps`), each with the ratio this stack / `tokio::net`.
 //!
 //! `cargo bench --bench net` (root and network namespaces needed; otherwise it says so and
 //! skips). Options after `--` are in [`options`].
@@ -17,6 +17,7 @@ mod client;
 mod congestion;
 mod engine_memory;
 mod figures;
+mod http;
 mod idle;
 mod kernel;
 mod kernel_tokio;
@@ -40,6 +41,7 @@ mod setup;
 mod smoltcp_client;
 mod stack;
 mod table;
+mod wrk;
 
 use std::fmt::Write;
 use std::path::Path;

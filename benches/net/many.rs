@@ -1,9 +1,10 @@
-//! The many-connection figures (`--figures rr64,cps`), a like-for-like baseline: the one
-//! server program of [`server`](crate::server) on `tokio::net` (the kernel's TCP) and on
-//! this stack, each in the server namespace of the same kind of veth, and the same
-//! kernel-side tokio clients ([`load`]) in the other namespace against both. Every run is
-//! in fresh namespaces; the two servers take turns run after run, so a disturbance of the
-//! machine falls on both; each cell is the median over the repeats.
+//! The many-connection figures (`--figures rr64,http,cps`), a like-for-like baseline: the
+//! one server program of [`server`](crate::server) on `tokio::net` (the kernel's TCP) and
+//! on this stack, each in the server namespace of the same kind of veth, and the same
+//! load in the other namespace against both: kernel-side tokio clients ([`load`]), or
+//! [`wrk`] for `http`. Every run is in fresh namespaces; the two servers take turns run
+//! after run, so a disturbance of the machine falls on both; each cell is the median over
+//! the repeats.
 
 use std::fs;
 use std::io;
@@ -18,7 +19,7 @@ use crate::rows::{Row, System};
 use crate::server::Service;
 use crate::setup::Net;
 use crate::table::Cell;
-use crate::{kernel_tokio, load, procfs, serving};
+use crate::{kernel_tokio, load, procfs, serving, wrk};
 
 /// The two servers' networks, in table order: kernel -> kernel's (the server namespace's
 /// veth end holds the address the stack would own) and kernel -> this stack's. Both have
@@ -62,6 +63,8 @@ pub(crate) struct Measured {
     pub(crate) lines: Vec<Line>,
     /// One line per failed run.
     pub(crate) failures: Vec<String>,
+    /// Why a figure asked for was not measured.
+    pub(crate) skipped: Option<&'static str>,
 }
 
 /// What `figure` reports, one value per run each.
@@ -71,6 +74,16 @@ pub(crate) fn quantities(figure: Many) -> &'static [Quantity] {
             name: "rr64: round trips/s",
             decimals: 0,
         }],
+        Many::Http => &[
+            Quantity {
+                name: "http: requests/s",
+                decimals: 0,
+            },
+            Quantity {
+                name: "http: p50 latency ms",
+                decimals: 3,
+            },
+        ],
         Many::Connections => &[Quantity {
             name: "cps: connections/s",
             decimals: 0,
@@ -92,8 +105,14 @@ pub(crate) fn measure(options: &Options) -> Measured {
         load_average: procfs::load_average_1min().unwrap_or_else(|e| format!("unknown ({e})")),
         lines: Vec::new(),
         failures: Vec::new(),
+        skipped: None,
     };
     for &figure in &options.many {
+        if figure == Many::Http && !wrk::installed() {
+            eprintln!("net bench: {}", wrk::MISSING);
+            measured.skipped = Some(wrk::MISSING);
+            continue;
+        }
         let quantities = quantities(figure);
         // values[server][quantity]: one value per successful run.
         let mut values = [
@@ -138,18 +157,23 @@ fn once(figure: Many, row: Row, duration: Duration) -> io::Result<Vec<f64>> {
     if figure == Many::Connections {
         recycle_ports(client_ns)?;
     }
+    let service = match figure {
+        Many::Http => Service::Http,
+        Many::RoundTrips | Many::Connections => Service::Echo,
+    };
     net.pair(
-        |session| serving::run(&net, row.server(), Service::Echo, session),
-        |_| {
-            let rate = match figure {
-                Many::RoundTrips => {
-                    kernel_tokio::host(client_ns, move || load::round_trips(addr, duration))?
-                }
-                Many::Connections => {
-                    kernel_tokio::host(client_ns, move || load::connections(addr, duration))?
-                }
-            };
-            Ok(vec![rate])
+        |session| serving::run(&net, row.server(), service, session),
+        |_| match figure {
+            Many::RoundTrips => {
+                kernel_tokio::host(client_ns, move || load::round_trips(addr, duration))
+                    .map(|rate| vec![rate])
+            }
+            Many::Http => wrk::run(client_ns, addr, duration)
+                .map(|run| vec![run.requests_per_second, run.p50_ms]),
+            Many::Connections => {
+                kernel_tokio::host(client_ns, move || load::connections(addr, duration))
+                    .map(|rate| vec![rate])
+            }
         },
     )
 }

@@ -7,6 +7,7 @@ use crate::load::{CONNECTORS, RR_CONNECTIONS};
 use crate::many::Measured;
 use crate::options::Options;
 use crate::table::{Cell, cell};
+use crate::wrk;
 
 /// The whole section, from its heading to its notes.
 pub(crate) fn section(options: &Options, measured: &Measured) -> String {
@@ -47,17 +48,27 @@ pub(crate) fn section(options: &Options, measured: &Measured) -> String {
   count, in the server namespace: once on `tokio::net` (the kernel's TCP, the veth end
   given the stack's address), once on this stack (`tcp_tokio`, `Config::default()`, its
   default packet socket) on the other end of the same kind of veth, offloads off. The
-  clients are the same kernel-side tokio code (`benches/net/load.rs`) in the other
-  namespace, on a runtime of their own in this same process.
+  load is the same for both, in the other namespace: kernel-side tokio clients
+  (`benches/net/load.rs`) on a runtime of their own in this same process, or wrk.
 - rr64: {RR_CONNECTIONS} connections opened first, then each, in a task of its own,
   sends a 64-byte request and waits for its 64-byte echo, over and over, for the
   duration; round trips of all connections together per second.
+- http: a hand-written HTTP/1.1 server (`benches/net/http.rs`: request line and headers
+  up to the blank line, a fixed `200 OK` with a 13-byte body, keep-alive) under
+  `wrk -t{} -c{} -d<duration> --latency` run in the client namespace (`ip netns exec`);
+  wrk's requests per second and its median latency. Above 1 the latency ratio means this
+  stack answers more slowly.
 - cps: {CONNECTORS} tasks each connect, send 64 bytes, read the echo and close, over and
   over, for the duration; connections completed per second. The client closes first, so
   its ports go to TIME_WAIT: its namespace has ports 1024-65535 and `tcp_tw_reuse = 1`
   (a port is reused a second after its close), else `connect`'s search for a free port
   slows it down more the longer the run.
-"
+",
+        wrk::THREADS,
+        wrk::CONNECTIONS,
     );
+    if let Some(skipped) = measured.skipped {
+        let _ = writeln!(out, "- {skipped}.");
+    }
     out
 }

@@ -9,7 +9,9 @@
 //! `memory`; `loss` (the table of bulk through loss, for the rows kernel-kernel,
 //! stack-kernel and kernel-stack among those chosen); and the many-connection figures, the
 //! same tokio server on `tokio::net` and on this stack against the same kernel clients:
-//! `rr64` (64 connections' round trips per second) and `cps` (connections per second).
+//! `rr64` (64 connections' round trips per second), `http` (HTTP/1.1 keep-alive requests
+//! per second and median latency under `wrk`; skipped with a note when `wrk` is not
+//! installed) and `cps` (connections per second).
 //! `--idle ROW` and `--open ADDR COUNT` are the bench running parts of itself in child
 //! processes.
 
@@ -25,10 +27,11 @@ pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N]
 [--loss-seconds N] [--stack-loss injector|nft] [--cc cubic|bbr|reno] [--stack-pacing] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
-[--figures bulk,rr,memory,loss,rr64,cps]]\n\
-  --seconds N  each bulk transfer and each many-connection run (rr64, cps), default 10\n\
-  --repeats N  runs per figure (bulk, loss, rr64, cps); the median is reported, default 3\n\
-  rr64, cps    the same tokio server on tokio::net and on this stack, kernel tokio clients";
+[--figures bulk,rr,memory,loss,rr64,http,cps]]\n\
+  --seconds N  each bulk transfer and each many-connection run (rr64, http, cps), default 10\n\
+  --repeats N  runs per figure (bulk, loss, rr64, http, cps); the median is reported, default 3\n\
+  rr64, http, cps  the same tokio server on tokio::net and on this stack; kernel tokio\n\
+               clients, and for http `wrk -t2 -c50 --latency` (skipped if wrk is missing)";
 
 /// The `--figures` name of the table of bulk through loss.
 const LOSS: &str = "loss";
@@ -61,6 +64,8 @@ pub(crate) enum Figure {
 pub(crate) enum Many {
     /// `rr64`: round trips per second over 64 connections.
     RoundTrips,
+    /// `http`: HTTP/1.1 keep-alive requests per second and median latency under wrk.
+    Http,
     /// `cps`: connections per second, each with one request and its echo.
     Connections,
 }
@@ -96,7 +101,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
         repeats: 3,
         rows: Row::ALL.to_vec(),
         figures: vec![Figure::Bulk, Figure::RoundTrips, Figure::Memory],
-        many: vec![Many::RoundTrips, Many::Connections],
+        many: vec![Many::RoundTrips, Many::Http, Many::Connections],
         loss: true,
         stack_loss: StackLoss::default(),
     };
@@ -181,6 +186,7 @@ fn figure(name: &str) -> Result<Figure, String> {
 fn many(name: &str) -> Option<Many> {
     match name {
         "rr64" => Some(Many::RoundTrips),
+        "http" => Some(Many::Http),
         "cps" => Some(Many::Connections),
         _ => None,
     }

@@ -9,6 +9,7 @@ use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::figures::MESSAGE;
+use crate::http;
 
 /// A listener the server program can run on.
 pub(crate) trait Accept: Send + 'static {
@@ -45,6 +46,9 @@ impl Accept for tcp_tokio::TcpListener {
 pub(crate) enum Service {
     /// Reads [`MESSAGE`]-byte requests and writes each back, until end-of-file.
     Echo,
+    /// Answers HTTP/1.1 requests with a fixed `200 OK`, keeping the connection open
+    /// ([`http::respond`]).
+    Http,
 }
 
 /// Accepts connections on `listener` and runs `service` on each in a task of its own,
@@ -65,6 +69,7 @@ pub(crate) async fn serve<L: Accept>(
                 tokio::spawn(async move {
                     let _ = match service {
                         Service::Echo => echo(stream).await,
+                        Service::Http => http::respond(stream).await,
                     };
                 });
             }
