@@ -8,7 +8,6 @@
 
 use std::fs;
 use std::io;
-use std::time::Duration;
 
 use tcp_stack::netns::Netns;
 
@@ -17,9 +16,10 @@ use crate::loss::Loss;
 use crate::options::{Many, Options};
 use crate::rows::{Row, System};
 use crate::server::Service;
+use crate::serving::Tcp;
 use crate::setup::Net;
 use crate::table::Cell;
-use crate::{kernel_tokio, load, procfs, serving, wrk};
+use crate::{kernel_tokio, load, procfs, serving, stack, wrk};
 
 /// The two servers' networks, in table order: kernel -> kernel's (the server namespace's
 /// veth end holds the address the stack would own) and kernel -> this stack's. Both have
@@ -122,7 +122,7 @@ pub(crate) fn measure(options: &Options) -> Measured {
         for _ in 0..options.repeats {
             for (server, row) in SERVERS.into_iter().enumerate() {
                 eprintln!("net bench: {figure:?} on {}", server_label(row));
-                match once(figure, row, options.bulk_duration) {
+                match once(figure, row, options) {
                     Ok(run) => {
                         for (quantity, value) in run.into_iter().enumerate() {
                             values[server][quantity].push(value);
@@ -148,10 +148,15 @@ pub(crate) fn measure(options: &Options) -> Measured {
     measured
 }
 
-/// One run of `figure` against the server of `row`'s network, for `duration`: the
-/// figure's [`quantities`] in order.
-fn once(figure: Many, row: Row, duration: Duration) -> io::Result<Vec<f64>> {
+/// One run of `figure` against the server of `row`'s network, for `--seconds`, this
+/// stack with `--shards`: the figure's [`quantities`] in order.
+fn once(figure: Many, row: Row, options: &Options) -> io::Result<Vec<f64>> {
+    let duration = options.bulk_duration;
     let net = Net::new(row, Loss::NONE)?;
+    let tcp = match row.server() {
+        System::Stack => Tcp::Stack(Box::new(stack::stack_builder(&net, options.shards)?)),
+        _ => Tcp::Kernel,
+    };
     let addr = net.server_addr();
     let client_ns = net.client_ns();
     if figure == Many::Connections {
@@ -162,7 +167,7 @@ fn once(figure: Many, row: Row, duration: Duration) -> io::Result<Vec<f64>> {
         Many::RoundTrips | Many::Connections => Service::Echo,
     };
     net.pair(
-        |session| serving::run(&net, row.server(), service, session),
+        |session| serving::run(&net, tcp, service, session),
         |_| match figure {
             Many::RoundTrips => {
                 kernel_tokio::host(client_ns, move || load::round_trips(addr, duration))

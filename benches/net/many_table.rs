@@ -17,10 +17,11 @@ pub(crate) fn section(options: &Options, measured: &Measured) -> String {
     let _ = writeln!(
         out,
         "1-minute load average at the start of this table: {}. {} s per run × {} repeats \
-         per server (median).\n",
+         per server (median). Shards of this stack's server: {} (`--shards`).\n",
         measured.load_average,
         options.bulk_duration.as_secs(),
         options.repeats,
+        options.shards,
     );
     out.push_str("| figure | tokio::net | this stack | this stack / tokio::net |\n");
     out.push_str("|---|---:|---:|---:|\n");

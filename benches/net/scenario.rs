@@ -9,6 +9,7 @@ use crate::figures::{Outcome, Transfer, Work};
 use crate::loss::Loss;
 use crate::rows::{Row, System};
 use crate::server::Service;
+use crate::serving::Tcp;
 use crate::session::Session;
 use crate::setup::Net;
 use crate::{kernel, kernel_tokio, serving, smoltcp_client, stack};
@@ -41,16 +42,20 @@ pub(crate) fn bulk(
 /// The server's side, in the server's namespace: for round trips the shared server
 /// program on either TCP ([`serving::run`]), for bulk each system's own receiver.
 fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Arc<Session>) -> io::Result<()> {
-    let Work::Bulk { duration, repeats } = work else {
-        return serving::run(net, net.row().server(), Service::Echo, session);
-    };
-    match net.row().server() {
-        System::Kernel => net.server_ns().run(|| {
+    match (net.row().server(), work) {
+        (System::Kernel, Work::RoundTrips) => {
+            serving::run(net, Tcp::Kernel, Service::Echo, session)
+        }
+        (System::Stack, Work::RoundTrips) => {
+            let tcp = Tcp::Stack(Box::new(stack::row_builder(net)));
+            serving::run(net, tcp, Service::Echo, session)
+        }
+        (System::Kernel, Work::Bulk { repeats, .. }) => net.server_ns().run(|| {
             let listener = kernel::listen(addr)?;
             session.set_ready();
             kernel::serve_bulk(&listener, repeats)
         })?,
-        System::Stack => {
+        (System::Stack, Work::Bulk { duration, repeats }) => {
             let session = Arc::clone(session);
             stack::host(net, move |stack| async move {
                 let listener = stack::listen(&stack, addr)?;
@@ -58,7 +63,7 @@ fn serve(net: &Net, addr: SocketAddr, work: Work, session: &Arc<Session>) -> io:
                 stack::serve_bulk(&listener, duration, repeats, &session).await
             })
         }
-        System::Smoltcp => Err(io::Error::new(
+        (System::Smoltcp, _) => Err(io::Error::new(
             io::ErrorKind::Unsupported,
             "smoltcp runs as a client only",
         )),

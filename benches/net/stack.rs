@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tcp_tokio::link::{FaultConfig, PacketSocketConfig, Protocols};
-use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
+use tcp_tokio::{Stack, StackBuilder, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::figures::{CHUNK, Meter, STALL, Transfer, Work, within};
@@ -26,48 +26,33 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 /// Seed of the fault injector: fixed, so every run draws the same drop pattern.
 const FAULT_SEED: u64 = 0x6c6f_7373;
 
-/// Starts a runtime (as [`kernel_tokio::host`](crate::kernel_tokio::host) does for the
-/// kernel's side) and a stack owning the topology's stack address in its namespace (with
-/// the default packet socket configuration, segmentation offload included, whether the
-/// row's veth has its offloads on or off), and runs `f` with the stack there as a spawned
-/// task, where a tokio application does its connections' work (not on
-/// the thread blocked in `block_on`, which every wake-up would have to reach from a
-/// worker). Before the runtime (and with it the driver) goes, waits until every close `f`
-/// started has reached the peer.
-///
-/// With loss in `net`, the stack's fault injector drops that fraction of the frames it
-/// sends and of those it receives; the injector's link has no segmentation offload.
+/// Runs `f` on this stack as built by [`row_builder`] for `net`; see [`host_with`].
 pub(crate) fn host<T, F, Fut>(net: &Net, f: F) -> io::Result<T>
 where
     T: Send + 'static,
     F: FnOnce(Stack) -> Fut + Send,
     Fut: Future<Output = io::Result<T>> + Send + 'static,
 {
-    let topology = net.topology();
-    let cidr = format!("{}/{}", topology.stack_addr(), topology.prefix_len());
-    let interface = topology.stack_if();
-    let loss = net.loss();
-    topology.in_stack_ns(|| {
+    host_with(net, row_builder(net), f)
+}
+
+/// Starts a runtime (as [`kernel_tokio::host`](crate::kernel_tokio::host) does for the
+/// kernel's side) in `net`'s stack namespace, builds the stack there with `builder`, and
+/// runs `f` with it as a spawned task, where a tokio application does its connections'
+/// work (not on the thread blocked in `block_on`, which every wake-up would have to reach
+/// from a worker). Before the runtime (and with it the driver) goes, waits until every
+/// close `f` started has reached the peer.
+pub(crate) fn host_with<T, F, Fut>(net: &Net, builder: StackBuilder, f: F) -> io::Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Stack) -> Fut + Send,
+    Fut: Future<Output = io::Result<T>> + Send + 'static,
+{
+    net.topology().in_stack_ns(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
         runtime.block_on(async {
-            let mut builder = Stack::builder()
-                .interface(interface)
-                .ipv4(cidr)
-                .config(congestion::stack_config());
-            if loss != Loss::NONE {
-                builder = match loss.stack() {
-                    StackLoss::Injector => {
-                        let faults = FaultConfig::drop(loss.probability());
-                        builder.faults(FAULT_SEED, faults, faults)
-                    }
-                    StackLoss::Nftables => builder.packet_socket(PacketSocketConfig {
-                        protocols: Protocols::IpAndArp,
-                        ..PacketSocketConfig::default()
-                    }),
-                };
-            }
             let stack = builder.build().await?;
             let result = tokio::spawn(f(stack.clone()))
                 .await
@@ -76,6 +61,53 @@ where
             result
         })
     })?
+}
+
+/// The builder of a main-table row's stack: it owns the topology's stack address on its
+/// veth end, with the run's congestion control and the default packet socket
+/// configuration (segmentation offload included, whether the row's veth has its offloads
+/// on or off). With loss in `net`, the stack's fault injector drops that fraction of the
+/// frames it sends and of those it receives (its link has no segmentation offload), or
+/// its packet socket is bound to IPv4 and ARP to meet nftables' drops.
+pub(crate) fn row_builder(net: &Net) -> StackBuilder {
+    let topology = net.topology();
+    let builder = Stack::builder()
+        .interface(topology.stack_if())
+        .ipv4(format!(
+            "{}/{}",
+            topology.stack_addr(),
+            topology.prefix_len()
+        ))
+        .config(congestion::stack_config());
+    let loss = net.loss();
+    if loss == Loss::NONE {
+        return builder;
+    }
+    match loss.stack() {
+        StackLoss::Injector => {
+            let faults = FaultConfig::drop(loss.probability());
+            builder.faults(FAULT_SEED, faults, faults)
+        }
+        StackLoss::Nftables => builder.packet_socket(PacketSocketConfig {
+            protocols: Protocols::IpAndArp,
+            ..PacketSocketConfig::default()
+        }),
+    }
+}
+
+/// The builder of the many-connection figures' stack server with `shards` shards
+/// (`--shards`): [`row_builder`] otherwise. This is the one place the shard count reaches
+/// the stack's construction. `StackBuilder` has no shard setting yet, so only 1 is
+/// accepted (as [`options::parse`](crate::options::parse) checks first); any other count
+/// is `Unsupported` here too rather than silently ignored.
+pub(crate) fn stack_builder(net: &Net, shards: usize) -> io::Result<StackBuilder> {
+    if shards != 1 {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("{shards} shards: StackBuilder has no shard setting yet"),
+        ));
+    }
+    Ok(row_builder(net))
 }
 
 /// Waits, up to [`SETTLE_LIMIT`], until no connection has a FIN still to deliver: each is
