@@ -1,6 +1,7 @@
 //! What a run asks of a client and a server, what it gives back, and the statistics made
 //! of it.
 
+use std::future::Future;
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,6 @@ pub(crate) const MESSAGE: usize = 64;
 pub(crate) const WARMUP_ROUND_TRIPS: usize = 1_000;
 /// Round trips measured.
 pub(crate) const ROUND_TRIPS: usize = 20_000;
-/// Connections opened one after another for the connections-per-second figure.
-pub(crate) const CONNECTIONS: usize = 5_000;
 /// Idle connections held open for the memory figure.
 pub(crate) const IDLE_CONNECTIONS: usize = 10_000;
 /// How long any one step may wait for the peer before the run is declared stuck.
@@ -32,25 +31,14 @@ pub(crate) enum Work {
     /// One connection with nodelay on both ends: [`WARMUP_ROUND_TRIPS`] then
     /// [`ROUND_TRIPS`] times, the client sends [`MESSAGE`] bytes and the server echoes them.
     RoundTrips,
-    /// [`CONNECTIONS`] connections one after another: connect, one byte each way, close.
-    Connections,
 }
 
 impl Work {
-    /// How many connections the server accepts for this work.
-    pub(crate) fn connections(self) -> usize {
-        match self {
-            Work::Bulk { repeats, .. } => repeats,
-            Work::RoundTrips => 1,
-            Work::Connections => CONNECTIONS,
-        }
-    }
-
-    /// An upper bound on how long the server may take before the run counts as stuck.
+    /// An upper bound on how long either side may take before the run counts as stuck.
     pub(crate) fn time_limit(self) -> Duration {
         match self {
             Work::Bulk { duration, repeats } => (duration + STALL) * repeats as u32,
-            Work::RoundTrips | Work::Connections => STALL * 4,
+            Work::RoundTrips => STALL * 4,
         }
     }
 }
@@ -62,8 +50,6 @@ pub(crate) enum Outcome {
     Transfers(Vec<Transfer>),
     /// One duration per measured round trip.
     RoundTrips(Vec<Duration>),
-    /// Connections completed and the time they took.
-    Connections { count: usize, elapsed: Duration },
 }
 
 /// One bulk transfer: bytes delivered, wall time, and CPU time of the whole process (both
@@ -151,4 +137,17 @@ pub(crate) fn percentile_micros(samples: &mut [Duration], p: f64) -> Option<f64>
     let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
     let index = rank.clamp(1, samples.len().max(1)) - 1;
     samples.get(index).map(|d| d.as_secs_f64() * 1e6)
+}
+
+/// `future`'s result, or `TimedOut` once `limit` has passed.
+pub(crate) async fn within<T>(
+    limit: Duration,
+    future: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    tokio::time::timeout(limit, future).await.map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("not done within {limit:?}"),
+        )
+    })?
 }

@@ -1,17 +1,18 @@
-//! The Linux kernel's side of every figure, through blocking `std::net` sockets on the
-//! calling thread, which has entered the right namespace.
+//! The Linux kernel's side of the bulk and memory figures, through blocking `std::net`
+//! sockets on the calling thread, which has entered the right namespace. (The figures of
+//! request/response run the same tokio code on the kernel and on this stack:
+//! [`kernel_tokio`](crate::kernel_tokio).)
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::congestion;
-use crate::figures::{
-    CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
-    Work,
-};
+#[cfg(doc)]
+use crate::figures::Work;
+use crate::figures::{CHUNK, Meter, STALL, Transfer};
 use crate::recovery::Recovery;
 use crate::session::Session;
 
@@ -30,46 +31,23 @@ pub(crate) fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     Ok(socket.into())
 }
 
-/// The server's side of `work` on `listener`.
-pub(crate) fn serve(listener: &TcpListener, work: Work) -> io::Result<()> {
-    for _ in 0..work.connections() {
-        let mut stream = accept(listener)?;
-        match work {
-            Work::Bulk { .. } => drain(&mut stream)?,
-            Work::RoundTrips => echo(&mut stream)?,
-            Work::Connections => {
-                let mut byte = [0];
-                stream.read_exact(&mut byte)?;
-                stream.write_all(&byte)?;
-                while stream.read(&mut byte)? != 0 {}
-            }
-        }
+/// The server's side of [`Work::Bulk`]: reads `repeats` connections on `listener` in
+/// turn, each to end-of-file.
+pub(crate) fn serve_bulk(listener: &TcpListener, repeats: usize) -> io::Result<()> {
+    for _ in 0..repeats {
+        drain(&mut accept(listener)?)?;
     }
     Ok(())
 }
 
-/// The client's side of `work` against `addr`.
-pub(crate) fn run(addr: SocketAddr, work: Work) -> io::Result<Outcome> {
-    match work {
-        Work::Bulk { duration, repeats } => (0..repeats)
-            .map(|_| send_for(addr, duration))
-            .collect::<io::Result<_>>()
-            .map(Outcome::Transfers),
-        Work::RoundTrips => round_trips(addr).map(Outcome::RoundTrips),
-        Work::Connections => {
-            let start = Instant::now();
-            for _ in 0..CONNECTIONS {
-                let mut stream = connect(addr)?;
-                let mut byte = [1];
-                stream.write_all(&byte)?;
-                stream.read_exact(&mut byte)?;
-            }
-            Ok(Outcome::Connections {
-                count: CONNECTIONS,
-                elapsed: start.elapsed(),
-            })
-        }
-    }
+/// The client's side of [`Work::Bulk`]: `repeats` transfers to `addr` in turn, each
+/// sending for `duration`.
+pub(crate) fn send_each(
+    addr: SocketAddr,
+    duration: Duration,
+    repeats: usize,
+) -> io::Result<Vec<Transfer>> {
+    (0..repeats).map(|_| send_for(addr, duration)).collect()
 }
 
 /// Accepts `count` connections and holds them (counting each in `session`) until the
@@ -142,34 +120,4 @@ fn drain(stream: &mut TcpStream) -> io::Result<()> {
     let mut buf = vec![0; CHUNK];
     while stream.read(&mut buf)? != 0 {}
     Ok(())
-}
-
-/// Echoes messages until end-of-file.
-fn echo(stream: &mut TcpStream) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut message = [0; MESSAGE];
-    loop {
-        match stream.read_exact(&mut message) {
-            Ok(()) => stream.write_all(&message)?,
-            Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-/// Times request/response exchanges of [`MESSAGE`] bytes.
-fn round_trips(addr: SocketAddr) -> io::Result<Vec<Duration>> {
-    let mut stream = connect(addr)?;
-    stream.set_nodelay(true)?;
-    let mut message = [0x5a; MESSAGE];
-    let mut samples = Vec::with_capacity(ROUND_TRIPS);
-    for i in 0..WARMUP_ROUND_TRIPS + ROUND_TRIPS {
-        let start = Instant::now();
-        stream.write_all(&message)?;
-        stream.read_exact(&mut message)?;
-        if i >= WARMUP_ROUND_TRIPS {
-            samples.push(start.elapsed());
-        }
-    }
-    Ok(samples)
 }

@@ -1,22 +1,31 @@
 //! Side-by-side network benchmark (DESIGN.md §6, "On the wire"): kernel -> kernel with
 //! offloads off and on, this stack -> kernel, kernel -> this stack and smoltcp -> kernel
 //! over the same kind of veth, in one run on one machine. Bulk throughput, 64-byte round
-//! trips, connections per second, memory per idle connection and CPU per GB; printed as a
-//! markdown table with each figure's ratio to kernel -> kernel (offloads off), and written
-//! to `target/bench-net.md`. A second table has bulk through 0.1 to 10 % loss each way,
-//! this stack's rows against kernel -> kernel through the same loss, with each sender's
-//! loss-recovery counters.
+//! trips, memory per idle connection and CPU per GB; printed as a markdown table with each
+//! figure's ratio to kernel -> kernel (offloads off), and written to
+//! `target/bench-net.md`. A second table has bulk through 0.1 to 10 % loss each way, this
+//! stack's rows against kernel -> kernel through the same loss, with each sender's
+//! loss-recovery counters. A third has the many-connection figures ([`many`]): the same
+//! tokio server on `tokio::net` and on this stack, under the same load: 64 connections'
+//! round trips (`rr64`), HTTP/1.1 keep-alive under `wrk` (`http`) and connections per
+//! second (`cps`), each with the ratio this stack / `tokio::net`.
 //!
 //! `cargo bench --bench net` (root and network namespaces needed; otherwise it says so and
 //! skips). Options after `--` are in [`options`].
 
+mod client;
 mod congestion;
 mod engine_memory;
 mod figures;
+mod http;
 mod idle;
 mod kernel;
+mod kernel_tokio;
+mod load;
 mod loss;
 mod loss_table;
+mod many;
+mod many_table;
 mod measure;
 mod nft;
 mod nstat;
@@ -25,11 +34,14 @@ mod procfs;
 mod recovery;
 mod rows;
 mod scenario;
+mod server;
+mod serving;
 mod session;
 mod setup;
 mod smoltcp_client;
 mod stack;
 mod table;
+mod wrk;
 
 use std::fmt::Write;
 use std::path::Path;
@@ -86,6 +98,11 @@ fn table_run(options: &Options) -> std::io::Result<()> {
         sections.push_str(&loss_table::section(options, &measured));
         failures.extend(measured.failures);
     }
+    if !options.many.is_empty() {
+        let measured = many::measure(options);
+        sections.push_str(&many_table::section(options, &measured));
+        failures.extend(measured.failures);
+    }
     let report = report(options, &load_before, &sections, &failures)?;
     println!("{report}");
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -110,12 +127,11 @@ fn report(
     let _ = writeln!(
         out,
         "{cpus} CPUs, Linux {}; load average {load_before} before, {} after. \
-         Bulk: {} s × {} repeats, conn/s: {} repeats (medians). Congestion control of \
-         every sender: {} (`--cc`).\n",
+         Bulk: {} s × {} repeats (medians). Congestion control of every sender: {} \
+         (`--cc`).\n",
         procfs::kernel_release()?,
         procfs::load_average()?,
         options.bulk_duration.as_secs(),
-        options.repeats,
         options.repeats,
         congestion::label(),
     );
@@ -134,13 +150,14 @@ const NOTES: &str = "
 - Every figure comes from fresh network namespaces joined by a veth pair (DESIGN.md §4),
   all in this one run. Data flows from the client (left of the arrow) to the server.
   Ratios (×) are to kernel -> kernel with offloads off, the conditions every other row
-  runs in; above 1 means more throughput or conn/s, but also more latency, memory or CPU.
+  runs in; above 1 means more throughput, but also more latency, memory or CPU.
 - bulk: one connection sending 256 KiB writes for the duration, then half-closing; timed
   from connect to the receiver's close after end-of-file.
 - RR: 64-byte request, 64-byte echo, nodelay on both ends; 20,000 round trips after 1,000
-  unmeasured ones.
-- conn/s: 5,000 connections one after another: connect, 1 byte each way, close; the
-  server takes them one at a time. The median of the repeats, each in fresh namespaces.
+  unmeasured ones. The server is one tokio program (`benches/net/server.rs`) on
+  `tokio::net` or on this stack; the kernel's client is the same tokio code as this
+  stack's client, on `tokio::net`; each side on a multi-threaded runtime with the default
+  worker count.
 - mem/conn engine: `tcp_core::Endpoint::connection_memory` (control block and buffers)
   averaged over 10,000 idle established connections between two bare engines; the
   connecting side for this stack -> kernel, the accepting side for kernel -> this stack.
@@ -152,10 +169,11 @@ const NOTES: &str = "
   the kernel's softirq work it triggers), during the transfers, per 10^9 bytes.
 - smoltcp 0.14: its `phy::RawSocket` device and defaults (no congestion control), 4 MiB
   send buffer, polled as in its examples; its client does bulk and RR only.
-- This stack: tcp-tokio with `Config::default()` on a 2-worker tokio runtime, its side of
-  each figure in a spawned task (where a tokio application does its connections' work;
-  from the thread in `block_on` instead, every wake-up is one more thread hop). The
-  kernel rows use blocking sockets, one thread per side.
+- This stack: tcp-tokio with `Config::default()` on a multi-threaded tokio runtime with
+  the default worker count, its side of each figure in a spawned task (where a tokio
+  application does its connections' work; from the thread in `block_on` instead, every
+  wake-up is one more thread hop). The kernel's bulk and memory sides use blocking
+  sockets, one thread per side.
 - Segmentation: this stack hands the kernel 64 KiB super-frames (`PACKET_VNET_HDR`, its
   default). With offloads off the kernel cuts them into segments in software, as it does
   for its own TCP in the baseline row (kernel TCP always builds super-frames: perf shows

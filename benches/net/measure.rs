@@ -1,8 +1,6 @@
 //! Every figure asked for, for one row: runs the scenarios and turns what they return into
 //! table cells, keeping the reason for each failure.
 
-use std::time::Duration;
-
 use crate::engine_memory::EngineMemory;
 use crate::figures::{Outcome, Work, median, percentile_micros};
 use crate::loss::Loss;
@@ -30,7 +28,6 @@ pub(crate) fn row(row: Row, options: &Options, engine: &Result<EngineMemory, Str
         let result = match figure {
             Figure::Bulk => bulk(row, options, &mut measured.figures),
             Figure::RoundTrips => round_trips(row, &mut measured.figures),
-            Figure::Connections => connections(row, options, &mut measured.figures),
             Figure::Memory => memory(row, engine, &mut measured.figures),
         };
         if let Err(reason) = result {
@@ -64,28 +61,6 @@ fn round_trips(row: Row, figures: &mut Figures) -> Result<(), String> {
     };
     figures.rr_p50 = value(percentile_micros(&mut samples, 50.0));
     figures.rr_p99 = value(percentile_micros(&mut samples, 99.0));
-    Ok(())
-}
-
-/// Connections per second: the median over the repeats, each in fresh namespaces (one
-/// run swings by a quarter on this kind of machine, with where the scheduler puts the
-/// threads); smoltcp's client is not written for it.
-fn connections(row: Row, options: &Options, figures: &mut Figures) -> Result<(), String> {
-    if row.client() == System::Smoltcp {
-        figures.connections = Cell::NotApplicable;
-        return Ok(());
-    }
-    figures.connections = Cell::Failed;
-    let mut rates = Vec::with_capacity(options.repeats);
-    for _ in 0..options.repeats {
-        let Outcome::Connections { count, elapsed } =
-            scenario::run(row, Loss::NONE, Work::Connections).map_err(|e| e.to_string())?
-        else {
-            return Err("the client measured something else".to_string());
-        };
-        rates.push(count as f64 / elapsed.max(Duration::from_nanos(1)).as_secs_f64());
-    }
-    figures.connections = value(median(rates));
     Ok(())
 }
 

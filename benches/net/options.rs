@@ -1,13 +1,20 @@
 //! The command line. `cargo bench --bench net` measures everything; after `--`:
-//! `--seconds N` (bulk duration, default 10), `--loss-seconds N` (duration of each transfer
-//! through loss, default 5), `--cc NAME` (every sender's congestion control, kernel and
-//! this stack alike: `cubic`, `bbr` or `reno`; by default the machine's
-//! `net.ipv4.tcp_congestion_control`), `--stack-pacing` (this stack
-//! paces CUBIC and NewReno too), `--repeats N` (bulk, loss and conn/s repeats, default 3),
-//! `--rows a,b` (row keys, default all), `--figures a,b` (`bulk`, `rr`, `cps`, `memory`,
-//! and `loss`: the table of bulk through loss, for the rows kernel-kernel, stack-kernel
-//! and kernel-stack among those chosen). `--idle ROW` and `--open ADDR COUNT` are the bench
-//! running parts of itself in child processes.
+//! `--seconds N` (duration of each bulk transfer and of each many-connection run, default
+//! 10), `--loss-seconds N` (duration of each transfer through loss, default 5), `--cc NAME`
+//! (every sender's congestion control, kernel and this stack alike: `cubic`, `bbr` or
+//! `reno`; by default the machine's `net.ipv4.tcp_congestion_control`), `--stack-pacing`
+//! (this stack paces CUBIC and NewReno too), `--repeats N` (bulk, loss and many-connection
+//! repeats, default 3), `--rows a,b` (row keys of the main table, default all),
+//! `--figures a,b`: of the main table `bulk`, `rr` (one connection's round trips),
+//! `memory`; `loss` (the table of bulk through loss, for the rows kernel-kernel,
+//! stack-kernel and kernel-stack among those chosen); and the many-connection figures, the
+//! same tokio server on `tokio::net` and on this stack against the same kernel clients:
+//! `rr64` (64 connections' round trips per second), `http` (HTTP/1.1 keep-alive requests
+//! per second and median latency under `wrk`; skipped with a note when `wrk` is not
+//! installed) and `cps` (connections per second).
+//! `--shards N` is the shard count of this stack's server in the many-connection figures;
+//! `StackBuilder` has no shard setting yet, so only 1 is accepted. `--idle ROW` and
+//! `--open ADDR COUNT` are the bench running parts of itself in child processes.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,7 +28,13 @@ pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N]
 [--loss-seconds N] [--stack-loss injector|nft] [--cc cubic|bbr|reno] [--stack-pacing] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
-[--figures bulk,rr,cps,memory,loss]]";
+[--figures bulk,rr,memory,loss,rr64,http,cps] [--shards 1]]
+--seconds N: each bulk transfer and each many-connection run (rr64, http, cps); default 10
+--repeats N: runs per figure (bulk, loss, rr64, http, cps), the median reported; default 3
+rr64, http, cps: the same tokio server on tokio::net and on this stack, under kernel \
+tokio clients or, for http, `wrk -t2 -c50 --latency` (skipped when wrk is missing)
+--shards N: shards of this stack's server in rr64, http and cps; only 1 for now \
+(StackBuilder has no shard setting yet; other counts are refused)";
 
 /// The `--figures` name of the table of bulk through loss.
 const LOSS: &str = "loss";
@@ -42,12 +55,22 @@ pub(crate) enum Mode {
 pub(crate) enum Figure {
     /// Bulk throughput and CPU per GB.
     Bulk,
-    /// Request/response round trips.
+    /// Request/response round trips on one connection.
     RoundTrips,
-    /// Connections per second.
-    Connections,
     /// Memory per idle connection.
     Memory,
+}
+
+/// A many-connection figure, as named on the command line: the same tokio server on
+/// `tokio::net` and on this stack, the same kernel clients against both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Many {
+    /// `rr64`: round trips per second over 64 connections.
+    RoundTrips,
+    /// `http`: HTTP/1.1 keep-alive requests per second and median latency under wrk.
+    Http,
+    /// `cps`: connections per second, each with one request and its echo.
+    Connections,
 }
 
 /// What to measure.
@@ -57,17 +80,23 @@ pub(crate) struct Options {
     pub(crate) bulk_duration: Duration,
     /// Duration of each bulk transfer through loss.
     pub(crate) loss_duration: Duration,
-    /// Bulk transfers (with and without loss) and conn/s runs per row; the median is
-    /// reported.
+    /// Bulk transfers (with and without loss) per row, and runs of each many-connection
+    /// figure per server; the median is reported.
     pub(crate) repeats: usize,
     /// Rows to measure, in table order.
     pub(crate) rows: Vec<Row>,
     /// Figures of the main table to measure.
     pub(crate) figures: Vec<Figure>,
+    /// Many-connection figures to measure, in table order.
+    pub(crate) many: Vec<Many>,
     /// Measure the table of bulk through loss (`--figures loss`).
     pub(crate) loss: bool,
     /// How this stack's rows meet that loss (`--stack-loss`).
     pub(crate) stack_loss: StackLoss,
+    /// Shards of this stack's server in the many-connection figures (`--shards`; 1 until
+    /// `StackBuilder` has a shard setting), passed only through
+    /// [`stack::stack_builder`](crate::stack::stack_builder).
+    pub(crate) shards: usize,
 }
 
 /// Parses the arguments after the program name. `--bench`, which cargo passes to every
@@ -78,14 +107,11 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
         loss_duration: Duration::from_secs(5),
         repeats: 3,
         rows: Row::ALL.to_vec(),
-        figures: vec![
-            Figure::Bulk,
-            Figure::RoundTrips,
-            Figure::Connections,
-            Figure::Memory,
-        ],
+        figures: vec![Figure::Bulk, Figure::RoundTrips, Figure::Memory],
+        many: vec![Many::RoundTrips, Many::Http, Many::Connections],
         loss: true,
         stack_loss: StackLoss::default(),
+        shards: 1,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -111,6 +137,16 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             }
             "--stack-pacing" => congestion::pace_stack(),
             "--repeats" => options.repeats = number(&value()?)?.max(1) as usize,
+            "--shards" => {
+                let shards = number(&value()?)?;
+                if shards != 1 {
+                    return Err(format!(
+                        "--shards {shards}: this stack's StackBuilder has no shard setting \
+                         yet, so only --shards 1 is accepted"
+                    ));
+                }
+                options.shards = 1;
+            }
             "--rows" => {
                 let rows = value()?;
                 options.rows = Row::ALL
@@ -124,9 +160,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             "--figures" => {
                 let names = value()?;
                 options.loss = names.split(',').any(|name| name == LOSS);
+                options.many = names.split(',').filter_map(many).collect();
                 options.figures = names
                     .split(',')
-                    .filter(|name| *name != LOSS)
+                    .filter(|name| *name != LOSS && many(name).is_none())
                     .map(figure)
                     .collect::<Result<_, _>>()?;
             }
@@ -158,8 +195,17 @@ fn figure(name: &str) -> Result<Figure, String> {
     match name {
         "bulk" => Ok(Figure::Bulk),
         "rr" => Ok(Figure::RoundTrips),
-        "cps" => Ok(Figure::Connections),
         "memory" => Ok(Figure::Memory),
         _ => Err(format!("unknown figure {name}")),
+    }
+}
+
+/// The many-connection figure called `name`, if it is one.
+fn many(name: &str) -> Option<Many> {
+    match name {
+        "rr64" => Some(Many::RoundTrips),
+        "http" => Some(Many::Http),
+        "cps" => Some(Many::Connections),
+        _ => None,
     }
 }

@@ -103,3 +103,12 @@ pub(crate) fn kernel_release() -> io::Result<String> {
         .trim()
         .to_string())
 }
+
+/// The 1-minute load average, as `/proc/loadavg` prints it.
+pub(crate) fn load_average_1min() -> io::Result<String> {
+    let text = fs::read_to_string("/proc/loadavg")?;
+    text.split_whitespace()
+        .next()
+        .map(str::to_string)
+        .ok_or_else(|| malformed("/proc/loadavg"))
+}

@@ -27,8 +27,7 @@ const RECV_BUFFER: usize = 64 << 10;
 /// Local port of the first connection; each further connection takes the next.
 const FIRST_PORT: u16 = 49152;
 
-/// The client's side of `work` against `addr`; connections per second are not measured
-/// for smoltcp (`Unsupported`).
+/// The client's side of `work` against `addr`.
 pub(crate) fn run(topology: &Topology, addr: SocketAddr, work: Work) -> io::Result<Outcome> {
     let mac = mac_address(topology)?;
     let connect = |port: u16| Host::connect(topology, mac, addr, port);
@@ -38,10 +37,6 @@ pub(crate) fn run(topology: &Topology, addr: SocketAddr, work: Work) -> io::Resu
             .collect::<io::Result<_>>()
             .map(Outcome::Transfers),
         Work::RoundTrips => connect(FIRST_PORT)?.round_trips().map(Outcome::RoundTrips),
-        Work::Connections => Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "connections per second are not measured for smoltcp",
-        )),
     })?
 }
 

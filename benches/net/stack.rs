@@ -1,6 +1,6 @@
 //! This stack's side of every figure: `tcp-tokio` in the stack namespace, on a tokio
-//! runtime shaped like the one a user would start (multi-threaded, one worker per core of
-//! this 2-core machine), with the engine's default configuration.
+//! runtime shaped like the one a user would start (multi-threaded, the default worker
+//! count: one per CPU), with the engine's default configuration.
 
 use std::future::Future;
 use std::io;
@@ -8,71 +8,51 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tcp_tokio::link::{FaultConfig, PacketSocketConfig, Protocols};
-use tcp_tokio::{Stack, State, TcpListener, TcpSocket, TcpStream};
+use tcp_tokio::{Stack, StackBuilder, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::congestion;
-use crate::figures::{
-    CHUNK, CONNECTIONS, MESSAGE, Meter, Outcome, ROUND_TRIPS, STALL, Transfer, WARMUP_ROUND_TRIPS,
-    Work,
-};
+use crate::figures::{CHUNK, Meter, STALL, Transfer, Work, within};
 use crate::loss::{Loss, StackLoss};
 use crate::recovery::Recovery;
 use crate::session::Session;
 use crate::setup::Net;
+use crate::{client, congestion};
 
 /// Listen backlog, as for the kernel's listeners.
 const BACKLOG: u32 = 4096;
-/// Runtime worker threads.
-const WORKERS: usize = 2;
 
 /// How long the stack may take to finish its closes once `f` is done.
 const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 /// Seed of the fault injector: fixed, so every run draws the same drop pattern.
 const FAULT_SEED: u64 = 0x6c6f_7373;
 
-/// Starts a runtime and a stack owning the topology's stack address in its namespace (with
-/// the default packet socket configuration, segmentation offload included, whether the
-/// row's veth has its offloads on or off), and runs `f` with the stack there as a spawned
-/// task, where a tokio application does its connections' work (not on
-/// the thread blocked in `block_on`, which every wake-up would have to reach from a
-/// worker). Before the runtime (and with it the driver) goes, waits until every close `f`
-/// started has reached the peer.
-///
-/// With loss in `net`, the stack's fault injector drops that fraction of the frames it
-/// sends and of those it receives; the injector's link has no segmentation offload.
+/// Runs `f` on this stack as built by [`row_builder`] for `net`; see [`host_with`].
 pub(crate) fn host<T, F, Fut>(net: &Net, f: F) -> io::Result<T>
 where
     T: Send + 'static,
     F: FnOnce(Stack) -> Fut + Send,
     Fut: Future<Output = io::Result<T>> + Send + 'static,
 {
-    let topology = net.topology();
-    let cidr = format!("{}/{}", topology.stack_addr(), topology.prefix_len());
-    let interface = topology.stack_if();
-    let loss = net.loss();
-    topology.in_stack_ns(|| {
+    host_with(net, row_builder(net), f)
+}
+
+/// Starts a runtime (as [`kernel_tokio::host`](crate::kernel_tokio::host) does for the
+/// kernel's side) in `net`'s stack namespace, builds the stack there with `builder`, and
+/// runs `f` with it as a spawned task, where a tokio application does its connections'
+/// work (not on the thread blocked in `block_on`, which every wake-up would have to reach
+/// from a worker). Before the runtime (and with it the driver) goes, waits until every
+/// close `f` started has reached the peer.
+pub(crate) fn host_with<T, F, Fut>(net: &Net, builder: StackBuilder, f: F) -> io::Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Stack) -> Fut + Send,
+    Fut: Future<Output = io::Result<T>> + Send + 'static,
+{
+    net.topology().in_stack_ns(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(WORKERS)
             .enable_all()
             .build()?;
         runtime.block_on(async {
-            let mut builder = Stack::builder()
-                .interface(interface)
-                .ipv4(cidr)
-                .config(congestion::stack_config());
-            if loss != Loss::NONE {
-                builder = match loss.stack() {
-                    StackLoss::Injector => {
-                        let faults = FaultConfig::drop(loss.probability());
-                        builder.faults(FAULT_SEED, faults, faults)
-                    }
-                    StackLoss::Nftables => builder.packet_socket(PacketSocketConfig {
-                        protocols: Protocols::IpAndArp,
-                        ..PacketSocketConfig::default()
-                    }),
-                };
-            }
             let stack = builder.build().await?;
             let result = tokio::spawn(f(stack.clone()))
                 .await
@@ -81,6 +61,53 @@ where
             result
         })
     })?
+}
+
+/// The builder of a main-table row's stack: it owns the topology's stack address on its
+/// veth end, with the run's congestion control and the default packet socket
+/// configuration (segmentation offload included, whether the row's veth has its offloads
+/// on or off). With loss in `net`, the stack's fault injector drops that fraction of the
+/// frames it sends and of those it receives (its link has no segmentation offload), or
+/// its packet socket is bound to IPv4 and ARP to meet nftables' drops.
+pub(crate) fn row_builder(net: &Net) -> StackBuilder {
+    let topology = net.topology();
+    let builder = Stack::builder()
+        .interface(topology.stack_if())
+        .ipv4(format!(
+            "{}/{}",
+            topology.stack_addr(),
+            topology.prefix_len()
+        ))
+        .config(congestion::stack_config());
+    let loss = net.loss();
+    if loss == Loss::NONE {
+        return builder;
+    }
+    match loss.stack() {
+        StackLoss::Injector => {
+            let faults = FaultConfig::drop(loss.probability());
+            builder.faults(FAULT_SEED, faults, faults)
+        }
+        StackLoss::Nftables => builder.packet_socket(PacketSocketConfig {
+            protocols: Protocols::IpAndArp,
+            ..PacketSocketConfig::default()
+        }),
+    }
+}
+
+/// The builder of the many-connection figures' stack server with `shards` shards
+/// (`--shards`): [`row_builder`] otherwise. This is the one place the shard count reaches
+/// the stack's construction. `StackBuilder` has no shard setting yet, so only 1 is
+/// accepted (as [`options::parse`](crate::options::parse) checks first); any other count
+/// is `Unsupported` here too rather than silently ignored.
+pub(crate) fn stack_builder(net: &Net, shards: usize) -> io::Result<StackBuilder> {
+    if shards != 1 {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("{shards} shards: StackBuilder has no shard setting yet"),
+        ));
+    }
+    Ok(row_builder(net))
 }
 
 /// Waits, up to [`SETTLE_LIMIT`], until no connection has a FIN still to deliver: each is
@@ -107,58 +134,53 @@ pub(crate) fn listen(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener>
     socket.listen(BACKLOG)
 }
 
-/// The server's side of `work` on `listener`; stays up until the client is done, so the
-/// last close reaches it.
-pub(crate) async fn serve(listener: &TcpListener, work: Work, session: &Session) -> io::Result<()> {
+/// The server's side of [`Work::Bulk`]: reads `repeats` connections on `listener` in turn,
+/// each to end-of-file; stays up until the client is done, so the last close reaches it.
+pub(crate) async fn serve_bulk(
+    listener: &TcpListener,
+    duration: Duration,
+    repeats: usize,
+    session: &Session,
+) -> io::Result<()> {
     let served = async {
-        for _ in 0..work.connections() {
+        for _ in 0..repeats {
             let (mut stream, _) = listener.accept().await?;
-            match work {
-                Work::Bulk { .. } => drain(&mut stream).await?,
-                Work::RoundTrips => echo(&mut stream).await?,
-                Work::Connections => {
-                    let mut byte = [0];
-                    stream.read_exact(&mut byte).await?;
-                    stream.write_all(&byte).await?;
-                    while stream.read(&mut byte).await? != 0 {}
-                }
-            }
+            drain(&mut stream).await?;
         }
         io::Result::Ok(())
     };
-    within(work.time_limit(), served).await?;
+    within(Work::Bulk { duration, repeats }.time_limit(), served).await?;
     session.wait_client_async().await;
     Ok(())
 }
 
-/// The client's side of `work` against `addr`.
-pub(crate) async fn run(stack: &Stack, addr: SocketAddr, work: Work) -> io::Result<Outcome> {
-    let measured = async {
-        match work {
-            Work::Bulk { duration, repeats } => {
-                let mut transfers = Vec::with_capacity(repeats);
-                for _ in 0..repeats {
-                    transfers.push(send_for(stack, addr, duration).await?);
-                }
-                Ok(Outcome::Transfers(transfers))
-            }
-            Work::RoundTrips => round_trips(stack, addr).await.map(Outcome::RoundTrips),
-            Work::Connections => {
-                let start = Instant::now();
-                for _ in 0..CONNECTIONS {
-                    let mut stream = TcpStream::connect_on(stack, addr).await?;
-                    let mut byte = [1];
-                    stream.write_all(&byte).await?;
-                    stream.read_exact(&mut byte).await?;
-                }
-                Ok(Outcome::Connections {
-                    count: CONNECTIONS,
-                    elapsed: start.elapsed(),
-                })
-            }
+/// The client's side of [`Work::Bulk`]: `repeats` transfers to `addr` in turn, each
+/// sending for `duration`.
+pub(crate) async fn send_each(
+    stack: &Stack,
+    addr: SocketAddr,
+    duration: Duration,
+    repeats: usize,
+) -> io::Result<Vec<Transfer>> {
+    let sent = async {
+        let mut transfers = Vec::with_capacity(repeats);
+        for _ in 0..repeats {
+            transfers.push(send_for(stack, addr, duration).await?);
         }
+        Ok(transfers)
     };
-    within(work.time_limit(), measured).await
+    within(Work::Bulk { duration, repeats }.time_limit(), sent).await
+}
+
+/// The client's side of [`Work::RoundTrips`]: the shared round-trip client
+/// ([`client::round_trips`]) on one connection to `addr` with nodelay on.
+pub(crate) async fn round_trips(stack: &Stack, addr: SocketAddr) -> io::Result<Vec<Duration>> {
+    let timed = async {
+        let mut stream = TcpStream::connect_on(stack, addr).await?;
+        stream.set_nodelay(true)?;
+        client::round_trips(&mut stream).await
+    };
+    within(Work::RoundTrips.time_limit(), timed).await
 }
 
 /// Accepts `count` connections and holds them (counting each in `session`) until the
@@ -190,16 +212,6 @@ pub(crate) async fn open(
     Ok(streams)
 }
 
-/// `future`'s result, or `TimedOut` once `limit` has passed.
-async fn within<T>(limit: Duration, future: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-    tokio::time::timeout(limit, future).await.map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!("not done within {limit:?}"),
-        )
-    })?
-}
-
 /// Sends for `duration`, half-closes, and waits for the receiver's close. The sender's
 /// loss-recovery counters are the stack's, where this is the only connection sending data.
 async fn send_for(stack: &Stack, addr: SocketAddr, duration: Duration) -> io::Result<Transfer> {
@@ -223,34 +235,4 @@ async fn drain(stream: &mut TcpStream) -> io::Result<()> {
     let mut buf = vec![0; CHUNK];
     while stream.read(&mut buf).await? != 0 {}
     Ok(())
-}
-
-/// Echoes messages until end-of-file.
-async fn echo(stream: &mut TcpStream) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut message = [0; MESSAGE];
-    loop {
-        match stream.read_exact(&mut message).await {
-            Ok(_) => stream.write_all(&message).await?,
-            Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-/// Times request/response exchanges of [`MESSAGE`] bytes.
-async fn round_trips(stack: &Stack, addr: SocketAddr) -> io::Result<Vec<Duration>> {
-    let mut stream = TcpStream::connect_on(stack, addr).await?;
-    stream.set_nodelay(true)?;
-    let mut message = [0x5a; MESSAGE];
-    let mut samples = Vec::with_capacity(ROUND_TRIPS);
-    for i in 0..WARMUP_ROUND_TRIPS + ROUND_TRIPS {
-        let start = Instant::now();
-        stream.write_all(&message).await?;
-        stream.read_exact(&mut message).await?;
-        if i >= WARMUP_ROUND_TRIPS {
-            samples.push(start.elapsed());
-        }
-    }
-    Ok(samples)
 }

@@ -29,8 +29,6 @@ pub(crate) struct Figures {
     pub(crate) rr_p50: Cell,
     /// Round trip 99th percentile, microseconds.
     pub(crate) rr_p99: Cell,
-    /// Connections per second.
-    pub(crate) connections: Cell,
     /// Bytes per idle connection by the engine's own accounting.
     pub(crate) memory_engine: Cell,
     /// Bytes per idle connection end by measured growth (RSS, or kernel slab).
@@ -44,7 +42,6 @@ impl Default for Figures {
             cpu_per_gb: Cell::NotRun,
             rr_p50: Cell::NotRun,
             rr_p99: Cell::NotRun,
-            connections: Cell::NotRun,
             memory_engine: Cell::NotRun,
             memory_growth: Cell::NotRun,
         }
@@ -59,7 +56,7 @@ struct Column {
 }
 
 /// The columns after the row's name.
-const COLUMNS: [Column; 7] = [
+const COLUMNS: [Column; 6] = [
     Column {
         title: "bulk Gbit/s",
         decimals: 2,
@@ -74,11 +71,6 @@ const COLUMNS: [Column; 7] = [
         title: "RR p99 µs",
         decimals: 1,
         figure: |f| f.rr_p99,
-    },
-    Column {
-        title: "conn/s",
-        decimals: 0,
-        figure: |f| f.connections,
     },
     Column {
         title: "mem/conn engine B",
