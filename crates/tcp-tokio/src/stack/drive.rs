@@ -28,17 +28,19 @@ pub(crate) struct Pass {
 }
 
 impl Shared {
-    /// One pass: receive a batch (waiting for it only when `who` is the driver), deliver it,
-    /// run due timers, then produce and send until the engine has nothing more or the link
-    /// is full, handing events to `woken`. An error is a fatal link failure.
+    /// One pass: receive a batch when `receive` says so (waiting for it only when `who` is
+    /// the driver), deliver it, run due timers, then produce and send until the engine has
+    /// nothing more or the link is full, handing events to `woken`. An error is a fatal
+    /// link failure.
     pub(crate) fn drive(
         &self,
         io: &mut Io,
         who: Receiver,
+        receive: bool,
         cx: &mut Context<'_>,
         woken: &mut Vec<Waker>,
     ) -> io::Result<Pass> {
-        let received = io.receive(who, cx)?;
+        let received = receive && io.receive(who, cx)?;
         let now = self.now();
         let mut pass = Pass {
             received,

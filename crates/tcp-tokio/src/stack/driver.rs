@@ -40,6 +40,9 @@ struct Driver {
 enum Round {
     /// Frames arrived, a timer fired or a user call kicked: run another round.
     Again,
+    /// Tasks were woken: let them run first (their output waits for the next round, so the
+    /// replies of many connections leave in one batch), then run another round.
+    Yield,
     /// Nothing to do until the link, the timer or a user call wakes the task.
     Idle,
     /// The stack is stopping or its link failed.
@@ -51,6 +54,10 @@ impl Driver {
         for _ in 0..ROUNDS_PER_POLL {
             match self.round(cx) {
                 Round::Again => {}
+                Round::Yield => {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 Round::Idle => return Poll::Pending,
                 Round::Stop => return Poll::Ready(()),
             }
@@ -62,6 +69,7 @@ impl Driver {
     /// One pass of the drive loop, then the timer.
     fn round(&mut self, cx: &mut Context<'_>) -> Round {
         let kicked = self.shared.driver_poll_kick(cx.waker());
+        self.shared.set_dispatching(false);
         let stopping = self.shared.stopping();
         let mut io = self
             .shared
@@ -70,7 +78,7 @@ impl Driver {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let pass = match self
             .shared
-            .drive(&mut io, Receiver::Driver, cx, &mut self.woken)
+            .drive(&mut io, Receiver::Driver, true, cx, &mut self.woken)
         {
             Ok(pass) => pass,
             Err(error) => {
@@ -85,10 +93,14 @@ impl Driver {
         }
         let link_down_until = io.link_down_until;
         drop(io);
-        for waker in self.woken.drain(..) {
-            waker.wake();
-        }
         let fired = self.set_timer(pass.deadline, link_down_until, cx);
+        if !self.woken.is_empty() {
+            self.shared.set_dispatching(true);
+            for waker in self.woken.drain(..) {
+                waker.wake();
+            }
+            return Round::Yield;
+        }
         if pass.received || fired || kicked {
             Round::Again
         } else {

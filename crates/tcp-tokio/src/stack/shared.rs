@@ -18,9 +18,10 @@ use std::task::Wake;
 use std::time::Duration;
 use tcp_core::{ConnectionHandle, Endpoint, Event, Instant, ListenerHandle};
 
-/// Passes of the drive loop a user call runs at most after its own output: each takes in
-/// the replies to what the last one sent (a kernel peer on a veth answers within the
-/// `sendmmsg`), so a round trip can complete without waking the driver task.
+/// Passes of the drive loop a user call runs at most: the first sends the call's output
+/// (receiving is the driver's job), each later one takes in the replies to what the last
+/// one sent (a kernel peer on a veth answers within the `sendmmsg`), so a round trip can
+/// complete without waking the driver task.
 const CALLER_PASSES: usize = 4;
 
 /// A shard's engine state, behind its engine lock: the engine, the network layer, and the
@@ -135,6 +136,9 @@ pub(crate) struct Shared {
     kick_waker: Waker,
     /// Set when the last user handle is gone: the driver flushes and stops.
     shutdown: AtomicBool,
+    /// Set while the driver has woken tasks and is about to run again: their output waits
+    /// for that round, which sends it in one batch, instead of each task sending its own.
+    dispatching: AtomicBool,
     epoch: tokio::time::Instant,
     pub(crate) addr: Ipv4Addr,
     /// The TTL the network layer puts on every packet.
@@ -166,6 +170,7 @@ impl Shared {
             kick_waker: Waker::from(kick.clone()),
             kick,
             shutdown: AtomicBool::new(false),
+            dispatching: AtomicBool::new(false),
             epoch: tokio::time::Instant::now(),
             addr,
             ttl,
@@ -208,6 +213,10 @@ impl Shared {
             }
             return;
         }
+        if self.dispatching.load(Ordering::Acquire) {
+            self.kick_driver();
+            return;
+        }
         let Ok(mut io) = self.io.try_lock() else {
             self.kick_driver();
             return;
@@ -215,8 +224,10 @@ impl Shared {
         let mut cx = Context::from_waker(&self.kick_waker);
         let mut kick = false;
         let mut settled = false;
-        for _ in 0..CALLER_PASSES {
-            let Ok(pass) = self.drive(&mut io, Receiver::Caller, &mut cx, &mut woken) else {
+        for index in 0..CALLER_PASSES {
+            let receive = index > 0;
+            let Ok(pass) = self.drive(&mut io, Receiver::Caller, receive, &mut cx, &mut woken)
+            else {
                 break;
             };
             for waker in woken.drain(..) {
@@ -246,6 +257,11 @@ impl Shared {
     pub(crate) fn driver_poll_kick(&self, waker: &Waker) -> bool {
         self.kick.driver.register(waker);
         self.kick.kicked.swap(false, Ordering::AcqRel)
+    }
+
+    /// Marks whether the driver has woken tasks whose output its next round sends.
+    pub(crate) fn set_dispatching(&self, dispatching: bool) {
+        self.dispatching.store(dispatching, Ordering::Release);
     }
 
     /// Asks the driver to stop after a last flush.
