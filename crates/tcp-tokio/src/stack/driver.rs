@@ -40,8 +40,10 @@ struct Driver {
 enum Round {
     /// Frames arrived, a timer fired or a user call kicked: run another round.
     Again,
-    /// Tasks were woken: let them run first (their output waits for the next round, so the
-    /// replies of many connections leave in one batch), then run another round.
+    /// Several tasks were woken: let them run first (their output waits for the next
+    /// round, so the replies of many connections leave in one batch), then run another
+    /// round. One task alone sends its own output at once: nothing to batch it with, and
+    /// a hop through the driver would only add to its latency.
     Yield,
     /// Nothing to do until the link, the timer or a user call wakes the task.
     Idle,
@@ -94,12 +96,15 @@ impl Driver {
         let link_down_until = io.link_down_until;
         drop(io);
         let fired = self.set_timer(pass.deadline, link_down_until, cx);
-        if !self.woken.is_empty() {
+        if self.woken.len() > 1 {
             self.shared.set_dispatching(true);
             for waker in self.woken.drain(..) {
                 waker.wake();
             }
             return Round::Yield;
+        }
+        for waker in self.woken.drain(..) {
+            waker.wake();
         }
         if pass.received || fired || kicked {
             Round::Again
