@@ -70,6 +70,39 @@ fn set_int_option(socket: &Socket, level: c_int, name: c_int, value: c_int) -> i
     Ok(())
 }
 
+/// Hands the kernel a classic BPF `program` through the option `level`/`name` that takes a
+/// `struct sock_fprog` (`SO_ATTACH_FILTER`, `PACKET_FANOUT_DATA`). The kernel checks the
+/// program and copies it; `InvalidInput` for one longer than a `sock_fprog` can describe.
+pub(super) fn set_program(
+    socket: &Socket,
+    level: c_int,
+    name: c_int,
+    program: &[libc::sock_filter],
+) -> io::Result<()> {
+    let len = u16::try_from(program.len()).map_err(|_| io::ErrorKind::InvalidInput)?;
+    let fprog = libc::sock_fprog {
+        len,
+        // The kernel only reads the instructions; the pointer is mutable only in the type.
+        filter: program.as_ptr().cast_mut(),
+    };
+    // SAFETY: `fprog` is a live sock_fprog whose exact size is passed, pointing at `len`
+    // initialised instructions borrowed for the whole call, which the kernel copies before
+    // returning; the fd is open for as long as `socket` is borrowed.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            level,
+            name,
+            ptr::from_ref(&fprog).cast::<c_void>(),
+            mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// What the kernel says about one interface, read through the socket so that the answer
 /// comes from the socket's network namespace.
 #[derive(Debug, Clone, Copy)]
