@@ -22,18 +22,35 @@ pub(super) enum Target {
 /// socket filter on a raw packet socket, the IP header for a fanout program).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Insn {
+    /// `A = packet[k]`, one byte.
+    LoadByte(u32),
     /// `A = packet[k..k + 2]`, big-endian.
     LoadHalf(u32),
     /// `A = packet[k..k + 4]`, big-endian.
     LoadWord(u32),
+    /// `A = packet[X + k..X + k + 4]`, big-endian.
+    LoadWordAtX(u32),
+    /// `X = 4 * (packet[k] & 0xf)`: the length of the IPv4 header at `k`.
+    LoadIpv4HeaderLenToX(u32),
+    /// `A = skb->protocol`: the frame's EtherType, host order (an ancillary load, the same
+    /// wherever the program's view of the packet starts).
+    LoadProtocol,
     /// `A = skb->pkt_type`: `PACKET_HOST`, `PACKET_OUTGOING` and so on.
     LoadPacketType,
+    /// `A = A * k`, wrapping at 32 bits.
+    Mul(u32),
+    /// `A >>= k`.
+    Rsh(u32),
     /// Goes to the first target when `A == k`, else to the second.
     JumpIfEqual(u32, Target, Target),
+    /// Goes to the first target when `A & k != 0`, else to the second.
+    JumpIfAnySet(u32, Target, Target),
     /// Names the position of the next instruction; assembles to nothing.
     Label(&'static str),
     /// Ends the program with `k`.
     Return(u32),
+    /// Ends the program with `A`.
+    ReturnA,
 }
 
 /// An instruction from its opcode parts and constant.
@@ -80,19 +97,36 @@ pub(super) fn assemble(program: &[Insn]) -> Vec<sock_filter> {
                 }
             }
         };
-        use libc::{BPF_ABS, BPF_H, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W};
+        use libc::{
+            BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_H, BPF_IND, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K,
+            BPF_LD, BPF_LDX, BPF_MSH, BPF_MUL, BPF_RET, BPF_RSH, BPF_W,
+        };
         let here = out.len();
         let encoded = match *insn {
+            Insn::LoadByte(k) => op(BPF_LD | BPF_B | BPF_ABS, k),
             Insn::LoadHalf(k) => op(BPF_LD | BPF_H | BPF_ABS, k),
             Insn::LoadWord(k) => op(BPF_LD | BPF_W | BPF_ABS, k),
+            Insn::LoadWordAtX(k) => op(BPF_LD | BPF_W | BPF_IND, k),
+            Insn::LoadIpv4HeaderLenToX(k) => op(BPF_LDX | BPF_B | BPF_MSH, k),
+            Insn::LoadProtocol => op(BPF_LD | BPF_W | BPF_ABS, ancillary(libc::SKF_AD_PROTOCOL)),
             Insn::LoadPacketType => op(BPF_LD | BPF_W | BPF_ABS, ancillary(libc::SKF_AD_PKTTYPE)),
-            Insn::JumpIfEqual(k, then, otherwise) => sock_filter {
-                jt: offset(then, here),
-                jf: offset(otherwise, here),
-                ..op(BPF_JMP | BPF_JEQ | BPF_K, k)
-            },
+            Insn::Mul(k) => op(BPF_ALU | BPF_MUL | BPF_K, k),
+            Insn::Rsh(k) => op(BPF_ALU | BPF_RSH | BPF_K, k),
+            Insn::JumpIfEqual(k, then, otherwise) | Insn::JumpIfAnySet(k, then, otherwise) => {
+                let test = if matches!(insn, Insn::JumpIfEqual(..)) {
+                    BPF_JEQ
+                } else {
+                    BPF_JSET
+                };
+                sock_filter {
+                    jt: offset(then, here),
+                    jf: offset(otherwise, here),
+                    ..op(BPF_JMP | test | BPF_K, k)
+                }
+            }
             Insn::Label(_) => continue,
             Insn::Return(k) => op(BPF_RET | BPF_K, k),
+            Insn::ReturnA => op(BPF_RET | BPF_A, 0),
         };
         out.push(encoded);
     }

@@ -48,6 +48,12 @@ pub(super) fn for_ipv4(addr: Ipv4Addr) -> Vec<sock_filter> {
     ])
 }
 
+/// A socket filter that drops every frame: what a socket carries while it is being set up,
+/// so that nothing it could not have received once set up is queued meanwhile.
+pub(super) fn drop_all() -> Vec<sock_filter> {
+    assemble(&[Insn::Return(0)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +76,7 @@ mod tests {
     fn verdict(frame: &[u8], pkt_type: u8) -> u32 {
         let packet = Packet {
             data: frame,
+            protocol: u16::from_be_bytes([frame[12], frame[13]]),
             pkt_type,
         };
         run(&for_ipv4(OURS), &packet)
@@ -126,5 +133,11 @@ mod tests {
         let full = frame(ETH_P_IP, OURS);
         assert_eq!(verdict(&full[..33], libc::PACKET_HOST), 0);
         assert_eq!(verdict(&full[..34], libc::PACKET_HOST), WHOLE_FRAME);
+    }
+
+    #[test]
+    fn drop_all_drops_everything() {
+        let packet = Packet::received(&[0u8; 60]);
+        assert_eq!(run(&drop_all(), &packet), 0);
     }
 }

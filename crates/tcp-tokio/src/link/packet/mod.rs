@@ -3,10 +3,13 @@
 mod bpf;
 #[cfg(test)]
 mod bpf_vm;
+mod fanout;
 mod filter;
 mod open;
 #[allow(unsafe_code)]
 mod sys;
+
+pub use fanout::shard_of;
 
 use core::future::Future;
 use core::pin::Pin;
