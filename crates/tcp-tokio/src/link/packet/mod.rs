@@ -1,16 +1,24 @@
 //! An AF_PACKET raw socket on one interface, as a [`Link`].
 
+mod bpf;
+#[cfg(test)]
+mod bpf_vm;
+mod fanout;
+mod filter;
+mod open;
 #[allow(unsafe_code)]
 mod sys;
 
-use core::ffi::c_int;
+pub use fanout::shard_of;
+
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, ready};
 use core::time::Duration;
 use std::io;
+use std::net::Ipv4Addr;
 
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::Socket;
 use tokio::io::unix::AsyncFd;
 use tokio::time::Sleep;
 
@@ -89,6 +97,12 @@ pub struct PacketSocketConfig {
     /// wake-up of a kernel reader, not one per segment). Off, every segment is a frame of
     /// its own, and every receive slot is MTU-sized instead of 64 KiB.
     pub segmentation_offload: bool,
+    /// With an address: a socket filter (classic BPF, `SO_ATTACH_FILTER`) in the kernel
+    /// lets through only ARP and IPv4 addressed to it, so frames for other hosts, IPv6,
+    /// broadcast and multicast IPv4 cost the stack nothing. It is attached before the
+    /// socket is bound, so not one frame outside it is ever received. `None` (the
+    /// default) receives everything [`PacketSocketConfig::protocols`] selects.
+    pub filter_ipv4: Option<Ipv4Addr>,
 }
 
 impl Default for PacketSocketConfig {
@@ -99,6 +113,7 @@ impl Default for PacketSocketConfig {
             recv_buffer: Some(DEFAULT_RECV_BUFFER),
             send_buffer: None,
             segmentation_offload: true,
+            filter_ipv4: None,
         }
     }
 }
@@ -141,49 +156,27 @@ impl PacketSocket {
     /// the namespace has no such interface, `Unsupported` for a non-Ethernet interface,
     /// `InvalidInput` for an impossible name, `Other` outside a runtime.
     pub fn open_with(interface: &str, config: &PacketSocketConfig) -> io::Result<PacketSocket> {
-        let context = |step: &str, error: io::Error| {
-            io::Error::new(
-                error.kind(),
-                format!("AF_PACKET socket on {interface}: {step}: {error}"),
-            )
-        };
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(io::Error::other(format!(
-                "AF_PACKET socket on {interface}: must be opened inside a tokio runtime"
-            )));
-        }
-        let probe = new_socket().map_err(|e| context(permission_hint(&e), e))?;
-        let facts = sys::interface_facts(&probe, interface).map_err(|e| {
-            let step = if e.kind() == io::ErrorKind::NotFound {
-                "no such interface in this network namespace"
-            } else {
-                "reading interface index, MTU and MAC"
-            };
-            context(step, e)
-        })?;
-        let open = |socket: Socket, protocol: u16, config: &PacketSocketConfig| {
-            configure(&socket, config).map_err(|e| context("setting socket options", e))?;
-            sys::bind(&socket, protocol, facts.index).map_err(|e| context("bind", e))?;
-            sys::register(socket).map_err(|e| context("registering with tokio", e))
-        };
-        let (main, arp) = match config.protocols {
-            Protocols::All => (open(probe, ETH_P_ALL, config)?, None),
-            Protocols::IpAndArp => {
-                let arp = new_socket().map_err(|e| context(permission_hint(&e), e))?;
-                let arp_config = PacketSocketConfig {
-                    segmentation_offload: false,
-                    ..*config
-                };
-                (
-                    open(probe, ETH_P_IP, config)?,
-                    Some(open(arp, ETH_P_ARP, &arp_config)?),
-                )
-            }
-        };
-        Ok(PacketSocket {
+        let mut opener = open::Opener::start(interface)?;
+        let filter = config.filter_ipv4.map(filter::for_ipv4);
+        let protocol = open::Opener::main_protocol(config);
+        let main = opener.bound(protocol, config, filter.as_deref())?;
+        let main = opener.register(main)?;
+        let arp = opener.arp(config, filter.as_deref())?;
+        Ok(PacketSocket::from_parts(&opener, main, arp, config))
+    }
+
+    /// A socket made of registered, bound sockets `main` and `arp` on `opener`'s interface.
+    fn from_parts(
+        opener: &open::Opener<'_>,
+        main: AsyncFd<Socket>,
+        arp: Option<AsyncFd<Socket>>,
+        config: &PacketSocketConfig,
+    ) -> PacketSocket {
+        let facts = opener.facts();
+        PacketSocket {
             main,
             arp,
-            interface: interface.to_owned(),
+            interface: opener.interface().to_owned(),
             info: LinkInfo {
                 mac: MacAddr(facts.mac),
                 mtu: facts.mtu,
@@ -193,7 +186,7 @@ impl PacketSocket {
             truncated: 0,
             send_retry: None,
             vnet: config.segmentation_offload,
-        })
+        }
     }
 
     /// The interface name the socket is bound to.
@@ -418,49 +411,6 @@ fn complete_checksum(frame: &mut [u8], header: &sys::VnetHeader) -> bool {
     sum.add_bytes(&frame[start..]);
     frame[field..field + 2].copy_from_slice(&sum.finish().to_be_bytes());
     true
-}
-
-/// A new AF_PACKET raw socket that receives nothing until bound.
-fn new_socket() -> io::Result<Socket> {
-    Socket::new(Domain::PACKET, Type::RAW, Some(Protocol::from(0)))
-}
-
-/// The step name for a failed socket(2): mostly a missing capability.
-fn permission_hint(error: &io::Error) -> &'static str {
-    if error.kind() == io::ErrorKind::PermissionDenied {
-        "creating the socket needs CAP_NET_RAW"
-    } else {
-        "creating the socket"
-    }
-}
-
-/// Applies the options of `config` and the ones every packet socket here gets.
-fn configure(socket: &Socket, config: &PacketSocketConfig) -> io::Result<()> {
-    match sys::set_packet_option(socket, PACKET_IGNORE_OUTGOING, 1) {
-        // Kernels before 4.20 echo our frames back; the network layer drops frames from
-        // our own MAC address, so they do no harm beyond the work.
-        Err(error) if error.raw_os_error() == Some(libc::ENOPROTOOPT) => {}
-        result => result?,
-    }
-    if config.qdisc_bypass {
-        sys::set_packet_option(socket, PACKET_QDISC_BYPASS, 1)?;
-    }
-    if config.segmentation_offload {
-        sys::set_packet_option(socket, PACKET_VNET_HDR, 1)?;
-    }
-    if let Some(size) = config.recv_buffer {
-        let forced = c_int::try_from(size)
-            .map_or(Err(io::ErrorKind::InvalidInput.into()), |bytes| {
-                sys::force_recv_buffer(socket, bytes)
-            });
-        if forced.is_err() {
-            socket.set_recv_buffer_size(size)?;
-        }
-    }
-    if let Some(size) = config.send_buffer {
-        socket.set_send_buffer_size(size)?;
-    }
-    socket.set_nonblocking(true)
 }
 
 #[cfg(test)]

@@ -70,6 +70,61 @@ fn set_int_option(socket: &Socket, level: c_int, name: c_int, value: c_int) -> i
     Ok(())
 }
 
+/// Reads an integer `SOL_PACKET` option.
+pub(super) fn packet_option(socket: &Socket, name: c_int) -> io::Result<c_int> {
+    let mut value: c_int = 0;
+    let mut len = mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes (the size of the live c_int `value`)
+    // and stores the length it wrote in `len`, both exclusively borrowed for the call; the
+    // fd is open for as long as `socket` is borrowed.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_PACKET,
+            name,
+            ptr::from_mut(&mut value).cast::<c_void>(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(value)
+}
+
+/// Hands the kernel a classic BPF `program` through the option `level`/`name` that takes a
+/// `struct sock_fprog` (`SO_ATTACH_FILTER`, `PACKET_FANOUT_DATA`). The kernel checks the
+/// program and copies it; `InvalidInput` for one longer than a `sock_fprog` can describe.
+pub(super) fn set_program(
+    socket: &Socket,
+    level: c_int,
+    name: c_int,
+    program: &[libc::sock_filter],
+) -> io::Result<()> {
+    let len = u16::try_from(program.len()).map_err(|_| io::ErrorKind::InvalidInput)?;
+    let fprog = libc::sock_fprog {
+        len,
+        // The kernel only reads the instructions; the pointer is mutable only in the type.
+        filter: program.as_ptr().cast_mut(),
+    };
+    // SAFETY: `fprog` is a live sock_fprog whose exact size is passed, pointing at `len`
+    // initialised instructions borrowed for the whole call, which the kernel copies before
+    // returning; the fd is open for as long as `socket` is borrowed.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            level,
+            name,
+            ptr::from_ref(&fprog).cast::<c_void>(),
+            mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// What the kernel says about one interface, read through the socket so that the answer
 /// comes from the socket's network namespace.
 #[derive(Debug, Clone, Copy)]
