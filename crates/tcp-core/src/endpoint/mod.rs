@@ -8,6 +8,7 @@ mod isn;
 mod listen;
 mod listener;
 pub(crate) mod memory_budget;
+mod port_partition;
 mod ports;
 mod stateless;
 pub(crate) mod syn_cookie;
@@ -31,6 +32,7 @@ use core::net::{IpAddr, SocketAddr};
 use std::collections::{HashMap, VecDeque};
 use tcp_wire::{Header, Segment};
 
+pub use port_partition::PortPartition;
 pub use table::SocketInfo;
 
 /// How far above the old connection's highest sequence number a connection reopened from
@@ -117,6 +119,8 @@ pub struct Endpoint {
     listening_ports: HashMap<u16, usize, KeyedHasher>,
     /// Advances the ephemeral port search between calls (RFC 6056 algorithm 3's counter).
     port_cursor: u32,
+    /// The ephemeral ports this endpoint may pick, when it shares its address.
+    port_partition: Option<PortPartition>,
     deadlines: timer_queue::TimerQueue,
     transmit_queue: VecDeque<ConnectionHandle>,
     /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
@@ -155,6 +159,7 @@ impl Endpoint {
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
             port_cursor: 0,
+            port_partition: None,
             deadlines: timer_queue::TimerQueue::new(),
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),

@@ -3,6 +3,7 @@
 //! bound to port 0 (the same probe, skipping every port in use).
 
 use super::Endpoint;
+use super::port_partition::PortPartition;
 use crate::addr::FourTuple;
 use crate::error::Error;
 use core::hash::{BuildHasher, Hasher};
@@ -27,9 +28,20 @@ impl Endpoint {
                     local: SocketAddr::new(local.ip(), port),
                     remote,
                 };
-                !self.by_tuple.contains_key(&candidate) && !self.port_has_listener(port)
+                !self.by_tuple.contains_key(&candidate)
+                    && !self.port_has_listener(port)
+                    && self
+                        .port_partition
+                        .is_none_or(|partition| partition.owns(port, remote.port()))
             })
             .ok_or(Error::AddrNotAvailable)
+    }
+
+    /// Limits the ephemeral ports `connect` picks to those `partition` says this endpoint
+    /// receives (`None`: every port). Ports the application names, and listeners, are not
+    /// affected.
+    pub fn set_port_partition(&mut self, partition: Option<PortPartition>) {
+        self.port_partition = partition;
     }
 
     /// A port of the ephemeral range for a listener on `local` asked for port 0, as Linux's
