@@ -7,7 +7,8 @@
 //! them, whichever thread polls them afterwards, so only their creation happens on a thread
 //! that entered a namespace.
 //!
-//! Set `INTEROP_PCAP=<dir>` to have every stack write a capture `<dir>/<namespace>.pcap`
+//! Set `TCP_SHARDS=<n>` to run every stack with `n` shards instead of one per worker
+//! thread, and `INTEROP_PCAP=<dir>` to have every stack write a capture `<dir>/<namespace>.pcap`
 //! (read it with `tcpdump -nr`).
 
 // Each test binary includes this module and uses part of it.
@@ -63,8 +64,17 @@ pub(crate) fn stack_with(topology: &Topology, builder: StackBuilder) -> Stack {
 }
 
 /// Starts the stack `builder` describes (interface and address set) inside `netns`, with
-/// its driver on the current runtime. Must be called from inside a multi-threaded runtime.
+/// its drivers on the current runtime. Must be called from inside a multi-threaded runtime.
+/// `TCP_SHARDS=<n>` in the environment sets the shard count of every stack started here
+/// (by default, one per worker thread of the runtime).
 pub(crate) fn start_in(netns: &Netns, builder: StackBuilder) -> Stack {
+    let builder = match std::env::var("TCP_SHARDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        Some(shards) => builder.shards(shards),
+        None => builder,
+    };
     let builder = match std::env::var_os("INTEROP_PCAP") {
         Some(dir) => builder.pcap(PathBuf::from(dir).join(format!("{}.pcap", netns.name()))),
         None => builder,

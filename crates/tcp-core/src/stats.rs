@@ -168,6 +168,64 @@ pub struct Counters {
     pub memory_refusals: u64,
 }
 
+impl core::ops::AddAssign for Counters {
+    /// Adds `other`'s counts to these, field by field (a stack's shards summed).
+    fn add_assign(&mut self, other: Counters) {
+        let Counters {
+            segments_in,
+            segments_out,
+            malformed,
+            bad_checksum,
+            no_connection,
+            resets_sent,
+            resets_received,
+            challenge_acks,
+            challenge_acks_rate_limited,
+            invalid_acks_rate_limited,
+            paws_rejected,
+            retransmission_timeouts,
+            zero_window_timeouts,
+            active_opens,
+            passive_opens,
+            listen_overflows,
+            syn_queue_overflows,
+            syn_cookies_sent,
+            syn_cookies_validated,
+            syn_cookies_failed,
+            resets_suppressed,
+            time_wait_overflows,
+            orphans_reset,
+            memory_pressure_events,
+            memory_refusals,
+        } = other;
+        self.segments_in += segments_in;
+        self.segments_out += segments_out;
+        self.malformed += malformed;
+        self.bad_checksum += bad_checksum;
+        self.no_connection += no_connection;
+        self.resets_sent += resets_sent;
+        self.resets_received += resets_received;
+        self.challenge_acks += challenge_acks;
+        self.challenge_acks_rate_limited += challenge_acks_rate_limited;
+        self.invalid_acks_rate_limited += invalid_acks_rate_limited;
+        self.paws_rejected += paws_rejected;
+        self.retransmission_timeouts += retransmission_timeouts;
+        self.zero_window_timeouts += zero_window_timeouts;
+        self.active_opens += active_opens;
+        self.passive_opens += passive_opens;
+        self.listen_overflows += listen_overflows;
+        self.syn_queue_overflows += syn_queue_overflows;
+        self.syn_cookies_sent += syn_cookies_sent;
+        self.syn_cookies_validated += syn_cookies_validated;
+        self.syn_cookies_failed += syn_cookies_failed;
+        self.resets_suppressed += resets_suppressed;
+        self.time_wait_overflows += time_wait_overflows;
+        self.orphans_reset += orphans_reset;
+        self.memory_pressure_events += memory_pressure_events;
+        self.memory_refusals += memory_refusals;
+    }
+}
+
 /// A connection's live transmission state, like Linux's `tcp_info`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionInfo {

@@ -33,5 +33,5 @@ pub use api::{
     OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpInfo, TcpListener, TcpSocket,
     TcpStream, WriteHalf,
 };
-pub use stack::{Stack, StackBuilder, StackCounters};
+pub use stack::{MAX_SHARDS, Stack, StackBuilder, StackCounters};
 pub use tcp_core::{Config, ConnectionInfo, ConnectionStats, Keepalive, SocketInfo, State};

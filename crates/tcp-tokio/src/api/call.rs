@@ -1,9 +1,8 @@
-//! The one way the user API touches the engine: lock the stack, refuse once its driver has
+//! The one way the user API touches an engine: lock the shard, refuse once its driver has
 //! stopped on a link failure, run the call, and finish it (send what the engine produced, take
 //! in what the link already holds, hand out events).
 
-use crate::stack::Stack;
-use crate::stack::shared::StackState;
+use crate::stack::shared::{Shared, StackState};
 use core::task::Poll;
 use std::io;
 
@@ -25,24 +24,24 @@ impl<R> Outcome for Poll<io::Result<R>> {
     }
 }
 
-impl Stack {
-    /// Runs `call` on the stack's state under its lock, then finishes it with
+impl Shared {
+    /// Runs `call` on the shard's state under its engine lock, then finishes it with
     /// `Shared::finish_call` whatever it returned, so what the call made the engine produce
     /// reaches the link and its events reach their tasks before this returns. Once the driver
     /// has stopped on a link failure, `call` does not run and the failure is returned.
     pub(crate) fn call<T: Outcome>(&self, call: impl FnOnce(&mut StackState) -> T) -> T {
-        let mut state = self.shared.lock();
+        let mut state = self.lock();
         if let Err(error) = state.check_alive() {
             return T::failed(error);
         }
         let outcome = call(&mut state);
-        self.shared.finish_call(state);
+        self.finish_call(state);
         outcome
     }
 
-    /// Reads the stack's state under its lock. Shared access only: what cannot change the
-    /// engine needs no finishing, so getters cost no I/O.
+    /// Reads the shard's state under its engine lock. Shared access only: what cannot
+    /// change the engine needs no finishing, so getters cost no I/O.
     pub(crate) fn inspect<R>(&self, read: impl FnOnce(&StackState) -> R) -> R {
-        read(&self.shared.lock())
+        read(&self.lock())
     }
 }

@@ -7,16 +7,20 @@ use super::info::TcpInfo;
 use super::ttl::Ttl;
 use crate::stack::Stack;
 use crate::stack::readiness::{Direction, Readiness};
-use crate::stack::shared::StackState;
+use crate::stack::shared::{Shared, StackState};
 use core::task::{Context, Poll, Waker};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tcp_core::{ConnectionHandle, Endpoint, SocketOptions, State};
 
 /// A live connection handle. Dropping it closes the connection gracefully in the
 /// background (or aborts it, with linger zero or unread data).
 pub(crate) struct Connection {
+    /// Keeps the stack (every shard's driver) running while the connection is open.
     pub(crate) stack: Stack,
+    /// The shard the connection lives on.
+    pub(crate) shard: Arc<Shared>,
     pub(crate) handle: ConnectionHandle,
     /// IP_TTL (stored and reported; see `api::ttl`).
     pub(crate) ttl: Ttl,
@@ -43,7 +47,7 @@ impl Connection {
 
     /// Waits until the handshake completes or fails.
     pub(crate) fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.stack.call(|state| {
+        self.shard.call(|state| {
             if let Some(error) = state.endpoint.take_error(self.handle).map_err(to_io)? {
                 return Poll::Ready(Err(to_io(error)));
             }
@@ -68,7 +72,7 @@ impl Connection {
         waker: Option<&Waker>,
         op: impl FnOnce(&mut Endpoint, ConnectionHandle) -> Result<R, tcp_core::Error>,
     ) -> io::Result<R> {
-        self.stack.call(|state| {
+        self.shard.call(|state| {
             let result = op(&mut state.endpoint, self.handle);
             if let Err(tcp_core::Error::WouldBlock) = result {
                 let direction = self.direction(state, way);
@@ -106,34 +110,34 @@ impl Connection {
 
     /// Sends FIN after the queued data; reading goes on.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        self.stack
+        self.shard
             .call(|state| state.endpoint.shutdown_write(self.handle).map_err(to_io))
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stack
+        self.shard
             .inspect(|state| state.endpoint.local_addr(self.handle))
             .map_err(to_io)
     }
 
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stack
+        self.shard
             .inspect(|state| state.endpoint.peer_addr(self.handle))
             .map_err(to_io)
     }
 
     pub(crate) fn options(&self) -> io::Result<SocketOptions> {
-        self.stack
+        self.shard
             .inspect(|state| state.endpoint.options(self.handle))
             .map_err(to_io)
     }
 
     /// Applies `change` to the connection's options.
     pub(crate) fn update_options(&self, change: impl FnOnce(&mut SocketOptions)) -> io::Result<()> {
-        self.stack.call(|state| {
+        self.shard.call(|state| {
             let mut options = state.endpoint.options(self.handle).map_err(to_io)?;
             change(&mut options);
-            let now = self.stack.shared.now();
+            let now = self.shard.now();
             state
                 .endpoint
                 .set_options(now, self.handle, options)
@@ -143,14 +147,14 @@ impl Connection {
 
     /// The connection's state (for diagnostics and tests).
     pub(crate) fn state(&self) -> io::Result<State> {
-        self.stack
+        self.shard
             .inspect(|state| state.endpoint.state(self.handle))
             .map_err(to_io)
     }
 
     /// The connection's transmission state and counters, read together.
     pub(crate) fn info(&self) -> io::Result<TcpInfo> {
-        self.stack
+        self.shard
             .inspect(|state| {
                 Ok(TcpInfo {
                     transmission: state.endpoint.connection_info(self.handle)?,
@@ -162,7 +166,7 @@ impl Connection {
 
     /// The error the connection failed with, if it did.
     pub(crate) fn error(&self) -> io::Result<Option<io::Error>> {
-        self.stack
+        self.shard
             .inspect(|state| state.endpoint.take_error(self.handle))
             .map(|error| error.map(to_io))
             .map_err(to_io)
@@ -170,15 +174,15 @@ impl Connection {
 
     /// Resets the connection now.
     pub(crate) fn abort(&self) -> io::Result<()> {
-        self.stack
+        self.shard
             .call(|state| state.endpoint.abort(self.handle).map_err(to_io))
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let closed = self.stack.call(|state| {
-            let now = self.stack.shared.now();
+        let closed = self.shard.call(|state| {
+            let now = self.shard.now();
             state.readiness.remove(&self.handle);
             state.endpoint.close(now, self.handle).map_err(to_io)
         });

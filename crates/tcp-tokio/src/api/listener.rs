@@ -11,13 +11,19 @@ use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tcp_core::{ListenerHandle, SocketOptions};
 use tokio::net::ToSocketAddrs;
 
-/// A listening socket on the stack.
+/// A listening socket on the stack: one listener on each of its shards, accepted from in
+/// turn.
 pub struct TcpListener {
     stack: Stack,
-    handle: ListenerHandle,
+    /// The listener on each shard, in shard order.
+    handles: Vec<ListenerHandle>,
+    /// The shard whose accept queue is tried first next time, so that no shard's
+    /// connections wait while another's keep arriving.
+    next: AtomicUsize,
     /// IP_TTL, passed on to accepted connections (stored and reported; see `api::ttl`).
     ttl: Ttl,
 }
@@ -56,12 +62,33 @@ impl TcpListener {
         options: SocketOptions,
     ) -> io::Result<TcpListener> {
         check_local(stack, addr)?;
-        let handle =
-            stack.call(|state| state.endpoint.listen(addr, backlog, options).map_err(to_io))?;
+        let mut handles = Vec::with_capacity(stack.shards.len());
+        let mut addr = addr;
+        for shard in stack.shards.iter() {
+            let listened = shard.call(|state| {
+                let handle = state
+                    .endpoint
+                    .listen(addr, backlog, options)
+                    .map_err(to_io)?;
+                let local = state.endpoint.listener_addr(handle).map_err(to_io)?;
+                Ok((handle, local))
+            });
+            match listened {
+                Ok((handle, local)) => {
+                    handles.push(handle);
+                    addr = local;
+                }
+                Err(error) => {
+                    close_all(stack, &handles);
+                    return Err(error);
+                }
+            }
+        }
         Ok(TcpListener {
             stack: stack.clone(),
-            handle,
-            ttl: Ttl::new(stack.shared.ttl),
+            handles,
+            next: AtomicUsize::new(0),
+            ttl: Ttl::new(stack.shards[0].ttl),
         })
     }
 
@@ -72,40 +99,50 @@ impl TcpListener {
 
     /// Polls for the next connection; registers the task to be woken when one arrives.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let accepted = self
-            .stack
-            .call(|state| match state.endpoint.accept(self.handle) {
-                Ok(handle) => {
-                    Connection::track(state, handle);
+        let count = self.handles.len();
+        let first = self.next.load(Ordering::Relaxed);
+        for step in 0..count {
+            let index = (first + step) % count;
+            let shard = &self.stack.shards[index];
+            let handle = self.handles[index];
+            let accepted = shard.call(|state| match state.endpoint.accept(handle) {
+                Ok(accepted) => {
+                    Connection::track(state, accepted);
                     Poll::Ready(
                         state
                             .endpoint
-                            .peer_addr(handle)
-                            .map(|peer| (handle, peer))
+                            .peer_addr(accepted)
+                            .map(|peer| (accepted, peer))
                             .map_err(to_io),
                     )
                 }
                 Err(tcp_core::Error::WouldBlock) => {
-                    state.accept_wakers.insert(self.handle, cx.waker().clone());
+                    state.accept_wakers.insert(handle, cx.waker().clone());
                     Poll::Pending
                 }
                 Err(error) => Poll::Ready(Err(to_io(error))),
             });
-        accepted.map_ok(|(handle, peer)| {
-            let connection = Connection {
-                stack: self.stack.clone(),
-                handle,
-                ttl: self.ttl.inherit(),
-            };
-            (TcpStream::from_connection(Arc::new(connection)), peer)
-        })
+            if let Poll::Ready(accepted) = accepted {
+                self.next.store(index + 1, Ordering::Relaxed);
+                return Poll::Ready(accepted.map(|(accepted, peer)| {
+                    let connection = Connection {
+                        stack: self.stack.clone(),
+                        shard: shard.clone(),
+                        handle: accepted,
+                        ttl: self.ttl.inherit(),
+                    };
+                    (TcpStream::from_connection(Arc::new(connection)), peer)
+                }));
+            }
+        }
+        Poll::Pending
     }
 
     /// The address the listener is bound to, with the port the stack picked when it was
     /// asked for port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stack
-            .inspect(|state| state.endpoint.listener_addr(self.handle))
+        self.stack.shards[0]
+            .inspect(|state| state.endpoint.listener_addr(self.handles[0]))
             .map_err(to_io)
     }
 
@@ -124,9 +161,16 @@ impl TcpListener {
 
 impl Drop for TcpListener {
     fn drop(&mut self) {
-        let closed = self.stack.call(|state| {
-            state.accept_wakers.remove(&self.handle);
-            state.endpoint.close_listener(self.handle).map_err(to_io)
+        close_all(&self.stack, &self.handles);
+    }
+}
+
+/// Closes the listener `handles[i]` on shard `i`, for each one given.
+fn close_all(stack: &Stack, handles: &[ListenerHandle]) {
+    for (shard, &handle) in stack.shards.iter().zip(handles) {
+        let closed = shard.call(|state| {
+            state.accept_wakers.remove(&handle);
+            state.endpoint.close_listener(handle).map_err(to_io)
         });
         if let Err(error) = closed {
             tracing::debug!(%error, "listener close on drop");

@@ -26,7 +26,7 @@ impl Connection {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<Ready>> {
-        self.stack.call(|state| {
+        self.shard.call(|state| {
             let seen = self.seen(state, interest)?;
             if !seen.ready.is_empty() {
                 return Poll::Ready(Ok(seen.ready));
@@ -51,13 +51,13 @@ impl Connection {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        let seen = self.stack.inspect(|state| self.seen(state, interest))?;
+        let seen = self.shard.inspect(|state| self.seen(state, interest))?;
         if seen.ready.is_empty() {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         let result = f();
         if matches!(&result, Err(error) if error.kind() == io::ErrorKind::WouldBlock) {
-            self.stack.call(|state| {
+            self.shard.call(|state| {
                 if let Some(tick) = seen.read {
                     self.direction(state, Way::Read).clear_at(tick);
                 }

@@ -64,9 +64,7 @@ impl TcpSocket {
     /// SO_KEEPALIVE with the stack's keepalive timings (`Config::keepalive`: idle 7200 s,
     /// 75 s between probes, 9 probes by default).
     pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
-        let timings = self
-            .stack
-            .inspect(|state| state.endpoint.config().keepalive);
+        let timings = self.stack.shards[0].inspect(|state| state.endpoint.config().keepalive);
         self.settings().options.keepalive = keepalive.then_some(timings);
         Ok(())
     }
@@ -118,8 +116,7 @@ impl TcpSocket {
     pub fn send_buffer_size(&self) -> io::Result<u32> {
         let set = self.settings().options.send_buffer;
         let size = set.unwrap_or_else(|| {
-            self.stack
-                .inspect(|s| s.endpoint.config().send_buffer.initial)
+            self.stack.shards[0].inspect(|s| s.endpoint.config().send_buffer.initial)
         });
         Ok(u32::try_from(size).unwrap_or(u32::MAX))
     }
@@ -136,8 +133,7 @@ impl TcpSocket {
     pub fn recv_buffer_size(&self) -> io::Result<u32> {
         let set = self.settings().options.recv_buffer;
         let size = set.unwrap_or_else(|| {
-            self.stack
-                .inspect(|s| s.endpoint.config().recv_buffer.initial)
+            self.stack.shards[0].inspect(|s| s.endpoint.config().recv_buffer.initial)
         });
         Ok(u32::try_from(size).unwrap_or(u32::MAX))
     }

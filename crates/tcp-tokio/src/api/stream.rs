@@ -64,8 +64,12 @@ impl TcpStream {
         } else {
             local
         };
-        let handle = stack.call(|state| {
-            let now = stack.shared.now();
+        let shard = match local.port() {
+            0 => stack.home_shard(),
+            port => stack.shard_for(port, addr.port()),
+        };
+        let handle = shard.call(|state| {
+            let now = shard.now();
             let handle = state
                 .endpoint
                 .connect(now, local, addr, options)
@@ -75,8 +79,9 @@ impl TcpStream {
         })?;
         let connection = Arc::new(Connection {
             stack: stack.clone(),
+            shard: shard.clone(),
             handle,
-            ttl: Ttl::new(stack.shared.ttl),
+            ttl: Ttl::new(shard.ttl),
         });
         poll_fn(|cx| connection.poll_connected(cx)).await?;
         Ok(TcpStream { connection })
@@ -134,10 +139,8 @@ impl TcpStream {
     /// SO_KEEPALIVE on the live connection, with the stack's keepalive timings
     /// (`Config::keepalive`); the idle time counts from now.
     pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
-        let timings = self
-            .connection
-            .stack
-            .inspect(|state| state.endpoint.config().keepalive);
+        let timings =
+            self.connection.stack.shards[0].inspect(|state| state.endpoint.config().keepalive);
         self.connection
             .update_options(|o| o.keepalive = keepalive.then_some(timings))
     }

@@ -32,6 +32,31 @@ use crate::netlayer::MacAddr;
 /// Frames a link moves per system call or lock, and the batch size drivers should use.
 pub const BATCH: usize = 32;
 
+/// A boxed link is a link: a driver that picks its device at run time holds a
+/// `Box<dyn Link + Send>`, and wrappers such as [`FaultyLink`] take it as they take any
+/// other.
+impl<L: Link + ?Sized> Link for Box<L> {
+    fn info(&self) -> LinkInfo {
+        (**self).info()
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
+        (**self).poll_recv(cx, batch)
+    }
+
+    fn try_recv(&mut self, batch: &mut FrameBatch) -> io::Result<()> {
+        (**self).try_recv(batch)
+    }
+
+    fn poll_send(&mut self, cx: &mut Context<'_>, batch: &mut FrameBatch) -> Poll<io::Result<()>> {
+        (**self).poll_send(cx, batch)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        (**self).poll_flush(cx)
+    }
+}
+
 /// What a link knows about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkInfo {

@@ -80,3 +80,75 @@ pub struct Counters {
     /// caller's buffer in `poll_transmit`.
     pub tx_queue_drops: u64,
 }
+
+impl core::ops::AddAssign for Counters {
+    /// Adds `other`'s counts to these, field by field (a stack's shards summed).
+    fn add_assign(&mut self, other: Counters) {
+        let Counters {
+            frames_in,
+            frames_out,
+            frames_truncated,
+            frames_not_for_us,
+            frames_looped,
+            frames_unknown_ethertype,
+            arp_requests_in,
+            arp_replies_in,
+            arp_requests_out,
+            arp_replies_out,
+            arp_malformed,
+            arp_conflicts,
+            arp_bogus_sender,
+            arp_cache_evictions,
+            arp_queue_drops,
+            arp_unresolved_drops,
+            ip_in,
+            ip_bad_header,
+            ip_bad_checksum,
+            ip_bad_source,
+            ip_fragments_dropped,
+            ip_not_for_us,
+            ip_unknown_protocol,
+            ip_out,
+            ip_no_route,
+            icmp_in,
+            icmp_malformed,
+            icmp_echo_replied,
+            icmp_ignored,
+            tcp_in,
+            tcp_out,
+            tx_queue_drops,
+        } = other;
+        self.frames_in += frames_in;
+        self.frames_out += frames_out;
+        self.frames_truncated += frames_truncated;
+        self.frames_not_for_us += frames_not_for_us;
+        self.frames_looped += frames_looped;
+        self.frames_unknown_ethertype += frames_unknown_ethertype;
+        self.arp_requests_in += arp_requests_in;
+        self.arp_replies_in += arp_replies_in;
+        self.arp_requests_out += arp_requests_out;
+        self.arp_replies_out += arp_replies_out;
+        self.arp_malformed += arp_malformed;
+        self.arp_conflicts += arp_conflicts;
+        self.arp_bogus_sender += arp_bogus_sender;
+        self.arp_cache_evictions += arp_cache_evictions;
+        self.arp_queue_drops += arp_queue_drops;
+        self.arp_unresolved_drops += arp_unresolved_drops;
+        self.ip_in += ip_in;
+        self.ip_bad_header += ip_bad_header;
+        self.ip_bad_checksum += ip_bad_checksum;
+        self.ip_bad_source += ip_bad_source;
+        self.ip_fragments_dropped += ip_fragments_dropped;
+        self.ip_not_for_us += ip_not_for_us;
+        self.ip_unknown_protocol += ip_unknown_protocol;
+        self.ip_out += ip_out;
+        self.ip_no_route += ip_no_route;
+        self.icmp_in += icmp_in;
+        self.icmp_malformed += icmp_malformed;
+        self.icmp_echo_replied += icmp_echo_replied;
+        self.icmp_ignored += icmp_ignored;
+        self.tcp_in += tcp_in;
+        self.tcp_out += tcp_out;
+        self.tx_queue_drops += tx_queue_drops;
+    }
+}

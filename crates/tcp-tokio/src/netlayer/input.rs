@@ -72,7 +72,7 @@ impl NetLayer {
         let for_us = message.target_ip == ours;
         if !probe {
             let learned =
-                self.resolver
+                self.resolver()
                     .learn(message.sender_ip, message.sender_mac, now_us, for_us);
             if learned.evicted {
                 self.counters.arp_cache_evictions += 1;

@@ -2,6 +2,7 @@
 
 use core::net::Ipv4Addr;
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::arp::Resolver;
 use super::config::{ConfigError, NetConfig};
@@ -34,7 +35,9 @@ pub const TCP_OFFSET: usize = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 pub struct NetLayer {
     pub(super) config: NetConfig,
     pub(super) route: Route,
-    pub(super) resolver: Resolver,
+    /// ARP state, shared with the layers of the stack's other shards (see
+    /// [`NetLayer::sibling`]).
+    resolver: Arc<Mutex<Resolver>>,
     tx: VecDeque<Vec<u8>>,
     spare: Vec<Vec<u8>>,
     next_ident: u16,
@@ -61,13 +64,37 @@ impl NetLayer {
         config.validate()?;
         Ok(NetLayer {
             route: Route::new(&config),
-            resolver: Resolver::new(&config.arp),
+            resolver: Arc::new(Mutex::new(Resolver::new(&config.arp))),
             tx: VecDeque::with_capacity(config.tx_queue_capacity.min(1024)),
             spare: Vec::new(),
             next_ident: config.first_ident,
             counters: Counters::default(),
             config,
         })
+    }
+
+    /// A layer for another shard on the same interface: the same configuration and the
+    /// same ARP state (cache, waiting packets, request schedule), so an answer any shard
+    /// receives serves every shard, and packets one shard parked are released by whichever
+    /// shard learns their next hop. Its transmit queue and counters are its own.
+    pub fn sibling(&self) -> NetLayer {
+        NetLayer {
+            config: self.config.clone(),
+            route: Route::new(&self.config),
+            resolver: Arc::clone(&self.resolver),
+            tx: VecDeque::with_capacity(self.config.tx_queue_capacity.min(1024)),
+            spare: Vec::new(),
+            next_ident: self.config.first_ident,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The ARP state. A panic elsewhere while holding it leaves a cache and queues that are
+    /// each consistent, so a poisoned lock is taken as it is.
+    pub(super) fn resolver(&self) -> MutexGuard<'_, Resolver> {
+        self.resolver
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The configuration this layer runs with.
@@ -119,14 +146,14 @@ impl NetLayer {
     /// When [`NetLayer::handle_timeout`] next has work, in the caller's microseconds.
     #[must_use = "the layer needs handle_timeout at this instant"]
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.resolver.next_due()
+        self.resolver().next_due()
     }
 
     /// Does whatever is due at `now_us`: repeats ARP requests, and drops (and counts) the
     /// packets of next hops that never answered.
     pub fn handle_timeout(&mut self, now_us: u64) {
         let mut due = Vec::new();
-        self.resolver.expire(now_us, |event| due.push(event));
+        self.resolver().expire(now_us, |event| due.push(event));
         for event in due {
             match event {
                 super::arp::Due::Retry(ip) => self.send_arp_request(ip),

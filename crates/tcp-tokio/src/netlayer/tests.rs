@@ -565,3 +565,26 @@ fn a_super_segment_to_an_unresolved_hop_is_parked_as_its_first_segment() {
         &frame[TCP_OFFSET + 20..TCP_OFFSET + 1020]
     );
 }
+
+#[test]
+fn siblings_share_arp_so_any_shard_releases_what_another_parked() {
+    let mut first = layer();
+    let mut second = first.sibling();
+    let mut frame = [0u8; 1514];
+    let len = write_syn(&second, &mut frame, 40000, 9);
+    assert_eq!(
+        second.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false),
+        Ok(Egress::Queued)
+    );
+    assert_eq!(drain(&mut second).len(), 1, "the ARP request");
+    assert_eq!(first.poll_timeout(), second.poll_timeout());
+    first.handle_frame(SECOND / 2, &testdata::ARP_REPLY);
+    assert_eq!(drain(&mut first), [testdata::OUR_SYN.to_vec()]);
+    assert!(drain(&mut second).is_empty());
+    let len = write_syn(&second, &mut frame, 40000, 9);
+    assert_eq!(
+        second.send_tcp(SECOND / 2, &mut frame, STACK_IP, KERNEL_IP, len, false),
+        Ok(Egress::Ready(TCP_OFFSET + len)),
+        "the address the first learned serves the second"
+    );
+}

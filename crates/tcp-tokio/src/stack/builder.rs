@@ -9,6 +9,9 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use tcp_core::Config;
 
+/// The most shards a stack runs.
+pub const MAX_SHARDS: usize = 64;
+
 /// Builds a [`Stack`]: `Stack::builder().interface("veth0").ipv4("198.18.0.1/24").build()`.
 #[derive(Debug, Default)]
 pub struct StackBuilder {
@@ -19,6 +22,7 @@ pub struct StackBuilder {
     socket: PacketSocketConfig,
     faults: Option<(u64, FaultConfig, FaultConfig)>,
     pcap: Option<PathBuf>,
+    shards: Option<usize>,
 }
 
 impl StackBuilder {
@@ -64,32 +68,83 @@ impl StackBuilder {
         self
     }
 
-    /// Opens the interface and starts the driver on the current tokio runtime.
+    /// How many shards serve the stack, each with its own engine, AF_PACKET socket and
+    /// driver task (see [`Stack`]); between 1 and [`MAX_SHARDS`]. By default, one per
+    /// worker thread of the runtime that builds the stack. A stack on a link given with
+    /// [`StackBuilder::link`] has one shard.
+    pub fn shards(mut self, shards: usize) -> StackBuilder {
+        self.shards = Some(shards);
+        self
+    }
+
+    /// Opens the interface (one socket per shard, in one fanout group) and starts the
+    /// drivers on the current tokio runtime. Every socket receives only ARP and IPv4 for
+    /// the stack's address (a socket filter), not every frame on the interface.
     ///
     /// Fails with `NotFound` for an unknown interface, `PermissionDenied` without
-    /// `CAP_NET_RAW`, and `InvalidInput` for a missing or malformed address.
+    /// `CAP_NET_RAW`, and `InvalidInput` for a missing or malformed address or a shard
+    /// count of 0 or above [`MAX_SHARDS`].
     pub async fn build(self) -> io::Result<Stack> {
         let name = self
             .interface
             .clone()
             .ok_or_else(|| invalid("no interface given: call StackBuilder::interface"))?;
-        let socket = PacketSocket::open_with(&name, &self.socket)?;
-        self.link(socket)
+        let shards = match self.shards {
+            Some(shards) if shards == 0 || shards > MAX_SHARDS => {
+                return Err(invalid(&format!(
+                    "the shard count must be between 1 and {MAX_SHARDS}"
+                )));
+            }
+            Some(shards) => shards,
+            None => tokio::runtime::Handle::current()
+                .metrics()
+                .num_workers()
+                .clamp(1, MAX_SHARDS),
+        };
+        let (addr, _) = parse_cidr(self.address()?)?;
+        let socket = PacketSocketConfig {
+            filter_ipv4: self.socket.filter_ipv4.or(Some(addr)),
+            ..self.socket
+        };
+        let links: Vec<Box<dyn Link + Send>> = if shards == 1 {
+            vec![Box::new(PacketSocket::open_with(&name, &socket)?)]
+        } else {
+            PacketSocket::open_sharded(&name, &socket, shards as u16)?
+                .into_iter()
+                .map(|socket| Box::new(socket) as Box<dyn Link + Send>)
+                .collect()
+        };
+        self.start(links)
     }
 
-    /// Starts the stack on `link` instead of an AF_PACKET socket (a memory link in tests).
+    /// Starts the stack on `link` instead of an AF_PACKET socket (a memory link in tests),
+    /// with one shard.
     pub fn link<L: Link + Send + 'static>(self, link: L) -> io::Result<Stack> {
-        let cidr = self
-            .ipv4
+        if self.shards.is_some_and(|shards| shards != 1) {
+            return Err(invalid("a stack on a given link has one shard"));
+        }
+        self.start(vec![Box::new(link)])
+    }
+
+    /// The address given with [`StackBuilder::ipv4`].
+    fn address(&self) -> io::Result<&str> {
+        self.ipv4
             .as_deref()
-            .ok_or_else(|| invalid("no address given: call StackBuilder::ipv4"))?;
-        let (addr, prefix) = parse_cidr(cidr)?;
-        let info = link.info();
+            .ok_or_else(|| invalid("no address given: call StackBuilder::ipv4"))
+    }
+
+    /// Starts the stack with one shard per link.
+    fn start(self, links: Vec<Box<dyn Link + Send>>) -> io::Result<Stack> {
+        let (addr, prefix) = parse_cidr(self.address()?)?;
+        let info = links
+            .first()
+            .ok_or_else(|| invalid("no link to run on"))?
+            .info();
         let mut net = NetConfig::new(info.mac, addr, prefix);
         net.mtu = info.mtu;
         net.gateway = self.gateway;
         let pcap = self.pcap.as_deref().map(PcapWriter::create).transpose()?;
-        Stack::start(link, net, self.config, self.faults, pcap)
+        Stack::start(links, net, self.config, self.faults, pcap)
     }
 }
 

@@ -11,30 +11,38 @@ pub(crate) mod readiness;
 mod shard_io;
 pub(crate) mod shared;
 
-pub use builder::StackBuilder;
+pub use builder::{MAX_SHARDS, StackBuilder};
 
 use crate::link::{FaultConfig, FaultyLink, Link};
 use crate::netlayer::{NetConfig, NetLayer};
 use shared::Shared;
 use std::io;
 use std::net::Ipv4Addr;
-use std::sync::Arc;
-use tcp_core::{Config, Endpoint, SocketInfo};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tcp_core::{Config, Endpoint, PortPartition, SocketInfo};
 
-/// Ends the driver when the last user handle (stack clone, listener, stream) is dropped.
+/// Ends the drivers when the last user handle (stack clone, listener, stream) is dropped.
 struct AliveToken {
-    shared: Arc<Shared>,
+    shards: Arc<[Arc<Shared>]>,
 }
 
 impl Drop for AliveToken {
     fn drop(&mut self) {
-        self.shared.stop();
+        for shard in self.shards.iter() {
+            shard.stop();
+        }
     }
 }
 
-/// A handle to a running stack: one IPv4 address on one link, with its TCP engine and the
-/// driver task that serves them. Cheap to clone; the driver stops (after one last flush)
-/// once every clone and every listener and stream made from it is dropped.
+/// A handle to a running stack: one IPv4 address on one link, served by one or more
+/// shards, each with its own TCP engine, network layer, link socket and driver task. Cheap
+/// to clone; the drivers stop (after one last flush) once every clone and every listener
+/// and stream made from it is dropped.
+///
+/// With several shards (see [`StackBuilder::shards`]) the kernel hands each received
+/// frame to the shard [`crate::link::shard_of`] names for its ports, so every connection
+/// lives on one shard; a listener listens on every shard and accepts from all of them.
 ///
 /// Unlike the kernel's TCP, this stack lives in the process and its runtime: data written
 /// and a FIN queued by `shutdown` are delivered only while the driver runs. A program that is
@@ -42,11 +50,11 @@ impl Drop for AliveToken {
 /// until `TcpStream::state` leaves `LAST_ACK` or `FIN_WAIT_1`).
 #[derive(Clone)]
 pub struct Stack {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shards: Arc<[Arc<Shared>]>,
     _alive: Arc<AliveToken>,
 }
 
-/// The stack's counters at one moment.
+/// The stack's counters at one moment, summed over its shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StackCounters {
     /// The TCP engine's counters (segments, resets, checksum errors, cookies, ...).
@@ -58,6 +66,14 @@ pub struct StackCounters {
     pub connections: tcp_core::ConnectionStats,
 }
 
+/// The next thread's home shard (see [`Stack::home_shard`]).
+static NEXT_HOME: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's home shard number, before reduction modulo the shard count.
+    static HOME: usize = NEXT_HOME.fetch_add(1, Ordering::Relaxed);
+}
+
 impl Stack {
     /// A builder for a stack on an AF_PACKET socket (or, with
     /// [`StackBuilder::link`], on any other link).
@@ -65,59 +81,135 @@ impl Stack {
         StackBuilder::default()
     }
 
-    /// Starts a stack on `link` with the network configuration `net` and engine
-    /// configuration `config`; spawns the driver on the current tokio runtime.
-    pub(crate) fn start<L: Link + Send + 'static>(
-        link: L,
+    /// Starts a stack with one shard per link in `links` (more than one only for links of
+    /// one fanout group, in its order), the network configuration `net` and engine
+    /// configuration `config`; spawns one driver per shard on the current tokio runtime.
+    pub(crate) fn start(
+        links: Vec<Box<dyn Link + Send>>,
         net: NetConfig,
         mut config: Config,
         faults: Option<(u64, FaultConfig, FaultConfig)>,
         pcap: Option<pcap::PcapWriter>,
     ) -> io::Result<Stack> {
         config.mtu = u16::try_from(net.mtu).unwrap_or(u16::MAX);
-        let layer = NetLayer::new(net)
+        let first = NetLayer::new(net)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let endpoint = Endpoint::new(config, random_secret());
-        let link: Box<dyn Link + Send> = match faults {
-            Some((seed, send, recv)) => Box::new(FaultyLink::new(link, seed, send, recv)),
-            None => Box::new(link),
-        };
-        let shared = Arc::new(Shared::new(endpoint, layer, link, pcap));
-        tokio::spawn(driver::run(shared.clone()));
+        let count = u16::try_from(links.len())
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no link to run on"))?;
+        let pcap = pcap.map(|writer| Arc::new(Mutex::new(writer)));
+        let epoch = tokio::time::Instant::now();
+        let mut nets: Vec<NetLayer> = (1..count).map(|_| first.sibling()).collect();
+        nets.insert(0, first);
+        let mut shards = Vec::with_capacity(links.len());
+        for (index, (link, net)) in links.into_iter().zip(nets).enumerate() {
+            let mut endpoint = Endpoint::new(config.clone(), random_secret());
+            if count > 1 {
+                endpoint.set_port_partition(Some(PortPartition {
+                    index: index as u16,
+                    count,
+                    owner: crate::link::shard_of,
+                }));
+            }
+            let link: Box<dyn Link + Send> = match faults {
+                Some((seed, send, recv)) => Box::new(FaultyLink::new(
+                    link,
+                    seed.wrapping_add(index as u64),
+                    send,
+                    recv,
+                )),
+                None => link,
+            };
+            shards.push(Arc::new(Shared::new(
+                endpoint,
+                net,
+                link,
+                pcap.clone(),
+                epoch,
+            )));
+        }
+        let shards: Arc<[Arc<Shared>]> = shards.into();
+        for shard in shards.iter() {
+            tokio::spawn(driver::run(shard.clone()));
+        }
         let alive = Arc::new(AliveToken {
-            shared: shared.clone(),
+            shards: shards.clone(),
         });
         Ok(Stack {
-            shared,
+            shards,
             _alive: alive,
         })
     }
 
     /// The stack's IPv4 address.
     pub fn local_ipv4(&self) -> Ipv4Addr {
-        self.shared.addr
+        self.shards[0].addr
+    }
+
+    /// How many shards serve the stack.
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// The shard that receives the segments of a connection between these ports.
+    pub(crate) fn shard_for(&self, local_port: u16, remote_port: u16) -> &Arc<Shared> {
+        let count = self.shards.len() as u16;
+        let index = crate::link::shard_of(local_port, remote_port, count);
+        &self.shards[usize::from(index) % self.shards.len()]
+    }
+
+    /// The shard for a connection this thread opens from an ephemeral port: each thread
+    /// has one, given out round robin, so that the runtime's worker threads spread their
+    /// connections over the shards.
+    pub(crate) fn home_shard(&self) -> &Arc<Shared> {
+        &self.shards[HOME.with(|home| *home) % self.shards.len()]
     }
 
     /// A netstat-like table of every listener and connection (`Recv-Q`, `Send-Q`, local,
-    /// foreign, state), listeners first.
+    /// foreign, state), listeners first. A listener is one row for all shards: its
+    /// `Recv-Q` is the connections waiting in all of its accept queues.
     pub fn sockets(&self) -> Vec<SocketInfo> {
-        self.inspect(|state| state.endpoint.sockets())
+        let mut listeners: Vec<SocketInfo> = Vec::new();
+        let mut connections = Vec::new();
+        for shard in self.shards.iter() {
+            for socket in shard.inspect(|state| state.endpoint.sockets()) {
+                if socket.state != tcp_core::State::Listen {
+                    connections.push(socket);
+                } else if let Some(row) = listeners.iter_mut().find(|l| l.local == socket.local) {
+                    row.recv_q += socket.recv_q;
+                } else {
+                    listeners.push(socket);
+                }
+            }
+        }
+        listeners.extend(connections);
+        listeners
     }
 
-    /// The engine's and network layer's counters.
+    /// The engines' and network layers' counters, summed over the shards.
     pub fn counters(&self) -> StackCounters {
-        self.inspect(|state| StackCounters {
-            tcp: *state.endpoint.counters(),
-            net: *state.net.counters(),
-            connections: state.endpoint.connection_totals(),
-        })
+        let mut total = StackCounters {
+            tcp: tcp_core::Counters::default(),
+            net: crate::netlayer::Counters::default(),
+            connections: tcp_core::ConnectionStats::default(),
+        };
+        for shard in self.shards.iter() {
+            shard.inspect(|state| {
+                total.tcp += *state.endpoint.counters();
+                total.net += *state.net.counters();
+                total.connections += state.endpoint.connection_totals();
+            });
+        }
+        total
     }
 }
 
 impl std::fmt::Debug for Stack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stack")
-            .field("addr", &self.shared.addr)
+            .field("addr", &self.local_ipv4())
+            .field("shards", &self.shards.len())
             .finish_non_exhaustive()
     }
 }

@@ -7,6 +7,7 @@ use super::pcap::PcapWriter;
 use crate::link::{BATCH, FrameBatch, Link};
 use core::task::{Context, Poll};
 use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How long the driver waits before receiving again from an interface that is down.
@@ -19,7 +20,8 @@ pub(crate) struct Io {
     pub(crate) rx: FrameBatch,
     /// Frames produced and not yet taken by the link.
     pub(crate) tx: FrameBatch,
-    pcap: Option<PcapWriter>,
+    /// The stack's capture, shared by its shards.
+    pcap: Option<Arc<Mutex<PcapWriter>>>,
     /// Set while the interface is down: receiving resumes at this instant.
     pub(crate) link_down_until: Option<tokio::time::Instant>,
 }
@@ -35,7 +37,7 @@ pub(crate) enum Receiver {
 }
 
 impl Io {
-    pub(crate) fn new(link: Box<dyn Link + Send>, pcap: Option<PcapWriter>) -> Io {
+    pub(crate) fn new(link: Box<dyn Link + Send>, pcap: Option<Arc<Mutex<PcapWriter>>>) -> Io {
         let slot_len = link.info().max_frame();
         Io {
             rx: FrameBatch::new(BATCH, slot_len),
@@ -79,7 +81,8 @@ impl Io {
             }
             Poll::Ready(Err(error)) => return Err(error),
         };
-        if received && let Some(pcap) = self.pcap.as_mut() {
+        if received && let Some(pcap) = &self.pcap {
+            let mut pcap = lock_capture(pcap);
             for frame in self.rx.iter() {
                 pcap.record(frame);
             }
@@ -111,7 +114,8 @@ impl Io {
     /// since `tx` held `first` frames.
     pub(crate) fn capture_tx(&mut self, first: usize) {
         assert_unlocked();
-        if let Some(pcap) = self.pcap.as_mut() {
+        if let Some(pcap) = &self.pcap {
+            let mut pcap = lock_capture(pcap);
             for frame in self.tx.iter().skip(first) {
                 pcap.record(frame);
             }
@@ -121,10 +125,16 @@ impl Io {
     /// Writes out the capture's buffered frames.
     pub(crate) fn flush_capture(&mut self) {
         assert_unlocked();
-        if let Some(pcap) = self.pcap.as_mut() {
-            pcap.flush();
+        if let Some(pcap) = &self.pcap {
+            lock_capture(pcap).flush();
         }
     }
+}
+
+/// The capture's lock; a panic while writing leaves at worst a torn record, so a poisoned
+/// lock is taken as it is.
+fn lock_capture(pcap: &Mutex<PcapWriter>) -> MutexGuard<'_, PcapWriter> {
+    pcap.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Errors an interface gives while it is down, which end when it comes back up.

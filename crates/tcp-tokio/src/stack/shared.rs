@@ -123,7 +123,7 @@ impl Wake for DriverKick {
     }
 }
 
-/// Shared between the driver task and every user handle.
+/// One shard of a stack, shared between its driver task and every user handle on it.
 pub(crate) struct Shared {
     engine: EngineLock,
     /// The link and its buffers: held by whoever runs the drive loop.
@@ -146,12 +146,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Shared state around a fresh endpoint, network layer and link.
+    /// A shard around a fresh endpoint, network layer and link; `epoch` is the stack's
+    /// (every shard's clock reads the same), `pcap` the stack's capture, if any.
     pub(crate) fn new(
         endpoint: Endpoint,
         net: NetLayer,
         link: Box<dyn Link + Send>,
-        pcap: Option<PcapWriter>,
+        pcap: Option<Arc<Mutex<PcapWriter>>>,
+        epoch: tokio::time::Instant,
     ) -> Shared {
         let (addr, ttl) = (net.config().addr, net.config().ttl);
         let offload = link.info().gso_max_frame.is_some();
@@ -171,7 +173,7 @@ impl Shared {
             kick,
             shutdown: AtomicBool::new(false),
             dispatching: AtomicBool::new(false),
-            epoch: tokio::time::Instant::now(),
+            epoch,
             addr,
             ttl,
         }
