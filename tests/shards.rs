@@ -36,7 +36,7 @@ async fn echo<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, seed: u64) {
 /// its own connections.
 async fn connections_both_ways(shards: usize) -> Vec<u16> {
     let topology = std::sync::Arc::new(support::topology(&format!("sh{shards}")));
-    let stack = support::stack_with(&topology, Stack::builder().shards(shards));
+    let stack = support::stack_exactly(&topology, Stack::builder().shards(shards));
     assert_eq!(stack.shard_count(), shards);
     let listener = within(
         "bind",

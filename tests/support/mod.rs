@@ -63,6 +63,13 @@ pub(crate) fn stack_with(topology: &Topology, builder: StackBuilder) -> Stack {
     start_in(topology.stack_ns(), builder)
 }
 
+/// [`stack_with`] with the shard count `builder` has, whatever `TCP_SHARDS` says.
+pub(crate) fn stack_exactly(topology: &Topology, builder: StackBuilder) -> Stack {
+    let cidr = format!("{}/{}", topology.stack_addr(), topology.prefix_len());
+    let builder = builder.interface(topology.stack_if()).ipv4(cidr);
+    start_as_given(topology.stack_ns(), builder)
+}
+
 /// Starts the stack `builder` describes (interface and address set) inside `netns`, with
 /// its drivers on the current runtime. Must be called from inside a multi-threaded runtime.
 /// `TCP_SHARDS=<n>` in the environment sets the shard count of every stack started here
@@ -75,6 +82,11 @@ pub(crate) fn start_in(netns: &Netns, builder: StackBuilder) -> Stack {
         Some(shards) => builder.shards(shards),
         None => builder,
     };
+    start_as_given(netns, builder)
+}
+
+/// [`start_in`] without `TCP_SHARDS`.
+fn start_as_given(netns: &Netns, builder: StackBuilder) -> Stack {
     let builder = match std::env::var_os("INTEROP_PCAP") {
         Some(dir) => builder.pcap(PathBuf::from(dir).join(format!("{}.pcap", netns.name()))),
         None => builder,
