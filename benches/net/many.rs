@@ -14,7 +14,7 @@ use tcp_stack::netns::Netns;
 use crate::figures::median;
 use crate::loss::Loss;
 use crate::options::{Many, Options};
-use crate::rows::{Row, System};
+use crate::rows::Row;
 use crate::server::Service;
 use crate::serving::Tcp;
 use crate::setup::Net;
@@ -43,15 +43,41 @@ pub(crate) struct Quantity {
     pub(crate) decimals: usize,
 }
 
-/// One line of the table: a quantity on both servers.
+/// One line of the table: a quantity on `tokio::net` and on this stack with each shard
+/// count of `--shards`.
 #[derive(Debug)]
 pub(crate) struct Line {
     /// What is measured.
     pub(crate) quantity: Quantity,
     /// The median on `tokio::net`.
     pub(crate) kernel: Cell,
-    /// The median on this stack.
-    pub(crate) stack: Cell,
+    /// The median on this stack, per shard count in `--shards` order.
+    pub(crate) stack: Vec<Cell>,
+}
+
+/// One server of the figures: `tokio::net`, or this stack with a shard count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    Kernel,
+    Stack { shards: usize },
+}
+
+impl Server {
+    /// The network it runs on.
+    fn row(self) -> Row {
+        match self {
+            Server::Kernel => SERVERS[0],
+            Server::Stack { .. } => SERVERS[1],
+        }
+    }
+
+    /// Its name in messages.
+    fn label(self) -> String {
+        match self {
+            Server::Kernel => "tokio::net".to_string(),
+            Server::Stack { shards } => format!("this stack, {shards} shard(s)"),
+        }
+    }
 }
 
 /// The table's lines and what went wrong.
@@ -91,14 +117,6 @@ pub(crate) fn quantities(figure: Many) -> &'static [Quantity] {
     }
 }
 
-/// The server's name in the table and in messages.
-pub(crate) fn server_label(row: Row) -> &'static str {
-    match row.server() {
-        System::Stack => "this stack",
-        _ => "tokio::net",
-    }
-}
-
 /// Measures every many-connection figure asked for, on both servers.
 pub(crate) fn measure(options: &Options) -> Measured {
     let mut measured = Measured {
@@ -114,48 +132,52 @@ pub(crate) fn measure(options: &Options) -> Measured {
             continue;
         }
         let quantities = quantities(figure);
+        let servers: Vec<Server> = std::iter::once(Server::Kernel)
+            .chain(options.shards.iter().map(|&shards| Server::Stack { shards }))
+            .collect();
         // values[server][quantity]: one value per successful run.
-        let mut values = [
-            vec![Vec::new(); quantities.len()],
-            vec![Vec::new(); quantities.len()],
-        ];
+        let mut values = vec![vec![Vec::new(); quantities.len()]; servers.len()];
         for _ in 0..options.repeats {
-            for (server, row) in SERVERS.into_iter().enumerate() {
-                eprintln!("net bench: {figure:?} on {}", server_label(row));
-                match once(figure, row, options) {
+            for (index, &server) in servers.iter().enumerate() {
+                eprintln!("net bench: {figure:?} on {}", server.label());
+                match once(figure, server, options) {
                     Ok(run) => {
                         for (quantity, value) in run.into_iter().enumerate() {
-                            values[server][quantity].push(value);
+                            values[index][quantity].push(value);
                         }
                     }
                     Err(error) => measured.failures.push(format!(
                         "{} on {}: {error}",
                         quantities[0].name,
-                        server_label(row)
+                        server.label()
                     )),
                 }
             }
         }
-        let [kernel, stack] = values;
-        for ((quantity, kernel), stack) in quantities.iter().zip(kernel).zip(stack) {
+        for (quantity_index, quantity) in quantities.iter().enumerate() {
+            let mut cells = values
+                .iter_mut()
+                .map(|runs| median(std::mem::take(&mut runs[quantity_index])))
+                .map(|value| value.map_or(Cell::Failed, Cell::Value));
+            let kernel = cells.next().unwrap_or(Cell::Failed);
             measured.lines.push(Line {
                 quantity: *quantity,
-                kernel: median(kernel).map_or(Cell::Failed, Cell::Value),
-                stack: median(stack).map_or(Cell::Failed, Cell::Value),
+                kernel,
+                stack: cells.collect(),
             });
         }
     }
     measured
 }
 
-/// One run of `figure` against the server of `row`'s network, for `--seconds`, this
-/// stack with `--shards`: the figure's [`quantities`] in order.
-fn once(figure: Many, row: Row, options: &Options) -> io::Result<Vec<f64>> {
+/// One run of `figure` against `server`, for `--seconds`: the figure's [`quantities`] in
+/// order.
+fn once(figure: Many, server: Server, options: &Options) -> io::Result<Vec<f64>> {
     let duration = options.bulk_duration;
-    let net = Net::new(row, Loss::NONE)?;
-    let tcp = match row.server() {
-        System::Stack => Tcp::Stack(Box::new(stack::stack_builder(&net, options.shards)?)),
-        _ => Tcp::Kernel,
+    let net = Net::new(server.row(), Loss::NONE)?;
+    let tcp = match server {
+        Server::Stack { shards } => Tcp::Stack(Box::new(stack::stack_builder(&net, shards))),
+        Server::Kernel => Tcp::Kernel,
     };
     let addr = net.server_addr();
     let client_ns = net.client_ns();

@@ -9,6 +9,14 @@ use crate::options::Options;
 use crate::table::{Cell, cell};
 use crate::wrk;
 
+/// `value / base` as `×r.rr`, or a dash when either is missing.
+fn ratio(value: Cell, base: Cell) -> String {
+    match (value, base) {
+        (Cell::Value(value), Cell::Value(base)) if base != 0.0 => format!("×{:.2}", value / base),
+        _ => "–".to_string(),
+    }
+}
+
 /// The whole section, from its heading to its notes.
 pub(crate) fn section(options: &Options, measured: &Measured) -> String {
     let mut out = String::from(
@@ -17,29 +25,53 @@ pub(crate) fn section(options: &Options, measured: &Measured) -> String {
     let _ = writeln!(
         out,
         "1-minute load average at the start of this table: {}. {} s per run × {} repeats \
-         per server (median). Shards of this stack's server: {} (`--shards`).\n",
+         per server (median).\n",
         measured.load_average,
         options.bulk_duration.as_secs(),
         options.repeats,
-        options.shards,
     );
-    out.push_str("| figure | tokio::net | this stack | this stack / tokio::net |\n");
-    out.push_str("|---|---:|---:|---:|\n");
+    out.push_str("| figure | tokio::net |");
+    for shards in &options.shards {
+        let _ = write!(out, " this stack, {shards} shard(s) | × tokio::net |");
+    }
+    if options.shards.len() > 1 {
+        let _ = write!(
+            out,
+            " {} shards / {} |",
+            options.shards[0],
+            options.shards[options.shards.len() - 1]
+        );
+    }
+    out.push_str("\n|---|---:|");
+    for _ in &options.shards {
+        out.push_str("---:|---:|");
+    }
+    if options.shards.len() > 1 {
+        out.push_str("---:|");
+    }
+    out.push('\n');
     for line in &measured.lines {
         let decimals = line.quantity.decimals;
-        let ratio = match (line.kernel, line.stack) {
-            (Cell::Value(kernel), Cell::Value(stack)) if kernel != 0.0 => {
-                format!("×{:.2}", stack / kernel)
-            }
-            _ => "–".to_string(),
-        };
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "| {} | {} | {} | {ratio} |",
+            "| {} | {} |",
             line.quantity.name,
-            cell(line.kernel, None, decimals),
-            cell(line.stack, None, decimals),
+            cell(line.kernel, None, decimals)
         );
+        for &stack in &line.stack {
+            let _ = write!(
+                out,
+                " {} | {} |",
+                cell(stack, None, decimals),
+                ratio(stack, line.kernel)
+            );
+        }
+        if let (Some(&first), Some(&last)) = (line.stack.first(), line.stack.last())
+            && line.stack.len() > 1
+        {
+            let _ = write!(out, " {} |", ratio(first, last));
+        }
+        out.push('\n');
     }
     let _ = write!(
         out,
@@ -47,8 +79,8 @@ pub(crate) fn section(options: &Options, measured: &Measured) -> String {
 - One server program (`benches/net/server.rs`: an accept loop, a spawned task per
   connection, nodelay on) runs on a multi-threaded tokio runtime with the default worker
   count, in the server namespace: once on `tokio::net` (the kernel's TCP, the veth end
-  given the stack's address), once on this stack (`tcp_tokio`, `Config::default()`, its
-  default packet socket) on the other end of the same kind of veth, offloads off. The
+  given the stack's address), once on this stack per shard count of `--shards`
+  (`tcp_tokio`, `Config::default()`, its default packet socket) on the other end of the same kind of veth, offloads off. The
   load is the same for both, in the other namespace: kernel-side tokio clients
   (`benches/net/load.rs`) on a runtime of their own in this same process, or wrk.
 - rr64: {RR_CONNECTIONS} connections opened first, then each, in a task of its own,

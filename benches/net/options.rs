@@ -12,8 +12,8 @@
 //! `rr64` (64 connections' round trips per second), `http` (HTTP/1.1 keep-alive requests
 //! per second and median latency under `wrk`; skipped with a note when `wrk` is not
 //! installed) and `cps` (connections per second).
-//! `--shards N` is the shard count of this stack's server in the many-connection figures;
-//! `StackBuilder` has no shard setting yet, so only 1 is accepted. `--idle ROW` and
+//! `--shards N,M,...` are the shard counts this stack's server runs the many-connection
+//! figures with, one column each (default: the runtime's worker count, then 1). `--idle ROW` and
 //! `--open ADDR COUNT` are the bench running parts of itself in child processes.
 
 use std::net::SocketAddr;
@@ -28,13 +28,13 @@ pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N]
 [--loss-seconds N] [--stack-loss injector|nft] [--cc cubic|bbr|reno] [--stack-pacing] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
-[--figures bulk,rr,memory,loss,rr64,http,cps] [--shards 1]]
+[--figures bulk,rr,memory,loss,rr64,http,cps] [--shards N,M,...]]
 --seconds N: each bulk transfer and each many-connection run (rr64, http, cps); default 10
 --repeats N: runs per figure (bulk, loss, rr64, http, cps), the median reported; default 3
 rr64, http, cps: the same tokio server on tokio::net and on this stack, under kernel \
 tokio clients or, for http, `wrk -t2 -c50 --latency` (skipped when wrk is missing)
---shards N: shards of this stack's server in rr64, http and cps; only 1 for now \
-(StackBuilder has no shard setting yet; other counts are refused)";
+--shards N,M,...: shard counts of this stack's server in rr64, http and cps, a column \
+each; default: the worker count of the server's runtime (this machine's CPUs), then 1";
 
 /// The `--figures` name of the table of bulk through loss.
 const LOSS: &str = "loss";
@@ -93,10 +93,10 @@ pub(crate) struct Options {
     pub(crate) loss: bool,
     /// How this stack's rows meet that loss (`--stack-loss`).
     pub(crate) stack_loss: StackLoss,
-    /// Shards of this stack's server in the many-connection figures (`--shards`; 1 until
-    /// `StackBuilder` has a shard setting), passed only through
+    /// Shard counts of this stack's server in the many-connection figures (`--shards`),
+    /// a column each, passed only through
     /// [`stack::stack_builder`](crate::stack::stack_builder).
-    pub(crate) shards: usize,
+    pub(crate) shards: Vec<usize>,
 }
 
 /// Parses the arguments after the program name. `--bench`, which cargo passes to every
@@ -111,7 +111,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
         many: vec![Many::RoundTrips, Many::Http, Many::Connections],
         loss: true,
         stack_loss: StackLoss::default(),
-        shards: 1,
+        shards: default_shards(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -138,14 +138,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             "--stack-pacing" => congestion::pace_stack(),
             "--repeats" => options.repeats = number(&value()?)?.max(1) as usize,
             "--shards" => {
-                let shards = number(&value()?)?;
-                if shards != 1 {
-                    return Err(format!(
-                        "--shards {shards}: this stack's StackBuilder has no shard setting \
-                         yet, so only --shards 1 is accepted"
-                    ));
-                }
-                options.shards = 1;
+                options.shards = value()?
+                    .split(',')
+                    .map(|count| match number(count)? {
+                        0 => Err("--shards: a shard count is at least 1".to_string()),
+                        count => Ok(count as usize),
+                    })
+                    .collect::<Result<_, _>>()?;
             }
             "--rows" => {
                 let rows = value()?;
@@ -208,4 +207,11 @@ fn many(name: &str) -> Option<Many> {
         "cps" => Some(Many::Connections),
         _ => None,
     }
+}
+
+/// The shard counts of the many-connection figures when `--shards` is not given: the
+/// default of a stack on the server's runtime (one per worker, as many as CPUs), then 1.
+fn default_shards() -> Vec<usize> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    if workers > 1 { vec![workers, 1] } else { vec![1] }
 }

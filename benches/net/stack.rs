@@ -96,18 +96,10 @@ pub(crate) fn row_builder(net: &Net) -> StackBuilder {
 }
 
 /// The builder of the many-connection figures' stack server with `shards` shards
-/// (`--shards`): [`row_builder`] otherwise. This is the one place the shard count reaches
-/// the stack's construction. `StackBuilder` has no shard setting yet, so only 1 is
-/// accepted (as [`options::parse`](crate::options::parse) checks first); any other count
-/// is `Unsupported` here too rather than silently ignored.
-pub(crate) fn stack_builder(net: &Net, shards: usize) -> io::Result<StackBuilder> {
-    if shards != 1 {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!("{shards} shards: StackBuilder has no shard setting yet"),
-        ));
-    }
-    Ok(row_builder(net))
+/// (`--shards`), [`row_builder`] otherwise: the one place the shard count reaches the
+/// stack's construction.
+pub(crate) fn stack_builder(net: &Net, shards: usize) -> StackBuilder {
+    row_builder(net).shards(shards)
 }
 
 /// Waits, up to [`SETTLE_LIMIT`], until no connection has a FIN still to deliver: each is
