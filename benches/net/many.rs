@@ -133,7 +133,12 @@ pub(crate) fn measure(options: &Options) -> Measured {
         }
         let quantities = quantities(figure);
         let servers: Vec<Server> = std::iter::once(Server::Kernel)
-            .chain(options.shards.iter().map(|&shards| Server::Stack { shards }))
+            .chain(
+                options
+                    .shards
+                    .iter()
+                    .map(|&shards| Server::Stack { shards }),
+            )
             .collect();
         // values[server][quantity]: one value per successful run.
         let mut values = vec![vec![Vec::new(); quantities.len()]; servers.len()];

@@ -213,5 +213,9 @@ fn many(name: &str) -> Option<Many> {
 /// default of a stack on the server's runtime (one per worker, as many as CPUs), then 1.
 fn default_shards() -> Vec<usize> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    if workers > 1 { vec![workers, 1] } else { vec![1] }
+    if workers > 1 {
+        vec![workers, 1]
+    } else {
+        vec![1]
+    }
 }

@@ -516,14 +516,20 @@ impl Connection {
     /// Delayed-ACK policy (RFC 1122 4.2.3.2, RFC 5681 §4.2): ACK at once in quick-ACK mode,
     /// for every second full-sized segment, and for a PSH a reader is waiting on; otherwise
     /// within the delayed-ACK time.
+    /// In pingpong mode neither quick-ACK mode nor a waiting reader sends the ACK at once:
+    /// the reply will carry it.
     fn schedule_ack(&mut self, now: Instant, len: u32, psh: bool) {
+        self.rcv.ack.last_data_at = Some(now);
         if len >= u32::from(self.negotiated.local_mss).saturating_sub(40) {
             self.rcv.ack.unacked_segments += 1;
         }
-        if self.rcv.ack.quick > 0 {
+        let pingpong = self.rcv.ack.pingpong;
+        if self.rcv.ack.quick > 0 && !pingpong {
             self.rcv.ack.quick -= 1;
             self.rcv.ack.now = true;
-        } else if self.rcv.ack.unacked_segments >= 2 || (psh && self.rcv.reader_waiting) {
+        } else if self.rcv.ack.unacked_segments >= 2
+            || (psh && self.rcv.reader_waiting && !pingpong)
+        {
             self.rcv.ack.now = true;
         } else if !self.timing.timers.is_armed(Timer::DelayedAck) {
             self.timing

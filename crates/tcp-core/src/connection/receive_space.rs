@@ -16,6 +16,13 @@ pub(crate) struct AckState {
     /// Segments left to acknowledge at once at the start of a connection (Linux's
     /// quick-ACK mode), so slow start on the peer's side is not held back.
     pub(super) quick: u32,
+    /// When data last arrived in order.
+    pub(super) last_data_at: Option<Instant>,
+    /// Request and reply: we sent data within the delayed-ACK time of receiving some
+    /// (Linux's pingpong mode). The ACK of the next request then waits for the reply it
+    /// rides on instead of going out alone, and quick-ACK mode is off. Left when the
+    /// delayed-ACK timer fires (the reply did not come in time).
+    pub(super) pingpong: bool,
 }
 
 /// RCV.* and the receive buffer.

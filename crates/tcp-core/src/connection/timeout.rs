@@ -24,7 +24,10 @@ impl Connection {
                     LossTimer::Probe => self.on_probe_timeout(now),
                     LossTimer::Reorder => self.on_reorder_timeout(now),
                 },
-                Timer::DelayedAck => self.rcv.ack.now = true,
+                Timer::DelayedAck => {
+                    self.rcv.ack.now = true;
+                    self.rcv.ack.pingpong = false;
+                }
                 Timer::Persist => self.on_persist_timeout(now, ctx),
                 Timer::Keepalive => self.on_keepalive_timeout(now),
                 Timer::FinWait2 => self.enter_closed(),
