@@ -22,7 +22,7 @@ pub(crate) const OUT_OF_ORDER_GROWTH: usize = 4;
 
 /// The smallest ring allocated; a drained ring this small is released (cheap to get back),
 /// larger ones are kept so bulk transfers do not allocate per read.
-const MIN_RING: usize = 4096;
+const MIN_RING: usize = 1024;
 
 use crate::connection::far_store::FarStore;
 

@@ -15,7 +15,8 @@ impl Connection {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         self.poll_io(cx, Way::Read, |endpoint, handle| {
-            endpoint.read(handle, buf.initialize_unfilled())
+            let out = initialized_for(buf, endpoint.readable_bytes(handle)?);
+            endpoint.read(handle, out)
         })
         .map_ok(|n| buf.advance(n))
     }
@@ -27,7 +28,8 @@ impl Connection {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
         self.poll_io(cx, Way::Read, |endpoint, handle| {
-            endpoint.peek(handle, buf.initialize_unfilled())
+            let out = initialized_for(buf, endpoint.readable_bytes(handle)?);
+            endpoint.peek(handle, out)
         })
         .map_ok(|n| {
             buf.advance(n);
@@ -111,4 +113,13 @@ fn in_order<P>(
         }
     }
     Ok(total)
+}
+
+/// The part of `buf`'s unfilled space a read of `readable` bytes fills, initialized: only
+/// that much (at least one byte, so that an empty read still tells "nothing yet" from the
+/// end of the stream), never the whole spare capacity, which a reader with a large buffer
+/// would otherwise have zeroed on every read.
+fn initialized_for<'a>(buf: &'a mut ReadBuf<'_>, readable: usize) -> &'a mut [u8] {
+    let len = buf.remaining().min(readable.max(1));
+    buf.initialize_unfilled_to(len)
 }
