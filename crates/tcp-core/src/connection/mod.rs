@@ -444,13 +444,15 @@ impl Connection {
         self.snd.buf.allocated() + self.rcv.buf.allocated()
     }
 
-    /// Heap bytes this connection holds (buffers, the record of segments in flight) plus its
-    /// own size.
+    /// Bytes this connection holds: its own size plus [`Connection::heap`].
     pub(crate) fn memory(&self) -> usize {
-        size_of::<Connection>()
-            + self.snd.buf.allocated()
-            + self.rcv.buf.allocated()
-            + self.recovery.allocated()
+        size_of::<Connection>() + self.heap()
+    }
+
+    /// Heap bytes this connection owns: buffer storage, the record of segments in flight
+    /// and the congestion controller.
+    pub(crate) fn heap(&self) -> usize {
+        self.buffer_memory() + self.recovery.allocated()
     }
 
     /// The live transmission state.

@@ -75,6 +75,11 @@ impl BufferMemory {
         core::mem::take(&mut self.waiters)
     }
 
+    /// Bytes of the list of waiting writers.
+    pub(crate) fn allocated(&self) -> usize {
+        self.waiters.capacity() * size_of::<ConnectionHandle>()
+    }
+
     /// `handle`'s write found no memory: it hears `Writable` when pressure ends.
     pub(crate) fn wait(&mut self, handle: ConnectionHandle) {
         self.waiters.push(handle);

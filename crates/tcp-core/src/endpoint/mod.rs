@@ -8,6 +8,7 @@ mod isn;
 mod listen;
 mod listener;
 pub(crate) mod memory_budget;
+mod memory_usage;
 mod ports;
 mod stateless;
 pub(crate) mod syn_cookie;
@@ -31,6 +32,7 @@ use core::net::{IpAddr, SocketAddr};
 use std::collections::{HashMap, VecDeque};
 use tcp_wire::{Header, Segment};
 
+pub use memory_usage::MemoryUsage;
 pub use table::SocketInfo;
 
 /// How far above the old connection's highest sequence number a connection reopened from

@@ -264,9 +264,9 @@ impl LossRecovery {
         self.sent.sacked_bytes()
     }
 
-    /// Heap bytes held.
+    /// Heap bytes held: the record of segments in flight and the congestion controller.
     pub(crate) fn allocated(&self) -> usize {
-        self.sent.allocated()
+        self.sent.allocated() + size_of_val(self.cc.as_ref())
     }
 
     /// The meaning of the armed retransmission timer slot.
