@@ -62,7 +62,7 @@ impl Endpoint {
         conn.open_active(now);
         self.counters.active_opens += 1;
         self.by_tuple.insert(tuple, handle);
-        self.connections.insert(handle, conn);
+        self.connections.insert(handle, Box::new(conn));
         self.settle(handle);
         Ok(handle)
     }
@@ -70,6 +70,7 @@ impl Endpoint {
     fn connection(&self, handle: ConnectionHandle) -> Result<&Connection, Error> {
         self.connections
             .get(&handle)
+            .map(|c| &**c)
             .filter(|c| c.books.holder == Holder::Application)
             .ok_or(Error::InvalidHandle)
     }

@@ -213,7 +213,7 @@ impl Endpoint {
             listener.syn_queue += 1;
         }
         self.by_tuple.insert(tuple, conn_handle);
-        self.connections.insert(conn_handle, conn);
+        self.connections.insert(conn_handle, Box::new(conn));
         self.settle(conn_handle);
     }
 
@@ -297,7 +297,7 @@ impl Endpoint {
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
         self.counters.syn_cookies_validated += 1;
         self.by_tuple.insert(tuple, conn_handle);
-        self.connections.insert(conn_handle, conn);
+        self.connections.insert(conn_handle, Box::new(conn));
         self.with_connection(conn_handle, |conn, ctx| conn.on_segment(now, seg, ctx));
         true
     }

@@ -57,19 +57,14 @@ impl Endpoint {
         usage
     }
 
-    /// Bytes of the tables and queues, by capacity. The connection table's buckets hold the
-    /// control blocks themselves; those bytes are the control blocks' (in `control_blocks`)
-    /// for the buckets in use, and the table's for the empty ones.
+    /// Bytes of the tables and queues, by capacity.
     fn table_memory(&self) -> usize {
-        let connections = hash_table_bytes::<(crate::handle::ConnectionHandle, Connection)>(
-            self.connections.capacity(),
-        ) - self.connections.len() * size_of::<Connection>();
         let listeners: usize = self
             .listeners
             .values()
             .map(|l| l.accept_queue.capacity() * size_of::<crate::handle::ConnectionHandle>())
             .sum();
-        connections
+        hash_table_bytes_of(&self.connections)
             + hash_table_bytes_of(&self.by_tuple)
             + hash_table_bytes_of(&self.listeners)
             + hash_table_bytes_of(&self.listening_ports)

@@ -104,7 +104,9 @@ pub struct Endpoint {
     pub(crate) config: Config,
     isn: IsnGenerator,
     hasher: KeyedHasher,
-    pub(crate) connections: HashMap<ConnectionHandle, Connection, HandleHasher>,
+    /// Every connection by handle. Boxed: the table keeps a quarter to a half of its buckets
+    /// empty, and an empty bucket then costs a pointer, not a control block.
+    pub(crate) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
     by_tuple: HashMap<FourTuple, ConnectionHandle, KeyedHasher>,
     listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
     /// How many listeners use each port, so a segment for an unlistened port skips the scan.
