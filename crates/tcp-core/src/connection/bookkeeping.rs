@@ -33,8 +33,6 @@ pub(crate) struct Bookkeeping {
     pub(crate) listener: Option<ListenerHandle>,
     /// Who holds the handle.
     pub(crate) holder: Holder,
-    /// Counted in its listener's SYN queue.
-    pub(crate) in_syn_queue: bool,
     /// Listed in the endpoint's transmit queue.
     pub(crate) in_transmit_queue: bool,
     /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
@@ -54,7 +52,6 @@ impl Default for Bookkeeping {
         Bookkeeping {
             listener: None,
             holder: Holder::Application,
-            in_syn_queue: false,
             in_transmit_queue: false,
             tally: Tally::None,
             budget: Budget::default(),

@@ -204,7 +204,6 @@ impl Connection {
     ) {
         self.books.listener = Some(listener);
         self.books.holder = Holder::Listener;
-        self.books.in_syn_queue = true;
         self.ecn.on_syn(seg.flags);
         self.set_state(State::SynReceived);
         self.rcv.irs = seg.seq;

@@ -45,7 +45,7 @@ impl Endpoint {
             local: SocketAddr::new(local.ip(), port),
             remote,
         };
-        if self.by_tuple.contains_key(&tuple) {
+        if self.by_tuple.contains(&tuple) {
             return Err(Error::AddrInUse);
         }
         let handle = self.allocate_handle();

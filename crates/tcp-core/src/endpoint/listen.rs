@@ -6,6 +6,7 @@ use crate::addr::FourTuple;
 use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
 use crate::context::ResetReply;
+use crate::endpoint::hashing::HandleHasher;
 use crate::endpoint::listener::Listener;
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::error::Error;
@@ -13,7 +14,7 @@ use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::time::Instant;
 use core::net::SocketAddr;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use tcp_wire::{Options, SeqNumber, Timestamps};
 
 impl Endpoint {
@@ -42,11 +43,7 @@ impl Endpoint {
                     || l.local.ip().is_unspecified()
                     || local.ip().is_unspecified())
         });
-        let port_busy = !options.reuse_address
-            && self.by_tuple.keys().any(|t| {
-                t.local.port() == local.port()
-                    && (local.ip().is_unspecified() || t.local.ip() == local.ip())
-            });
+        let port_busy = !options.reuse_address && self.by_tuple.address_in_use(local);
         if clash || port_busy {
             return Err(Error::AddrInUse);
         }
@@ -60,7 +57,7 @@ impl Endpoint {
                 local,
                 accept_queue: VecDeque::new(),
                 backlog,
-                syn_queue: 0,
+                syn_queue: HashSet::with_hasher(HandleHasher),
                 options,
             },
         );
@@ -68,8 +65,9 @@ impl Endpoint {
         Ok(handle)
     }
 
-    /// Stops a listener. Connections waiting in its accept queue are reset (as Linux does);
-    /// half-open ones are dropped.
+    /// Stops a listener. Every connection it holds, half-open or waiting in its accept
+    /// queue, is reset; connections already accepted go on. Costs time in the connections
+    /// the listener holds, not in all the endpoint's.
     pub fn close_listener(&mut self, listener: ListenerHandle) -> Result<(), Error> {
         let listener = self
             .listeners
@@ -81,16 +79,9 @@ impl Endpoint {
                 self.listening_ports.remove(&listener.local.port());
             }
         }
-        let orphans: Vec<ConnectionHandle> = self
-            .connections
-            .values()
-            .filter(|c| c.books.listener == Some(listener.handle))
-            .map(|c| c.handle)
-            .collect();
-        for handle in orphans {
+        for handle in listener.held() {
             self.with_connection(handle, |conn, _| {
                 conn.books.listener = None;
-                conn.books.in_syn_queue = false;
                 conn.abort();
             });
         }
@@ -185,7 +176,7 @@ impl Endpoint {
             self.counters.memory_refusals += 1;
             return;
         }
-        if listener.syn_queue >= self.config.syn_queue_len as usize {
+        if listener.syn_queue.len() >= self.config.syn_queue_len as usize {
             if self.config.syn_cookies {
                 self.send_cookie(now, tuple, seg);
             } else {
@@ -210,7 +201,7 @@ impl Endpoint {
         let mut conn = Connection::new(&self.config, opening);
         conn.open_passive(now, seg, &self.config, handle);
         if let Some(listener) = self.listeners.get_mut(&handle) {
-            listener.syn_queue += 1;
+            listener.syn_queue.insert(conn_handle);
         }
         self.by_tuple.insert(tuple, conn_handle);
         self.connections.insert(conn_handle, Box::new(conn));
@@ -335,10 +326,7 @@ impl Endpoint {
         let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) else {
             return;
         };
-        if conn.books.in_syn_queue {
-            conn.books.in_syn_queue = false;
-            listener.syn_queue = listener.syn_queue.saturating_sub(1);
-        }
+        listener.syn_queue.remove(&handle);
         listener.accept_queue.push_back(handle);
         self.counters.passive_opens += 1;
         self.events.push_back(Event::Incoming(listener.handle));

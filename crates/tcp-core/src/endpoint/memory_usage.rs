@@ -62,10 +62,13 @@ impl Endpoint {
         let listeners: usize = self
             .listeners
             .values()
-            .map(|l| l.accept_queue.capacity() * size_of::<crate::handle::ConnectionHandle>())
+            .map(|l| {
+                l.accept_queue.capacity() * size_of::<crate::handle::ConnectionHandle>()
+                    + hash_table_bytes::<crate::handle::ConnectionHandle>(l.syn_queue.capacity())
+            })
             .sum();
         hash_table_bytes_of(&self.connections)
-            + hash_table_bytes_of(&self.by_tuple)
+            + self.by_tuple.allocated()
             + hash_table_bytes_of(&self.listeners)
             + hash_table_bytes_of(&self.listening_ports)
             + listeners

@@ -14,6 +14,7 @@ mod stateless;
 pub(crate) mod syn_cookie;
 mod table;
 mod timer_queue;
+mod tuple_index;
 
 use crate::addr::FourTuple;
 use crate::config::Config;
@@ -107,7 +108,8 @@ pub struct Endpoint {
     /// Every connection by handle. Boxed: the table keeps a quarter to a half of its buckets
     /// empty, and an empty bucket then costs a pointer, not a control block.
     pub(crate) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
-    by_tuple: HashMap<FourTuple, ConnectionHandle, KeyedHasher>,
+    /// Which connection holds each 4-tuple, and the local ports and addresses in use.
+    by_tuple: tuple_index::TupleIndex,
     listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
     /// How many listeners use each port, so a segment for an unlistened port skips the scan.
     listening_ports: HashMap<u16, usize, KeyedHasher>,
@@ -147,7 +149,7 @@ impl Endpoint {
             isn: IsnGenerator::new(derive_key(&secret, b"isn")),
             hasher: KeyedHasher::new(derive_key(&secret, b"misc")),
             connections: HashMap::with_hasher(HandleHasher),
-            by_tuple: HashMap::with_hasher(hasher),
+            by_tuple: tuple_index::TupleIndex::new(hasher),
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
             port_cursor: 0,
@@ -247,7 +249,7 @@ impl Endpoint {
             remote: SocketAddr::new(src, header.src_port),
         };
         let mut iss_floor = None;
-        if let Some(&handle) = self.by_tuple.get(&tuple) {
+        if let Some(handle) = self.by_tuple.get(&tuple) {
             if self.completes_into_a_full_queue(handle, &seg) {
                 self.counters.listen_overflows += 1;
                 return;
@@ -385,9 +387,7 @@ impl Endpoint {
         let Some(conn) = self.connections.remove(&handle) else {
             return;
         };
-        if self.by_tuple.get(&conn.tuple) == Some(&handle) {
-            self.by_tuple.remove(&conn.tuple);
-        }
+        self.by_tuple.remove(&conn.tuple, handle);
         self.deadlines.set(handle, None);
         self.census.remove(&conn);
         let limits = &self.config.resources;
@@ -395,10 +395,8 @@ impl Endpoint {
             .memory
             .recharge(conn.books.charged, 0, limits, &mut self.counters);
         self.wake_writers(woken);
-        if let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l))
-            && conn.books.in_syn_queue
-        {
-            listener.syn_queue = listener.syn_queue.saturating_sub(1);
+        if let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) {
+            listener.syn_queue.remove(&handle);
         }
         if conn.books.holder.was_exposed() {
             self.events.push_back(Event::Closed(handle));
