@@ -15,6 +15,9 @@
 //!   random (checksum vouched for, so the figure is parsing, lookup and the ACK's
 //!   processing); the fastest of [`RUNS`] runs, as other processes share the machine.
 //!
+//! A last line closes [`TIME_WAIT_ENTRIES`] connections of a fresh pair actively and gives
+//! what each TIME_WAIT entry left behind costs the closing endpoint by the same accounting.
+//!
 //! Run with `cargo bench -p tcp-core --bench scale` (about 2 GiB of memory at 1M
 //! connections); `-- --max 100000` stops earlier.
 
@@ -22,7 +25,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant as WallClock};
 
-use tcp_core::{Config, Endpoint, Instant, MemoryUsage, Received, SocketOptions};
+use tcp_core::{Config, ConnectionHandle, Endpoint, Instant, MemoryUsage, Received, SocketOptions};
 use tcp_wire::{Flags, Header, Options, Segment, SeqNumber, Timestamps};
 
 /// The connection counts the table has rows for.
@@ -36,6 +39,8 @@ const PORTS_PER_ADDRESS: u32 = 16;
 const FIRST_PORT: u16 = 10_000;
 /// Connections the deliveries are spread over, drawn at random from those open.
 const SAMPLE: usize = 4_096;
+/// Connections closed for the TIME_WAIT line (below `ResourceLimits::max_time_wait`).
+const TIME_WAIT_ENTRIES: usize = 100_000;
 /// Pure ACKs delivered per timed run.
 const DELIVERIES: usize = 1 << 17;
 /// Timed runs per row; the fastest is reported.
@@ -103,6 +108,8 @@ struct Pair {
     /// Indexed by connection: its final handshake ACK.
     acks: Vec<FinalAck>,
     opened: usize,
+    /// Handles of both ends, kept only when the connections are to be closed.
+    handles: Option<Vec<(ConnectionHandle, ConnectionHandle)>>,
 }
 
 impl Pair {
@@ -127,6 +134,7 @@ impl Pair {
                 max
             ],
             opened: 0,
+            handles: None,
         }
     }
 
@@ -134,8 +142,10 @@ impl Pair {
     fn open_up_to(&mut self, count: usize) {
         while self.opened < count {
             let batch = BATCH.min(count - self.opened);
+            let mut connected = Vec::new();
             for index in self.opened..self.opened + batch {
-                self.client
+                let handle = self
+                    .client
                     .connect(
                         self.now,
                         client_addr(index),
@@ -143,10 +153,16 @@ impl Pair {
                         SocketOptions::default(),
                     )
                     .expect("connect");
+                if self.handles.is_some() {
+                    connected.push(handle);
+                }
             }
             self.pump();
             let mut accepted = 0;
-            while self.server.accept(self.listener).is_ok() {
+            while let Ok(handle) = self.server.accept(self.listener) {
+                if let Some(handles) = &mut self.handles {
+                    handles.push((connected[accepted], handle));
+                }
                 accepted += 1;
             }
             assert_eq!(accepted, batch, "every handshake completes");
@@ -231,6 +247,29 @@ impl Pair {
         while self.server.poll_event().is_some() {}
         (fastest.as_nanos() as f64 / DELIVERIES as f64, replies)
     }
+}
+
+/// Opens `count` connections on a fresh pair and closes them, the client first: the client
+/// is left with `count` TIME_WAIT entries. Returns its memory by its own accounting.
+fn time_wait_entries(count: usize) -> MemoryUsage {
+    let mut pair = Pair::new(count);
+    pair.handles = Some(Vec::with_capacity(count));
+    pair.open_up_to(count);
+    let handles = pair.handles.take().unwrap_or_default();
+    // In batches, so the closing connections never reach `ResourceLimits::max_orphans`.
+    for batch in handles.chunks(BATCH) {
+        for &(client, _) in batch {
+            pair.client.close(pair.now, client).expect("close");
+        }
+        pair.pump();
+        for &(_, server) in batch {
+            pair.server.close(pair.now, server).expect("close");
+        }
+        pair.pump();
+        while pair.client.poll_event().is_some() || pair.server.poll_event().is_some() {}
+    }
+    assert_eq!(pair.server.connection_count(), 0, "the server side is gone");
+    pair.client.memory_usage()
 }
 
 /// The connection index and fields of a pure ACK the client sent, if `bytes` is one.
@@ -324,5 +363,16 @@ fn main() -> ExitCode {
         }
         eprintln!("  (opened in {:.1} s)", setup.as_secs_f64());
     }
+    let closed = time_wait_entries(TIME_WAIT_ENTRIES);
+    let entries = closed.time_wait_entries.max(1);
+    println!(
+        "\nTIME_WAIT: {entries} entries of {} connections closed, {} B each (record {} B and its \
+         table, plus {} B of index and timer), {} connections left",
+        TIME_WAIT_ENTRIES,
+        closed.total() / entries,
+        closed.time_wait / entries,
+        closed.tables / entries,
+        closed.connections
+    );
     ExitCode::SUCCESS
 }

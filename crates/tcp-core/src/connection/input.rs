@@ -9,11 +9,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;
-use core::time::Duration;
 use tcp_wire::{Flags, Options, SeqNumber};
-
-/// Twenty-four days: a TS.Recent older than this is not used for PAWS (RFC 7323 §5.5).
-const PAWS_IDLE: Duration = Duration::from_secs(24 * 24 * 3600);
 
 /// A received segment, already checksummed and parsed.
 #[derive(Debug, Clone, Copy)]
@@ -238,12 +234,9 @@ impl Connection {
 
     /// PAWS (RFC 7323 §5.3): a segment whose TSval is older than TS.Recent is an old duplicate.
     fn paws_rejects(&self, now: Instant, seg: &Incoming<'_>) -> bool {
-        let (Some(state), Some(ts)) = (self.negotiated.timestamps, seg.options.timestamps) else {
-            return false;
-        };
-        !seg.flags.rst()
-            && (ts.value.wrapping_sub(state.recent) as i32) < 0
-            && now - state.recent_age < PAWS_IDLE
+        self.negotiated
+            .timestamps
+            .is_some_and(|state| state.paws_rejects(now, seg))
     }
 
     /// RFC 7323 §4.3: take TSval as TS.Recent when the segment covers Last.ACK.sent.
@@ -545,55 +538,6 @@ impl Connection {
             State::FinWait2 => self.enter_time_wait(now, config),
             _ => {}
         }
-    }
-
-    /// TIME_WAIT: hold the 4-tuple for 2 MSL with nothing but what re-ACKs need.
-    pub(crate) fn enter_time_wait(&mut self, now: Instant, config: &Config) {
-        self.set_state(State::TimeWait);
-        self.timing.timers.stop_all();
-        self.timing
-            .timers
-            .set(Timer::TimeWait, now + config.time_wait());
-        self.snd.buf.clear();
-        self.rcv.buf.release_if_empty();
-        self.recovery.clear();
-    }
-
-    /// TIME_WAIT input (RFC 9293 §3.10.7.4, RFC 1337, MAY-2).
-    fn on_segment_time_wait(
-        &mut self,
-        now: Instant,
-        seg: &Incoming<'_>,
-        ctx: &mut Context<'_>,
-    ) -> Disposition {
-        let flags = seg.flags;
-        if flags.rst() {
-            return Disposition::Done;
-        }
-        if flags.syn() && !flags.ack() {
-            let newer_ts = match (self.negotiated.timestamps, seg.options.timestamps) {
-                (Some(state), Some(ts)) => (ts.value.wrapping_sub(state.recent) as i32) > 0,
-                _ => false,
-            };
-            // PAWS first (as Linux's tcp_timewait_state_process): a SYN with an older
-            // timestamp is an old duplicate, whatever its sequence number.
-            let paws = self.paws_rejects(now, seg);
-            if !paws && (seg.seq.gt(self.rcv.nxt) || newer_ts) {
-                return Disposition::Reopen;
-            }
-            if paws {
-                ctx.counters.paws_rejected += 1;
-            }
-            self.challenge(now, ctx);
-            return Disposition::Done;
-        }
-        if flags.fin() && seg.seq + seg.payload.len() as u32 + 1 == self.rcv.nxt {
-            self.timing
-                .timers
-                .set(Timer::TimeWait, now + ctx.config.time_wait());
-        }
-        self.answer_invalid(now, seg, ctx);
-        Disposition::Done
     }
 }
 

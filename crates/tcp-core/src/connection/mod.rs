@@ -17,6 +17,8 @@ mod rtt;
 mod send_buffer;
 mod send_space;
 mod shutdown;
+mod time_wait;
+mod time_wait_record;
 mod timeout;
 mod timers;
 mod timing;
@@ -45,6 +47,7 @@ pub(crate) use receive_space::AckState;
 use receive_space::ReceiveSpace;
 use recovery::LossRecovery;
 use send_space::SendSpace;
+pub(crate) use time_wait_record::{TimeWaitAck, TimeWaitRecord};
 use timing::Timing;
 
 /// The transmission control block of RFC 9293 §3.3.1, split by concern as RFC 9293 and

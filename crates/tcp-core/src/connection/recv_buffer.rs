@@ -100,7 +100,12 @@ impl RecvBuffer {
     /// The window to offer: room after the in-order bytes, within the storage already
     /// allocated (at least [`MIN_RING`]) while [`RecvBuffer::limit_window_to_storage`] says so.
     pub(crate) fn window(&self) -> usize {
-        let size = if self.window_to_storage {
+        self.window_with(self.window_to_storage)
+    }
+
+    /// [`RecvBuffer::window`] with the window limited to storage (`true`) or not.
+    pub(crate) fn window_with(&self, limit_to_storage: bool) -> usize {
+        let size = if limit_to_storage {
             self.capacity.min(self.ring.len().max(MIN_RING))
         } else {
             self.capacity

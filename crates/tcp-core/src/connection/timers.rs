@@ -65,6 +65,13 @@ impl TimerTable {
         self.get(timer).is_some()
     }
 
+    /// True when `timer` is armed and no other is.
+    pub(crate) fn armed_alone(&self, timer: Timer) -> bool {
+        Timer::ALL
+            .into_iter()
+            .all(|t| self.is_armed(t) == (t == timer))
+    }
+
     /// The earliest armed deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.deadlines.iter().flatten().min().copied()

@@ -30,7 +30,7 @@ impl Endpoint {
         if local.is_ipv4() != remote.is_ipv4() {
             return Err(Error::InvalidInput);
         }
-        if self.connections.len() >= self.config.max_connections {
+        if self.connection_count() >= self.config.max_connections {
             return Err(Error::NoBuffers);
         }
         if self.memory.under_pressure() {

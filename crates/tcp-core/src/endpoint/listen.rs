@@ -184,7 +184,7 @@ impl Endpoint {
             }
             return;
         }
-        if self.connections.len() >= self.config.max_connections {
+        if self.connection_count() >= self.config.max_connections {
             self.counters.syn_queue_overflows += 1;
             return;
         }
@@ -265,7 +265,7 @@ impl Endpoint {
         let Some(listener) = self.listeners.get(&handle) else {
             return false;
         };
-        if listener.accept_queue_full() || self.connections.len() >= self.config.max_connections {
+        if listener.accept_queue_full() || self.connection_count() >= self.config.max_connections {
             self.counters.listen_overflows += 1;
             return true;
         }

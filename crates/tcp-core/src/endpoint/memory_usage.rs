@@ -22,21 +22,27 @@ pub struct MemoryUsage {
     pub connection_heap: usize,
     /// Of `connection_heap`, the buffer storage ([`Endpoint::buffer_memory`]).
     pub buffers: usize,
+    /// TIME_WAIT entries held as compact records (connections nobody holds any more).
+    pub time_wait_entries: usize,
+    /// The records' table: the records and its empty buckets.
+    pub time_wait: usize,
     /// The endpoint's tables and queues: the connection table, the 4-tuple index, the timer
     /// queue, listeners and their queues, events and replies waiting to be polled.
     pub tables: usize,
 }
 
 impl MemoryUsage {
-    /// Every byte counted: control blocks, their heap and the tables.
+    /// Every byte counted: control blocks, their heap, TIME_WAIT records and the tables.
     pub fn total(&self) -> usize {
-        self.control_blocks + self.connection_heap + self.tables
+        self.control_blocks + self.connection_heap + self.time_wait + self.tables
     }
 
-    /// [`MemoryUsage::total`] divided by the connections held: what one connection costs
-    /// with its share of the tables (0 with no connection).
+    /// [`MemoryUsage::total`] divided by the connections held, TIME_WAIT entries included:
+    /// what one costs on average with its share of the tables (0 with none).
     pub fn per_connection(&self) -> usize {
-        self.total().checked_div(self.connections).unwrap_or(0)
+        self.total()
+            .checked_div(self.connections + self.time_wait_entries)
+            .unwrap_or(0)
     }
 }
 
@@ -48,6 +54,8 @@ impl Endpoint {
             connections: self.connections.len(),
             control_blocks: self.connections.len() * size_of::<Connection>(),
             buffers: self.memory.total(),
+            time_wait_entries: self.time_wait.len(),
+            time_wait: hash_table_bytes_of(&self.time_wait),
             tables: self.table_memory(),
             ..MemoryUsage::default()
         };

@@ -13,12 +13,13 @@ mod ports;
 mod stateless;
 pub(crate) mod syn_cookie;
 mod table;
+mod time_wait;
 mod timer_queue;
 mod tuple_index;
 
 use crate::addr::FourTuple;
 use crate::config::Config;
-use crate::connection::{Connection, Holder, Incoming, Raise, Raised};
+use crate::connection::{Connection, Holder, Incoming, Raise, Raised, TimeWaitRecord};
 use crate::context::{Context, ResetReply};
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
@@ -108,6 +109,9 @@ pub struct Endpoint {
     /// Every connection by handle. Boxed: the table keeps a quarter to a half of its buckets
     /// empty, and an empty bucket then costs a pointer, not a control block.
     pub(crate) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
+    /// Connections nobody holds that rest in TIME_WAIT, as compact records, by handle (the
+    /// 4-tuple index and the timer queue name them like connections).
+    time_wait: HashMap<ConnectionHandle, TimeWaitRecord, HandleHasher>,
     /// Which connection holds each 4-tuple, and the local ports and addresses in use.
     by_tuple: tuple_index::TupleIndex,
     listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
@@ -149,6 +153,7 @@ impl Endpoint {
             isn: IsnGenerator::new(derive_key(&secret, b"isn")),
             hasher: KeyedHasher::new(derive_key(&secret, b"misc")),
             connections: HashMap::with_hasher(HandleHasher),
+            time_wait: HashMap::with_hasher(HandleHasher),
             by_tuple: tuple_index::TupleIndex::new(hasher),
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
@@ -195,9 +200,9 @@ impl Endpoint {
         self.memory.total()
     }
 
-    /// Number of connections held, in any state.
+    /// Number of connections held, in any state (TIME_WAIT entries included).
     pub fn connection_count(&self) -> usize {
-        self.connections.len()
+        self.connections.len() + self.time_wait.len()
     }
 
     /// Processes one received TCP segment (`bytes` is the TCP header and payload) sent from
@@ -248,30 +253,23 @@ impl Endpoint {
             local: SocketAddr::new(dst, header.dst_port),
             remote: SocketAddr::new(src, header.src_port),
         };
-        let mut iss_floor = None;
         if let Some(handle) = self.by_tuple.get(&tuple) {
+            if self.time_wait.contains_key(&handle) {
+                self.on_time_wait_segment(now, handle, tuple, &seg);
+                return;
+            }
             if self.completes_into_a_full_queue(handle, &seg) {
                 self.counters.listen_overflows += 1;
                 return;
             }
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
-            if reopen != Some(crate::connection::Disposition::Reopen) {
-                return;
+            if reopen == Some(crate::connection::Disposition::Reopen) {
+                self.reopen_from_time_wait(now, handle, tuple, &seg);
             }
-            let Some(listener) = self.find_listener(tuple.local) else {
-                self.with_connection(handle, |conn, ctx| conn.challenge(now, ctx));
-                return;
-            };
-            iss_floor = self
-                .connections
-                .get(&handle)
-                .map(|c| c.highest_sent() + REOPEN_ISS_GAP);
-            self.remove_connection(handle);
-            self.on_listener_segment(now, listener, tuple, &seg, iss_floor);
             return;
         }
         match self.find_listener(tuple.local) {
-            Some(listener) => self.on_listener_segment(now, listener, tuple, &seg, iss_floor),
+            Some(listener) => self.on_listener_segment(now, listener, tuple, &seg, None),
             None => {
                 self.counters.no_connection += 1;
                 if !seg.flags.rst() {
@@ -312,18 +310,21 @@ impl Endpoint {
         self.queue_stateless(stateless::StatelessReply::Reset(reset));
     }
 
-    fn queue_stateless(&mut self, reply: stateless::StatelessReply) {
+    /// Queues `reply` unless [`MAX_PENDING_RESETS`] are waiting; true when queued.
+    fn queue_stateless(&mut self, reply: stateless::StatelessReply) -> bool {
         if self.stateless.len() >= MAX_PENDING_RESETS {
             if reply.is_reset() {
                 self.counters.resets_suppressed += 1;
             }
-            return;
+            return false;
         }
         self.stateless.push(reply);
+        true
     }
 
     /// After anything touched a connection: turn its raised bits into events, queue it for
-    /// transmission, re-index its deadline, and forget it once finished.
+    /// transmission, re-index its deadline, and forget it once finished, or keep only its
+    /// TIME_WAIT record once it rests there.
     fn settle(&mut self, handle: ConnectionHandle) {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
@@ -365,6 +366,8 @@ impl Endpoint {
         }
         if finished {
             self.remove_connection(handle);
+        } else {
+            self.compact_time_wait(handle);
         }
         self.wake_writers(woken);
     }
@@ -482,6 +485,10 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.observe(now);
         while let Some(handle) = self.deadlines.pop_due(now) {
+            if self.time_wait.contains_key(&handle) {
+                self.remove_time_wait(handle);
+                continue;
+            }
             self.with_connection(handle, |conn, ctx| conn.on_timeout(now, ctx));
         }
     }
