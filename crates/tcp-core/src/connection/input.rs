@@ -422,7 +422,7 @@ impl Connection {
                 return;
             }
             if self.books.holder == Holder::Orphan {
-                self.stats.aborted_on_data += 1;
+                self.stats.rare().aborted_on_data += 1;
                 ctx.reply_reset(self.tuple, seg.ack, None);
                 self.enter_closed();
                 return;
@@ -487,9 +487,9 @@ impl Connection {
             self.autotune_receive_buffer(now);
         }
         if outcome.no_memory {
-            self.stats.dropped_for_memory += 1;
+            self.stats.rare().dropped_for_memory += 1;
         } else if outcome.dropped {
-            self.stats.out_of_order_dropped += 1;
+            self.stats.rare().out_of_order_dropped += 1;
         }
         // At once while a hole is open (RFC 5681 §4.2: out-of-order data, or in-order data
         // below held out-of-order data), so the sender's loss detection hears every arrival.

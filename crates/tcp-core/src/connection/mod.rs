@@ -7,6 +7,7 @@ mod ecn;
 mod far_store;
 mod input;
 mod invalid;
+mod live_stats;
 mod negotiated;
 mod output;
 mod raised;
@@ -32,7 +33,7 @@ use crate::connection::send_buffer::SendBuffer;
 use crate::error::Error;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::state::State;
-use crate::stats::{ConnectionInfo, ConnectionStats};
+use crate::stats::ConnectionInfo;
 use crate::time::Instant;
 use core::fmt;
 use tcp_wire::{Options, SeqNumber};
@@ -40,6 +41,7 @@ use tcp_wire::{Options, SeqNumber};
 use bookkeeping::Bookkeeping;
 pub(crate) use bookkeeping::Holder;
 pub(crate) use input::{Disposition, Incoming, reset_for};
+pub(crate) use live_stats::LiveStats;
 use negotiated::Negotiated;
 pub(crate) use negotiated::TimestampState;
 pub(crate) use raised::{Raise, Raised};
@@ -74,7 +76,7 @@ pub(crate) struct Connection {
     pub(crate) last_segment_ect: bool,
     send_reset: bool,
     pub(crate) error: Option<Error>,
-    pub(crate) stats: ConnectionStats,
+    pub(crate) stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
     pub(crate) span: tracing::Span,
 }
@@ -155,7 +157,7 @@ impl Connection {
             last_segment_ect: false,
             send_reset: false,
             error: None,
-            stats: ConnectionStats::default(),
+            stats: LiveStats::default(),
             span: tracing::debug_span!(
                 "tcp",
                 local = %opening.tuple.local,
@@ -451,10 +453,10 @@ impl Connection {
         size_of::<Connection>() + self.heap()
     }
 
-    /// Heap bytes this connection owns: buffer storage, the record of segments in flight
-    /// and the congestion controller.
+    /// Heap bytes this connection owns: buffer storage, the record of segments in flight,
+    /// the congestion controller and the rarely moved counters once boxed.
     pub(crate) fn heap(&self) -> usize {
-        self.buffer_memory() + self.recovery.allocated()
+        self.buffer_memory() + self.recovery.allocated() + self.stats.allocated()
     }
 
     /// The live transmission state.

@@ -61,8 +61,7 @@ impl TimerTable {
 
     /// The deadline of `timer`, if armed.
     pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
-        self.is_armed(timer)
-            .then(|| self.deadlines[timer as usize])
+        self.is_armed(timer).then(|| self.deadlines[timer as usize])
     }
 
     /// True when `timer` is armed.

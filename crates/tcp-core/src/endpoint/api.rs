@@ -164,7 +164,7 @@ impl Endpoint {
 
     /// The connection's counters.
     pub fn stats(&self, handle: ConnectionHandle) -> Result<ConnectionStats, Error> {
-        Ok(self.connection(handle)?.stats)
+        Ok(self.connection(handle)?.stats.snapshot())
     }
 
     /// Our address of the connection.

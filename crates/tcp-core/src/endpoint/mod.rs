@@ -189,7 +189,7 @@ impl Endpoint {
     pub fn connection_totals(&self) -> ConnectionStats {
         let mut total = self.retired;
         for conn in self.connections.values() {
-            total += conn.stats;
+            total += conn.stats.snapshot();
         }
         total
     }
@@ -404,7 +404,7 @@ impl Endpoint {
         if conn.books.holder.was_exposed() {
             self.events.push_back(Event::Closed(handle));
         }
-        self.retired += conn.stats;
+        self.retired += conn.stats.snapshot();
         tracing::trace!(conn = %conn, "removed");
     }
 

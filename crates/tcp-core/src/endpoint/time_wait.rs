@@ -27,7 +27,7 @@ impl Endpoint {
         let Some(conn) = self.connections.remove(&handle) else {
             return;
         };
-        self.retired += conn.stats;
+        self.retired += conn.stats.snapshot();
         tracing::trace!(conn = %conn, "TIME_WAIT record");
         self.time_wait.insert(handle, record);
     }

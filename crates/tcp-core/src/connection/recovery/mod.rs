@@ -22,7 +22,7 @@ mod sent;
 mod tlp;
 
 use crate::congestion::{CongestionControl, Delivery, rate_of};
-use crate::stats::ConnectionStats;
+use crate::connection::LiveStats;
 use crate::time::Instant;
 use core::time::Duration;
 use pacing::Pacer;
@@ -331,14 +331,14 @@ impl LossRecovery {
         retransmission: bool,
         probe: bool,
         snd_max: SeqNumber,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) {
         let len = end - seq;
         let snapshot = self.rate.on_send(now, self.sent.in_flight_bytes() == 0);
         if retransmission {
             self.sent.retransmitted(seq, len, now, snapshot);
             if let Phase::Recovery { .. } = self.phase {
-                stats.fast_retransmits += 1;
+                stats.rare().fast_retransmits += 1;
                 if let Some(unproven) = self.unproven_retransmits.as_mut() {
                     *unproven += 1;
                 }
@@ -354,7 +354,7 @@ impl LossRecovery {
             // the window was already reduced.
             let judged = self.phase == Phase::Open;
             self.tlp.sent(snd_max, retransmission, judged);
-            stats.tail_loss_probes += 1;
+            stats.rare().tail_loss_probes += 1;
         }
     }
 
@@ -365,7 +365,7 @@ impl LossRecovery {
         &mut self,
         now: Instant,
         input: &AckInput<'_>,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) -> AckOutcome {
         self.reorder_wait = None;
         // Sequence space outstanding after the ACK.
@@ -401,7 +401,7 @@ impl LossRecovery {
                 delivered = self.deliver_cumulatively(acked);
             }
         } else if duplicate {
-            stats.duplicate_acks += 1;
+            stats.rare().duplicate_acks += 1;
             // A duplicate ACK stands for a segment that left the network, so there are
             // never more of them than segments in flight (as Linux's
             // `tcp_limit_reno_sacked`): a peer repeating ACKs gains nothing from it.
@@ -413,7 +413,7 @@ impl LossRecovery {
             }
         }
         if dsack.is_some() {
-            stats.dsacks_received += 1;
+            stats.rare().dsacks_received += 1;
             self.rack.on_dsack(input.ack, input.snd_max);
             self.on_dsack_undo(now, flight, stats);
         }
@@ -482,7 +482,7 @@ impl LossRecovery {
         &mut self,
         now: Instant,
         input: &AckInput<'_>,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) -> Detected {
         if self.sack {
             if self.sent.sacked_bytes() == 0 && self.phase == Phase::Open {
@@ -509,12 +509,12 @@ impl LossRecovery {
         &mut self,
         now: Instant,
         srtt: Option<Duration>,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) -> Detected {
         let sacked_segments = self.sent.sacked_bytes() / self.mss;
         let reo_wnd = self.rack.reo_wnd(self.in_recovery(), sacked_segments, srtt);
         let detected = self.rack.detect_loss(now, &mut self.sent, reo_wnd);
-        stats.lost_retransmits += u64::from(detected.lost_retransmits);
+        stats.rare().lost_retransmits += u64::from(detected.lost_retransmits);
         self.reorder_wait = detected.timeout;
         detected
     }
@@ -527,7 +527,7 @@ impl LossRecovery {
         ack: SeqNumber,
         flight: u32,
         snd_max: SeqNumber,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) {
         match self.phase {
             Phase::Recovery { recover } if ack.ge(recover) => {
@@ -548,7 +548,7 @@ impl LossRecovery {
             // The recovery's reduction answers for any loss an outstanding probe repaired.
             self.tlp.cancel();
             self.unproven_retransmits = Some(0);
-            stats.recovery_episodes += 1;
+            stats.rare().recovery_episodes += 1;
         }
     }
 
@@ -558,7 +558,7 @@ impl LossRecovery {
         now: Instant,
         srtt: Option<Duration>,
         (snd_una, snd_max): (SeqNumber, SeqNumber),
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) {
         self.rack_pass(now, srtt, stats);
         let flight = snd_max - snd_una;
@@ -639,7 +639,7 @@ impl LossRecovery {
     /// than the retransmission, so the original arrived and the timeout was spurious. The
     /// congestion response is undone and the segments declared lost are in flight again
     /// (RFC 4015).
-    fn detect_spurious_timeout(&mut self, ts_echo: Option<u32>, stats: &mut ConnectionStats) {
+    fn detect_spurious_timeout(&mut self, ts_echo: Option<u32>, stats: &mut LiveStats) {
         let (Some(retransmitted_at), Some(echo)) = (self.timeout_ts.take(), ts_echo) else {
             return;
         };
@@ -647,14 +647,14 @@ impl LossRecovery {
             self.cc.undo();
             self.sent.unmark_lost();
             self.phase = Phase::Open;
-            stats.spurious_timeouts += 1;
+            stats.rare().spurious_timeouts += 1;
         }
     }
 
     /// A D-SACK reports that one of our retransmissions was a duplicate (RFC 3708). Once
     /// every retransmission of the last fast recovery is reported so, the loss was
     /// reordering: the window reduction is undone (RACK has widened its reordering window).
-    fn on_dsack_undo(&mut self, now: Instant, flight: u32, stats: &mut ConnectionStats) {
+    fn on_dsack_undo(&mut self, now: Instant, flight: u32, stats: &mut LiveStats) {
         let Some(unproven) = self.unproven_retransmits.as_mut().filter(|n| **n > 0) else {
             return;
         };
@@ -669,7 +669,7 @@ impl LossRecovery {
             self.sent.unmark_lost();
         }
         self.cc.undo();
-        stats.spurious_fast_retransmits += 1;
+        stats.rare().spurious_fast_retransmits += 1;
     }
 
     /// Forgets everything in flight (the connection closed or entered TIME_WAIT).
