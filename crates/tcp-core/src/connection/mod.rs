@@ -36,6 +36,7 @@ use crate::state::State;
 use crate::stats::ConnectionInfo;
 use crate::time::Instant;
 use core::fmt;
+use std::sync::Arc;
 use tcp_wire::{Options, SeqNumber};
 
 use bookkeeping::Bookkeeping;
@@ -58,7 +59,9 @@ pub(crate) struct Connection {
     pub(crate) handle: ConnectionHandle,
     pub(crate) tuple: FourTuple,
     pub(crate) state: State,
-    pub(crate) options: SocketOptions,
+    /// Shared with the connections opened alike (the endpoint's defaults, or its listener's
+    /// options) until `set_options` gives it its own.
+    pub(crate) options: Arc<SocketOptions>,
     /// The endpoint's bookkeeping (queues, counts, memory, raised events).
     pub(crate) books: Bookkeeping,
     /// The send sequence space and send buffer.
@@ -86,7 +89,7 @@ pub(crate) struct Opening {
     pub(crate) handle: ConnectionHandle,
     pub(crate) tuple: FourTuple,
     pub(crate) iss: SeqNumber,
-    pub(crate) options: SocketOptions,
+    pub(crate) options: Arc<SocketOptions>,
     pub(crate) now: Instant,
     pub(crate) timestamp_offset: u32,
 }
@@ -282,7 +285,7 @@ impl Connection {
     }
 
     /// Applies new options to a live connection.
-    pub(crate) fn set_options(&mut self, now: Instant, options: SocketOptions) {
+    pub(crate) fn set_options(&mut self, now: Instant, options: Arc<SocketOptions>) {
         if let Some(size) = options.send_buffer {
             self.snd.buf.set_capacity(size.max(self.snd.buf.len()));
         }
@@ -454,9 +457,13 @@ impl Connection {
     }
 
     /// Heap bytes this connection owns: buffer storage, the record of segments in flight,
-    /// the congestion controller and the rarely moved counters once boxed.
+    /// the congestion controller, the rarely moved counters once boxed, and its share of
+    /// the options it shares.
     pub(crate) fn heap(&self) -> usize {
-        self.buffer_memory() + self.recovery.allocated() + self.stats.allocated()
+        self.buffer_memory()
+            + self.recovery.allocated()
+            + self.stats.allocated()
+            + shared_options_bytes(&self.options)
     }
 
     /// The live transmission state.
@@ -481,6 +488,12 @@ impl Connection {
             ecn: self.ecn.negotiated,
         }
     }
+}
+
+/// One holder's share of shared options: the allocation (two counts and the options)
+/// divided among those holding it.
+pub(crate) fn shared_options_bytes(options: &Arc<SocketOptions>) -> usize {
+    (2 * size_of::<usize>() + size_of::<SocketOptions>()) / Arc::strong_count(options)
 }
 
 impl fmt::Display for Connection {

@@ -53,7 +53,7 @@ impl Endpoint {
             handle,
             tuple,
             iss: self.isn.isn(now, &tuple),
-            options,
+            options: self.shared_options(options),
             now,
             timestamp_offset: self.timestamp_offset(&tuple),
         };
@@ -146,6 +146,7 @@ impl Endpoint {
         handle: ConnectionHandle,
         options: SocketOptions,
     ) -> Result<(), Error> {
+        let options = self.shared_options(options);
         self.user_call(handle, |conn| {
             conn.set_options(now, options);
             Ok(())
@@ -154,7 +155,7 @@ impl Endpoint {
 
     /// The connection's current options.
     pub fn options(&self, handle: ConnectionHandle) -> Result<SocketOptions, Error> {
-        Ok(self.connection(handle)?.options)
+        Ok(*self.connection(handle)?.options)
     }
 
     /// The connection's state.

@@ -15,6 +15,7 @@ use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::time::Instant;
 use core::net::SocketAddr;
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use tcp_wire::{Options, SeqNumber, Timestamps};
 
 impl Endpoint {
@@ -58,7 +59,7 @@ impl Endpoint {
                 accept_queue: VecDeque::new(),
                 backlog,
                 syn_queue: HashSet::with_hasher(HandleHasher),
-                options,
+                options: self.shared_options(options),
             },
         );
         *self.listening_ports.entry(local.port()).or_insert(0) += 1;
@@ -188,7 +189,7 @@ impl Endpoint {
             self.counters.syn_queue_overflows += 1;
             return;
         }
-        let options = listener.options;
+        let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
         let opening = Opening {
             handle: conn_handle,
@@ -273,7 +274,7 @@ impl Endpoint {
             self.counters.memory_refusals += 1;
             return true;
         }
-        let options = listener.options;
+        let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
         let opening = Opening {
             handle: conn_handle,

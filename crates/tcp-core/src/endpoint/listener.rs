@@ -5,6 +5,7 @@ use crate::endpoint::hashing::HandleHasher;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use core::net::SocketAddr;
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 /// One listener.
 #[derive(Debug)]
@@ -18,8 +19,8 @@ pub(crate) struct Listener {
     /// Half-open connections (SYN_RCVD) this listener created, at most
     /// `Config::syn_queue_len`.
     pub(crate) syn_queue: HashSet<ConnectionHandle, HandleHasher>,
-    /// Options every accepted connection starts with.
-    pub(crate) options: SocketOptions,
+    /// Options every accepted connection starts with, shared with them.
+    pub(crate) options: Arc<SocketOptions>,
 }
 
 impl Listener {

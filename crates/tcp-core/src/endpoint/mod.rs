@@ -18,7 +18,7 @@ mod timer_queue;
 mod tuple_index;
 
 use crate::addr::FourTuple;
-use crate::config::Config;
+use crate::config::{Config, SocketOptions};
 use crate::connection::{Connection, Holder, Incoming, Raise, Raised, TimeWaitRecord};
 use crate::context::{Context, ResetReply};
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
@@ -32,6 +32,7 @@ use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use tcp_wire::{Header, Segment};
 
 pub use memory_usage::MemoryUsage;
@@ -134,6 +135,8 @@ pub struct Endpoint {
     /// Buffer memory of all connections, against its pressure mark and limit.
     memory: crate::endpoint::memory_budget::BufferMemory,
     next_id: u64,
+    /// `SocketOptions::default()`, shared by every connection opened with it.
+    default_options: Arc<SocketOptions>,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
     last_now: Instant,
@@ -169,6 +172,7 @@ impl Endpoint {
             census: crate::endpoint::census::Census::default(),
             memory: crate::endpoint::memory_budget::BufferMemory::default(),
             next_id: 1,
+            default_options: Arc::default(),
             last_now: Instant::ZERO,
         }
     }
@@ -502,6 +506,16 @@ impl Endpoint {
     /// Remembers the latest time a caller passed in (time never goes back for the engine).
     pub(crate) fn observe(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
+    }
+
+    /// `options` to hand to a connection or listener: the endpoint's shared defaults when
+    /// they are those, else a new allocation.
+    fn shared_options(&self, options: SocketOptions) -> Arc<SocketOptions> {
+        if options == *self.default_options {
+            Arc::clone(&self.default_options)
+        } else {
+            Arc::new(options)
+        }
     }
 
     fn allocate_handle(&mut self) -> ConnectionHandle {
