@@ -28,7 +28,7 @@ use core::time::Duration;
 use pacing::Pacer;
 use prr::Prr;
 use rack::{DUP_THRESH, Detected, Rack};
-use rate::DeliveryRate;
+use rate::{AckDeliveries, DeliveryRate};
 use sent::{SegmentState, SentQueue};
 use tcp_wire::SeqNumber;
 use tlp::{ProbeVerdict, TailLossProbe};
@@ -375,11 +375,12 @@ impl LossRecovery {
         }
         let prior_in_flight = self.pipe();
         let (rack, rate) = (&mut self.rack, &mut self.rate);
+        let mut deliveries = AckDeliveries::default();
         let (mut acked, mut first_acked, mut karn) = (0u32, None, false);
         self.sent.acknowledge(input.ack, |segment| {
             acked += segment.len();
             rack.on_delivered(now, segment);
-            rate.on_delivered(now, segment.len(), delivery_of(segment));
+            rate.on_delivered(now, segment.len(), delivery_of(segment), &mut deliveries);
             karn |= segment.retransmitted;
             first_acked.get_or_insert(segment.sent_at);
         });
@@ -389,7 +390,7 @@ impl LossRecovery {
             dsack = self.sent.sack(input.ack, input.sack_blocks, |segment| {
                 sacked += segment.len();
                 rack.on_delivered(now, segment);
-                rate.on_delivered(now, segment.len(), delivery_of(segment));
+                rate.on_delivered(now, segment.len(), delivery_of(segment), &mut deliveries);
             });
         }
         let duplicate = input.at_snd_una && (input.classic || sacked > 0);
@@ -446,7 +447,7 @@ impl LossRecovery {
         if self.sent.len() == 0 {
             self.tlp.cancel();
         }
-        let (rate, rtt) = self.rate.sample();
+        let (rate, rtt) = self.rate.sample(deliveries);
         if delivered > 0 || newly_lost > 0 {
             let delivery = Delivery {
                 delivered,
