@@ -9,6 +9,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;
+use core::time::Duration;
 use tcp_wire::{Flags, Options, SeqNumber};
 
 /// A received segment, already checksummed and parsed.
@@ -427,7 +428,8 @@ impl Connection {
                 self.enter_closed();
                 return;
             }
-            fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh());
+            let delayed_ack = ctx.config.delayed_ack;
+            fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh(), delayed_ack);
         }
         if fin
             && self.rcv.peer_fin_seq.is_none()
@@ -444,9 +446,17 @@ impl Connection {
         }
     }
 
-    /// Stores the in-window part of `payload` (starting at `seq`). Returns false when the
-    /// tail was cut off by the window (so a FIN after it is not yet acceptable).
-    fn accept_payload(&mut self, now: Instant, seq: SeqNumber, payload: &[u8], psh: bool) -> bool {
+    /// Stores the in-window part of `payload` (starting at `seq`), to be acknowledged within
+    /// `delayed_ack` at the latest. Returns false when the tail was cut off by the window (so
+    /// a FIN after it is not yet acceptable).
+    fn accept_payload(
+        &mut self,
+        now: Instant,
+        seq: SeqNumber,
+        payload: &[u8],
+        psh: bool,
+        delayed_ack: Duration,
+    ) -> bool {
         let mut data = payload;
         let mut offset = seq.distance(self.rcv.nxt);
         if offset < 0 {
@@ -501,7 +511,7 @@ impl Connection {
         {
             self.rcv.ack.now = true;
         } else {
-            self.schedule_ack(now, data.len() as u32, psh);
+            self.schedule_ack(now, data.len() as u32, psh, delayed_ack);
         }
         whole
     }
@@ -509,7 +519,7 @@ impl Connection {
     /// Delayed-ACK policy (RFC 1122 4.2.3.2, RFC 5681 §4.2): ACK at once in quick-ACK mode,
     /// for every second full-sized segment, and for a PSH a reader is waiting on; otherwise
     /// within the delayed-ACK time.
-    fn schedule_ack(&mut self, now: Instant, len: u32, psh: bool) {
+    fn schedule_ack(&mut self, now: Instant, len: u32, psh: bool, delayed_ack: Duration) {
         if len >= u32::from(self.negotiated.local_mss).saturating_sub(40) {
             self.rcv.ack.unacked_segments += 1;
         }
@@ -519,9 +529,7 @@ impl Connection {
         } else if self.rcv.ack.unacked_segments >= 2 || (psh && self.rcv.reader_waiting) {
             self.rcv.ack.now = true;
         } else if !self.timing.timers.is_armed(Timer::DelayedAck) {
-            self.timing
-                .timers
-                .set(Timer::DelayedAck, now + self.rcv.delayed_ack);
+            self.timing.timers.set(Timer::DelayedAck, now + delayed_ack);
         }
     }
 

@@ -127,7 +127,6 @@ impl Connection {
                 rcv_wscale,
                 RecvBuffer::new(recv_capacity, 1 << rcv_wscale),
                 opening.now,
-                config.delayed_ack,
             ),
             negotiated: Negotiated {
                 local_mss,

@@ -3,7 +3,6 @@
 
 use super::recv_buffer::RecvBuffer;
 use crate::time::Instant;
-use core::time::Duration;
 use tcp_wire::SeqNumber;
 
 /// Acknowledgment scheduling.
@@ -45,18 +44,11 @@ pub(crate) struct ReceiveSpace {
     pub(super) dsack: Option<(SeqNumber, SeqNumber)>,
     /// When to acknowledge.
     pub(super) ack: AckState,
-    /// The delayed-ACK timeout.
-    pub(super) delayed_ack: Duration,
 }
 
 impl ReceiveSpace {
     /// Nothing received yet, with window scale `wscale` and buffer `buf`.
-    pub(crate) fn new(
-        wscale: u8,
-        buf: RecvBuffer,
-        now: Instant,
-        delayed_ack: Duration,
-    ) -> ReceiveSpace {
+    pub(crate) fn new(wscale: u8, buf: RecvBuffer, now: Instant) -> ReceiveSpace {
         ReceiveSpace {
             irs: SeqNumber(0),
             nxt: SeqNumber(0),
@@ -73,7 +65,6 @@ impl ReceiveSpace {
                 quick: 16,
                 ..AckState::default()
             },
-            delayed_ack,
         }
     }
 }
