@@ -9,6 +9,7 @@ mod input;
 mod invalid;
 mod live_stats;
 mod negotiated;
+mod out_of_order;
 mod output;
 mod raised;
 mod receive_space;
@@ -460,6 +461,7 @@ impl Connection {
     /// the options it shares.
     pub(crate) fn heap(&self) -> usize {
         self.buffer_memory()
+            + self.rcv.buf.record_heap()
             + self.recovery.allocated()
             + self.stats.allocated()
             + shared_options_bytes(&self.options)
