@@ -45,7 +45,7 @@ impl Endpoint {
             local: SocketAddr::new(local.ip(), port),
             remote,
         };
-        if self.by_tuple.contains(&tuple) {
+        if self.holder_of(&tuple).is_some() {
             return Err(Error::AddrInUse);
         }
         let handle = self.allocate_handle();
@@ -61,7 +61,7 @@ impl Endpoint {
         conn.books.holder = Holder::Application;
         conn.open_active(now);
         self.counters.active_opens += 1;
-        self.by_tuple.insert(tuple, handle);
+        self.index_tuple(tuple, handle);
         self.connections.insert(handle, Box::new(conn));
         self.settle(handle);
         Ok(handle)

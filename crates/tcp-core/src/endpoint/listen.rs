@@ -204,7 +204,7 @@ impl Endpoint {
         if let Some(listener) = self.listeners.get_mut(&handle) {
             listener.syn_queue.insert(conn_handle);
         }
-        self.by_tuple.insert(tuple, conn_handle);
+        self.index_tuple(tuple, conn_handle);
         self.connections.insert(conn_handle, Box::new(conn));
         self.settle(conn_handle);
     }
@@ -288,7 +288,7 @@ impl Endpoint {
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
         self.counters.syn_cookies_validated += 1;
-        self.by_tuple.insert(tuple, conn_handle);
+        self.index_tuple(tuple, conn_handle);
         self.connections.insert(conn_handle, Box::new(conn));
         self.with_connection(conn_handle, |conn, ctx| conn.on_segment(now, seg, ctx));
         true

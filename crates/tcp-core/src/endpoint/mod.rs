@@ -257,7 +257,7 @@ impl Endpoint {
             local: SocketAddr::new(dst, header.dst_port),
             remote: SocketAddr::new(src, header.src_port),
         };
-        if let Some(handle) = self.by_tuple.get(&tuple) {
+        if let Some(handle) = self.holder_of(&tuple) {
             if self.time_wait.contains_key(&handle) {
                 self.on_time_wait_segment(now, handle, tuple, &seg);
                 return;
@@ -503,6 +503,20 @@ impl Endpoint {
         self.events.pop_front()
     }
 
+    /// The connection or TIME_WAIT record holding `tuple`.
+    fn holder_of(&self, tuple: &FourTuple) -> Option<ConnectionHandle> {
+        let (connections, time_wait) = (&self.connections, &self.time_wait);
+        self.by_tuple
+            .get(tuple, |h| tuple_held(connections, time_wait, h))
+    }
+
+    /// Indexes `tuple` as held by `handle` (which the tables may not hold yet).
+    fn index_tuple(&mut self, tuple: FourTuple, handle: ConnectionHandle) {
+        let (connections, time_wait) = (&self.connections, &self.time_wait);
+        self.by_tuple
+            .insert(tuple, handle, |h| tuple_held(connections, time_wait, h));
+    }
+
     /// Remembers the latest time a caller passed in (time never goes back for the engine).
     pub(crate) fn observe(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
@@ -530,6 +544,18 @@ impl Endpoint {
         tuple.hash_into(&mut hasher);
         hasher.write_u8(0x75);
         hasher.finish() as u32
+    }
+}
+
+/// The 4-tuple the connection or TIME_WAIT record `handle` holds.
+fn tuple_held(
+    connections: &HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
+    time_wait: &HashMap<ConnectionHandle, TimeWaitRecord, HandleHasher>,
+    handle: ConnectionHandle,
+) -> Option<FourTuple> {
+    match connections.get(&handle) {
+        Some(conn) => Some(conn.tuple),
+        None => time_wait.get(&handle).map(|record| record.tuple),
     }
 }
 

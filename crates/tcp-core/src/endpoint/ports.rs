@@ -26,7 +26,7 @@ impl Endpoint {
                     local: SocketAddr::new(local.ip(), port),
                     remote,
                 };
-                !self.by_tuple.contains(&candidate) && !self.port_has_listener(port)
+                self.holder_of(&candidate).is_none() && !self.port_has_listener(port)
             })
             .ok_or(Error::AddrNotAvailable)
     }
