@@ -19,6 +19,7 @@ mod rtt;
 mod send_buffer;
 mod send_space;
 mod shutdown;
+mod span;
 mod time_wait;
 mod time_wait_record;
 mod timeout;
@@ -51,6 +52,7 @@ pub(crate) use receive_space::AckState;
 use receive_space::ReceiveSpace;
 use recovery::LossRecovery;
 use send_space::SendSpace;
+use span::ConnectionSpan;
 pub(crate) use time_wait_record::{TimeWaitAck, TimeWaitRecord};
 use timing::Timing;
 
@@ -82,7 +84,7 @@ pub(crate) struct Connection {
     pub(crate) error: Option<Error>,
     pub(crate) stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
-    pub(crate) span: tracing::Span,
+    pub(crate) span: ConnectionSpan,
 }
 
 /// What the caller supplies to open a connection block.
@@ -161,12 +163,12 @@ impl Connection {
             send_reset: false,
             error: None,
             stats: LiveStats::default(),
-            span: tracing::debug_span!(
+            span: ConnectionSpan::new(tracing::debug_span!(
                 "tcp",
                 local = %opening.tuple.local,
                 remote = %opening.tuple.remote,
                 id = opening.handle.0
-            ),
+            )),
         }
     }
 
@@ -458,13 +460,14 @@ impl Connection {
 
     /// Heap bytes this connection owns: buffer storage, the record of segments in flight,
     /// the congestion controller, the rarely moved counters once boxed, and its share of
-    /// the options it shares.
+    /// the options and the tracing span it shares.
     pub(crate) fn heap(&self) -> usize {
         self.buffer_memory()
             + self.rcv.buf.record_heap()
             + self.recovery.allocated()
             + self.stats.allocated()
             + shared_options_bytes(&self.options)
+            + self.span.allocated()
     }
 
     /// The live transmission state.
