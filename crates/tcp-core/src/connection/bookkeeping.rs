@@ -4,7 +4,6 @@
 
 use super::Raised;
 use crate::endpoint::census::Tally;
-use crate::endpoint::memory_budget::Budget;
 use crate::handle::ListenerHandle;
 
 /// Who holds a connection's handle.
@@ -37,8 +36,6 @@ pub(crate) struct Bookkeeping {
     pub(crate) in_transmit_queue: bool,
     /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
     pub(crate) tally: Tally,
-    /// What it may allocate for its buffers, set by the endpoint before each call.
-    pub(crate) budget: Budget,
     /// Buffer bytes the endpoint has counted for it.
     pub(crate) charged: usize,
     /// A write found no memory and waits for the endpoint's pressure to end.
@@ -54,7 +51,6 @@ impl Default for Bookkeeping {
             holder: Holder::Application,
             in_transmit_queue: false,
             tally: Tally::None,
-            budget: Budget::default(),
             charged: 0,
             waiting_for_memory: false,
             raised: Raised::default(),

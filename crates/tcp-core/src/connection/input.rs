@@ -428,8 +428,7 @@ impl Connection {
                 self.enter_closed();
                 return;
             }
-            let delayed_ack = ctx.config.delayed_ack;
-            fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh(), delayed_ack);
+            fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh(), ctx);
         }
         if fin
             && self.rcv.peer_fin_seq.is_none()
@@ -446,16 +445,16 @@ impl Connection {
         }
     }
 
-    /// Stores the in-window part of `payload` (starting at `seq`), to be acknowledged within
-    /// `delayed_ack` at the latest. Returns false when the tail was cut off by the window (so
-    /// a FIN after it is not yet acceptable).
+    /// Stores the in-window part of `payload` (starting at `seq`), within the buffer room
+    /// and the delayed-ACK time `ctx` gives. Returns false when the tail was cut off by the
+    /// window (so a FIN after it is not yet acceptable).
     fn accept_payload(
         &mut self,
         now: Instant,
         seq: SeqNumber,
         payload: &[u8],
         psh: bool,
-        delayed_ack: Duration,
+        ctx: &Context<'_>,
     ) -> bool {
         let mut data = payload;
         let mut offset = seq.distance(self.rcv.nxt);
@@ -485,7 +484,7 @@ impl Connection {
         let whole = data.len() <= room;
         data = &data[..data.len().min(room)];
         let start = self.rcv.nxt + offset;
-        let outcome = self.rcv.buf.write(offset, data, self.books.budget.room);
+        let outcome = self.rcv.buf.write(offset, data, ctx.buffer_room);
         if outcome.duplicate && offset > 0 && self.negotiated.sack {
             // A duplicate of out-of-order data already held (RFC 2883 §4.2).
             self.rcv.dsack = Some((start, start + data.len() as u32));
@@ -511,7 +510,7 @@ impl Connection {
         {
             self.rcv.ack.now = true;
         } else {
-            self.schedule_ack(now, data.len() as u32, psh, delayed_ack);
+            self.schedule_ack(now, data.len() as u32, psh, ctx.config.delayed_ack);
         }
         whole
     }

@@ -376,8 +376,9 @@ impl Connection {
         self.state == State::Closed && self.books.holder != Holder::Application && !self.send_reset
     }
 
-    /// Queues application data; returns how much was taken.
-    pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, Error> {
+    /// Queues application data, allocating at most `room` more bytes of storage; returns
+    /// how much was taken.
+    pub(crate) fn write(&mut self, data: &[u8], room: usize) -> Result<usize, Error> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -390,7 +391,7 @@ impl Connection {
         if data.is_empty() {
             return Ok(0);
         }
-        let taken = self.snd.buf.push(data, self.books.budget.room);
+        let taken = self.snd.buf.push(data, room);
         if taken == 0 {
             self.snd.write_blocked = true;
             return Err(Error::WouldBlock);
@@ -441,11 +442,16 @@ impl Connection {
         self.rcv.buf.readable()
     }
 
-    /// Takes the endpoint's current budget: room to allocate, and under pressure a window
-    /// limited to storage already held.
+    /// Takes the endpoint's current budget: under pressure a window limited to storage
+    /// already held, and no buffer grown by autotuning (the room to allocate comes with each
+    /// call that may allocate).
     pub(crate) fn set_budget(&mut self, budget: crate::endpoint::memory_budget::Budget) {
-        self.books.budget = budget;
         self.rcv.buf.limit_window_to_storage(budget.pressure);
+    }
+
+    /// The endpoint is under memory pressure, as it said last.
+    pub(crate) fn under_pressure(&self) -> bool {
+        self.rcv.buf.limited_to_storage()
     }
 
     /// Bytes of buffer storage held (send and receive), what the endpoint's budget counts.

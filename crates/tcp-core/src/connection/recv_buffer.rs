@@ -119,6 +119,11 @@ impl RecvBuffer {
         self.window_to_storage = limit;
     }
 
+    /// The window offers only storage already allocated (memory pressure).
+    pub(crate) fn limited_to_storage(&self) -> bool {
+        self.window_to_storage
+    }
+
     /// The most bytes beyond RCV.NXT that fit in storage (window plus slack).
     pub(crate) fn room(&self) -> usize {
         (self.capacity + self.slack).saturating_sub(self.readable)

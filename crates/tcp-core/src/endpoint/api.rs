@@ -91,7 +91,8 @@ impl Endpoint {
     /// acknowledges data or memory pressure ends); `BrokenPipe` after `shutdown_write`; the
     /// connection's error after it failed.
     pub fn write(&mut self, handle: ConnectionHandle, data: &[u8]) -> Result<usize, Error> {
-        let result = self.user_call(handle, |conn| conn.write(data));
+        let room = self.memory.budget(&self.config.resources).room;
+        let result = self.user_call(handle, |conn| conn.write(data, room));
         if result == Err(Error::WouldBlock)
             && let Some(conn) = self.connections.get_mut(&handle)
             && conn.send_room() > 0

@@ -292,12 +292,14 @@ impl Endpoint {
         f: impl FnOnce(&mut Connection, &mut Context<'_>) -> R,
     ) -> Option<R> {
         let conn = self.connections.get_mut(&handle)?;
-        conn.set_budget(self.memory.budget(&self.config.resources));
+        let budget = self.memory.budget(&self.config.resources);
+        conn.set_budget(budget);
         let span = conn.span.clone();
         let _entered = span.enter();
         let mut resets = Vec::new();
         let mut ctx = Context {
             config: &self.config,
+            buffer_room: budget.room,
             counters: &mut self.counters,
             challenges: &mut self.challenges,
             resets: &mut resets,

@@ -106,6 +106,7 @@ impl Endpoint {
         let mut resets = Vec::new();
         let mut ctx = Context {
             config: &self.config,
+            buffer_room: 0,
             counters: &mut self.counters,
             challenges: &mut self.challenges,
             resets: &mut resets,
