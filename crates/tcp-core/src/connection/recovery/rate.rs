@@ -50,6 +50,17 @@ pub(crate) struct DeliveryRate {
 }
 
 impl DeliveryRate {
+    /// Nothing delivered yet (as `default()`, in a constant).
+    pub(crate) const fn new() -> DeliveryRate {
+        DeliveryRate {
+            delivered: 0,
+            delivered_at: Instant::ZERO,
+            first_sent_at: Instant::ZERO,
+            app_limited_until: 0,
+            min_rtt: None,
+        }
+    }
+
     /// Bytes delivered over the connection's life.
     pub(crate) fn delivered(&self) -> u64 {
         self.delivered
