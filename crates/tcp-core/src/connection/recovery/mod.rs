@@ -281,7 +281,7 @@ impl LossRecovery {
             .flight
             .as_deref()
             .map_or(0, |f| size_of::<Flight>() + f.sent.allocated());
-        size_of_val(self.cc.as_ref()) + flight
+        size_of_val(self.cc.as_ref()) + self.cc.allocated() + flight
     }
 
     /// The meaning of the armed retransmission timer slot.
