@@ -49,7 +49,7 @@ impl Endpoint {
             return Err(Error::AddrInUse);
         }
         let handle = ListenerHandle(self.next_id);
-        self.next_id += 1;
+        self.next_id = self.next_id.saturating_add(1);
         let backlog = backlog.clamp(1, self.config.max_backlog.max(1)) as usize;
         self.listeners.insert(
             handle,

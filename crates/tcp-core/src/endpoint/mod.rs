@@ -31,6 +31,7 @@ use crate::stats::{ConnectionStats, Counters};
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
+use core::num::NonZeroU64;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tcp_wire::{Header, Segment};
@@ -134,7 +135,8 @@ pub struct Endpoint {
     census: crate::endpoint::census::Census,
     /// Buffer memory of all connections, against its pressure mark and limit.
     memory: crate::endpoint::memory_budget::BufferMemory,
-    next_id: u64,
+    /// The next handle's number (connections and listeners count together; never 0).
+    next_id: NonZeroU64,
     /// `SocketOptions::default()`, shared by every connection opened with it.
     default_options: Arc<SocketOptions>,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
@@ -171,7 +173,7 @@ impl Endpoint {
             challenges,
             census: crate::endpoint::census::Census::default(),
             memory: crate::endpoint::memory_budget::BufferMemory::default(),
-            next_id: 1,
+            next_id: NonZeroU64::MIN,
             default_options: Arc::default(),
             last_now: Instant::ZERO,
         }
@@ -535,8 +537,8 @@ impl Endpoint {
     }
 
     fn allocate_handle(&mut self) -> ConnectionHandle {
-        let handle = ConnectionHandle(self.next_id);
-        self.next_id += 1;
+        let handle = ConnectionHandle(self.next_id.get());
+        self.next_id = self.next_id.saturating_add(1);
         handle
     }
 
