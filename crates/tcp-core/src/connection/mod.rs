@@ -57,9 +57,14 @@ pub(crate) use time_wait_record::{TimeWaitAck, TimeWaitRecord};
 use timing::Timing;
 
 /// The transmission control block of RFC 9293 §3.3.1, split by concern as RFC 9293 and
-/// Linux's `tcp_sock` group it, plus the endpoint's bookkeeping.
+/// Linux's `tcp_sock` group it, plus the endpoint's bookkeeping. The endpoint names it by
+/// the handle it files it under; the block does not repeat it.
+///
+/// What a connection rarely needs is boxed when first needed, so an idle one holds only
+/// this block and its congestion controller: the loss-recovery state made by the first data
+/// sent, the out-of-order record of the receive buffer, the rarely moved counters; its
+/// options and tracing span are shared.
 pub(crate) struct Connection {
-    pub(crate) handle: ConnectionHandle,
     pub(crate) tuple: FourTuple,
     pub(crate) state: State,
     /// Shared with the connections opened alike (the endpoint's defaults, or its listener's
@@ -113,7 +118,6 @@ impl Connection {
             .map_or(config.local_mss(), |m| m.min(config.local_mss()));
         let iss = opening.iss;
         Connection {
-            handle: opening.handle,
             tuple: opening.tuple,
             state: State::Closed,
             options,
@@ -523,5 +527,23 @@ impl fmt::Debug for Connection {
             .field("rcv_nxt", &self.rcv.nxt)
             .field("rcv_wnd", &self.rcv.buf.window())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #14: an idle connection costs at most 1 KiB with its controller and its share
+    /// of the endpoint's tables (`benches/scale.rs`); the control block is most of it, so
+    /// its growth is noticed here.
+    #[test]
+    fn the_control_block_stays_compact() {
+        assert!(
+            size_of::<Connection>() <= 704,
+            "Connection is {} bytes",
+            size_of::<Connection>()
+        );
+        assert!(size_of::<TimeWaitRecord>() <= 144);
     }
 }

@@ -11,6 +11,7 @@ use super::{Connection, Holder};
 use crate::config::Config;
 use crate::context::Context;
 use crate::endpoint::census::Tally;
+use crate::handle::ConnectionHandle;
 use crate::rate_limit::ReplyLimiter;
 use crate::state::State;
 use crate::time::Instant;
@@ -122,10 +123,11 @@ impl Connection {
         }
     }
 
-    /// The compact record that can stand in for this connection from now on, if it is one
-    /// nobody holds any more that rests in counted TIME_WAIT: nothing left to send, no timer
-    /// but TIME_WAIT's, no buffer storage, every byte it sent acknowledged.
-    pub(crate) fn time_wait_record(&self) -> Option<TimeWaitRecord> {
+    /// The compact record that can stand in for this connection (filed under `handle`)
+    /// from now on, if it is one nobody holds any more that rests in counted TIME_WAIT:
+    /// nothing left to send, no timer but TIME_WAIT's, no buffer storage, every byte it
+    /// sent acknowledged.
+    pub(crate) fn time_wait_record(&self, handle: ConnectionHandle) -> Option<TimeWaitRecord> {
         let at_rest = self.state == State::TimeWait
             && self.books.holder == Holder::Orphan
             && self.books.tally == Tally::TimeWait
@@ -135,7 +137,7 @@ impl Connection {
             && !self.wants_to_transmit()
             && self.timing.timers.armed_alone(Timer::TimeWait);
         at_rest.then(|| TimeWaitRecord {
-            handle: self.handle,
+            handle,
             tuple: self.tuple,
             snd_nxt: self.snd.max,
             rcv_nxt: self.rcv.nxt,

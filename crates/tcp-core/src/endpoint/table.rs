@@ -42,8 +42,8 @@ impl Endpoint {
         listeners.sort_by_key(|l| l.handle);
         let mut connections: Vec<_> = self
             .connections
-            .values()
-            .map(|c| {
+            .iter()
+            .map(|(&handle, c)| {
                 let row = SocketInfo {
                     recv_q: c.readable(),
                     send_q: c.send_queued(),
@@ -51,7 +51,7 @@ impl Endpoint {
                     remote: c.tuple.remote,
                     state: c.state,
                 };
-                (c.handle, row)
+                (handle, row)
             })
             .chain(self.time_wait.values().map(|r| {
                 let row = SocketInfo {

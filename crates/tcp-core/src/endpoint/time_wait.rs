@@ -20,7 +20,7 @@ impl Endpoint {
         let Some(record) = self
             .connections
             .get(&handle)
-            .and_then(|conn| conn.time_wait_record())
+            .and_then(|conn| conn.time_wait_record(handle))
         else {
             return;
         };
