@@ -15,8 +15,10 @@
 //!   random (checksum vouched for, so the figure is parsing, lookup and the ACK's
 //!   processing); the fastest of [`RUNS`] runs, as other processes share the machine.
 //!
-//! A last line closes [`TIME_WAIT_ENTRIES`] connections of a fresh pair actively and gives
-//! what each TIME_WAIT entry left behind costs the closing endpoint by the same accounting.
+//! Two last lines, each on a fresh pair: what an idle connection costs once it has sent
+//! and received a byte (its loss-recovery state is made by the first data it sends), and
+//! what each TIME_WAIT entry costs the endpoint that closed [`TIME_WAIT_ENTRIES`]
+//! connections first, by the same accounting.
 //!
 //! Run with `cargo bench -p tcp-core --bench scale` (about 2 GiB of memory at 1M
 //! connections); `-- --max 100000` stops earlier.
@@ -41,6 +43,8 @@ const FIRST_PORT: u16 = 10_000;
 const SAMPLE: usize = 4_096;
 /// Connections closed for the TIME_WAIT line (below `ResourceLimits::max_time_wait`).
 const TIME_WAIT_ENTRIES: usize = 100_000;
+/// Connections that exchange a byte for the line after the table.
+const EXCHANGED: usize = 100_000;
 /// Pure ACKs delivered per timed run.
 const DELIVERIES: usize = 1 << 17;
 /// Timed runs per row; the fastest is reported.
@@ -272,6 +276,30 @@ fn time_wait_entries(count: usize) -> MemoryUsage {
     pair.client.memory_usage()
 }
 
+/// Opens `count` connections on a fresh pair; each side sends one byte and reads the
+/// other's. Returns the server's memory by its own accounting.
+fn after_one_exchange(count: usize) -> MemoryUsage {
+    let mut pair = Pair::new(count);
+    pair.handles = Some(Vec::with_capacity(count));
+    pair.open_up_to(count);
+    let handles = pair.handles.take().unwrap_or_default();
+    let mut byte = [0u8; 1];
+    for &(client, server) in &handles {
+        pair.client.write(client, b"q").expect("write");
+        pair.pump();
+        pair.server.read(server, &mut byte).expect("read");
+        pair.server.write(server, b"a").expect("write");
+        pair.pump();
+        pair.client.read(client, &mut byte).expect("read");
+    }
+    pair.now += Duration::from_millis(200);
+    pair.client.handle_timeout(pair.now);
+    pair.server.handle_timeout(pair.now);
+    pair.pump();
+    while pair.client.poll_event().is_some() || pair.server.poll_event().is_some() {}
+    pair.server.memory_usage()
+}
+
 /// The connection index and fields of a pure ACK the client sent, if `bytes` is one.
 fn final_ack(src: IpAddr, bytes: &[u8]) -> Option<(usize, FinalAck)> {
     let segment = Segment::new_checked(bytes).ok()?;
@@ -363,10 +391,15 @@ fn main() -> ExitCode {
         }
         eprintln!("  (opened in {:.1} s)", setup.as_secs_f64());
     }
+    let exchanged = per_connection(after_one_exchange(EXCHANGED));
+    println!(
+        "\nAfter one byte each way, {EXCHANGED} connections: server engine {} B ({} + {} + {})",
+        exchanged[0], exchanged[1], exchanged[2], exchanged[3]
+    );
     let closed = time_wait_entries(TIME_WAIT_ENTRIES);
     let entries = closed.time_wait_entries.max(1);
     println!(
-        "\nTIME_WAIT: {entries} entries of {} connections closed, {} B each (record {} B and its \
+        "TIME_WAIT: {entries} entries of {} connections closed, {} B each (record {} B and its \
          table, plus {} B of index and timer), {} connections left",
         TIME_WAIT_ENTRIES,
         closed.total() / entries,
