@@ -19,6 +19,9 @@ pub(crate) struct ResetReply {
 /// Borrowed endpoint state.
 pub(crate) struct Context<'a> {
     pub(crate) config: &'a Config,
+    /// Buffer bytes the connection may still allocate before the endpoint's buffer memory
+    /// reaches its limit.
+    pub(crate) buffer_room: usize,
     pub(crate) counters: &'a mut Counters,
     pub(crate) challenges: &'a mut ChallengeBudget,
     pub(crate) resets: &'a mut Vec<ResetReply>,

@@ -29,7 +29,7 @@ mod time;
 pub use addr::FourTuple;
 pub use config::{BufferSize, Config, Keepalive, SocketOptions};
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
-pub use endpoint::{Endpoint, PortPartition, Received, SocketInfo, Transmit};
+pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};

@@ -69,8 +69,10 @@ pub struct Cubic {
     last_ack: Option<Instant>,
     /// The latest smoothed RTT the engine reported.
     rtt: Option<Duration>,
-    /// State before the last loss response, for [`CongestionControl::undo`].
-    saved: Option<Saved>,
+    /// State before the last loss response, for [`CongestionControl::undo`]; boxed, as a
+    /// connection that never loses anything never needs it (the box is reused by later
+    /// loss responses until an undo, an ECN response or an MSS change empties it).
+    saved: Option<Box<Saved>>,
     /// The slow start exit (RFC 9406).
     hystart: HyStart,
 }
@@ -184,14 +186,18 @@ impl Cubic {
     }
 
     fn save(&mut self) {
-        self.saved = Some(Saved {
+        let saved = Saved {
             cwnd: self.cwnd,
             ssthresh: self.ssthresh,
             w_max: self.w_max,
             cwnd_prior: self.cwnd_prior,
             epoch: self.epoch,
             after_timeout: self.after_timeout,
-        });
+        };
+        match self.saved.as_deref_mut() {
+            Some(held) => *held = saved,
+            None => self.saved = Some(Box::new(saved)),
+        }
     }
 
     /// `max(β · cwnd, 2 SMSS)` in whole bytes.
@@ -316,6 +322,10 @@ impl CongestionControl for Cubic {
 
     fn name(&self) -> &'static str {
         "cubic"
+    }
+
+    fn allocated(&self) -> usize {
+        self.saved.as_ref().map_or(0, |_| size_of::<Saved>())
     }
 
     fn on_delivery(&mut self, _now: Instant, delivery: &Delivery) {

@@ -132,6 +132,12 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// The algorithm's name for logs and statistics ("newreno", "cubic", "bbr").
     fn name(&self) -> &'static str;
 
+    /// Heap bytes the controller owns besides its own size, for the engine's memory
+    /// accounting (`Endpoint::memory_usage`). None by default.
+    fn allocated(&self) -> usize {
+        0
+    }
+
     /// Every ACK that delivered data or declared data lost, in every phase, after the
     /// other hooks for that ACK: what model-based controllers (BBR) learn the path from.
     /// Loss-based controllers ignore it (the default).

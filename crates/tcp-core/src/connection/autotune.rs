@@ -14,7 +14,7 @@ impl Connection {
     /// Lets the send buffer hold two congestion windows, so the application can keep the
     /// window full while the previous one is acknowledged.
     pub(crate) fn autotune_send_buffer(&mut self) {
-        if self.options.send_buffer.is_some() || self.books.budget.pressure {
+        if self.options.send_buffer.is_some() || self.under_pressure() {
             return;
         }
         let wanted = (2 * self.recovery.window() as usize).min(self.snd.buffer_limits.send_max);
@@ -26,7 +26,7 @@ impl Connection {
     /// Once per round trip: if the peer delivered at least half the receive buffer in it,
     /// the buffer (and so the window) limits the transfer, and it doubles.
     pub(crate) fn autotune_receive_buffer(&mut self, now: Instant) {
-        if self.options.recv_buffer.is_some() || self.books.budget.pressure {
+        if self.options.recv_buffer.is_some() || self.under_pressure() {
             return;
         }
         let (since, from) = self.rcv.measure;

@@ -4,7 +4,6 @@
 
 use super::Raised;
 use crate::endpoint::census::Tally;
-use crate::endpoint::memory_budget::Budget;
 use crate::handle::ListenerHandle;
 
 /// Who holds a connection's handle.
@@ -33,14 +32,10 @@ pub(crate) struct Bookkeeping {
     pub(crate) listener: Option<ListenerHandle>,
     /// Who holds the handle.
     pub(crate) holder: Holder,
-    /// Counted in its listener's SYN queue.
-    pub(crate) in_syn_queue: bool,
     /// Listed in the endpoint's transmit queue.
     pub(crate) in_transmit_queue: bool,
     /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
     pub(crate) tally: Tally,
-    /// What it may allocate for its buffers, set by the endpoint before each call.
-    pub(crate) budget: Budget,
     /// Buffer bytes the endpoint has counted for it.
     pub(crate) charged: usize,
     /// A write found no memory and waits for the endpoint's pressure to end.
@@ -54,10 +49,8 @@ impl Default for Bookkeeping {
         Bookkeeping {
             listener: None,
             holder: Holder::Application,
-            in_syn_queue: false,
             in_transmit_queue: false,
             tally: Tally::None,
-            budget: Budget::default(),
             charged: 0,
             waiting_for_memory: false,
             raised: Raised::default(),

@@ -54,7 +54,7 @@ impl Connection {
         if congestion_experienced {
             self.ecn.echo = true;
             self.rcv.ack.now = true;
-            self.stats.congestion_marks_received += 1;
+            self.stats.rare().congestion_marks_received += 1;
         }
     }
 
@@ -73,7 +73,7 @@ impl Connection {
         self.recovery.reduce_for_ecn(now, self.flight_size());
         self.ecn.send_cwr = true;
         self.ecn.reduced_until = Some(self.snd.max);
-        self.stats.ecn_reductions += 1;
+        self.stats.rare().ecn_reductions += 1;
     }
 }
 

@@ -114,11 +114,6 @@ impl FarStore {
         }
     }
 
-    /// Drops every chunk and releases the storage.
-    pub(crate) fn clear(&mut self) {
-        self.chunks = Vec::new();
-    }
-
     /// Bytes of heap memory held.
     pub(crate) fn allocated(&self) -> usize {
         self.chunks.capacity() * size_of::<Chunk>()

@@ -12,9 +12,6 @@ use crate::time::Instant;
 use core::time::Duration;
 use tcp_wire::{Flags, Options, SeqNumber};
 
-/// Twenty-four days: a TS.Recent older than this is not used for PAWS (RFC 7323 §5.5).
-const PAWS_IDLE: Duration = Duration::from_secs(24 * 24 * 3600);
-
 /// A received segment, already checksummed and parsed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Incoming<'a> {
@@ -238,12 +235,9 @@ impl Connection {
 
     /// PAWS (RFC 7323 §5.3): a segment whose TSval is older than TS.Recent is an old duplicate.
     fn paws_rejects(&self, now: Instant, seg: &Incoming<'_>) -> bool {
-        let (Some(state), Some(ts)) = (self.negotiated.timestamps, seg.options.timestamps) else {
-            return false;
-        };
-        !seg.flags.rst()
-            && (ts.value.wrapping_sub(state.recent) as i32) < 0
-            && now - state.recent_age < PAWS_IDLE
+        self.negotiated
+            .timestamps
+            .is_some_and(|state| state.paws_rejects(now, seg))
     }
 
     /// RFC 7323 §4.3: take TSval as TS.Recent when the segment covers Last.ACK.sent.
@@ -429,12 +423,12 @@ impl Connection {
                 return;
             }
             if self.books.holder == Holder::Orphan {
-                self.stats.aborted_on_data += 1;
+                self.stats.rare().aborted_on_data += 1;
                 ctx.reply_reset(self.tuple, seg.ack, None);
                 self.enter_closed();
                 return;
             }
-            fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh());
+            fin &= self.accept_payload(now, start, seg.payload, seg.flags.psh(), ctx);
         }
         if fin
             && self.rcv.peer_fin_seq.is_none()
@@ -451,9 +445,17 @@ impl Connection {
         }
     }
 
-    /// Stores the in-window part of `payload` (starting at `seq`). Returns false when the
-    /// tail was cut off by the window (so a FIN after it is not yet acceptable).
-    fn accept_payload(&mut self, now: Instant, seq: SeqNumber, payload: &[u8], psh: bool) -> bool {
+    /// Stores the in-window part of `payload` (starting at `seq`), within the buffer room
+    /// and the delayed-ACK time `ctx` gives. Returns false when the tail was cut off by the
+    /// window (so a FIN after it is not yet acceptable).
+    fn accept_payload(
+        &mut self,
+        now: Instant,
+        seq: SeqNumber,
+        payload: &[u8],
+        psh: bool,
+        ctx: &Context<'_>,
+    ) -> bool {
         let mut data = payload;
         let mut offset = seq.distance(self.rcv.nxt);
         if offset < 0 {
@@ -482,7 +484,7 @@ impl Connection {
         let whole = data.len() <= room;
         data = &data[..data.len().min(room)];
         let start = self.rcv.nxt + offset;
-        let outcome = self.rcv.buf.write(offset, data, self.books.budget.room);
+        let outcome = self.rcv.buf.write(offset, data, ctx.buffer_room);
         if outcome.duplicate && offset > 0 && self.negotiated.sack {
             // A duplicate of out-of-order data already held (RFC 2883 §4.2).
             self.rcv.dsack = Some((start, start + data.len() as u32));
@@ -494,9 +496,9 @@ impl Connection {
             self.autotune_receive_buffer(now);
         }
         if outcome.no_memory {
-            self.stats.dropped_for_memory += 1;
+            self.stats.rare().dropped_for_memory += 1;
         } else if outcome.dropped {
-            self.stats.out_of_order_dropped += 1;
+            self.stats.rare().out_of_order_dropped += 1;
         }
         // At once while a hole is open (RFC 5681 §4.2: out-of-order data, or in-order data
         // below held out-of-order data), so the sender's loss detection hears every arrival.
@@ -508,7 +510,7 @@ impl Connection {
         {
             self.rcv.ack.now = true;
         } else {
-            self.schedule_ack(now, data.len() as u32, psh);
+            self.schedule_ack(now, data.len() as u32, psh, ctx.config.delayed_ack);
         }
         whole
     }
@@ -518,10 +520,10 @@ impl Connection {
     /// within the delayed-ACK time.
     /// In pingpong mode neither quick-ACK mode nor a waiting reader sends the ACK at once:
     /// the reply will carry it.
-    fn schedule_ack(&mut self, now: Instant, len: u32, psh: bool) {
-        self.rcv.ack.last_data_at = Some(now);
+    fn schedule_ack(&mut self, now: Instant, len: u32, psh: bool, delayed_ack: Duration) {
+        self.rcv.ack.reply_by = now + delayed_ack;
         if len >= u32::from(self.negotiated.local_mss).saturating_sub(40) {
-            self.rcv.ack.unacked_segments += 1;
+            self.rcv.ack.unacked_segments = self.rcv.ack.unacked_segments.saturating_add(1);
         }
         let pingpong = self.rcv.ack.pingpong;
         if self.rcv.ack.quick > 0 && !pingpong {
@@ -532,9 +534,7 @@ impl Connection {
         {
             self.rcv.ack.now = true;
         } else if !self.timing.timers.is_armed(Timer::DelayedAck) {
-            self.timing
-                .timers
-                .set(Timer::DelayedAck, now + self.rcv.delayed_ack);
+            self.timing.timers.set(Timer::DelayedAck, now + delayed_ack);
         }
     }
 
@@ -551,55 +551,6 @@ impl Connection {
             State::FinWait2 => self.enter_time_wait(now, config),
             _ => {}
         }
-    }
-
-    /// TIME_WAIT: hold the 4-tuple for 2 MSL with nothing but what re-ACKs need.
-    pub(crate) fn enter_time_wait(&mut self, now: Instant, config: &Config) {
-        self.set_state(State::TimeWait);
-        self.timing.timers.stop_all();
-        self.timing
-            .timers
-            .set(Timer::TimeWait, now + config.time_wait());
-        self.snd.buf.clear();
-        self.rcv.buf.release_if_empty();
-        self.recovery.clear();
-    }
-
-    /// TIME_WAIT input (RFC 9293 §3.10.7.4, RFC 1337, MAY-2).
-    fn on_segment_time_wait(
-        &mut self,
-        now: Instant,
-        seg: &Incoming<'_>,
-        ctx: &mut Context<'_>,
-    ) -> Disposition {
-        let flags = seg.flags;
-        if flags.rst() {
-            return Disposition::Done;
-        }
-        if flags.syn() && !flags.ack() {
-            let newer_ts = match (self.negotiated.timestamps, seg.options.timestamps) {
-                (Some(state), Some(ts)) => (ts.value.wrapping_sub(state.recent) as i32) > 0,
-                _ => false,
-            };
-            // PAWS first (as Linux's tcp_timewait_state_process): a SYN with an older
-            // timestamp is an old duplicate, whatever its sequence number.
-            let paws = self.paws_rejects(now, seg);
-            if !paws && (seg.seq.gt(self.rcv.nxt) || newer_ts) {
-                return Disposition::Reopen;
-            }
-            if paws {
-                ctx.counters.paws_rejected += 1;
-            }
-            self.challenge(now, ctx);
-            return Disposition::Done;
-        }
-        if flags.fin() && seg.seq + seg.payload.len() as u32 + 1 == self.rcv.nxt {
-            self.timing
-                .timers
-                .set(Timer::TimeWait, now + ctx.config.time_wait());
-        }
-        self.answer_invalid(now, seg, ctx);
-        Disposition::Done
     }
 }
 

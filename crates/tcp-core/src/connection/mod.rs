@@ -7,7 +7,9 @@ mod ecn;
 mod far_store;
 mod input;
 mod invalid;
+mod live_stats;
 mod negotiated;
+mod out_of_order;
 mod output;
 mod raised;
 mod receive_space;
@@ -17,6 +19,9 @@ mod rtt;
 mod send_buffer;
 mod send_space;
 mod shutdown;
+mod span;
+mod time_wait;
+mod time_wait_record;
 mod timeout;
 mod timers;
 mod timing;
@@ -30,14 +35,16 @@ use crate::connection::send_buffer::SendBuffer;
 use crate::error::Error;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::state::State;
-use crate::stats::{ConnectionInfo, ConnectionStats};
+use crate::stats::ConnectionInfo;
 use crate::time::Instant;
 use core::fmt;
+use std::sync::Arc;
 use tcp_wire::{Options, SeqNumber};
 
 use bookkeeping::Bookkeeping;
 pub(crate) use bookkeeping::Holder;
 pub(crate) use input::{Disposition, Incoming, reset_for};
+pub(crate) use live_stats::LiveStats;
 use negotiated::Negotiated;
 pub(crate) use negotiated::TimestampState;
 pub(crate) use raised::{Raise, Raised};
@@ -45,15 +52,24 @@ pub(crate) use receive_space::AckState;
 use receive_space::ReceiveSpace;
 use recovery::LossRecovery;
 use send_space::SendSpace;
+use span::ConnectionSpan;
+pub(crate) use time_wait_record::{TimeWaitAck, TimeWaitRecord};
 use timing::Timing;
 
 /// The transmission control block of RFC 9293 §3.3.1, split by concern as RFC 9293 and
-/// Linux's `tcp_sock` group it, plus the endpoint's bookkeeping.
+/// Linux's `tcp_sock` group it, plus the endpoint's bookkeeping. The endpoint names it by
+/// the handle it files it under; the block does not repeat it.
+///
+/// What a connection rarely needs is boxed when first needed, so an idle one holds only
+/// this block and its congestion controller: the loss-recovery state made by the first data
+/// sent, the out-of-order record of the receive buffer, the rarely moved counters; its
+/// options and tracing span are shared.
 pub(crate) struct Connection {
-    pub(crate) handle: ConnectionHandle,
     pub(crate) tuple: FourTuple,
     pub(crate) state: State,
-    pub(crate) options: SocketOptions,
+    /// Shared with the connections opened alike (the endpoint's defaults, or its listener's
+    /// options) until `set_options` gives it its own.
+    pub(crate) options: Arc<SocketOptions>,
     /// The endpoint's bookkeeping (queues, counts, memory, raised events).
     pub(crate) books: Bookkeeping,
     /// The send sequence space and send buffer.
@@ -71,9 +87,9 @@ pub(crate) struct Connection {
     pub(crate) last_segment_ect: bool,
     send_reset: bool,
     pub(crate) error: Option<Error>,
-    pub(crate) stats: ConnectionStats,
+    pub(crate) stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
-    pub(crate) span: tracing::Span,
+    pub(crate) span: ConnectionSpan,
 }
 
 /// What the caller supplies to open a connection block.
@@ -81,7 +97,7 @@ pub(crate) struct Opening {
     pub(crate) handle: ConnectionHandle,
     pub(crate) tuple: FourTuple,
     pub(crate) iss: SeqNumber,
-    pub(crate) options: SocketOptions,
+    pub(crate) options: Arc<SocketOptions>,
     pub(crate) now: Instant,
     pub(crate) timestamp_offset: u32,
 }
@@ -102,7 +118,6 @@ impl Connection {
             .map_or(config.local_mss(), |m| m.min(config.local_mss()));
         let iss = opening.iss;
         Connection {
-            handle: opening.handle,
             tuple: opening.tuple,
             state: State::Closed,
             options,
@@ -119,7 +134,6 @@ impl Connection {
                 rcv_wscale,
                 RecvBuffer::new(recv_capacity, 1 << rcv_wscale),
                 opening.now,
-                config.delayed_ack,
             ),
             negotiated: Negotiated {
                 local_mss,
@@ -152,13 +166,13 @@ impl Connection {
             last_segment_ect: false,
             send_reset: false,
             error: None,
-            stats: ConnectionStats::default(),
-            span: tracing::debug_span!(
+            stats: LiveStats::default(),
+            span: ConnectionSpan::new(tracing::debug_span!(
                 "tcp",
                 local = %opening.tuple.local,
                 remote = %opening.tuple.remote,
                 id = opening.handle.0
-            ),
+            )),
         }
     }
 
@@ -204,7 +218,6 @@ impl Connection {
     ) {
         self.books.listener = Some(listener);
         self.books.holder = Holder::Listener;
-        self.books.in_syn_queue = true;
         self.ecn.on_syn(seg.flags);
         self.set_state(State::SynReceived);
         self.rcv.irs = seg.seq;
@@ -278,7 +291,7 @@ impl Connection {
     }
 
     /// Applies new options to a live connection.
-    pub(crate) fn set_options(&mut self, now: Instant, options: SocketOptions) {
+    pub(crate) fn set_options(&mut self, now: Instant, options: Arc<SocketOptions>) {
         if let Some(size) = options.send_buffer {
             self.snd.buf.set_capacity(size.max(self.snd.buf.len()));
         }
@@ -367,8 +380,9 @@ impl Connection {
         self.state == State::Closed && self.books.holder != Holder::Application && !self.send_reset
     }
 
-    /// Queues application data; returns how much was taken.
-    pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, Error> {
+    /// Queues application data, allocating at most `room` more bytes of storage; returns
+    /// how much was taken.
+    pub(crate) fn write(&mut self, data: &[u8], room: usize) -> Result<usize, Error> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -381,7 +395,7 @@ impl Connection {
         if data.is_empty() {
             return Ok(0);
         }
-        let taken = self.snd.buf.push(data, self.books.budget.room);
+        let taken = self.snd.buf.push(data, room);
         if taken == 0 {
             self.snd.write_blocked = true;
             return Err(Error::WouldBlock);
@@ -432,11 +446,16 @@ impl Connection {
         self.rcv.buf.readable()
     }
 
-    /// Takes the endpoint's current budget: room to allocate, and under pressure a window
-    /// limited to storage already held.
+    /// Takes the endpoint's current budget: under pressure a window limited to storage
+    /// already held, and no buffer grown by autotuning (the room to allocate comes with each
+    /// call that may allocate).
     pub(crate) fn set_budget(&mut self, budget: crate::endpoint::memory_budget::Budget) {
-        self.books.budget = budget;
         self.rcv.buf.limit_window_to_storage(budget.pressure);
+    }
+
+    /// The endpoint is under memory pressure, as it said last.
+    pub(crate) fn under_pressure(&self) -> bool {
+        self.rcv.buf.limited_to_storage()
     }
 
     /// Bytes of buffer storage held (send and receive), what the endpoint's budget counts.
@@ -444,13 +463,21 @@ impl Connection {
         self.snd.buf.allocated() + self.rcv.buf.allocated()
     }
 
-    /// Heap bytes this connection holds (buffers, the record of segments in flight) plus its
-    /// own size.
+    /// Bytes this connection holds: its own size plus [`Connection::heap`].
     pub(crate) fn memory(&self) -> usize {
-        size_of::<Connection>()
-            + self.snd.buf.allocated()
-            + self.rcv.buf.allocated()
+        size_of::<Connection>() + self.heap()
+    }
+
+    /// Heap bytes this connection owns: buffer storage, the record of segments in flight,
+    /// the congestion controller, the rarely moved counters once boxed, and its share of
+    /// the options and the tracing span it shares.
+    pub(crate) fn heap(&self) -> usize {
+        self.buffer_memory()
+            + self.rcv.buf.record_heap()
             + self.recovery.allocated()
+            + self.stats.allocated()
+            + shared_options_bytes(&self.options)
+            + self.span.allocated()
     }
 
     /// The live transmission state.
@@ -477,6 +504,12 @@ impl Connection {
     }
 }
 
+/// One holder's share of shared options: the allocation (two counts and the options)
+/// divided among those holding it.
+pub(crate) fn shared_options_bytes(options: &Arc<SocketOptions>) -> usize {
+    (2 * size_of::<usize>() + size_of::<SocketOptions>()) / Arc::strong_count(options)
+}
+
 impl fmt::Display for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.tuple, self.state)
@@ -494,5 +527,23 @@ impl fmt::Debug for Connection {
             .field("rcv_nxt", &self.rcv.nxt)
             .field("rcv_wnd", &self.rcv.buf.window())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #14: an idle connection costs at most 1 KiB with its controller and its share
+    /// of the endpoint's tables (`benches/scale.rs`); the control block is most of it, so
+    /// its growth is noticed here.
+    #[test]
+    fn the_control_block_stays_compact() {
+        assert!(
+            size_of::<Connection>() <= 704,
+            "Connection is {} bytes",
+            size_of::<Connection>()
+        );
+        assert!(size_of::<TimeWaitRecord>() <= 144);
     }
 }

@@ -1,6 +1,11 @@
 //! What the handshake settled: segment sizes and the options both sides use.
 
+use super::input::Incoming;
 use crate::time::Instant;
+use core::time::Duration;
+
+/// Twenty-four days: a TS.Recent older than this is not used for PAWS (RFC 7323 §5.5).
+const PAWS_IDLE: Duration = Duration::from_secs(24 * 24 * 3600);
 
 /// Timestamp option state (RFC 7323) once both sides agreed to use it.
 #[derive(Debug, Clone, Copy)]
@@ -11,6 +16,26 @@ pub(crate) struct TimestampState {
     pub(super) recent: u32,
     /// When TS.Recent was last updated (PAWS ages it out after 24 days).
     pub(super) recent_age: Instant,
+}
+
+impl TimestampState {
+    /// PAWS (RFC 7323 §5.3): `seg` is not a RST and its TSval is older than TS.Recent, which
+    /// is younger than 24 days: an old duplicate.
+    pub(super) fn paws_rejects(&self, now: Instant, seg: &Incoming<'_>) -> bool {
+        let Some(ts) = seg.options.timestamps else {
+            return false;
+        };
+        !seg.flags.rst()
+            && (ts.value.wrapping_sub(self.recent) as i32) < 0
+            && now - self.recent_age < PAWS_IDLE
+    }
+
+    /// `seg` carries a TSval newer than TS.Recent.
+    pub(super) fn seg_is_newer(&self, seg: &Incoming<'_>) -> bool {
+        seg.options
+            .timestamps
+            .is_some_and(|ts| (ts.value.wrapping_sub(self.recent) as i32) > 0)
+    }
 }
 
 /// Options offered, then (after the handshake) agreed.

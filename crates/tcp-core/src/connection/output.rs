@@ -426,13 +426,7 @@ impl Connection {
         }
         self.snd.cwnd_limited = self.send_allowance() < self.send_mss();
         self.stats.bytes_sent += u64::from(seg.len);
-        if seg.len > 0
-            && self
-                .rcv
-                .ack
-                .last_data_at
-                .is_some_and(|at| now.saturating_duration_since(at) < self.rcv.delayed_ack)
-        {
+        if seg.len > 0 && now < self.rcv.ack.reply_by {
             self.rcv.ack.pingpong = true;
         }
         if self.timing.unacked_since.is_none() {

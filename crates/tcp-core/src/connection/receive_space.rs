@@ -3,7 +3,6 @@
 
 use super::recv_buffer::RecvBuffer;
 use crate::time::Instant;
-use core::time::Duration;
 use tcp_wire::SeqNumber;
 
 /// Acknowledgment scheduling.
@@ -12,12 +11,13 @@ pub(crate) struct AckState {
     /// An ACK must go out with the next segment, right away.
     pub(super) now: bool,
     /// Full-sized segments received since the last ACK.
-    pub(super) unacked_segments: u32,
+    pub(super) unacked_segments: u16,
     /// Segments left to acknowledge at once at the start of a connection (Linux's
     /// quick-ACK mode), so slow start on the peer's side is not held back.
-    pub(super) quick: u32,
-    /// When data last arrived in order.
-    pub(super) last_data_at: Option<Instant>,
+    pub(super) quick: u8,
+    /// Data we send before this instant answers the data that last arrived in order: the
+    /// delayed-ACK time after its arrival (the clock's zero before any has).
+    pub(super) reply_by: Instant,
     /// Request and reply: we sent data within the delayed-ACK time of receiving some
     /// (Linux's pingpong mode). The ACK of the next request then waits for the reply it
     /// rides on instead of going out alone, and quick-ACK mode is off. Left when the
@@ -52,18 +52,11 @@ pub(crate) struct ReceiveSpace {
     pub(super) dsack: Option<(SeqNumber, SeqNumber)>,
     /// When to acknowledge.
     pub(super) ack: AckState,
-    /// The delayed-ACK timeout.
-    pub(super) delayed_ack: Duration,
 }
 
 impl ReceiveSpace {
     /// Nothing received yet, with window scale `wscale` and buffer `buf`.
-    pub(crate) fn new(
-        wscale: u8,
-        buf: RecvBuffer,
-        now: Instant,
-        delayed_ack: Duration,
-    ) -> ReceiveSpace {
+    pub(crate) fn new(wscale: u8, buf: RecvBuffer, now: Instant) -> ReceiveSpace {
         ReceiveSpace {
             irs: SeqNumber(0),
             nxt: SeqNumber(0),
@@ -80,7 +73,6 @@ impl ReceiveSpace {
                 quick: 16,
                 ..AckState::default()
             },
-            delayed_ack,
         }
     }
 }

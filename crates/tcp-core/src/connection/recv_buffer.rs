@@ -25,6 +25,7 @@ pub(crate) const OUT_OF_ORDER_GROWTH: usize = 4;
 const MIN_RING: usize = 1024;
 
 use crate::connection::far_store::FarStore;
+use crate::connection::out_of_order::OutOfOrder;
 
 /// A range of out-of-order data, as offsets from RCV.NXT, with the arrival order of its
 /// latest piece (for SACK's "most recent first").
@@ -74,9 +75,9 @@ pub(crate) struct RecvBuffer {
     readable: usize,
     capacity: usize,
     slack: usize,
-    ranges: Vec<OutOfOrderRange>,
-    far: FarStore,
-    arrivals: u64,
+    /// Made by the first out-of-order data; kept (with its storage) until the buffer is
+    /// cleared, as the storage of a `Vec` would be.
+    ooo: Option<Box<OutOfOrder>>,
     /// Under memory pressure: offer no window beyond the storage already allocated.
     window_to_storage: bool,
 }
@@ -100,7 +101,12 @@ impl RecvBuffer {
     /// The window to offer: room after the in-order bytes, within the storage already
     /// allocated (at least [`MIN_RING`]) while [`RecvBuffer::limit_window_to_storage`] says so.
     pub(crate) fn window(&self) -> usize {
-        let size = if self.window_to_storage {
+        self.window_with(self.window_to_storage)
+    }
+
+    /// [`RecvBuffer::window`] with the window limited to storage (`true`) or not.
+    pub(crate) fn window_with(&self, limit_to_storage: bool) -> usize {
+        let size = if limit_to_storage {
             self.capacity.min(self.ring.len().max(MIN_RING))
         } else {
             self.capacity
@@ -111,6 +117,11 @@ impl RecvBuffer {
     /// Under memory pressure (`true`), the window offers only storage already allocated.
     pub(crate) fn limit_window_to_storage(&mut self, limit: bool) {
         self.window_to_storage = limit;
+    }
+
+    /// The window offers only storage already allocated (memory pressure).
+    pub(crate) fn limited_to_storage(&self) -> bool {
+        self.window_to_storage
     }
 
     /// The most bytes beyond RCV.NXT that fit in storage (window plus slack).
@@ -130,11 +141,11 @@ impl RecvBuffer {
 
     /// Out-of-order ranges, lowest first.
     pub(crate) fn out_of_order(&self) -> &[OutOfOrderRange] {
-        &self.ranges
+        self.ooo.as_deref().map_or(&[], |ooo| &ooo.ranges)
     }
 
     fn ooo_span(&self) -> usize {
-        self.ranges.last().map_or(0, |r| r.end as usize)
+        self.out_of_order().last().map_or(0, |r| r.end as usize)
     }
 
     /// The ring length that holds `needed` bytes from the head, at most `bound`: doubling
@@ -162,7 +173,7 @@ impl RecvBuffer {
     /// Bytes held once `start..end` (offsets from RCV.NXT) is stored as well.
     fn held_with(&self, start: u32, end: u32) -> usize {
         let mut held = self.readable + (end - start) as usize;
-        for range in &self.ranges {
+        for range in self.out_of_order() {
             held += (range.end - range.start) as usize;
             let overlap = range.end.min(end).saturating_sub(range.start.max(start));
             held -= overlap as usize;
@@ -214,15 +225,14 @@ impl RecvBuffer {
                     return outcome;
                 }
             }
-            self.arrivals += 1;
             outcome.out_of_order = true;
             self.insert_range(offset, end as u32);
             return outcome;
         }
-        outcome.filled_gap = !self.ranges.is_empty();
+        outcome.filled_gap = !self.out_of_order().is_empty();
         let mut new_end = end as u32;
         let mut merged = 0;
-        for range in &self.ranges {
+        for range in self.out_of_order() {
             if range.start > new_end {
                 break;
             }
@@ -238,16 +248,18 @@ impl RecvBuffer {
             };
             self.grow(len);
         }
-        self.arrivals += 1;
         copy_in(&mut self.ring, self.head, self.readable, data);
-        let (ring, head, readable) = (&mut self.ring, self.head, self.readable);
-        self.far.advance(new_end, |at, bytes| {
-            copy_in(ring, head, readable + at as usize, bytes);
-        });
-        self.ranges.drain(..merged);
-        for range in &mut self.ranges {
-            range.start -= new_end;
-            range.end -= new_end;
+        if let Some(ooo) = self.ooo.as_deref_mut() {
+            ooo.arrivals += 1;
+            let (ring, head, readable) = (&mut self.ring, self.head, self.readable);
+            ooo.far.advance(new_end, |at, bytes| {
+                copy_in(ring, head, readable + at as usize, bytes);
+            });
+            ooo.ranges.drain(..merged);
+            for range in &mut ooo.ranges {
+                range.start -= new_end;
+                range.end -= new_end;
+            }
         }
         self.readable += new_end as usize;
         outcome.advanced = new_end;
@@ -256,10 +268,14 @@ impl RecvBuffer {
 
     /// Storage growth the range list may need for one more range.
     fn ranges_growth(&self) -> usize {
-        if self.ranges.len() < self.ranges.capacity() {
+        let (len, capacity) = self
+            .ooo
+            .as_deref()
+            .map_or((0, 0), |ooo| (ooo.ranges.len(), ooo.ranges.capacity()));
+        if len < capacity {
             return 0;
         }
-        self.ranges.capacity().max(4) * size_of::<OutOfOrderRange>()
+        capacity.max(4) * size_of::<OutOfOrderRange>()
     }
 
     /// Puts out-of-order data in the ring, grown if the bytes held (and `budget`) allow it;
@@ -278,10 +294,15 @@ impl RecvBuffer {
                     let ring_end = self.ring.len().saturating_sub(self.readable);
                     let split = ring_end.saturating_sub(offset as usize).min(data.len());
                     let far_start = offset + split as u32;
-                    if self.far.cost(far_start, data.len() - split) > budget {
+                    let cost = match self.ooo.as_deref() {
+                        Some(ooo) => ooo.far.cost(far_start, data.len() - split),
+                        None => FarStore::default().cost(far_start, data.len() - split),
+                    };
+                    if cost > budget {
                         return Stored::NoMemory;
                     }
-                    if !self.far.insert(far_start, &data[split..]) {
+                    let ooo = self.ooo.get_or_insert_with(Box::default);
+                    if !ooo.far.insert(far_start, &data[split..]) {
                         return Stored::NoChunk;
                     }
                     if split > 0 {
@@ -302,22 +323,27 @@ impl RecvBuffer {
     }
 
     fn covered(&self, start: u32, end: u32) -> bool {
-        self.ranges.iter().any(|r| r.start <= start && end <= r.end)
+        self.out_of_order()
+            .iter()
+            .any(|r| r.start <= start && end <= r.end)
     }
 
     fn can_insert(&self, start: u32, end: u32) -> bool {
-        self.ranges.len() < MAX_OUT_OF_ORDER_RANGES
-            || self.ranges.iter().any(|r| start <= r.end && r.start <= end)
+        let ranges = self.out_of_order();
+        ranges.len() < MAX_OUT_OF_ORDER_RANGES
+            || ranges.iter().any(|r| start <= r.end && r.start <= end)
     }
 
     fn insert_range(&mut self, start: u32, end: u32) {
-        let recency = self.arrivals;
+        let ooo = self.ooo.get_or_insert_with(Box::default);
+        ooo.arrivals += 1;
+        let recency = ooo.arrivals;
         let mut merged = OutOfOrderRange {
             start,
             end,
             recency,
         };
-        self.ranges.retain(|r| {
+        ooo.ranges.retain(|r| {
             let touches = r.start <= merged.end && merged.start <= r.end;
             if touches {
                 merged.start = merged.start.min(r.start);
@@ -325,8 +351,8 @@ impl RecvBuffer {
             }
             !touches
         });
-        let at = self.ranges.partition_point(|r| r.start < merged.start);
-        self.ranges.insert(at, merged);
+        let at = ooo.ranges.partition_point(|r| r.start < merged.start);
+        ooo.ranges.insert(at, merged);
     }
 
     /// Copies up to `out.len()` in-order bytes to `out` and returns how many; they stay
@@ -353,24 +379,27 @@ impl RecvBuffer {
     /// Drops everything and releases the storage.
     pub(crate) fn clear(&mut self) {
         self.ring = Vec::new();
-        self.ranges = Vec::new();
-        self.far.clear();
+        self.ooo = None;
         self.head = 0;
         self.readable = 0;
     }
 
     /// Releases the storage if nothing is held.
     pub(crate) fn release_if_empty(&mut self) {
-        if self.readable == 0 && self.ranges.is_empty() {
+        if self.readable == 0 && self.out_of_order().is_empty() {
             self.clear();
         }
     }
 
     /// Bytes of heap memory held.
     pub(crate) fn allocated(&self) -> usize {
-        self.ring.capacity()
-            + self.ranges.capacity() * size_of::<OutOfOrderRange>()
-            + self.far.allocated()
+        self.ring.capacity() + self.ooo.as_deref().map_or(0, OutOfOrder::allocated)
+    }
+
+    /// Heap bytes held besides the storage [`RecvBuffer::allocated`] counts: the box of
+    /// the out-of-order record, once made.
+    pub(crate) fn record_heap(&self) -> usize {
+        self.ooo.as_ref().map_or(0, |_| size_of::<OutOfOrder>())
     }
 }
 

@@ -134,7 +134,7 @@ impl Connection {
             return;
         }
         self.timing.retries += 1;
-        self.stats.retransmission_timeouts += 1;
+        self.stats.rare().retransmission_timeouts += 1;
         ctx.counters.retransmission_timeouts += 1;
         if self.syn_acked() {
             // Everything in flight is lost; the head goes out again even into a zero
@@ -186,7 +186,7 @@ impl Connection {
             self.timing.probe_pending = true;
             self.timing.probes = self.timing.probes.saturating_add(1);
             self.timing.probes_unanswered = self.timing.probes_unanswered.saturating_add(1);
-            self.stats.window_probes += 1;
+            self.stats.rare().window_probes += 1;
             self.arm_persist(now);
         } else {
             self.timing.override_send_avoidance = true;
@@ -273,7 +273,7 @@ impl Connection {
         }
         self.timing.keepalive_probes += 1;
         self.timing.probe_pending = true;
-        self.stats.keepalive_probes += 1;
+        self.stats.rare().keepalive_probes += 1;
         self.timing
             .timers
             .set(Timer::Keepalive, now + keepalive.interval);

@@ -33,41 +33,50 @@ impl Timer {
     ];
 }
 
-/// Deadlines indexed by [`Timer`]; the earliest is the connection's next wake-up.
+/// Deadlines indexed by [`Timer`]; the earliest is the connection's next wake-up. A bit
+/// per timer says which are armed, so the table is seven instants and a byte rather than
+/// seven `Option<Instant>` (each twice an instant's size).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimerTable {
-    deadlines: [Option<Instant>; 7],
+    deadlines: [Instant; 7],
+    armed: u8,
 }
 
 impl TimerTable {
     /// Arms (or re-arms) `timer` for `at`.
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
-        self.deadlines[timer as usize] = Some(at);
+        self.deadlines[timer as usize] = at;
+        self.armed |= 1 << timer as u8;
     }
 
     /// Disarms `timer`.
     pub(crate) fn stop(&mut self, timer: Timer) {
-        self.deadlines[timer as usize] = None;
+        self.armed &= !(1 << timer as u8);
     }
 
     /// Disarms every timer.
     pub(crate) fn stop_all(&mut self) {
-        self.deadlines = [None; 7];
+        self.armed = 0;
     }
 
     /// The deadline of `timer`, if armed.
     pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
-        self.deadlines[timer as usize]
+        self.is_armed(timer).then(|| self.deadlines[timer as usize])
     }
 
     /// True when `timer` is armed.
     pub(crate) fn is_armed(&self, timer: Timer) -> bool {
-        self.get(timer).is_some()
+        self.armed & (1 << timer as u8) != 0
+    }
+
+    /// True when `timer` is armed and no other is.
+    pub(crate) fn armed_alone(&self, timer: Timer) -> bool {
+        self.armed == 1 << timer as u8
     }
 
     /// The earliest armed deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.deadlines.iter().flatten().min().copied()
+        Timer::ALL.into_iter().filter_map(|t| self.get(t)).min()
     }
 
     /// Disarms and returns the first timer (in table order) whose deadline is at or before
@@ -102,5 +111,12 @@ mod tests {
             Some(Timer::Keepalive)
         );
         assert_eq!(table.take_expired(Instant::from_millis(60)), None);
+        assert_eq!(table.next_deadline(), None);
+        table.set(Timer::TimeWait, Instant::from_millis(70));
+        assert!(table.armed_alone(Timer::TimeWait));
+        table.set(Timer::Pace, Instant::from_millis(80));
+        assert!(!table.armed_alone(Timer::TimeWait));
+        table.stop_all();
+        assert_eq!(table.next_deadline(), None);
     }
 }

@@ -30,7 +30,7 @@ impl Endpoint {
         if local.is_ipv4() != remote.is_ipv4() {
             return Err(Error::InvalidInput);
         }
-        if self.connections.len() >= self.config.max_connections {
+        if self.connection_count() >= self.config.max_connections {
             return Err(Error::NoBuffers);
         }
         if self.memory.under_pressure() {
@@ -45,7 +45,7 @@ impl Endpoint {
             local: SocketAddr::new(local.ip(), port),
             remote,
         };
-        if self.by_tuple.contains_key(&tuple) {
+        if self.holder_of(&tuple).is_some() {
             return Err(Error::AddrInUse);
         }
         let handle = self.allocate_handle();
@@ -53,7 +53,7 @@ impl Endpoint {
             handle,
             tuple,
             iss: self.isn.isn(now, &tuple),
-            options,
+            options: self.shared_options(options),
             now,
             timestamp_offset: self.timestamp_offset(&tuple),
         };
@@ -61,8 +61,8 @@ impl Endpoint {
         conn.books.holder = Holder::Application;
         conn.open_active(now);
         self.counters.active_opens += 1;
-        self.by_tuple.insert(tuple, handle);
-        self.connections.insert(handle, conn);
+        self.index_tuple(tuple, handle);
+        self.connections.insert(handle, Box::new(conn));
         self.settle(handle);
         Ok(handle)
     }
@@ -70,6 +70,7 @@ impl Endpoint {
     fn connection(&self, handle: ConnectionHandle) -> Result<&Connection, Error> {
         self.connections
             .get(&handle)
+            .map(|c| &**c)
             .filter(|c| c.books.holder == Holder::Application)
             .ok_or(Error::InvalidHandle)
     }
@@ -90,7 +91,8 @@ impl Endpoint {
     /// acknowledges data or memory pressure ends); `BrokenPipe` after `shutdown_write`; the
     /// connection's error after it failed.
     pub fn write(&mut self, handle: ConnectionHandle, data: &[u8]) -> Result<usize, Error> {
-        let result = self.user_call(handle, |conn| conn.write(data));
+        let room = self.memory.budget(&self.config.resources).room;
+        let result = self.user_call(handle, |conn| conn.write(data, room));
         if result == Err(Error::WouldBlock)
             && let Some(conn) = self.connections.get_mut(&handle)
             && conn.send_room() > 0
@@ -145,6 +147,7 @@ impl Endpoint {
         handle: ConnectionHandle,
         options: SocketOptions,
     ) -> Result<(), Error> {
+        let options = self.shared_options(options);
         self.user_call(handle, |conn| {
             conn.set_options(now, options);
             Ok(())
@@ -153,7 +156,7 @@ impl Endpoint {
 
     /// The connection's current options.
     pub fn options(&self, handle: ConnectionHandle) -> Result<SocketOptions, Error> {
-        Ok(self.connection(handle)?.options)
+        Ok(*self.connection(handle)?.options)
     }
 
     /// The connection's state.
@@ -163,7 +166,7 @@ impl Endpoint {
 
     /// The connection's counters.
     pub fn stats(&self, handle: ConnectionHandle) -> Result<ConnectionStats, Error> {
-        Ok(self.connection(handle)?.stats)
+        Ok(self.connection(handle)?.stats.snapshot())
     }
 
     /// Our address of the connection.

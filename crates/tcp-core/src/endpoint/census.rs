@@ -83,6 +83,11 @@ impl Census {
         self.leave(conn.books.tally);
     }
 
+    /// A TIME_WAIT record (a counted entry) leaves the endpoint.
+    pub(crate) fn leave_time_wait(&mut self) {
+        self.leave(Tally::TimeWait);
+    }
+
     fn leave(&mut self, tally: Tally) {
         match tally {
             Tally::TimeWait => self.time_wait -= 1,

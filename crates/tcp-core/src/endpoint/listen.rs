@@ -6,6 +6,7 @@ use crate::addr::FourTuple;
 use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
 use crate::context::ResetReply;
+use crate::endpoint::hashing::HandleHasher;
 use crate::endpoint::listener::Listener;
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::error::Error;
@@ -13,7 +14,8 @@ use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::time::Instant;
 use core::net::SocketAddr;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use tcp_wire::{Options, SeqNumber, Timestamps};
 
 impl Endpoint {
@@ -42,16 +44,12 @@ impl Endpoint {
                     || l.local.ip().is_unspecified()
                     || local.ip().is_unspecified())
         });
-        let port_busy = !options.reuse_address
-            && self.by_tuple.keys().any(|t| {
-                t.local.port() == local.port()
-                    && (local.ip().is_unspecified() || t.local.ip() == local.ip())
-            });
+        let port_busy = !options.reuse_address && self.by_tuple.address_in_use(local);
         if clash || port_busy {
             return Err(Error::AddrInUse);
         }
         let handle = ListenerHandle(self.next_id);
-        self.next_id += 1;
+        self.next_id = self.next_id.saturating_add(1);
         let backlog = backlog.clamp(1, self.config.max_backlog.max(1)) as usize;
         self.listeners.insert(
             handle,
@@ -60,16 +58,17 @@ impl Endpoint {
                 local,
                 accept_queue: VecDeque::new(),
                 backlog,
-                syn_queue: 0,
-                options,
+                syn_queue: HashSet::with_hasher(HandleHasher),
+                options: self.shared_options(options),
             },
         );
         *self.listening_ports.entry(local.port()).or_insert(0) += 1;
         Ok(handle)
     }
 
-    /// Stops a listener. Connections waiting in its accept queue are reset (as Linux does);
-    /// half-open ones are dropped.
+    /// Stops a listener. Every connection it holds, half-open or waiting in its accept
+    /// queue, is reset; connections already accepted go on. Costs time in the connections
+    /// the listener holds, not in all the endpoint's.
     pub fn close_listener(&mut self, listener: ListenerHandle) -> Result<(), Error> {
         let listener = self
             .listeners
@@ -81,16 +80,9 @@ impl Endpoint {
                 self.listening_ports.remove(&listener.local.port());
             }
         }
-        let orphans: Vec<ConnectionHandle> = self
-            .connections
-            .values()
-            .filter(|c| c.books.listener == Some(listener.handle))
-            .map(|c| c.handle)
-            .collect();
-        for handle in orphans {
+        for handle in listener.held() {
             self.with_connection(handle, |conn, _| {
                 conn.books.listener = None;
-                conn.books.in_syn_queue = false;
                 conn.abort();
             });
         }
@@ -185,7 +177,7 @@ impl Endpoint {
             self.counters.memory_refusals += 1;
             return;
         }
-        if listener.syn_queue >= self.config.syn_queue_len as usize {
+        if listener.syn_queue.len() >= self.config.syn_queue_len as usize {
             if self.config.syn_cookies {
                 self.send_cookie(now, tuple, seg);
             } else {
@@ -193,11 +185,11 @@ impl Endpoint {
             }
             return;
         }
-        if self.connections.len() >= self.config.max_connections {
+        if self.connection_count() >= self.config.max_connections {
             self.counters.syn_queue_overflows += 1;
             return;
         }
-        let options = listener.options;
+        let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
         let opening = Opening {
             handle: conn_handle,
@@ -210,10 +202,10 @@ impl Endpoint {
         let mut conn = Connection::new(&self.config, opening);
         conn.open_passive(now, seg, &self.config, handle);
         if let Some(listener) = self.listeners.get_mut(&handle) {
-            listener.syn_queue += 1;
+            listener.syn_queue.insert(conn_handle);
         }
-        self.by_tuple.insert(tuple, conn_handle);
-        self.connections.insert(conn_handle, conn);
+        self.index_tuple(tuple, conn_handle);
+        self.connections.insert(conn_handle, Box::new(conn));
         self.settle(conn_handle);
     }
 
@@ -274,7 +266,7 @@ impl Endpoint {
         let Some(listener) = self.listeners.get(&handle) else {
             return false;
         };
-        if listener.accept_queue_full() || self.connections.len() >= self.config.max_connections {
+        if listener.accept_queue_full() || self.connection_count() >= self.config.max_connections {
             self.counters.listen_overflows += 1;
             return true;
         }
@@ -282,7 +274,7 @@ impl Endpoint {
             self.counters.memory_refusals += 1;
             return true;
         }
-        let options = listener.options;
+        let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
         let opening = Opening {
             handle: conn_handle,
@@ -296,8 +288,8 @@ impl Endpoint {
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
         self.counters.syn_cookies_validated += 1;
-        self.by_tuple.insert(tuple, conn_handle);
-        self.connections.insert(conn_handle, conn);
+        self.index_tuple(tuple, conn_handle);
+        self.connections.insert(conn_handle, Box::new(conn));
         self.with_connection(conn_handle, |conn, ctx| conn.on_segment(now, seg, ctx));
         true
     }
@@ -335,10 +327,7 @@ impl Endpoint {
         let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) else {
             return;
         };
-        if conn.books.in_syn_queue {
-            conn.books.in_syn_queue = false;
-            listener.syn_queue = listener.syn_queue.saturating_sub(1);
-        }
+        listener.syn_queue.remove(&handle);
         listener.accept_queue.push_back(handle);
         self.counters.passive_opens += 1;
         self.events.push_back(Event::Incoming(listener.handle));

@@ -1,9 +1,11 @@
-//! A listening socket: its address, accept queue (FIFO) and SYN queue bound.
+//! A listening socket: its address, accept queue (FIFO) and SYN queue.
 
 use crate::config::SocketOptions;
+use crate::endpoint::hashing::HandleHasher;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use core::net::SocketAddr;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 /// One listener.
 #[derive(Debug)]
@@ -14,10 +16,11 @@ pub(crate) struct Listener {
     /// Completed connections the application may take; at most `backlog`.
     pub(crate) accept_queue: VecDeque<ConnectionHandle>,
     pub(crate) backlog: usize,
-    /// Half-open connections (SYN_RCVD) created by this listener.
-    pub(crate) syn_queue: usize,
-    /// Options every accepted connection starts with.
-    pub(crate) options: SocketOptions,
+    /// Half-open connections (SYN_RCVD) this listener created, at most
+    /// `Config::syn_queue_len`.
+    pub(crate) syn_queue: HashSet<ConnectionHandle, HandleHasher>,
+    /// Options every accepted connection starts with, shared with them.
+    pub(crate) options: Arc<SocketOptions>,
 }
 
 impl Listener {
@@ -25,6 +28,20 @@ impl Listener {
     pub(crate) fn accepts(&self, addr: SocketAddr) -> bool {
         self.local.port() == addr.port()
             && (self.local.ip().is_unspecified() || self.local.ip() == addr.ip())
+    }
+
+    /// Every connection the listener holds, half-open or waiting in the accept queue, in
+    /// handle order (the accept queue may still name connections already gone).
+    pub(crate) fn held(&self) -> Vec<ConnectionHandle> {
+        let mut held: Vec<ConnectionHandle> = self
+            .syn_queue
+            .iter()
+            .chain(self.accept_queue.iter())
+            .copied()
+            .collect();
+        held.sort_unstable();
+        held.dedup();
+        held
     }
 
     /// True when the accept queue is full.

@@ -5,7 +5,7 @@ use crate::handle::ConnectionHandle;
 use crate::resource_limits::ResourceLimits;
 use crate::stats::Counters;
 
-/// What one connection may allocate for its buffers, as the endpoint last told it.
+/// What a connection may allocate for its buffers now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Budget {
     /// Buffer bytes it may still allocate before the endpoint's total reaches the limit.
@@ -13,15 +13,6 @@ pub(crate) struct Budget {
     /// The endpoint is under memory pressure: offer no window beyond storage already
     /// allocated, grow no buffer by autotuning.
     pub(crate) pressure: bool,
-}
-
-impl Default for Budget {
-    fn default() -> Budget {
-        Budget {
-            room: usize::MAX,
-            pressure: false,
-        }
-    }
 }
 
 /// Buffer memory of all connections together, and the writers waiting for some.
@@ -73,6 +64,11 @@ impl BufferMemory {
         }
         tracing::info!(bytes = self.total, "buffer memory pressure ended");
         core::mem::take(&mut self.waiters)
+    }
+
+    /// Bytes of the list of waiting writers.
+    pub(crate) fn allocated(&self) -> usize {
+        self.waiters.capacity() * size_of::<ConnectionHandle>()
     }
 
     /// `handle`'s write found no memory: it hears `Writable` when pressure ends.

@@ -8,16 +8,19 @@ mod isn;
 mod listen;
 mod listener;
 pub(crate) mod memory_budget;
+mod memory_usage;
 mod port_partition;
 mod ports;
 mod stateless;
 pub(crate) mod syn_cookie;
 mod table;
+mod time_wait;
 mod timer_queue;
+mod tuple_index;
 
 use crate::addr::FourTuple;
-use crate::config::Config;
-use crate::connection::{Connection, Holder, Incoming, Raise, Raised};
+use crate::config::{Config, SocketOptions};
+use crate::connection::{Connection, Holder, Incoming, Raise, Raised, TimeWaitRecord};
 use crate::context::{Context, ResetReply};
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
@@ -29,9 +32,12 @@ use crate::stats::{ConnectionStats, Counters};
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
+use core::num::NonZeroU64;
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use tcp_wire::{Header, Segment};
 
+pub use memory_usage::MemoryUsage;
 pub use port_partition::PortPartition;
 pub use table::SocketInfo;
 
@@ -112,8 +118,14 @@ pub struct Endpoint {
     pub(crate) config: Config,
     isn: IsnGenerator,
     hasher: KeyedHasher,
-    pub(crate) connections: HashMap<ConnectionHandle, Connection, HandleHasher>,
-    by_tuple: HashMap<FourTuple, ConnectionHandle, KeyedHasher>,
+    /// Every connection by handle. Boxed: the table keeps a quarter to a half of its buckets
+    /// empty, and an empty bucket then costs a pointer, not a control block.
+    pub(crate) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
+    /// Connections nobody holds that rest in TIME_WAIT, as compact records, by handle (the
+    /// 4-tuple index and the timer queue name them like connections).
+    time_wait: HashMap<ConnectionHandle, TimeWaitRecord, HandleHasher>,
+    /// Which connection holds each 4-tuple, and the local ports and addresses in use.
+    by_tuple: tuple_index::TupleIndex,
     listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
     /// How many listeners use each port, so a segment for an unlistened port skips the scan.
     listening_ports: HashMap<u16, usize, KeyedHasher>,
@@ -135,7 +147,10 @@ pub struct Endpoint {
     census: crate::endpoint::census::Census,
     /// Buffer memory of all connections, against its pressure mark and limit.
     memory: crate::endpoint::memory_budget::BufferMemory,
-    next_id: u64,
+    /// The next handle's number (connections and listeners count together; never 0).
+    next_id: NonZeroU64,
+    /// `SocketOptions::default()`, shared by every connection opened with it.
+    default_options: Arc<SocketOptions>,
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
     last_now: Instant,
@@ -155,7 +170,8 @@ impl Endpoint {
             isn: IsnGenerator::new(derive_key(&secret, b"isn")),
             hasher: KeyedHasher::new(derive_key(&secret, b"misc")),
             connections: HashMap::with_hasher(HandleHasher),
-            by_tuple: HashMap::with_hasher(hasher),
+            time_wait: HashMap::with_hasher(HandleHasher),
+            by_tuple: tuple_index::TupleIndex::new(hasher),
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
             port_cursor: 0,
@@ -170,7 +186,8 @@ impl Endpoint {
             challenges,
             census: crate::endpoint::census::Census::default(),
             memory: crate::endpoint::memory_budget::BufferMemory::default(),
-            next_id: 1,
+            next_id: NonZeroU64::MIN,
+            default_options: Arc::default(),
             last_now: Instant::ZERO,
         }
     }
@@ -191,7 +208,7 @@ impl Endpoint {
     pub fn connection_totals(&self) -> ConnectionStats {
         let mut total = self.retired;
         for conn in self.connections.values() {
-            total += conn.stats;
+            total += conn.stats.snapshot();
         }
         total
     }
@@ -202,9 +219,9 @@ impl Endpoint {
         self.memory.total()
     }
 
-    /// Number of connections held, in any state.
+    /// Number of connections held, in any state (TIME_WAIT entries included).
     pub fn connection_count(&self) -> usize {
-        self.connections.len()
+        self.connections.len() + self.time_wait.len()
     }
 
     /// Processes one received TCP segment (`bytes` is the TCP header and payload) sent from
@@ -255,30 +272,23 @@ impl Endpoint {
             local: SocketAddr::new(dst, header.dst_port),
             remote: SocketAddr::new(src, header.src_port),
         };
-        let mut iss_floor = None;
-        if let Some(&handle) = self.by_tuple.get(&tuple) {
+        if let Some(handle) = self.holder_of(&tuple) {
+            if self.time_wait.contains_key(&handle) {
+                self.on_time_wait_segment(now, handle, tuple, &seg);
+                return;
+            }
             if self.completes_into_a_full_queue(handle, &seg) {
                 self.counters.listen_overflows += 1;
                 return;
             }
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
-            if reopen != Some(crate::connection::Disposition::Reopen) {
-                return;
+            if reopen == Some(crate::connection::Disposition::Reopen) {
+                self.reopen_from_time_wait(now, handle, tuple, &seg);
             }
-            let Some(listener) = self.find_listener(tuple.local) else {
-                self.with_connection(handle, |conn, ctx| conn.challenge(now, ctx));
-                return;
-            };
-            iss_floor = self
-                .connections
-                .get(&handle)
-                .map(|c| c.highest_sent() + REOPEN_ISS_GAP);
-            self.remove_connection(handle);
-            self.on_listener_segment(now, listener, tuple, &seg, iss_floor);
             return;
         }
         match self.find_listener(tuple.local) {
-            Some(listener) => self.on_listener_segment(now, listener, tuple, &seg, iss_floor),
+            Some(listener) => self.on_listener_segment(now, listener, tuple, &seg, None),
             None => {
                 self.counters.no_connection += 1;
                 if !seg.flags.rst() {
@@ -297,12 +307,14 @@ impl Endpoint {
         f: impl FnOnce(&mut Connection, &mut Context<'_>) -> R,
     ) -> Option<R> {
         let conn = self.connections.get_mut(&handle)?;
-        conn.set_budget(self.memory.budget(&self.config.resources));
+        let budget = self.memory.budget(&self.config.resources);
+        conn.set_budget(budget);
         let span = conn.span.clone();
         let _entered = span.enter();
         let mut resets = Vec::new();
         let mut ctx = Context {
             config: &self.config,
+            buffer_room: budget.room,
             counters: &mut self.counters,
             challenges: &mut self.challenges,
             resets: &mut resets,
@@ -319,18 +331,21 @@ impl Endpoint {
         self.queue_stateless(stateless::StatelessReply::Reset(reset));
     }
 
-    fn queue_stateless(&mut self, reply: stateless::StatelessReply) {
+    /// Queues `reply` unless [`MAX_PENDING_RESETS`] are waiting; true when queued.
+    fn queue_stateless(&mut self, reply: stateless::StatelessReply) -> bool {
         if self.stateless.len() >= MAX_PENDING_RESETS {
             if reply.is_reset() {
                 self.counters.resets_suppressed += 1;
             }
-            return;
+            return false;
         }
         self.stateless.push(reply);
+        true
     }
 
     /// After anything touched a connection: turn its raised bits into events, queue it for
-    /// transmission, re-index its deadline, and forget it once finished.
+    /// transmission, re-index its deadline, and forget it once finished, or keep only its
+    /// TIME_WAIT record once it rests there.
     fn settle(&mut self, handle: ConnectionHandle) {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
@@ -372,6 +387,8 @@ impl Endpoint {
         }
         if finished {
             self.remove_connection(handle);
+        } else {
+            self.compact_time_wait(handle);
         }
         self.wake_writers(woken);
     }
@@ -394,9 +411,7 @@ impl Endpoint {
         let Some(conn) = self.connections.remove(&handle) else {
             return;
         };
-        if self.by_tuple.get(&conn.tuple) == Some(&handle) {
-            self.by_tuple.remove(&conn.tuple);
-        }
+        self.by_tuple.remove(&conn.tuple, handle);
         self.deadlines.set(handle, None);
         self.census.remove(&conn);
         let limits = &self.config.resources;
@@ -404,15 +419,13 @@ impl Endpoint {
             .memory
             .recharge(conn.books.charged, 0, limits, &mut self.counters);
         self.wake_writers(woken);
-        if let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l))
-            && conn.books.in_syn_queue
-        {
-            listener.syn_queue = listener.syn_queue.saturating_sub(1);
+        if let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) {
+            listener.syn_queue.remove(&handle);
         }
         if conn.books.holder.was_exposed() {
             self.events.push_back(Event::Closed(handle));
         }
-        self.retired += conn.stats;
+        self.retired += conn.stats.snapshot();
         tracing::trace!(conn = %conn, "removed");
     }
 
@@ -515,6 +528,10 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.observe(now);
         while let Some(handle) = self.deadlines.pop_due(now) {
+            if self.time_wait.contains_key(&handle) {
+                self.remove_time_wait(handle);
+                continue;
+            }
             self.with_connection(handle, |conn, ctx| conn.on_timeout(now, ctx));
         }
     }
@@ -525,14 +542,38 @@ impl Endpoint {
         self.events.pop_front()
     }
 
+    /// The connection or TIME_WAIT record holding `tuple`.
+    fn holder_of(&self, tuple: &FourTuple) -> Option<ConnectionHandle> {
+        let (connections, time_wait) = (&self.connections, &self.time_wait);
+        self.by_tuple
+            .get(tuple, |h| tuple_held(connections, time_wait, h))
+    }
+
+    /// Indexes `tuple` as held by `handle` (which the tables may not hold yet).
+    fn index_tuple(&mut self, tuple: FourTuple, handle: ConnectionHandle) {
+        let (connections, time_wait) = (&self.connections, &self.time_wait);
+        self.by_tuple
+            .insert(tuple, handle, |h| tuple_held(connections, time_wait, h));
+    }
+
     /// Remembers the latest time a caller passed in (time never goes back for the engine).
     pub(crate) fn observe(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
     }
 
+    /// `options` to hand to a connection or listener: the endpoint's shared defaults when
+    /// they are those, else a new allocation.
+    fn shared_options(&self, options: SocketOptions) -> Arc<SocketOptions> {
+        if options == *self.default_options {
+            Arc::clone(&self.default_options)
+        } else {
+            Arc::new(options)
+        }
+    }
+
     fn allocate_handle(&mut self) -> ConnectionHandle {
-        let handle = ConnectionHandle(self.next_id);
-        self.next_id += 1;
+        let handle = ConnectionHandle(self.next_id.get());
+        self.next_id = self.next_id.saturating_add(1);
         handle
     }
 
@@ -542,6 +583,18 @@ impl Endpoint {
         tuple.hash_into(&mut hasher);
         hasher.write_u8(0x75);
         hasher.finish() as u32
+    }
+}
+
+/// The 4-tuple the connection or TIME_WAIT record `handle` holds.
+fn tuple_held(
+    connections: &HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
+    time_wait: &HashMap<ConnectionHandle, TimeWaitRecord, HandleHasher>,
+    handle: ConnectionHandle,
+) -> Option<FourTuple> {
+    match connections.get(&handle) {
+        Some(conn) => Some(conn.tuple),
+        None => time_wait.get(&handle).map(|record| record.tuple),
     }
 }
 

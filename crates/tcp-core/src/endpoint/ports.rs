@@ -9,7 +9,6 @@ use crate::error::Error;
 use core::hash::{BuildHasher, Hasher};
 use core::net::SocketAddr;
 use core::ops::RangeInclusive;
-use std::collections::HashSet;
 
 impl Endpoint {
     /// A free ephemeral port for a connection from `local_ip` to `remote`.
@@ -28,7 +27,7 @@ impl Endpoint {
                     local: SocketAddr::new(local.ip(), port),
                     remote,
                 };
-                !self.by_tuple.contains_key(&candidate)
+                self.holder_of(&candidate).is_none()
                     && !self.port_has_listener(port)
                     && self
                         .port_partition
@@ -56,9 +55,8 @@ impl Endpoint {
         .hash_into(&mut hasher);
         let offset = (hasher.finish() as u32).wrapping_add(self.port_cursor);
         self.port_cursor = self.port_cursor.wrapping_add(1);
-        let connected: HashSet<u16> = self.by_tuple.keys().map(|t| t.local.port()).collect();
         probe_order(&self.config.ephemeral_ports, offset)
-            .find(|port| !connected.contains(port) && !self.port_has_listener(*port))
+            .find(|&port| !self.by_tuple.port_in_use(port) && !self.port_has_listener(port))
             .ok_or(Error::AddrInUse)
     }
 

@@ -1,7 +1,8 @@
 //! Segments the endpoint sends on behalf of no connection: RSTs for segments that match
-//! nothing and SYN-ACKs carrying SYN cookies (L-3).
+//! nothing, SYN-ACKs carrying SYN cookies (L-3), and the ACKs of TIME_WAIT records.
 
 use crate::addr::FourTuple;
+use crate::connection::TimeWaitAck;
 use crate::context::ResetReply;
 use tcp_wire::{Flags, Header, Options, Segment, SeqNumber};
 
@@ -15,11 +16,13 @@ pub(super) struct CookieSynAck {
     pub(super) options: Options,
 }
 
-/// A segment that belongs to no connection.
+/// A segment sent on behalf of no connection: a RST, a cookie SYN-ACK, or the ACK of a
+/// TIME_WAIT record (which keeps no transmit state of its own).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum StatelessReply {
     Reset(ResetReply),
     CookieSynAck(CookieSynAck),
+    TimeWaitAck(TimeWaitAck),
 }
 
 impl StatelessReply {
@@ -28,6 +31,7 @@ impl StatelessReply {
         match self {
             StatelessReply::Reset(reset) => reset.tuple,
             StatelessReply::CookieSynAck(syn_ack) => syn_ack.tuple,
+            StatelessReply::TimeWaitAck(ack) => ack.tuple,
         }
     }
 
@@ -59,6 +63,7 @@ impl StatelessReply {
                 urgent_pointer: 0,
                 options: syn_ack.options,
             },
+            StatelessReply::TimeWaitAck(ack) => ack.header(),
         };
         let len = header.emit(buf).ok()?;
         Segment::new_unchecked(&mut buf[..len]).fill_checksum(tuple.local.ip(), tuple.remote.ip());

@@ -35,12 +35,36 @@ impl fmt::Display for SocketInfo {
 }
 
 impl Endpoint {
-    /// Every listener and connection, listeners first, each group in handle order.
+    /// Every listener and connection (TIME_WAIT entries included), listeners first, each
+    /// group in handle order.
     pub fn sockets(&self) -> Vec<SocketInfo> {
         let mut listeners: Vec<_> = self.listeners.values().collect();
         listeners.sort_by_key(|l| l.handle);
-        let mut connections: Vec<_> = self.connections.values().collect();
-        connections.sort_by_key(|c| c.handle);
+        let mut connections: Vec<_> = self
+            .connections
+            .iter()
+            .map(|(&handle, c)| {
+                let row = SocketInfo {
+                    recv_q: c.readable(),
+                    send_q: c.send_queued(),
+                    local: c.tuple.local,
+                    remote: c.tuple.remote,
+                    state: c.state,
+                };
+                (handle, row)
+            })
+            .chain(self.time_wait.values().map(|r| {
+                let row = SocketInfo {
+                    recv_q: 0,
+                    send_q: 0,
+                    local: r.tuple.local,
+                    remote: r.tuple.remote,
+                    state: State::TimeWait,
+                };
+                (r.handle, row)
+            }))
+            .collect();
+        connections.sort_by_key(|(handle, _)| *handle);
         let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
         listeners
             .into_iter()
@@ -51,13 +75,7 @@ impl Endpoint {
                 remote: unspecified,
                 state: State::Listen,
             })
-            .chain(connections.into_iter().map(|c| SocketInfo {
-                recv_q: c.readable(),
-                send_q: c.send_queued(),
-                local: c.tuple.local,
-                remote: c.tuple.remote,
-                state: c.state,
-            }))
+            .chain(connections.into_iter().map(|(_, row)| row))
             .collect()
     }
 }

@@ -51,6 +51,12 @@ impl TimerQueue {
         self.current.get(&handle).copied()
     }
 
+    /// Bytes of the heap and the map of current deadlines, by capacity.
+    pub(super) fn allocated(&self) -> usize {
+        self.heap.capacity() * size_of::<Reverse<(Instant, ConnectionHandle)>>()
+            + super::memory_usage::hash_table_bytes_of(&self.current)
+    }
+
     /// The earliest deadline of any connection.
     pub(super) fn earliest(&self) -> Option<Instant> {
         self.heap.peek().map(|Reverse((at, _))| *at)

@@ -14,6 +14,7 @@
 //!   pipe estimate, the congestion controller's hooks, and undo (Eifel for timeouts,
 //!   D-SACK for fast recoveries).
 
+mod flight;
 mod pacing;
 mod prr;
 mod rack;
@@ -22,14 +23,14 @@ mod sent;
 mod tlp;
 
 use crate::congestion::{CongestionControl, Delivery, rate_of};
-use crate::stats::ConnectionStats;
+use crate::connection::LiveStats;
 use crate::time::Instant;
 use core::time::Duration;
-use pacing::Pacer;
+use flight::{Flight, NOTHING_SENT};
 use prr::Prr;
-use rack::{DUP_THRESH, Detected, Rack};
-use rate::DeliveryRate;
-use sent::{SegmentState, SentQueue};
+use rack::{DUP_THRESH, Detected};
+use rate::AckDeliveries;
+use sent::SegmentState;
 use tcp_wire::SeqNumber;
 use tlp::{ProbeVerdict, TailLossProbe};
 
@@ -99,31 +100,20 @@ fn delivery_of(segment: &sent::SentSegment) -> (Instant, rate::SendSnapshot, boo
 #[derive(Debug)]
 pub(crate) struct LossRecovery {
     cc: Box<dyn CongestionControl>,
-    sent: SentQueue,
-    rate: DeliveryRate,
-    pacer: Pacer,
+    /// Made when the connection first sends data (or anything else changes it); until then
+    /// [`NOTHING_SENT`] stands for it.
+    flight: Option<Box<Flight>>,
     /// Pacing is on for a controller that does not set its own rate.
     pace_by_window: bool,
-    rack: Rack,
-    tlp: TailLossProbe,
-    prr: Prr,
+    /// The sender ran out of data before the flight state was made: it starts
+    /// application-limited (`DeliveryRate::on_app_limited` with nothing in flight).
+    app_limited_before_sending: bool,
     phase: Phase,
     timer: LossTimer,
-    /// Time left on RACK's reordering timer after the last detection pass.
-    reorder_wait: Option<Duration>,
     /// The peer sends SACK blocks (RACK and TLP need them).
     sack: bool,
     /// Bytes per full-sized segment.
     mss: u32,
-    /// Segments duplicate ACKs reported delivered and no cumulative ACK covered yet (with
-    /// SACK: duplicate ACKs since SND.UNA last moved). Without SACK each one stands for a
-    /// segment that left the network (Linux's reno `sacked_out`).
-    dupacks: u32,
-    /// Retransmissions of the last fast recovery not yet reported as duplicates by
-    /// D-SACK; `None` when there is nothing to undo.
-    unproven_retransmits: Option<u32>,
-    /// Our TSval when the last retransmission timeout struck, for Eifel detection.
-    timeout_ts: Option<u32>,
 }
 
 impl LossRecovery {
@@ -133,22 +123,31 @@ impl LossRecovery {
     pub(crate) fn new(cc: Box<dyn CongestionControl>, mss: u32, pacing: bool) -> LossRecovery {
         LossRecovery {
             cc,
-            sent: SentQueue::default(),
-            rate: DeliveryRate::default(),
-            pacer: Pacer::default(),
+            flight: None,
             pace_by_window: pacing,
-            rack: Rack::new(),
-            tlp: TailLossProbe::default(),
-            prr: Prr::default(),
+            app_limited_before_sending: false,
             phase: Phase::Open,
             timer: LossTimer::Retransmission,
-            reorder_wait: None,
             sack: false,
             mss: mss.max(1),
-            dupacks: 0,
-            unproven_retransmits: None,
-            timeout_ts: None,
         }
+    }
+
+    /// The flight state, or [`NOTHING_SENT`] before there is one.
+    fn flight(&self) -> &Flight {
+        self.flight.as_deref().unwrap_or(&NOTHING_SENT)
+    }
+
+    /// The flight state, made now if there is none yet.
+    fn flight_mut(&mut self) -> &mut Flight {
+        let app_limited = self.app_limited_before_sending;
+        self.flight.get_or_insert_with(|| {
+            let mut flight = Box::new(Flight::new());
+            if app_limited {
+                flight.rate.on_app_limited(0);
+            }
+            flight
+        })
     }
 
     /// The segment size and whether SACK is in use, once negotiated.
@@ -172,7 +171,7 @@ impl LossRecovery {
     /// governs recovery itself), else the controller's.
     pub(crate) fn window(&self) -> u32 {
         match self.phase {
-            Phase::Recovery { .. } if !self.cc.governs_recovery() => self.prr.window(),
+            Phase::Recovery { .. } if !self.cc.governs_recovery() => self.flight().prr.window(),
             _ => self.cc.window(),
         }
     }
@@ -188,14 +187,14 @@ impl LossRecovery {
             return None;
         }
         let srtt = srtt?;
-        let window = u64::from(self.window().max(self.sent.in_flight_bytes()));
+        let window = u64::from(self.window().max(self.flight().sent.in_flight_bytes()));
         let percent = if self.cc.in_slow_start() { 200 } else { 120 };
         Some(rate_of(window * percent / 100, srtt))
     }
 
     /// True unless pacing holds the next segment back.
     pub(crate) fn pacer_open(&self) -> bool {
-        self.pacer.is_open()
+        self.flight().pacer.is_open()
     }
 
     /// `len` bytes went out at `now`: spends pacing credit. Returns when the pace timer
@@ -207,9 +206,12 @@ impl LossRecovery {
         srtt: Option<Duration>,
     ) -> Option<Instant> {
         match self.pacing_rate(srtt) {
-            Some(rate) => self.pacer.on_sent(now, len, rate, self.mss),
+            Some(rate) => {
+                let mss = self.mss;
+                self.flight_mut().pacer.on_sent(now, len, rate, mss)
+            }
             None => {
-                self.pacer.reset();
+                self.flight_mut().pacer.reset();
                 None
             }
         }
@@ -223,9 +225,12 @@ impl LossRecovery {
         srtt: Option<Duration>,
     ) -> Option<Instant> {
         match self.pacing_rate(srtt) {
-            Some(rate) => self.pacer.refill(now, rate, self.mss),
+            Some(rate) => {
+                let mss = self.mss;
+                self.flight_mut().pacer.refill(now, rate, mss)
+            }
             None => {
-                self.pacer.reset();
+                self.flight_mut().pacer.reset();
                 None
             }
         }
@@ -236,8 +241,13 @@ impl LossRecovery {
     /// sent until the current flight is delivered show the application's pace, not the
     /// path's (Linux's `tcp_rate_check_app_limited`).
     pub(crate) fn check_app_limited(&mut self, unsent: u32) {
-        if unsent < self.mss && self.pipe() < self.window() && self.sent.lost_bytes() == 0 {
-            self.rate.on_app_limited(self.pipe());
+        if unsent < self.mss && self.pipe() < self.window() && self.flight().sent.lost_bytes() == 0
+        {
+            let pipe = self.pipe();
+            match self.flight.as_deref_mut() {
+                Some(flight) => flight.rate.on_app_limited(pipe),
+                None => self.app_limited_before_sending = true,
+            }
         }
     }
 
@@ -246,11 +256,11 @@ impl LossRecovery {
     /// segment delivered, never more than what is in flight (so duplicate ACKs cannot
     /// inflate the window beyond what was really sent).
     pub(crate) fn pipe(&self) -> u32 {
-        let in_flight = self.sent.in_flight_bytes();
+        let in_flight = self.flight().sent.in_flight_bytes();
         if self.sack {
             in_flight
         } else {
-            in_flight.saturating_sub(self.dupacks.saturating_mul(self.mss))
+            in_flight.saturating_sub(self.flight().dupacks.saturating_mul(self.mss))
         }
     }
 
@@ -261,12 +271,17 @@ impl LossRecovery {
 
     /// Bytes the receiver reported holding above SND.UNA.
     pub(crate) fn sacked_bytes(&self) -> u32 {
-        self.sent.sacked_bytes()
+        self.flight().sent.sacked_bytes()
     }
 
-    /// Heap bytes held.
+    /// Heap bytes held: the congestion controller and, once made, the flight state with
+    /// its record of segments in flight.
     pub(crate) fn allocated(&self) -> usize {
-        self.sent.allocated()
+        let flight = self
+            .flight
+            .as_deref()
+            .map_or(0, |f| size_of::<Flight>() + f.sent.allocated());
+        size_of_val(self.cc.as_ref()) + self.cc.allocated() + flight
     }
 
     /// The meaning of the armed retransmission timer slot.
@@ -289,10 +304,10 @@ impl LossRecovery {
         snd_una: SeqNumber,
         snd_wnd: u32,
     ) -> Option<(SeqNumber, u32)> {
-        if self.sent.lost_bytes() == 0 {
+        if self.flight().sent.lost_bytes() == 0 {
             return None;
         }
-        let (seq, len) = self.sent.first_lost(snd_una, self.mss)?;
+        let (seq, len) = self.flight().sent.first_lost(snd_una, self.mss)?;
         if seq != snd_una && !seq.lt(snd_una + snd_wnd) {
             return None;
         }
@@ -301,12 +316,12 @@ impl LossRecovery {
 
     /// A tail loss probe is due: the next transmission should be one.
     pub(crate) fn probe_due(&self) -> bool {
-        self.tlp.is_due()
+        self.flight().tlp.is_due()
     }
 
     /// The due probe follows an unanswered one: new data, if there is some, goes first.
     pub(crate) fn probe_is_repeat(&self) -> bool {
-        self.tlp.is_repeat()
+        self.flight().tlp.is_repeat()
     }
 
     /// The segment a probe resends, at most `mss` long (its first part): in the open
@@ -315,9 +330,9 @@ impl LossRecovery {
     /// SACKed segment is never chosen: resending it would tell RACK nothing).
     pub(crate) fn probe_segment(&self) -> Option<(SeqNumber, u32)> {
         let chosen = if self.phase == Phase::Open {
-            self.sent.back()
+            self.flight().sent.back()
         } else {
-            self.sent.first_in_flight()
+            self.flight().sent.first_in_flight()
         }?;
         (chosen.state != SegmentState::Sacked).then(|| (chosen.start, chosen.len().min(self.mss)))
     }
@@ -331,30 +346,34 @@ impl LossRecovery {
         retransmission: bool,
         probe: bool,
         snd_max: SeqNumber,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) {
         let len = end - seq;
-        let snapshot = self.rate.on_send(now, self.sent.in_flight_bytes() == 0);
+        let flight = self.flight_mut();
+        let idle = flight.sent.in_flight_bytes() == 0;
+        let snapshot = flight.rate.on_send(now, idle);
         if retransmission {
-            self.sent.retransmitted(seq, len, now, snapshot);
+            self.flight_mut()
+                .sent
+                .retransmitted(seq, len, now, snapshot);
             if let Phase::Recovery { .. } = self.phase {
-                stats.fast_retransmits += 1;
-                if let Some(unproven) = self.unproven_retransmits.as_mut() {
+                stats.rare().fast_retransmits += 1;
+                if let Some(unproven) = self.flight_mut().unproven_retransmits.as_mut() {
                     *unproven += 1;
                 }
             }
         } else {
-            self.sent.push(seq, end, now, snapshot);
+            self.flight_mut().sent.push(seq, end, now, snapshot);
         }
         if let Phase::Recovery { .. } = self.phase {
-            self.prr.on_sent(len);
+            self.flight_mut().prr.on_sent(len);
         }
         if probe {
             // Only a probe sent in the open state has a verdict to wait for: in recovery
             // the window was already reduced.
             let judged = self.phase == Phase::Open;
-            self.tlp.sent(snd_max, retransmission, judged);
-            stats.tail_loss_probes += 1;
+            self.flight_mut().tlp.sent(snd_max, retransmission, judged);
+            stats.rare().tail_loss_probes += 1;
         }
     }
 
@@ -365,68 +384,76 @@ impl LossRecovery {
         &mut self,
         now: Instant,
         input: &AckInput<'_>,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) -> AckOutcome {
-        self.reorder_wait = None;
+        if self.flight.is_none() && input.sack_blocks.is_empty() {
+            return self.on_ack_before_sending(now, input, stats);
+        }
+        self.flight_mut().reorder_wait = None;
         // Sequence space outstanding after the ACK.
         let flight = input.snd_max - input.ack;
         if input.advanced {
             self.detect_spurious_timeout(input.ts_echo, stats);
         }
         let prior_in_flight = self.pipe();
-        let (rack, rate) = (&mut self.rack, &mut self.rate);
+        let sack = self.sack;
+        let Flight {
+            sent, rack, rate, ..
+        } = self.flight_mut();
+        let mut deliveries = AckDeliveries::default();
         let (mut acked, mut first_acked, mut karn) = (0u32, None, false);
-        self.sent.acknowledge(input.ack, |segment| {
+        sent.acknowledge(input.ack, |segment| {
             acked += segment.len();
             rack.on_delivered(now, segment);
-            rate.on_delivered(now, segment.len(), delivery_of(segment));
+            rate.on_delivered(now, segment.len(), delivery_of(segment), &mut deliveries);
             karn |= segment.retransmitted;
             first_acked.get_or_insert(segment.sent_at);
         });
         let mut sacked = 0u32;
         let mut dsack = None;
-        if self.sack && !input.sack_blocks.is_empty() {
-            dsack = self.sent.sack(input.ack, input.sack_blocks, |segment| {
+        if sack && !input.sack_blocks.is_empty() {
+            dsack = sent.sack(input.ack, input.sack_blocks, |segment| {
                 sacked += segment.len();
                 rack.on_delivered(now, segment);
-                rate.on_delivered(now, segment.len(), delivery_of(segment));
+                rate.on_delivered(now, segment.len(), delivery_of(segment), &mut deliveries);
             });
         }
         let duplicate = input.at_snd_una && (input.classic || sacked > 0);
         let mut delivered = acked + sacked;
         if input.advanced {
             if self.sack {
-                self.dupacks = 0;
+                self.flight_mut().dupacks = 0;
             } else {
                 delivered = self.deliver_cumulatively(acked);
             }
         } else if duplicate {
-            stats.duplicate_acks += 1;
+            stats.rare().duplicate_acks += 1;
             // A duplicate ACK stands for a segment that left the network, so there are
             // never more of them than segments in flight (as Linux's
             // `tcp_limit_reno_sacked`): a peer repeating ACKs gains nothing from it.
-            if self.dupacks < self.sent.in_flight_bytes() / self.mss {
-                self.dupacks += 1;
+            if self.flight().dupacks < self.flight().sent.in_flight_bytes() / self.mss {
+                self.flight_mut().dupacks += 1;
                 if !self.sack {
                     delivered = self.mss;
                 }
             }
         }
         if dsack.is_some() {
-            stats.dsacks_received += 1;
-            self.rack.on_dsack(input.ack, input.snd_max);
+            stats.rare().dsacks_received += 1;
+            self.flight_mut().rack.on_dsack(input.ack, input.snd_max);
             self.on_dsack_undo(now, flight, stats);
         }
-        let lost_before = self.sent.lost_bytes();
+        let lost_before = self.flight().sent.lost_bytes();
         let detected = self.detect_loss(now, input, stats);
-        let newly_lost = self.sent.lost_bytes().saturating_sub(lost_before);
+        let newly_lost = self.flight().sent.lost_bytes().saturating_sub(lost_before);
         self.update_phase(now, input.ack, flight, input.snd_max, stats);
         match self.phase {
             Phase::Recovery { .. } => {
                 let may_add = input.advanced && detected.lost == 0;
-                let ssthresh = self.cc.slow_start_threshold();
-                self.prr
-                    .on_ack(delivered, self.pipe(), ssthresh, self.mss, may_add);
+                let (ssthresh, pipe, mss) = (self.cc.slow_start_threshold(), self.pipe(), self.mss);
+                self.flight_mut()
+                    .prr
+                    .on_ack(delivered, pipe, ssthresh, mss, may_add);
             }
             _ if input.advanced => {
                 self.cc
@@ -436,24 +463,25 @@ impl LossRecovery {
         }
         let probe_dsack = dsack.is_some();
         let pure_duplicate = duplicate && sacked == 0;
-        let verdict = self
-            .tlp
-            .on_ack(input.ack, probe_dsack, pure_duplicate, delivered > 0);
+        let verdict =
+            self.flight_mut()
+                .tlp
+                .on_ack(input.ack, probe_dsack, pure_duplicate, delivered > 0);
         if verdict == ProbeVerdict::LossRepaired && self.phase == Phase::Open {
             self.cc.on_congestion_event(now, flight, false);
             self.cc.on_recovery_exit(now, flight);
         }
-        if self.sent.len() == 0 {
-            self.tlp.cancel();
+        if self.flight().sent.len() == 0 {
+            self.flight_mut().tlp.cancel();
         }
-        let (rate, rtt) = self.rate.sample();
+        let (rate, rtt) = self.flight_mut().rate.sample(deliveries);
         if delivered > 0 || newly_lost > 0 {
             let delivery = Delivery {
                 delivered,
                 lost: newly_lost,
                 prior_in_flight,
                 in_flight: self.pipe(),
-                total_delivered: self.rate.delivered(),
+                total_delivered: self.flight().rate.delivered(),
                 rtt,
                 rate,
                 in_recovery: self.in_recovery(),
@@ -465,14 +493,38 @@ impl LossRecovery {
         }
     }
 
+    /// [`LossRecovery::on_ack`] for an ACK without SACK blocks while no flight state
+    /// exists: nothing was sent that it could deliver, declare lost or probe, so of all
+    /// `on_ack` does only two steps can change anything, a duplicate ACK's count and the
+    /// controller's hook for an ACK that moved SND.UNA (past the SYN), each with nothing
+    /// delivered. Every other step would find [`NOTHING_SENT`] and leave it as it is, so
+    /// the flight state is not made for them.
+    fn on_ack_before_sending(
+        &mut self,
+        now: Instant,
+        input: &AckInput<'_>,
+        stats: &mut LiveStats,
+    ) -> AckOutcome {
+        if !input.advanced && input.at_snd_una && input.classic {
+            stats.rare().duplicate_acks += 1;
+        }
+        if input.advanced && !matches!(self.phase, Phase::Recovery { .. }) {
+            self.cc.on_ack(now, 0, input.srtt, input.cwnd_limited);
+        }
+        AckOutcome::default()
+    }
+
     /// Without SACK, a cumulative ACK of `acked` bytes also covers segments that duplicate
     /// ACKs already counted as delivered: those leave the count, less one for the segment
     /// the ACK itself stands for (as Linux's `tcp_remove_reno_sacks`). Returns the bytes
     /// newly delivered, at least one segment's worth.
     fn deliver_cumulatively(&mut self, acked: u32) -> u32 {
         let segments = acked.div_ceil(self.mss);
-        let newly = segments.saturating_sub(self.dupacks).max(1);
-        self.dupacks = self.dupacks.saturating_sub(segments.saturating_sub(1));
+        let newly = segments.saturating_sub(self.flight().dupacks).max(1);
+        self.flight_mut().dupacks = self
+            .flight()
+            .dupacks
+            .saturating_sub(segments.saturating_sub(1));
         newly.saturating_mul(self.mss).min(acked)
     }
 
@@ -482,21 +534,21 @@ impl LossRecovery {
         &mut self,
         now: Instant,
         input: &AckInput<'_>,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) -> Detected {
         if self.sack {
-            if self.sent.sacked_bytes() == 0 && self.phase == Phase::Open {
+            if self.flight().sent.sacked_bytes() == 0 && self.phase == Phase::Open {
                 return Detected::default();
             }
             return self.rack_pass(now, input.srtt, stats);
         }
         let head_lost = match self.phase {
-            Phase::Open => self.dupacks >= DUP_THRESH,
+            Phase::Open => self.flight().dupacks >= DUP_THRESH,
             Phase::Recovery { recover } => input.advanced && input.ack.lt(recover),
             Phase::Loss { .. } => false,
         };
         let mut detected = Detected::default();
-        if head_lost && let Some(retransmitted) = self.sent.mark_lost(0) {
+        if head_lost && let Some(retransmitted) = self.flight_mut().sent.mark_lost(0) {
             detected.lost = 1;
             detected.lost_retransmits = u32::from(retransmitted);
         }
@@ -509,13 +561,17 @@ impl LossRecovery {
         &mut self,
         now: Instant,
         srtt: Option<Duration>,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) -> Detected {
-        let sacked_segments = self.sent.sacked_bytes() / self.mss;
-        let reo_wnd = self.rack.reo_wnd(self.in_recovery(), sacked_segments, srtt);
-        let detected = self.rack.detect_loss(now, &mut self.sent, reo_wnd);
-        stats.lost_retransmits += u64::from(detected.lost_retransmits);
-        self.reorder_wait = detected.timeout;
+        let sacked_segments = self.flight().sent.sacked_bytes() / self.mss;
+        let reo_wnd = self
+            .flight()
+            .rack
+            .reo_wnd(self.in_recovery(), sacked_segments, srtt);
+        let flight = self.flight_mut();
+        let detected = flight.rack.detect_loss(now, &mut flight.sent, reo_wnd);
+        stats.rare().lost_retransmits += u64::from(detected.lost_retransmits);
+        self.flight_mut().reorder_wait = detected.timeout;
         detected
     }
 
@@ -527,28 +583,28 @@ impl LossRecovery {
         ack: SeqNumber,
         flight: u32,
         snd_max: SeqNumber,
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) {
         match self.phase {
             Phase::Recovery { recover } if ack.ge(recover) => {
                 self.phase = Phase::Open;
                 self.cc.on_recovery_exit(now, flight);
-                self.rack.on_recovery_exit();
+                self.flight_mut().rack.on_recovery_exit();
             }
             Phase::Loss { recover } if ack.ge(recover) => {
                 self.phase = Phase::Open;
-                self.rack.on_recovery_exit();
+                self.flight_mut().rack.on_recovery_exit();
             }
             _ => {}
         }
-        if self.phase == Phase::Open && self.sent.lost_bytes() > 0 {
+        if self.phase == Phase::Open && self.flight().sent.lost_bytes() > 0 {
             self.cc.on_congestion_event(now, flight, false);
-            self.prr = Prr::start(flight);
+            self.flight_mut().prr = Prr::start(flight);
             self.phase = Phase::Recovery { recover: snd_max };
             // The recovery's reduction answers for any loss an outstanding probe repaired.
-            self.tlp.cancel();
-            self.unproven_retransmits = Some(0);
-            stats.recovery_episodes += 1;
+            self.flight_mut().tlp.cancel();
+            self.flight_mut().unproven_retransmits = Some(0);
+            stats.rare().recovery_episodes += 1;
         }
     }
 
@@ -558,14 +614,15 @@ impl LossRecovery {
         now: Instant,
         srtt: Option<Duration>,
         (snd_una, snd_max): (SeqNumber, SeqNumber),
-        stats: &mut ConnectionStats,
+        stats: &mut LiveStats,
     ) {
         self.rack_pass(now, srtt, stats);
         let flight = snd_max - snd_una;
         self.update_phase(now, snd_una, flight, snd_max, stats);
         if let Phase::Recovery { .. } = self.phase {
             let ssthresh = self.cc.slow_start_threshold();
-            self.prr.on_ack(0, self.pipe(), ssthresh, self.mss, false);
+            let (pipe, mss) = (self.pipe(), self.mss);
+            self.flight_mut().prr.on_ack(0, pipe, ssthresh, mss, false);
         }
     }
 
@@ -581,18 +638,18 @@ impl LossRecovery {
         repeated: bool,
     ) {
         self.cc.on_retransmit_timeout(now, flight);
-        self.timeout_ts = if repeated { None } else { ts_now };
-        self.sent.mark_all_lost(repeated);
+        self.flight_mut().timeout_ts = if repeated { None } else { ts_now };
+        self.flight_mut().sent.mark_all_lost(repeated);
         self.phase = Phase::Loss { recover: snd_max };
-        self.tlp.cancel();
-        self.dupacks = 0;
-        self.unproven_retransmits = None;
-        self.reorder_wait = None;
+        self.flight_mut().tlp.cancel();
+        self.flight_mut().dupacks = 0;
+        self.flight_mut().unproven_retransmits = None;
+        self.flight_mut().reorder_wait = None;
     }
 
     /// The probe timer expired: the next transmission is a probe.
     pub(crate) fn on_probe_timeout(&mut self) {
-        self.tlp.fire();
+        self.flight_mut().tlp.fire();
     }
 
     /// An ECN-Echo asks for a window reduction (RFC 3168 §6.1.2) of `flight` outstanding.
@@ -619,14 +676,14 @@ impl LossRecovery {
         rto: Duration,
         delayed_ack_max: Duration,
     ) -> Option<(LossTimer, Instant)> {
-        if let Some(wait) = self.reorder_wait {
+        if let Some(wait) = self.flight().reorder_wait {
             return Some((LossTimer::Reorder, now + wait));
         }
-        if !self.sack || !self.tlp.may_schedule() {
+        if !self.sack || !self.flight().tlp.may_schedule() {
             return None;
         }
-        let head = self.sent.front()?;
-        let one_segment = self.phase == Phase::Open && self.sent.len() == 1;
+        let head = self.flight().sent.front()?;
+        let one_segment = self.phase == Phase::Open && self.flight().sent.len() == 1;
         let mut at = now + TailLossProbe::timeout(srtt, one_segment, delayed_ack_max);
         let rto_at = head.sent_at + rto;
         if rto_at > now {
@@ -639,45 +696,53 @@ impl LossRecovery {
     /// than the retransmission, so the original arrived and the timeout was spurious. The
     /// congestion response is undone and the segments declared lost are in flight again
     /// (RFC 4015).
-    fn detect_spurious_timeout(&mut self, ts_echo: Option<u32>, stats: &mut ConnectionStats) {
-        let (Some(retransmitted_at), Some(echo)) = (self.timeout_ts.take(), ts_echo) else {
+    fn detect_spurious_timeout(&mut self, ts_echo: Option<u32>, stats: &mut LiveStats) {
+        let (Some(retransmitted_at), Some(echo)) = (self.flight_mut().timeout_ts.take(), ts_echo)
+        else {
             return;
         };
         if echo != 0 && (echo.wrapping_sub(retransmitted_at) as i32) < 0 {
             self.cc.undo();
-            self.sent.unmark_lost();
+            self.flight_mut().sent.unmark_lost();
             self.phase = Phase::Open;
-            stats.spurious_timeouts += 1;
+            stats.rare().spurious_timeouts += 1;
         }
     }
 
     /// A D-SACK reports that one of our retransmissions was a duplicate (RFC 3708). Once
     /// every retransmission of the last fast recovery is reported so, the loss was
     /// reordering: the window reduction is undone (RACK has widened its reordering window).
-    fn on_dsack_undo(&mut self, now: Instant, flight: u32, stats: &mut ConnectionStats) {
-        let Some(unproven) = self.unproven_retransmits.as_mut().filter(|n| **n > 0) else {
+    fn on_dsack_undo(&mut self, now: Instant, flight: u32, stats: &mut LiveStats) {
+        let Some(unproven) = self
+            .flight_mut()
+            .unproven_retransmits
+            .as_mut()
+            .filter(|n| **n > 0)
+        else {
             return;
         };
         *unproven -= 1;
         if *unproven > 0 {
             return;
         }
-        self.unproven_retransmits = None;
+        self.flight_mut().unproven_retransmits = None;
         if let Phase::Recovery { .. } = self.phase {
             self.phase = Phase::Open;
             self.cc.on_recovery_exit(now, flight);
-            self.sent.unmark_lost();
+            self.flight_mut().sent.unmark_lost();
         }
         self.cc.undo();
-        stats.spurious_fast_retransmits += 1;
+        stats.rare().spurious_fast_retransmits += 1;
     }
 
     /// Forgets everything in flight (the connection closed or entered TIME_WAIT).
     pub(crate) fn clear(&mut self) {
-        self.sent.clear();
         self.phase = Phase::Open;
-        self.tlp.cancel();
-        self.reorder_wait = None;
-        self.dupacks = 0;
+        if let Some(flight) = self.flight.as_deref_mut() {
+            flight.sent.clear();
+            flight.tlp.cancel();
+            flight.reorder_wait = None;
+            flight.dupacks = 0;
+        }
     }
 }

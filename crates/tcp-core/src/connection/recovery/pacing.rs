@@ -32,6 +32,15 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
+    /// A pacer that never ran (as `default()`, in a constant).
+    pub(crate) const fn new() -> Pacer {
+        Pacer {
+            credit: 0,
+            updated_at: Instant::ZERO,
+            started: false,
+        }
+    }
+
     /// True when a segment may go out now.
     pub(crate) fn is_open(&self) -> bool {
         !self.started || self.credit > 0

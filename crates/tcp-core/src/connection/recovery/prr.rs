@@ -17,6 +17,16 @@ pub(crate) struct Prr {
 }
 
 impl Prr {
+    /// No episode (as `default()`, in a constant).
+    pub(crate) const fn new() -> Prr {
+        Prr {
+            recover_fs: 0,
+            delivered: 0,
+            out: 0,
+            window: 0,
+        }
+    }
+
     /// Starts an episode with `recover_fs` bytes outstanding.
     pub(crate) fn start(recover_fs: u32) -> Prr {
         Prr {

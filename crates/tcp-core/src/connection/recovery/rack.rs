@@ -20,7 +20,7 @@ const MAX_REO_WND_MULT: u32 = 64;
 pub(crate) const DUP_THRESH: u32 = 3;
 
 /// What RACK learnt from the segments one ACK delivered.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Rack {
     /// Send time and end of the most recently sent segment delivered so far.
     newest: Option<(Instant, SeqNumber)>,
@@ -53,10 +53,16 @@ pub(crate) struct Detected {
 
 impl Rack {
     /// A fresh state: no reordering seen, window multiplier 1.
-    pub(crate) fn new() -> Rack {
+    pub(crate) const fn new() -> Rack {
         Rack {
+            newest: None,
+            rtt: Duration::ZERO,
+            fack: None,
+            min_rtt: None,
+            reordering_seen: false,
             reo_wnd_mult: 1,
-            ..Rack::default()
+            reo_wnd_persist: 0,
+            dsack_round: None,
         }
     }
 

@@ -28,7 +28,14 @@ struct Latest {
     rtt: Option<Duration>,
 }
 
-/// The connection's delivered count and the sample the ACK being processed builds.
+/// What one ACK delivered, as far as its rate sample goes: the most recently sent segment
+/// among them. It lives while the ACK is processed, not in the connection.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AckDeliveries {
+    latest: Option<Latest>,
+}
+
+/// The connection's delivered count and what its rate samples are measured against.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DeliveryRate {
     /// Bytes delivered (acknowledged or selectively acknowledged) so far.
@@ -40,10 +47,20 @@ pub(crate) struct DeliveryRate {
     app_limited_until: u64,
     /// The smallest RTT seen: samples over a shorter interval are not taken.
     min_rtt: Option<Duration>,
-    latest: Option<Latest>,
 }
 
 impl DeliveryRate {
+    /// Nothing delivered yet (as `default()`, in a constant).
+    pub(crate) const fn new() -> DeliveryRate {
+        DeliveryRate {
+            delivered: 0,
+            delivered_at: Instant::ZERO,
+            first_sent_at: Instant::ZERO,
+            app_limited_until: 0,
+            min_rtt: None,
+        }
+    }
+
     /// Bytes delivered over the connection's life.
     pub(crate) fn delivered(&self) -> u64 {
         self.delivered
@@ -64,23 +81,25 @@ impl DeliveryRate {
         }
     }
 
-    /// `len` bytes of a segment sent at `sent_at` (with `snapshot`) were delivered at `now`.
+    /// `len` bytes of a segment sent at `sent_at` (with `snapshot`) were delivered at `now`
+    /// by the ACK whose deliveries `ack` gathers.
     pub(crate) fn on_delivered(
         &mut self,
         now: Instant,
         len: u32,
         (sent_at, snapshot, retransmitted): (Instant, SendSnapshot, bool),
+        ack: &mut AckDeliveries,
     ) {
         self.delivered += u64::from(len);
         self.delivered_at = now;
-        if self.latest.is_some_and(|latest| sent_at < latest.sent_at) {
+        if ack.latest.is_some_and(|latest| sent_at < latest.sent_at) {
             return;
         }
         let rtt = (!retransmitted).then(|| now.saturating_duration_since(sent_at));
         if let Some(rtt) = rtt {
             self.min_rtt = Some(self.min_rtt.map_or(rtt, |min| min.min(rtt)));
         }
-        self.latest = Some(Latest {
+        ack.latest = Some(Latest {
             snapshot,
             sent_at,
             rtt,
@@ -88,14 +107,14 @@ impl DeliveryRate {
         self.first_sent_at = sent_at;
     }
 
-    /// Ends the ACK: the rate sample it yields (none when it delivered nothing or its
-    /// interval is shorter than the minimum RTT), and the RTT of the most recently sent
-    /// segment it delivered.
-    pub(crate) fn sample(&mut self) -> (Option<RateSample>, Option<Duration>) {
+    /// Ends the ACK that delivered `ack`: the rate sample it yields (none when it delivered
+    /// nothing or its interval is shorter than the minimum RTT), and the RTT of the most
+    /// recently sent segment it delivered.
+    pub(crate) fn sample(&mut self, ack: AckDeliveries) -> (Option<RateSample>, Option<Duration>) {
         if self.app_limited_until != 0 && self.delivered > self.app_limited_until {
             self.app_limited_until = 0;
         }
-        let Some(latest) = self.latest.take() else {
+        let Some(latest) = ack.latest else {
             return (None, None);
         };
         let snapshot = latest.snapshot;
@@ -138,8 +157,14 @@ mod tests {
         let sent: Vec<_> = (0..10).map(|i| rate.on_send(at(0), i == 0)).collect();
         let mut last = None;
         for (i, snapshot) in sent.into_iter().enumerate() {
-            rate.on_delivered(at(1000 + 100 * i as u64), 1000, (at(0), snapshot, false));
-            last = Some(rate.sample());
+            let mut ack = AckDeliveries::default();
+            rate.on_delivered(
+                at(1000 + 100 * i as u64),
+                1000,
+                (at(0), snapshot, false),
+                &mut ack,
+            );
+            last = Some(rate.sample(ack));
         }
         let (sample, rtt) = last.unwrap();
         let sample = sample.unwrap();
@@ -153,14 +178,16 @@ mod tests {
     fn intervals_shorter_than_the_minimum_rtt_give_no_sample() {
         let mut rate = DeliveryRate::default();
         let first = rate.on_send(at(0), true);
-        rate.on_delivered(at(1000), 1000, (at(0), first, false));
-        assert!(rate.sample().0.is_some());
+        let mut ack = AckDeliveries::default();
+        rate.on_delivered(at(1000), 1000, (at(0), first, false), &mut ack);
+        assert!(rate.sample(ack).0.is_some());
         // A retransmission sent at 1000 µs whose original's ACK arrives 10 µs later: the
         // interval (10 µs) is below the 1 ms minimum RTT, the rate would be 100 times
         // too high.
         let second = rate.on_send(at(1000), true);
-        rate.on_delivered(at(1010), 1000, (at(1000), second, true));
-        let (sample, rtt) = rate.sample();
+        let mut ack = AckDeliveries::default();
+        rate.on_delivered(at(1010), 1000, (at(1000), second, true), &mut ack);
+        let (sample, rtt) = rate.sample(ack);
         assert!(sample.is_none());
         assert_eq!(rtt, None);
     }
@@ -171,10 +198,12 @@ mod tests {
         let first = rate.on_send(at(0), true);
         rate.on_app_limited(1000);
         let second = rate.on_send(at(10), false);
-        rate.on_delivered(at(1000), 1000, (at(0), first, false));
-        assert!(!rate.sample().0.unwrap().app_limited);
-        rate.on_delivered(at(2000), 1000, (at(10), second, false));
-        assert!(rate.sample().0.unwrap().app_limited);
+        let mut ack = AckDeliveries::default();
+        rate.on_delivered(at(1000), 1000, (at(0), first, false), &mut ack);
+        assert!(!rate.sample(ack).0.unwrap().app_limited);
+        let mut ack = AckDeliveries::default();
+        rate.on_delivered(at(2000), 1000, (at(10), second, false), &mut ack);
+        assert!(rate.sample(ack).0.unwrap().app_limited);
         let third = rate.on_send(at(2000), true);
         assert!(!third.app_limited, "the app-limited flight was delivered");
     }
@@ -183,8 +212,9 @@ mod tests {
     fn a_retransmission_gives_a_rate_but_no_rtt() {
         let mut rate = DeliveryRate::default();
         let snapshot = rate.on_send(at(0), true);
-        rate.on_delivered(at(5000), 1000, (at(0), snapshot, true));
-        let (sample, rtt) = rate.sample();
+        let mut ack = AckDeliveries::default();
+        rate.on_delivered(at(5000), 1000, (at(0), snapshot, true), &mut ack);
+        let (sample, rtt) = rate.sample(ack);
         assert!(sample.is_some());
         assert_eq!(rtt, None);
     }

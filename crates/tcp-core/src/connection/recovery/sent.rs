@@ -64,6 +64,16 @@ pub(crate) struct SentQueue {
 }
 
 impl SentQueue {
+    /// An empty record (as `default()`, in a constant).
+    pub(crate) const fn new() -> SentQueue {
+        SentQueue {
+            segments: VecDeque::new(),
+            in_flight: 0,
+            lost: 0,
+            sacked: 0,
+        }
+    }
+
     /// The oldest record: it starts at SND.UNA.
     pub(crate) fn front(&self) -> Option<&SentSegment> {
         self.segments.front()

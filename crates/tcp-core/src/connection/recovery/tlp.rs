@@ -58,6 +58,14 @@ pub(crate) struct TailLossProbe {
 }
 
 impl TailLossProbe {
+    /// No probe due or outstanding (as `default()`, in a constant).
+    pub(crate) const fn new() -> TailLossProbe {
+        TailLossProbe {
+            due: false,
+            episode: None,
+        }
+    }
+
     /// The probe timeout (RFC 8985 §7.2, as Linux): 2·SRTT, plus the receiver's worst-case
     /// delayed-ACK time (`delayed_ack_max`) when only one segment is in flight (its ACK may be
     /// delayed), else plus timer slack.
