@@ -94,6 +94,8 @@ struct Outcome {
     peak: memory::Peak,
     after: memory::Usage,
     max_sockets: usize,
+    /// The stack's shards, each with a listener and its own SYN queue.
+    shards: usize,
     /// The stack's sockets for failed client connections, when the clients finished.
     failed_sockets: Vec<tcp_tokio::SocketInfo>,
     /// Backlog drops in `/proc/net/softnet_stat` over the flood (machine-wide).
@@ -226,6 +228,7 @@ fn run(topology: &Topology, started: Instant) -> Outcome {
         peak.sample();
         let after = memory::usage();
         let counters = stack.counters();
+        let shards = stack.shard_count();
         let links_after = read_links();
         let softnet_drops = link::softnet_drops() - softnet_before;
         let links = (
@@ -247,6 +250,7 @@ fn run(topology: &Topology, started: Instant) -> Outcome {
             peak,
             after,
             max_sockets,
+            shards,
             failed_sockets,
             softnet_drops,
             links,
@@ -454,14 +458,15 @@ fn check(o: &Outcome) {
         net.arp_queue_drops > 0,
         "SYN-ACKs to spoofed sources were not dropped by the bounded ARP queue: {net:?}"
     );
-    // The only state a spoofed SYN may leave is a SYN queue entry; every other socket is a
-    // real connection (or the listener).
-    let max_sockets = 1 + SYN_QUEUE as usize + WARM_UP + CONNECTIONS;
+    // The only state a spoofed SYN may leave is a SYN queue entry, one queue per shard;
+    // every other socket is a real connection (or the listener).
+    let max_sockets = 1 + o.shards * SYN_QUEUE as usize + WARM_UP + CONNECTIONS;
     assert!(
         o.max_sockets <= max_sockets,
         "the stack held {} sockets during the flood, more than the listener, a full SYN queue \
-         and every real connection ({max_sockets})",
-        o.max_sockets
+         on each of {} shards and every real connection ({max_sockets})",
+        o.max_sockets,
+        o.shards
     );
     assert!(
         growth_mib(o) < MEMORY_BOUND_MIB,
