@@ -2,9 +2,9 @@
 
 use core::net::Ipv4Addr;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
-use super::arp::Resolver;
+use super::arp::{Resolver, SharedResolver};
 use super::config::{ConfigError, NetConfig};
 use super::counters::Counters;
 use super::ethernet::ETHERNET_HEADER_LEN;
@@ -37,7 +37,7 @@ pub struct NetLayer {
     pub(super) route: Route,
     /// ARP state, shared with the layers of the stack's other shards (see
     /// [`NetLayer::sibling`]).
-    resolver: Arc<Mutex<Resolver>>,
+    pub(super) resolver: Arc<SharedResolver>,
     tx: VecDeque<Vec<u8>>,
     spare: Vec<Vec<u8>>,
     next_ident: u16,
@@ -64,7 +64,7 @@ impl NetLayer {
         config.validate()?;
         Ok(NetLayer {
             route: Route::new(&config),
-            resolver: Arc::new(Mutex::new(Resolver::new(&config.arp))),
+            resolver: Arc::new(SharedResolver::new(Resolver::new(&config.arp))),
             tx: VecDeque::with_capacity(config.tx_queue_capacity.min(1024)),
             spare: Vec::new(),
             next_ident: config.first_ident,
@@ -87,14 +87,6 @@ impl NetLayer {
             next_ident: self.config.first_ident,
             counters: Counters::default(),
         }
-    }
-
-    /// The ARP state. A panic elsewhere while holding it leaves a cache and queues that are
-    /// each consistent, so a poisoned lock is taken as it is.
-    pub(super) fn resolver(&self) -> MutexGuard<'_, Resolver> {
-        self.resolver
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The configuration this layer runs with.
@@ -146,14 +138,15 @@ impl NetLayer {
     /// When [`NetLayer::handle_timeout`] next has work, in the caller's microseconds.
     #[must_use = "the layer needs handle_timeout at this instant"]
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.resolver().next_due()
+        self.resolver.next_due()
     }
 
     /// Does whatever is due at `now_us`: repeats ARP requests, and drops (and counts) the
     /// packets of next hops that never answered.
     pub fn handle_timeout(&mut self, now_us: u64) {
         let mut due = Vec::new();
-        self.resolver().expire(now_us, |event| due.push(event));
+        self.resolver
+            .change(|resolver| resolver.expire(now_us, |event| due.push(event)));
         for event in due {
             match event {
                 super::arp::Due::Retry(ip) => self.send_arp_request(ip),

@@ -143,8 +143,7 @@ impl NetLayer {
         };
         self.counters.tcp_out += 1;
         self.counters.ip_out += 1;
-        let mac = self.resolver().lookup(hop, now_us);
-        if let Some(mac) = mac {
+        if let Some(mac) = self.resolver.lookup(hop, now_us) {
             self.write_headers(frame, &out, out.len);
             ethernet::set_destination(frame, mac);
             self.counters.frames_out += 1;
@@ -190,8 +189,7 @@ impl NetLayer {
             self.counters.ip_no_route += 1;
             return;
         };
-        let mac = self.resolver().lookup(hop, now_us);
-        match mac {
+        match self.resolver.lookup(hop, now_us) {
             Some(mac) => {
                 ethernet::set_destination(&mut frame, mac);
                 self.push_tx(frame);
@@ -205,7 +203,9 @@ impl NetLayer {
     /// Parks `frame` until `hop` answers ARP, asking for it if nobody has yet; false when
     /// the frame had to be dropped.
     fn wait_for_hop(&mut self, now_us: u64, hop: Ipv4Addr, frame: Vec<u8>) -> bool {
-        let enqueued = self.resolver().enqueue(hop, frame, now_us);
+        let enqueued = self
+            .resolver
+            .change(|resolver| resolver.enqueue(hop, frame, now_us));
         match enqueued {
             Enqueued::NewHop => {
                 self.send_arp_request(hop);

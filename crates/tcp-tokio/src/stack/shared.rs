@@ -7,6 +7,7 @@ use super::readiness::Readiness;
 use super::shard_io::{Io, Receiver};
 use crate::link::Link;
 use crate::netlayer::NetLayer;
+use core::cell::Cell;
 use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
 use std::collections::HashMap;
@@ -17,6 +18,12 @@ use std::sync::{Arc, Mutex};
 use std::task::Wake;
 use std::time::Duration;
 use tcp_core::{ConnectionHandle, Endpoint, Event, Instant, ListenerHandle};
+
+thread_local! {
+    /// The list a user call on this thread collects wakers in, kept between calls so that
+    /// finishing a call allocates nothing.
+    static WOKEN: Cell<Vec<Waker>> = const { Cell::new(Vec::new()) };
+}
 
 /// Passes of the drive loop a user call runs at most: the first sends the call's output
 /// (receiving is the driver's job), each later one takes in the replies to what the last
@@ -200,9 +207,16 @@ impl Shared {
     /// driver) unless another task is running it, in which case the driver is kicked to
     /// run another pass. The driver is also woken when the link would not take everything
     /// or the call made a timer earlier than the one it set.
-    pub(crate) fn finish_call(&self, mut state: EngineGuard<'_>) {
-        let mut woken = Vec::new();
-        state.dispatch_events(&mut woken);
+    pub(crate) fn finish_call(&self, state: EngineGuard<'_>) {
+        let mut woken = WOKEN.with(|spare| spare.take());
+        self.finish_call_with(state, &mut woken);
+        woken.clear();
+        WOKEN.with(|spare| spare.set(woken));
+    }
+
+    /// [`Shared::finish_call`] collecting wakers in `woken` (empty, and left empty).
+    fn finish_call_with(&self, mut state: EngineGuard<'_>, woken: &mut Vec<Waker>) {
+        state.dispatch_events(woken);
         let output = state.endpoint.wants_transmit();
         let earlier_timer = state.deadline_moved_earlier();
         drop(state);
@@ -228,8 +242,7 @@ impl Shared {
         let mut settled = false;
         for index in 0..CALLER_PASSES {
             let receive = index > 0;
-            let Ok(pass) = self.drive(&mut io, Receiver::Caller, receive, &mut cx, &mut woken)
-            else {
+            let Ok(pass) = self.drive(&mut io, Receiver::Caller, receive, &mut cx, woken) else {
                 break;
             };
             for waker in woken.drain(..) {

@@ -3,6 +3,7 @@
 mod cache;
 mod packet;
 mod pending;
+mod shared;
 
 use core::net::Ipv4Addr;
 use std::collections::VecDeque;
@@ -12,6 +13,7 @@ use cache::{ArpCache, Inserted};
 pub(crate) use packet::{ARP_LEN, ArpMessage, ArpOp};
 use pending::Pending;
 pub(crate) use pending::{Due, Enqueued};
+pub(crate) use shared::SharedResolver;
 
 use super::config::ArpConfig;
 use super::ethernet::MacAddr;
