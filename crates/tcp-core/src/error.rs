@@ -27,6 +27,11 @@ pub enum Error {
     InvalidHandle,
     /// A configured limit on connections or buffer memory was reached (ENOBUFS).
     NoBuffers,
+    /// The destination's link-layer address could not be resolved, or an ICMP "host
+    /// unreachable" named the connection (EHOSTUNREACH).
+    HostUnreachable,
+    /// There is no route to the destination (ENETUNREACH).
+    NetworkUnreachable,
 }
 
 impl Error {
@@ -44,6 +49,8 @@ impl Error {
             Error::InvalidInput => "EINVAL",
             Error::InvalidHandle => "EBADF",
             Error::NoBuffers => "ENOBUFS",
+            Error::HostUnreachable => "EHOSTUNREACH",
+            Error::NetworkUnreachable => "ENETUNREACH",
         }
     }
 }
@@ -62,6 +69,8 @@ impl fmt::Display for Error {
             Error::InvalidInput => "invalid argument",
             Error::InvalidHandle => "no such connection or listener",
             Error::NoBuffers => "connection or memory limit reached",
+            Error::HostUnreachable => "no route to host",
+            Error::NetworkUnreachable => "network is unreachable",
         };
         f.write_str(text)
     }

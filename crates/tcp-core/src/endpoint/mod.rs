@@ -17,6 +17,7 @@ mod table;
 mod time_wait;
 mod timer_queue;
 mod tuple_index;
+mod unreachable;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};

@@ -17,6 +17,8 @@ pub(super) fn errno(error: Error) -> Errno {
         Error::InvalidInput => Errno::EINVAL,
         Error::InvalidHandle => Errno::EBADF,
         Error::NoBuffers => Errno::ENOBUFS,
+        Error::HostUnreachable => Errno::EHOSTUNREACH,
+        Error::NetworkUnreachable => Errno::ENETUNREACH,
     }
 }
 
@@ -25,7 +27,11 @@ pub(super) fn errno(error: Error) -> Errno {
 pub(super) fn is_connection_failure(error: Error) -> bool {
     matches!(
         error,
-        Error::ConnectionRefused | Error::ConnectionReset | Error::TimedOut
+        Error::ConnectionRefused
+            | Error::ConnectionReset
+            | Error::TimedOut
+            | Error::HostUnreachable
+            | Error::NetworkUnreachable
     )
 }
 

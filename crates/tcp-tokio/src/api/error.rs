@@ -16,6 +16,8 @@ pub(crate) fn to_io(error: tcp_core::Error) -> io::Error {
         E::WouldBlock => io::ErrorKind::WouldBlock,
         E::InvalidInput => io::ErrorKind::InvalidInput,
         E::NoBuffers => io::ErrorKind::OutOfMemory,
+        E::HostUnreachable => io::ErrorKind::HostUnreachable,
+        E::NetworkUnreachable => io::ErrorKind::NetworkUnreachable,
     };
     io::Error::new(kind, error)
 }

@@ -41,6 +41,9 @@ pub struct NetLayer {
     tx: VecDeque<Vec<u8>>,
     spare: Vec<Vec<u8>>,
     next_ident: u16,
+    /// The shared ARP state's failure number up to which this layer has reported
+    /// unreachable next hops (see [`NetLayer::poll_unreachable`]).
+    failure_cursor: u64,
     pub(super) counters: Counters,
 }
 
@@ -68,6 +71,7 @@ impl NetLayer {
             tx: VecDeque::with_capacity(config.tx_queue_capacity.min(1024)),
             spare: Vec::new(),
             next_ident: config.first_ident,
+            failure_cursor: 0,
             counters: Counters::default(),
             config,
         })
@@ -85,6 +89,7 @@ impl NetLayer {
             tx: VecDeque::with_capacity(self.config.tx_queue_capacity.min(1024)),
             spare: Vec::new(),
             next_ident: self.config.first_ident,
+            failure_cursor: self.failure_cursor,
             counters: Counters::default(),
         }
     }
@@ -141,6 +146,22 @@ impl NetLayer {
         self.resolver.next_due()
     }
 
+    /// The next hop that stopped answering ARP (its requests all went unanswered) since
+    /// the last call, whichever sibling layer gave up on it; the caller fails the
+    /// connections it was opening through that hop (see [`NetLayer::next_hop`]). Without
+    /// a lock when there is none.
+    pub fn poll_unreachable(&mut self) -> Option<Ipv4Addr> {
+        let (hop, cursor) = self.resolver.failure_since(self.failure_cursor)?;
+        self.failure_cursor = cursor;
+        Some(hop)
+    }
+
+    /// The address whose MAC address a packet to `dst` is sent to: `dst` on the link, the
+    /// gateway off it; `None` when there is no route.
+    pub fn next_hop(&self, dst: Ipv4Addr) -> Option<Ipv4Addr> {
+        self.route.next_hop(dst)
+    }
+
     /// Does whatever is due at `now_us`: repeats ARP requests, and drops (and counts) the
     /// packets of next hops that never answered.
     pub fn handle_timeout(&mut self, now_us: u64) {
@@ -150,7 +171,8 @@ impl NetLayer {
         for event in due {
             match event {
                 super::arp::Due::Retry(ip) => self.send_arp_request(ip),
-                super::arp::Due::GaveUp(dropped) => {
+                super::arp::Due::GaveUp { hop, dropped } => {
+                    self.resolver.record_failure(hop);
                     self.counters.arp_unresolved_drops += dropped as u64;
                 }
             }

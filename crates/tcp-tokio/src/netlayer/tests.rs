@@ -588,3 +588,25 @@ fn siblings_share_arp_so_any_shard_releases_what_another_parked() {
         "the address the first learned serves the second"
     );
 }
+
+#[test]
+fn every_sibling_hears_once_of_a_next_hop_that_never_answered() {
+    let mut first = layer();
+    let mut second = first.sibling();
+    let mut frame = [0u8; 1514];
+    let len = write_syn(&second, &mut frame, 40000, 9);
+    assert_eq!(
+        second.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false),
+        Ok(Egress::Queued)
+    );
+    assert_eq!(first.poll_unreachable(), None);
+    while let Some(due) = first.poll_timeout() {
+        first.handle_timeout(due);
+    }
+    assert_eq!(first.counters().arp_unresolved_drops, 1);
+    assert_eq!(first.poll_unreachable(), Some(KERNEL_IP));
+    assert_eq!(first.poll_unreachable(), None);
+    assert_eq!(second.poll_unreachable(), Some(KERNEL_IP));
+    assert_eq!(second.poll_unreachable(), None);
+    assert_eq!(second.next_hop(KERNEL_IP), Some(KERNEL_IP));
+}

@@ -4,7 +4,7 @@
 
 use super::shared::StackState;
 use crate::link::FrameBatch;
-use crate::netlayer::{Egress, TCP_OFFSET, TcpOut};
+use crate::netlayer::{Egress, SendError, TCP_OFFSET, TcpOut};
 use core::net::IpAddr;
 use tcp_core::{Instant, Received};
 use tcp_wire::TcpdumpLine;
@@ -40,7 +40,9 @@ impl StackState {
         self.endpoint.handle_received(now, received, segment.bytes);
     }
 
-    /// Runs the engine's and the network layer's timers that are due.
+    /// Runs the engine's and the network layer's timers that are due, then fails the
+    /// connects whose next hop never answered ARP (`HostUnreachable`, as Linux after its
+    /// ARP retries).
     pub(crate) fn run_timers(&mut self, now: Instant) {
         if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
             self.endpoint.handle_timeout(now);
@@ -51,6 +53,19 @@ impl StackState {
             .is_some_and(|at| at <= now.as_micros())
         {
             self.net.handle_timeout(now.as_micros());
+        }
+        while let Some(hop) = self.net.poll_unreachable() {
+            let net = &self.net;
+            let via_hop = |ip: IpAddr| match ip {
+                IpAddr::V4(ip) => net.next_hop(ip) == Some(hop),
+                IpAddr::V6(_) => false,
+            };
+            let failed = self.endpoint.destination_unreachable(
+                now,
+                via_hop,
+                tcp_core::Error::HostUnreachable,
+            );
+            tracing::debug!(%hop, ?failed, "next hop unreachable");
         }
     }
 
@@ -98,6 +113,14 @@ impl StackState {
                     None => tx.commit(len),
                 },
                 Ok(Egress::Queued | Egress::Dropped) => {}
+                Err(SendError::NoRoute) => {
+                    let failed = self.endpoint.destination_unreachable(
+                        now,
+                        |ip| ip == IpAddr::V4(dst),
+                        tcp_core::Error::NetworkUnreachable,
+                    );
+                    tracing::debug!(%dst, ?failed, "no route");
+                }
                 Err(error) => tracing::debug!(%error, %dst, "segment not sent"),
             }
         }

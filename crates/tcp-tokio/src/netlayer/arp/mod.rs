@@ -134,7 +134,13 @@ mod tests {
             [
                 (1_000_000, Due::Retry(PEER)),
                 (2_000_000, Due::Retry(PEER)),
-                (3_000_000, Due::GaveUp(1)),
+                (
+                    3_000_000,
+                    Due::GaveUp {
+                        hop: PEER,
+                        dropped: 1
+                    }
+                ),
             ]
         );
     }

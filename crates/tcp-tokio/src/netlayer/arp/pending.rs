@@ -38,8 +38,8 @@ pub(crate) enum Enqueued {
 pub(crate) enum Due {
     /// Send another request for this address.
     Retry(Ipv4Addr),
-    /// The address never answered; these many frames were dropped.
-    GaveUp(usize),
+    /// The address never answered; its `dropped` frames were dropped.
+    GaveUp { hop: Ipv4Addr, dropped: usize },
 }
 
 impl Pending {
@@ -103,7 +103,10 @@ impl Pending {
                 on_due(Due::Retry(*ip));
                 true
             } else {
-                on_due(Due::GaveUp(waiting.frames.len()));
+                on_due(Due::GaveUp {
+                    hop: *ip,
+                    dropped: waiting.frames.len(),
+                });
                 false
             }
         });
@@ -128,7 +131,17 @@ mod tests {
         pending.expire(1_000, 2_000, 3, |due| seen.push(due));
         pending.expire(2_000, 3_000, 3, |due| seen.push(due));
         pending.expire(3_000, 4_000, 3, |due| seen.push(due));
-        assert_eq!(seen, [Due::Retry(HOP), Due::Retry(HOP), Due::GaveUp(2)]);
+        assert_eq!(
+            seen,
+            [
+                Due::Retry(HOP),
+                Due::Retry(HOP),
+                Due::GaveUp {
+                    hop: HOP,
+                    dropped: 2
+                }
+            ]
+        );
         assert_eq!(pending.next_due(), None);
     }
 

@@ -3,8 +3,9 @@
 //! deadline, which every drive pass asks for, is read without any lock.
 
 use core::net::Ipv4Addr;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::Resolver;
 use crate::netlayer::ethernet::MacAddr;
@@ -12,12 +13,21 @@ use crate::netlayer::ethernet::MacAddr;
 /// `next_due` when nothing is due.
 const NEVER: u64 = u64::MAX;
 
+/// Next hops given up on that are remembered for layers that have not looked yet.
+const FAILURES_KEPT: usize = 64;
+
 /// A [`Resolver`] shared between threads.
 #[derive(Debug)]
 pub(crate) struct SharedResolver {
     resolver: RwLock<Resolver>,
     /// `Resolver::next_due` as of the last change, [`NEVER`] for none.
     next_due: AtomicU64,
+    /// The next hops given up on, each with its number in the order of failures, the
+    /// last [`FAILURES_KEPT`] of them.
+    failures: Mutex<VecDeque<(u64, Ipv4Addr)>>,
+    /// How many next hops were given up on so far: a layer whose cursor equals it has
+    /// seen them all, without taking a lock.
+    failure_count: AtomicU64,
 }
 
 impl SharedResolver {
@@ -25,7 +35,39 @@ impl SharedResolver {
         SharedResolver {
             next_due: AtomicU64::new(resolver.next_due().unwrap_or(NEVER)),
             resolver: RwLock::new(resolver),
+            failures: Mutex::new(VecDeque::new()),
+            failure_count: AtomicU64::new(0),
         }
+    }
+
+    /// Records that `hop` never answered.
+    pub(crate) fn record_failure(&self, hop: Ipv4Addr) {
+        let mut failures = self.failures();
+        let number = self.failure_count.load(Ordering::Acquire);
+        failures.push_back((number, hop));
+        if failures.len() > FAILURES_KEPT {
+            failures.pop_front();
+        }
+        self.failure_count.store(number + 1, Ordering::Release);
+    }
+
+    /// The first next hop given up on at or after failure number `cursor` still kept,
+    /// with the cursor past it; `None` when there is none (without a lock when the
+    /// cursor is current).
+    pub(crate) fn failure_since(&self, cursor: u64) -> Option<(Ipv4Addr, u64)> {
+        if self.failure_count.load(Ordering::Acquire) <= cursor {
+            return None;
+        }
+        self.failures()
+            .iter()
+            .find(|&&(number, _)| number >= cursor)
+            .map(|&(number, hop)| (hop, number + 1))
+    }
+
+    fn failures(&self) -> MutexGuard<'_, VecDeque<(u64, Ipv4Addr)>> {
+        self.failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The MAC address of `ip` if it is cached and fresh.
