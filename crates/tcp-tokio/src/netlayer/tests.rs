@@ -566,9 +566,10 @@ fn a_super_segment_to_an_unresolved_hop_is_parked_as_its_first_segment() {
     );
 }
 
-#[test]
-fn siblings_share_arp_so_any_shard_releases_what_another_parked() {
-    let mut first = layer();
+/// A layer and its sibling, the sibling with a SYN to the kernel parked behind ARP (its
+/// request drained).
+fn siblings_with_a_parked_syn() -> (NetLayer, NetLayer) {
+    let first = layer();
     let mut second = first.sibling();
     let mut frame = [0u8; 1514];
     let len = write_syn(&second, &mut frame, 40000, 9);
@@ -577,6 +578,13 @@ fn siblings_share_arp_so_any_shard_releases_what_another_parked() {
         Ok(Egress::Queued)
     );
     assert_eq!(drain(&mut second).len(), 1, "the ARP request");
+    (first, second)
+}
+
+#[test]
+fn siblings_share_arp_so_any_shard_releases_what_another_parked() {
+    let (mut first, mut second) = siblings_with_a_parked_syn();
+    let mut frame = [0u8; 1514];
     assert_eq!(first.poll_timeout(), second.poll_timeout());
     first.handle_frame(SECOND / 2, &testdata::ARP_REPLY);
     assert_eq!(drain(&mut first), [testdata::OUR_SYN.to_vec()]);
@@ -591,14 +599,7 @@ fn siblings_share_arp_so_any_shard_releases_what_another_parked() {
 
 #[test]
 fn every_sibling_hears_once_of_a_next_hop_that_never_answered() {
-    let mut first = layer();
-    let mut second = first.sibling();
-    let mut frame = [0u8; 1514];
-    let len = write_syn(&second, &mut frame, 40000, 9);
-    assert_eq!(
-        second.send_tcp(0, &mut frame, STACK_IP, KERNEL_IP, len, false),
-        Ok(Egress::Queued)
-    );
+    let (mut first, mut second) = siblings_with_a_parked_syn();
     assert_eq!(first.poll_unreachable(), None);
     while let Some(due) = first.poll_timeout() {
         first.handle_timeout(due);
