@@ -6,7 +6,7 @@
 //!   checksum.
 //! - `syn_options`: walk the options of Linux's SYN (mss, sackOK, TS, nop, wscale).
 //!
-//! Figures are only meaningful as ratios within one run (DESIGN.md §6):
+//! Figures are only meaningful as ratios within one run:
 //! `cargo bench --bench wire`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -10,7 +10,12 @@
 //!
 //! With `--interface IF --address A.B.C.D/LEN --connect IP:PORT` it runs the client on a
 //! real interface against a real server (`sort`-like: it must sort lines and close);
-//! `--bytes N` sets the file size.
+//! `--bytes N` sets the file size. The address must be one the host's kernel does not own
+//! (not configured on any of its interfaces): a kernel that owns it answers ARP for it too
+//! and resets the stack's connections, which it does not know.
+//!
+//! The summary says which side is this stack and which the kernel (or the remote peer),
+//! the bytes each way, the time and the throughput.
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -27,6 +32,12 @@ const DEFAULT_BYTES: usize = 8 << 20;
 struct Summary {
     /// Whose states were recorded: this stack as the rsh "client" or "server".
     role: &'static str,
+    /// This stack's role and address, and where it ran.
+    stack: String,
+    /// Who the peer is: "Linux kernel" in namespaces, "peer" on a real interface.
+    peer_kind: &'static str,
+    /// The peer's role and address, and where it ran.
+    peer: String,
     sent: usize,
     received: usize,
     elapsed: Duration,
@@ -41,10 +52,17 @@ fn main() -> ExitCode {
     }
     match run(&args) {
         Ok(summary) => {
+            let seconds = summary.elapsed.as_secs_f64();
+            let moved = (summary.sent + summary.received) as f64;
             println!("rsh_halfclose: ok");
+            println!("  this stack      {}", summary.stack);
+            println!("  {:<15} {}", summary.peer_kind, summary.peer);
             println!("  bytes sent      {}", summary.sent);
             println!("  bytes received  {}", summary.received);
-            println!("  time            {:.3} s", summary.elapsed.as_secs_f64());
+            println!(
+                "  time            {seconds:.3} s = {:.1} MB/s (sent + received)",
+                moved / seconds / 1e6
+            );
             let states: Vec<String> = summary.states.iter().map(ToString::to_string).collect();
             println!("  {} states   {}", summary.role, states.join(" -> "));
             ExitCode::SUCCESS
@@ -159,14 +177,26 @@ fn client_on_stack(topology: &Topology, input: &[u8]) -> Result<Summary, String>
         .in_stack_ns(|| {
             runtime()?.block_on(async {
                 let stack = start_stack(interface, &cidr).await?;
-                client(&stack, kernel_server, input).await
+                client(&stack, kernel_server, input, "Linux kernel").await
             })
         })
         .map_err(|e| format!("stack namespace: {e}"))??;
     server
         .join()
         .map_err(|_| "kernel server panicked".to_string())??;
-    Ok(summary)
+    Ok(Summary {
+        stack: format!(
+            "{} (namespace {})",
+            summary.stack,
+            topology.stack_ns().name()
+        ),
+        peer: format!(
+            "{} (namespace {})",
+            summary.peer,
+            topology.kernel_ns().name()
+        ),
+        ..summary
+    })
 }
 
 /// This stack runs `sort`, the kernel is the rsh client.
@@ -209,6 +239,16 @@ fn server_on_stack(topology: &Topology, input: &[u8]) -> Result<Summary, String>
         }
         Ok(Summary {
             role: "server",
+            stack: format!(
+                "sort server, {server_addr} (namespace {})",
+                topology.stack_ns().name()
+            ),
+            peer_kind: "Linux kernel",
+            peer: format!(
+                "rsh client, {} (namespace {})",
+                topology.kernel_addr(),
+                topology.kernel_ns().name()
+            ),
             sent: input.len(),
             received: reply.len(),
             elapsed,
@@ -237,18 +277,31 @@ async fn client_on_interface(
     input: &[u8],
 ) -> Result<Summary, String> {
     let stack = start_stack(interface, address).await?;
-    client(&stack, server, input).await
+    let summary = client(&stack, server, input, "peer").await?;
+    Ok(Summary {
+        stack: format!("{} (on {interface})", summary.stack),
+        ..summary
+    })
 }
 
 /// The rsh client on this stack: send everything, FIN, read the sorted reply to EOF. The
 /// server reads to EOF before it answers, so sending first and reading after is enough.
-async fn client(stack: &Stack, server: SocketAddr, input: &[u8]) -> Result<Summary, String> {
+/// `peer_kind` names what runs the server, for the summary.
+async fn client(
+    stack: &Stack,
+    server: SocketAddr,
+    input: &[u8],
+    peer_kind: &'static str,
+) -> Result<Summary, String> {
     let start = Instant::now();
     let mut stream = TcpStream::connect_on(stack, server)
         .await
         .map_err(|e| format!("connect {server}: {e}"))?;
     let mut states = Vec::new();
     note_state(&mut states, &stream);
+    let local = stream
+        .local_addr()
+        .map_err(|e| format!("local address: {e}"))?;
     stream
         .write_all(input)
         .await
@@ -269,6 +322,9 @@ async fn client(stack: &Stack, server: SocketAddr, input: &[u8]) -> Result<Summa
     }
     Ok(Summary {
         role: "client",
+        stack: format!("rsh client, {local}"),
+        peer_kind,
+        peer: format!("sort server, {server}"),
         sent: input.len(),
         received: reply.len(),
         elapsed,

@@ -1,4 +1,4 @@
-//! Bulk through loss (DESIGN.md §6): one connection through 0.1, 1, 5 and 10 % loss each
+//! Bulk through loss: one connection through 0.1, 1, 5 and 10 % loss each
 //! way, kernel -> kernel (the baseline; nftables drops) beside this stack -> kernel and
 //! kernel -> this stack (the same nftables drops, or the stack's own fault injector), with each sender's
 //! loss-recovery counters.

@@ -1,4 +1,4 @@
-//! Side-by-side network benchmark (DESIGN.md §6, "On the wire"): kernel -> kernel with
+//! Side-by-side network benchmark: kernel -> kernel with
 //! offloads off and on, this stack -> kernel, kernel -> this stack and smoltcp -> kernel
 //! over the same kind of veth, in one run on one machine. Bulk throughput, 64-byte round
 //! trips, memory per idle connection and CPU per GB; printed as a markdown table with each
@@ -147,7 +147,7 @@ fn report(
 
 /// How each figure of the main table was taken.
 const NOTES: &str = "
-- Every figure comes from fresh network namespaces joined by a veth pair (DESIGN.md §4),
+- Every figure comes from fresh network namespaces joined by a veth pair (`src/netns`),
   all in this one run. Data flows from the client (left of the arrow) to the server.
   Ratios (×) are to kernel -> kernel with offloads off, the conditions every other row
   runs in; above 1 means more throughput, but also more latency, memory or CPU.

@@ -1,4 +1,4 @@
-//! Loss for the kernel -> kernel baseline (DESIGN.md §4): an nftables `netdev` table with an
+//! Loss for the kernel -> kernel baseline: an nftables `netdev` table with an
 //! ingress chain on a veth end that drops a random fraction of the TCP frames arriving.
 
 use std::io;

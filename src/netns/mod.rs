@@ -1,4 +1,4 @@
-//! The test topology harness of DESIGN.md §4: network namespaces joined by veth, code run
+//! The namespace test harness (docs/design.md §7): network namespaces joined by veth, code run
 //! inside them, and the policy for machines where that is impossible.
 //!
 //! Only addresses in 198.18.0.0/15 are used, and only inside namespaces this module

@@ -1,5 +1,5 @@
 //! Turning off a veth's offloads, which would otherwise hand the raw socket frames with
-//! checksums not yet filled in and 64 KiB super-frames (DESIGN.md §4), without the ethtool
+//! checksums not yet filled in and 64 KiB super-frames, without the ethtool
 //! program: the legacy ethtool ioctls do what `ethtool -K <dev> rx off tx off sg off tso
 //! off gso off gro off` does. Turning them back on (for a benchmark row that wants the
 //! kernel's offloads) goes through the same table.

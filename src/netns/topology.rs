@@ -20,7 +20,7 @@ const PREFIX_LEN: u8 = 24;
 /// Topologies made by this process so far; numbers names and subnets.
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// The test topology of DESIGN.md §4.
+/// The test topology of the namespace tests (docs/design.md §7).
 ///
 /// Two fresh network namespaces, `<prefix>-<pid>-<n>-a` for the stack and `...-b` for the
 /// kernel, joined by a veth pair. On the link `198.18.X.0/24` (X from `n`, so topologies

@@ -18,12 +18,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Two optional features bring in HTTP without adapter code. `axum`: `TcpListener`
+//! implements `axum::serve::Listener`, so `axum::serve(listener, app)` serves on the stack.
+//! `hyper`: `HttpConnector` opens the connections of hyper-util's legacy `Client` on the
+//! stack, in place of hyper-util's `HttpConnector`.
+//!
 //! The layering: [`link`] moves whole Ethernet frames and knows nothing about their contents;
 //! [`netlayer`] (Ethernet, ARP, IPv4, ICMP echo) turns frames into TCP segments and back
 //! without doing any I/O or reading a clock; the driver task owns one of each and the engine,
 //! and wakes the tasks using the API.
 
 mod api;
+#[cfg(feature = "axum")]
+mod axum_listener;
+#[cfg(feature = "hyper")]
+mod hyper_connector;
 pub mod link;
 pub mod net;
 pub mod netlayer;
@@ -33,5 +42,7 @@ pub use api::{
     OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpInfo, TcpListener, TcpSocket,
     TcpStream, WriteHalf,
 };
+#[cfg(feature = "hyper")]
+pub use hyper_connector::HttpConnector;
 pub use stack::{MAX_SHARDS, Stack, StackBuilder, StackCounters};
 pub use tcp_core::{Config, ConnectionInfo, ConnectionStats, Keepalive, SocketInfo, State};
