@@ -25,6 +25,7 @@
 
 mod api;
 pub mod link;
+pub mod live_view;
 pub mod net;
 pub mod netlayer;
 mod stack;
