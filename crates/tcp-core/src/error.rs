@@ -15,7 +15,8 @@ pub enum Error {
     AddrInUse,
     /// No ephemeral port is free for this destination (EADDRNOTAVAIL).
     AddrNotAvailable,
-    /// Writing after shutdown of the write side (EPIPE).
+    /// Writing after shutdown of the write side or once the connection is over; also what
+    /// a connection the peer reset after its FIN failed with (EPIPE).
     BrokenPipe,
     /// The connection is not (yet) established (ENOTCONN).
     NotConnected,

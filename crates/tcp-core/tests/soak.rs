@@ -359,7 +359,7 @@ fn soak(seed: u64, batched: bool) {
                     "\n  {:?} client {:?} {:?} server {:?} {:?}",
                     p.order,
                     sim.a.state(p.client),
-                    sim.a.take_error(p.client),
+                    sim.a.pending_error(p.client),
                     p.server.map(|s| sim.b.state(s)),
                     p.up.read..p.up.len,
                 )

@@ -323,6 +323,27 @@ fn records_are_listed_and_counted_and_end_with_closed() {
         ],
         "in handle order, records among the connections"
     );
+    let detailed = h.ep.sockets_with_info();
+    let same: Vec<_> = detailed.iter().map(|(row, _)| *row).collect();
+    assert_eq!(
+        same,
+        h.ep.sockets(),
+        "sockets_with_info lists the same rows"
+    );
+    let with_info: Vec<(u16, Option<State>)> = detailed
+        .iter()
+        .map(|(row, info)| (row.local.port(), info.map(|(info, _)| info.state)))
+        .collect();
+    assert_eq!(
+        with_info,
+        [
+            (41_000, None),
+            (41_001, Some(State::TimeWait)),
+            (41_002, None),
+            (41_009, Some(State::Established)),
+        ],
+        "connection blocks have info, TIME_WAIT records none"
+    );
     let usage = h.ep.memory_usage();
     assert_eq!((usage.connections, usage.time_wait_entries), (2, 2));
     assert!(usage.time_wait > 0);

@@ -34,6 +34,7 @@ mod axum_listener;
 #[cfg(feature = "hyper")]
 mod hyper_connector;
 pub mod link;
+pub mod live_view;
 pub mod net;
 pub mod netlayer;
 mod stack;

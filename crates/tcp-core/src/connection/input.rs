@@ -300,9 +300,11 @@ impl Connection {
                 self.enter_closed();
             }
             State::SynReceived => self.fail(Error::ConnectionRefused),
-            State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+            State::Established | State::FinWait1 | State::FinWait2 => {
                 self.fail(Error::ConnectionReset);
             }
+            // After the peer's FIN, Linux's `tcp_reset` reports EPIPE: reads already end.
+            State::CloseWait => self.fail(Error::BrokenPipe),
             _ => self.enter_closed(),
         }
     }

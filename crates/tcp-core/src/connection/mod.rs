@@ -381,14 +381,16 @@ impl Connection {
     }
 
     /// Queues application data, allocating at most `room` more bytes of storage; returns
-    /// how much was taken.
+    /// how much was taken. As Linux's `tcp_sendmsg`: the connection's error the first time
+    /// (which clears it), then `BrokenPipe` once writing has ended (shut down, or the
+    /// connection closed).
     pub(crate) fn write(&mut self, data: &[u8], room: usize) -> Result<usize, Error> {
-        if let Some(error) = self.error {
+        if let Some(error) = self.error.take() {
             return Err(error);
         }
         if self.snd.fin_queued || !self.state.can_send() {
             return Err(match self.state {
-                State::Closed | State::Listen => Error::NotConnected,
+                State::Listen => Error::NotConnected,
                 _ => Error::BrokenPipe,
             });
         }
@@ -425,20 +427,27 @@ impl Connection {
         Ok(self.rcv.buf.peek(out))
     }
 
-    /// What a read finds with no data buffered: the connection's error, end-of-file, or
-    /// `WouldBlock` (and the reader is then waiting).
+    /// What a read finds with no data buffered, in the order of Linux's `tcp_recvmsg`:
+    /// end-of-file once the peer's FIN arrived; else the connection's error, reported once
+    /// (taking it clears it); else end-of-file once the connection is closed (a reset or
+    /// timed-out connection reads as ended after its error); else `WouldBlock` (and the
+    /// reader is then waiting).
     fn nothing_to_read(&mut self, out_is_empty: bool) -> Result<usize, Error> {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        if self.rcv.fin_received || out_is_empty {
+        if self.rcv.fin_received {
             return Ok(0);
         }
-        if matches!(self.state, State::Closed | State::Listen) {
-            return Err(Error::NotConnected);
+        if let Some(error) = self.error.take() {
+            return Err(error);
         }
-        self.rcv.reader_waiting = true;
-        Err(Error::WouldBlock)
+        match self.state {
+            State::Listen => Err(Error::NotConnected),
+            State::Closed => Ok(0),
+            _ if out_is_empty => Ok(0),
+            _ => {
+                self.rcv.reader_waiting = true;
+                Err(Error::WouldBlock)
+            }
+        }
     }
 
     /// Bytes the application can read right now.

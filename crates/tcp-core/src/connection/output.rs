@@ -165,6 +165,10 @@ impl Connection {
         } else if self.timing.syn_sent_at.is_none() {
             self.timing.syn_sent_at = Some(now);
         }
+        if !syn_ack && self.timing.unacked_since.is_none() {
+            // The user timeout runs from the first SYN, as Linux's `retrans_stamp` does.
+            self.timing.unacked_since = Some(now);
+        }
         self.snd.nxt = self.snd.iss + 1;
         self.snd.max = self.snd.max.max(self.snd.nxt);
         if !self.timing.timers.is_armed(Timer::Retransmit) {

@@ -10,15 +10,17 @@ use core::time::Duration;
 
 impl Connection {
     /// Shuts down the sending side: a FIN follows the queued data; receiving goes on (C-3).
+    /// `NotConnected` once the connection is over (CLOSED, or TIME_WAIT, where Linux has
+    /// already closed the application's socket), as Linux's `inet_shutdown` says of a
+    /// closed socket whether or not it failed (its error stays for the next read or write).
     pub(crate) fn shutdown_write(&mut self) -> Result<(), Error> {
-        if let Some(error) = self.error {
-            return Err(error);
+        if matches!(self.state, State::Closed | State::Listen | State::TimeWait) {
+            return Err(Error::NotConnected);
         }
         if self.snd.fin_queued {
             return Ok(());
         }
         match self.state {
-            State::Closed | State::Listen => return Err(Error::NotConnected),
             State::SynSent => self.snd.fin_queued = true,
             State::SynReceived => {
                 self.snd.fin_queued = true;
@@ -34,11 +36,13 @@ impl Connection {
                 self.snd.fin_queued = true;
                 self.set_state(State::LastAck);
             }
-            State::FinWait1
+            State::Closed
+            | State::Listen
+            | State::TimeWait
+            | State::FinWait1
             | State::FinWait2
             | State::Closing
-            | State::LastAck
-            | State::TimeWait => {}
+            | State::LastAck => {}
         }
         Ok(())
     }

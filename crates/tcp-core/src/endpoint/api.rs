@@ -88,8 +88,9 @@ impl Endpoint {
     /// Queues `data` for sending and returns how many bytes were taken (all that fit in the
     /// send buffer, and at the endpoint's buffer memory limit, in the storage it already
     /// holds). `WouldBlock` when nothing fits (an `Event::Writable` follows, when the peer
-    /// acknowledges data or memory pressure ends); `BrokenPipe` after `shutdown_write`; the
-    /// connection's error after it failed.
+    /// acknowledges data or memory pressure ends); `BrokenPipe` after `shutdown_write` or
+    /// once the connection is over; the connection's error once, when it failed (then
+    /// `BrokenPipe`, as Linux's `write`).
     pub fn write(&mut self, handle: ConnectionHandle, data: &[u8]) -> Result<usize, Error> {
         let room = self.memory.budget(&self.config.resources).room;
         let result = self.user_call(handle, |conn| conn.write(data, room));
@@ -105,8 +106,9 @@ impl Endpoint {
     }
 
     /// Reads received data into `buf`. `Ok(0)` means the peer closed its side (after all
-    /// data before its FIN was read); `WouldBlock` means nothing yet (an `Event::Readable`
-    /// follows); `ConnectionReset`/`TimedOut`/`ConnectionRefused` once the connection failed.
+    /// data before its FIN was read) or the connection is over; `WouldBlock` means nothing
+    /// yet (an `Event::Readable` follows); `ConnectionReset`/`TimedOut`/`ConnectionRefused`
+    /// once, when the connection failed (then `Ok(0)`, as Linux's `read`).
     pub fn read(&mut self, handle: ConnectionHandle, buf: &mut [u8]) -> Result<usize, Error> {
         self.user_call(handle, |conn| conn.read(buf))
     }
@@ -117,7 +119,8 @@ impl Endpoint {
         self.user_call(handle, |conn| conn.peek(buf))
     }
 
-    /// Sends FIN after the queued data and keeps receiving (half-close).
+    /// Sends FIN after the queued data and keeps receiving (half-close); `NotConnected`
+    /// once the connection is over (CLOSED or TIME_WAIT).
     pub fn shutdown_write(&mut self, handle: ConnectionHandle) -> Result<(), Error> {
         self.user_call(handle, Connection::shutdown_write)
     }
@@ -189,8 +192,21 @@ impl Endpoint {
         Ok(self.connection(handle)?.send_room())
     }
 
-    /// The error the connection failed with, if it did (SO_ERROR).
-    pub fn take_error(&self, handle: ConnectionHandle) -> Result<Option<Error>, Error> {
+    /// The error the connection failed with, if no call has reported it yet, and clears
+    /// it: SO_ERROR. A read, peek or write that returns the error clears it too, so it is
+    /// reported once; afterwards reads return end-of-file and writes `BrokenPipe`.
+    pub fn take_error(&mut self, handle: ConnectionHandle) -> Result<Option<Error>, Error> {
+        self.connection(handle)?;
+        let conn = self
+            .connections
+            .get_mut(&handle)
+            .ok_or(Error::InvalidHandle)?;
+        Ok(conn.error.take())
+    }
+
+    /// The error [`Endpoint::take_error`] would return, left in place (what `poll` reports
+    /// as POLLERR).
+    pub fn pending_error(&self, handle: ConnectionHandle) -> Result<Option<Error>, Error> {
         Ok(self.connection(handle)?.error)
     }
 

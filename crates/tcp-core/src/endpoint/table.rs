@@ -1,7 +1,9 @@
 //! A netstat-like view of every socket of the endpoint.
 
 use super::Endpoint;
+use crate::connection::Connection;
 use crate::state::State;
+use crate::stats::{ConnectionInfo, ConnectionStats};
 use core::fmt;
 use core::net::SocketAddr;
 
@@ -38,6 +40,25 @@ impl Endpoint {
     /// Every listener and connection (TIME_WAIT entries included), listeners first, each
     /// group in handle order.
     pub fn sockets(&self) -> Vec<SocketInfo> {
+        self.rows(|_| None::<()>)
+            .into_iter()
+            .map(|(row, _)| row)
+            .collect()
+    }
+
+    /// [`Endpoint::sockets`], each row with the connection's transmission state and
+    /// counters (what `ss -ti` shows) where it has a control block: every connection,
+    /// whoever holds it (the application, a listener's queue, or nobody after `close`);
+    /// `None` for listeners and TIME_WAIT records.
+    pub fn sockets_with_info(
+        &self,
+    ) -> Vec<(SocketInfo, Option<(ConnectionInfo, ConnectionStats)>)> {
+        self.rows(|c| Some((c.info(), c.stats.snapshot())))
+    }
+
+    /// The table's rows in [`Endpoint::sockets`]' order, each with what `detail` says of
+    /// its connection block (listeners and TIME_WAIT records have none).
+    fn rows<T>(&self, detail: impl Fn(&Connection) -> Option<T>) -> Vec<(SocketInfo, Option<T>)> {
         let mut listeners: Vec<_> = self.listeners.values().collect();
         listeners.sort_by_key(|l| l.handle);
         let mut connections: Vec<_> = self
@@ -51,7 +72,7 @@ impl Endpoint {
                     remote: c.tuple.remote,
                     state: c.state,
                 };
-                (handle, row)
+                (handle, row, detail(c))
             })
             .chain(self.time_wait.values().map(|r| {
                 let row = SocketInfo {
@@ -61,21 +82,24 @@ impl Endpoint {
                     remote: r.tuple.remote,
                     state: State::TimeWait,
                 };
-                (r.handle, row)
+                (r.handle, row, None)
             }))
             .collect();
-        connections.sort_by_key(|(handle, _)| *handle);
+        connections.sort_by_key(|(handle, _, _)| *handle);
         let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
         listeners
             .into_iter()
-            .map(|l| SocketInfo {
-                recv_q: l.accept_queue.len(),
-                send_q: l.backlog,
-                local: l.local,
-                remote: unspecified,
-                state: State::Listen,
+            .map(|l| {
+                let row = SocketInfo {
+                    recv_q: l.accept_queue.len(),
+                    send_q: l.backlog,
+                    local: l.local,
+                    remote: unspecified,
+                    state: State::Listen,
+                };
+                (row, None)
             })
-            .chain(connections.into_iter().map(|(_, row)| row))
+            .chain(connections.into_iter().map(|(_, row, info)| (row, info)))
             .collect()
     }
 }

@@ -1,10 +1,10 @@
 //! SYN_SENT (RFC 9293 §3.10.7.3).
 
 use crate::common::{assert_ack, assert_state, setup, setup_with};
-use crate::support::fixture::plain_options;
-use crate::support::inject::{only, silent};
+use crate::support::fixture::{Spec, plain_options, syn_sent};
+use crate::support::inject::{Harness, only, silent};
 use std::time::Duration;
-use tcp_core::{Config, Error, Event, State};
+use tcp_core::{Config, Error, Event, SocketOptions, State};
 use tcp_wire::{Flags, SeqNumber};
 
 #[test]
@@ -137,4 +137,42 @@ fn syn_is_retransmitted_with_backoff_then_times_out() {
         h.events
             .contains(&Event::Failed(conn.handle(), Error::TimedOut))
     );
+}
+
+/// TCP_USER_TIMEOUT bounds the handshake as Linux's does: measured from the first SYN, it
+/// cuts the retransmission backoff short and fails the connect with `TimedOut` at the
+/// limit (the first retransmission still waits the initial RTO of 1 s).
+#[test]
+fn user_timeout_ends_the_handshake_at_the_limit() {
+    let mut h = Harness::new(Config::default());
+    let spec = Spec {
+        options: SocketOptions {
+            user_timeout: Some(Duration::from_millis(1500)),
+            ..SocketOptions::default()
+        },
+        ..Spec::default()
+    };
+    let start = h.now;
+    let conn = syn_sent(&mut h, spec);
+    let mut sends = Vec::new();
+    while let Some((at, replies)) = h.next_timer() {
+        for reply in replies {
+            assert_eq!(reply.flags(), Flags::SYN);
+            sends.push(at - start);
+        }
+    }
+    assert_eq!(sends, [Duration::from_secs(1)], "one retransmission");
+    assert_eq!(
+        h.now - start,
+        Duration::from_millis(1500),
+        "{}",
+        h.transcript()
+    );
+    assert_state(&h, &conn, "CLOSED");
+    assert!(
+        h.events
+            .contains(&Event::Failed(conn.handle(), Error::TimedOut))
+    );
+    assert_eq!(h.ep.take_error(conn.handle()), Ok(Some(Error::TimedOut)));
+    assert_eq!(h.ep.take_error(conn.handle()), Ok(None), "SO_ERROR clears");
 }

@@ -148,14 +148,18 @@ impl EngineSut {
                 handle,
                 connecting: false,
             };
-            if socket.error_reported {
-                return Some(Err(Errno::ECONNABORTED));
-            }
             socket.error_reported = true;
             return Some(Err(errno(error)));
         }
         match self.endpoint.state(handle) {
             Ok(State::SynSent | State::SynReceived) => None,
+            Ok(State::Closed) if socket.error_reported => {
+                socket.kind = Kind::Conn {
+                    handle,
+                    connecting: false,
+                };
+                Some(Err(Errno::ECONNABORTED))
+            }
             Ok(_) => {
                 socket.kind = Kind::Conn {
                     handle,

@@ -22,8 +22,8 @@ pub(super) fn errno(error: Error) -> Errno {
     }
 }
 
-/// True for the errors a failed connection reports once (Linux's `sk_err`): after that,
-/// reads see end-of-file and writes `EPIPE`.
+/// True for the errors only a failed connection reports (Linux's `sk_err`); the engine
+/// reports each once, and after it reads see end-of-file and writes `EPIPE`.
 pub(super) fn is_connection_failure(error: Error) -> bool {
     matches!(
         error,

@@ -70,16 +70,13 @@ impl EngineSut {
         }
     }
 
-    /// Reports a connection's failure the first time; afterwards `then` (Linux's behaviour
-    /// once `sk_err` has been read).
-    fn failure_once(&mut self, fd: Fd, error: Error, then: SysResult) -> SysResult {
-        match self.fds.get_mut(fd) {
-            Some(socket) if !socket.error_reported => {
-                socket.error_reported = true;
-                Err(errno(error))
-            }
-            _ => then,
+    /// Reports a connection's failure, which the engine returns once (as Linux clears
+    /// `sk_err` when it reports it), and notes it for a later `connect`.
+    fn report_failure(&mut self, fd: Fd, error: Error) -> SysResult {
+        if let Some(socket) = self.fds.get_mut(fd) {
+            socket.error_reported = true;
         }
+        Err(errno(error))
     }
 
     fn read_step(&mut self, fd: Fd, len: usize) -> Option<SysResult> {
@@ -96,9 +93,7 @@ impl EngineSut {
         match self.endpoint.read(handle, &mut buf) {
             Ok(n) => Some(Ok(SysValue::Int(n as i64))),
             Err(Error::WouldBlock) => None,
-            Err(error) if is_connection_failure(error) => {
-                Some(self.failure_once(fd, error, Ok(SysValue::Int(0))))
-            }
+            Err(error) if is_connection_failure(error) => Some(self.report_failure(fd, error)),
             Err(error) => Some(Err(errno(error))),
         }
     }
@@ -128,9 +123,8 @@ impl EngineSut {
                 Err(Error::WouldBlock) => return None,
                 Err(_) if *written > 0 => return done(*written),
                 Err(error) if is_connection_failure(error) => {
-                    return Some(self.failure_once(fd, error, Err(Errno::EPIPE)));
+                    return Some(self.report_failure(fd, error));
                 }
-                Err(Error::NotConnected) => return Some(Err(Errno::EPIPE)),
                 Err(error) => return Some(Err(errno(error))),
             }
         }

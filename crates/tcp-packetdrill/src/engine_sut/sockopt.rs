@@ -179,7 +179,7 @@ impl EngineSut {
             return int(0);
         };
         match self.endpoint.take_error(handle) {
-            Ok(Some(error)) if !socket.error_reported => {
+            Ok(Some(error)) => {
                 socket.error_reported = true;
                 int(i64::from(errno(error).number()))
             }

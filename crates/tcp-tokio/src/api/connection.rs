@@ -108,10 +108,15 @@ impl Connection {
         }
     }
 
-    /// Sends FIN after the queued data; reading goes on.
+    /// Sends FIN after the queued data; reading goes on. On a connection that is already
+    /// over this does nothing and succeeds: the engine says `NotConnected` (ENOTCONN, as
+    /// Linux's `shutdown(2)`), which tokio's `poll_shutdown` turns into success too.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
         self.shard
-            .call(|state| state.endpoint.shutdown_write(self.handle).map_err(to_io))
+            .call(|state| match state.endpoint.shutdown_write(self.handle) {
+                Err(tcp_core::Error::NotConnected) => Ok(()),
+                done => done.map_err(to_io),
+            })
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -164,12 +169,11 @@ impl Connection {
             .map_err(to_io)
     }
 
-    /// The error the connection failed with, if it did.
-    pub(crate) fn error(&self) -> io::Result<Option<io::Error>> {
+    /// The error the connection failed with, if nothing reported it yet; clears it.
+    pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.shard
-            .inspect(|state| state.endpoint.take_error(self.handle))
+            .call(|state| state.endpoint.take_error(self.handle).map_err(to_io))
             .map(|error| error.map(to_io))
-            .map_err(to_io)
     }
 
     /// Resets the connection now.

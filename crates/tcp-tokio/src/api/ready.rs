@@ -76,7 +76,7 @@ impl Connection {
     fn seen(&self, state: &StackState, interest: Interest) -> io::Result<Seen> {
         let error = state
             .endpoint
-            .take_error(self.handle)
+            .pending_error(self.handle)
             .map_err(to_io)?
             .is_some();
         let tcp_state = state.endpoint.state(self.handle).map_err(to_io)?;

@@ -114,9 +114,10 @@ impl TcpStream {
     }
 
     /// The error the connection failed with (reset, refused, timed out), `None` while it has
-    /// not: SO_ERROR. Unlike the kernel's, reading it does not clear it; reads and writes
-    /// keep returning it.
+    /// not: SO_ERROR, cleared by reading it as the kernel's is. The error is reported once,
+    /// by this or by the first read or write after the failure; afterwards reads return
+    /// end-of-file and writes `BrokenPipe`, as on a kernel socket.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.connection.error()
+        self.connection.take_error()
     }
 }

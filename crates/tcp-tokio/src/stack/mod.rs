@@ -13,6 +13,7 @@ pub(crate) mod shared;
 
 pub use builder::{MAX_SHARDS, StackBuilder};
 
+use crate::api::TcpInfo;
 use crate::link::{FaultConfig, FaultyLink, Link};
 use crate::netlayer::{NetConfig, NetLayer};
 use shared::Shared;
@@ -170,16 +171,56 @@ impl Stack {
     /// foreign, state), listeners first. A listener is one row for all shards: its
     /// `Recv-Q` is the connections waiting in all of its accept queues.
     pub fn sockets(&self) -> Vec<SocketInfo> {
-        let mut listeners: Vec<SocketInfo> = Vec::new();
+        self.merged_rows(|endpoint| {
+            endpoint
+                .sockets()
+                .into_iter()
+                .map(|row| (row, None::<()>))
+                .collect()
+        })
+        .into_iter()
+        .map(|(row, _)| row)
+        .collect()
+    }
+
+    /// [`Stack::sockets`] with what `ss -ti` adds: each connection's transmission state and
+    /// counters, read under its shard's lock with its row (every connection, accepted or
+    /// not, open or closed by the application); `None` for listeners and TIME_WAIT
+    /// records, which keep no control block.
+    pub fn sockets_with_info(&self) -> Vec<(SocketInfo, Option<TcpInfo>)> {
+        self.merged_rows(|endpoint| {
+            endpoint
+                .sockets_with_info()
+                .into_iter()
+                .map(|(row, info)| {
+                    let info = info.map(|(transmission, counters)| TcpInfo {
+                        transmission,
+                        counters,
+                    });
+                    (row, info)
+                })
+                .collect()
+        })
+    }
+
+    /// Every shard's rows as `read` gives them, listeners first and merged into one row
+    /// per address (their accept queues summed), then the connections shard by shard.
+    fn merged_rows<T>(
+        &self,
+        read: impl Fn(&Endpoint) -> Vec<(SocketInfo, Option<T>)>,
+    ) -> Vec<(SocketInfo, Option<T>)> {
+        let mut listeners: Vec<(SocketInfo, Option<T>)> = Vec::new();
         let mut connections = Vec::new();
         for shard in self.shards.iter() {
-            for socket in shard.inspect(|state| state.endpoint.sockets()) {
+            for (socket, info) in shard.inspect(|state| read(&state.endpoint)) {
                 if socket.state != tcp_core::State::Listen {
-                    connections.push(socket);
-                } else if let Some(row) = listeners.iter_mut().find(|l| l.local == socket.local) {
+                    connections.push((socket, info));
+                } else if let Some((row, _)) =
+                    listeners.iter_mut().find(|(l, _)| l.local == socket.local)
+                {
                     row.recv_q += socket.recv_q;
                 } else {
-                    listeners.push(socket);
+                    listeners.push((socket, info));
                 }
             }
         }
