@@ -2,8 +2,9 @@
 //! (raw bytes, or structured headers aimed at a live connection's 4-tuple and near its
 //! sequence numbers, alone or in batches delivered before anything is polled), the
 //! application's calls, and the passing of time. Asserts that nothing panics and that what
-//! the engine promises holds: every segment `poll_transmit` yields parses with a valid
-//! checksum, `poll_timeout` is never in the past after `handle_timeout`, a handle
+//! the engine promises holds: every segment `poll_transmit_batch` yields parses with a
+//! valid checksum (a super-segment, when the knob asks for them, carries the partial sum
+//! and is checked segment by segment once cut as Linux's GSO cuts it), `poll_timeout` is never in the past after `handle_timeout`, a handle
 //! reported `Closed` is invalid from then on, and a long run of one repeated segment stops
 //! moving the window. A second pair of endpoints joined to each other (`twin`) takes
 //! spoofed data and must never ACK-storm.
@@ -61,6 +62,9 @@ struct Knobs {
     syn_cookies: bool,
     new_reno: bool,
     small_mtu: bool,
+    /// Output through `poll_transmit_batch` with up to 8 segments per super-segment,
+    /// each cut as Linux's GSO cuts it and checked as a segment of its own.
+    super_segments: bool,
     challenge_limit: u8,
 }
 
@@ -239,6 +243,8 @@ struct Driver {
     tuples: Vec<Tuple>,
     known: HashMap<Tuple, Known>,
     buf: Vec<u8>,
+    /// The most segments one `poll_transmit_batch` may put behind one header.
+    max_segments: usize,
     twin: Option<Twin>,
 }
 
@@ -276,7 +282,8 @@ fuzz_target!(|input: Input| {
         config.synack_retries = 1;
         config.data_retries = 3;
     }
-    let buf_len = usize::from(config.mtu) - 20;
+    let max_segments = if knobs.super_segments { 8 } else { 1 };
+    let buf_len = (usize::from(config.mtu) - 20) * max_segments;
     let mut driver = Driver {
         endpoint: Endpoint::new(config, [7; 16]),
         now: Instant::from_millis(1_000),
@@ -286,6 +293,7 @@ fuzz_target!(|input: Input| {
         tuples: Vec::new(),
         known: HashMap::new(),
         buf: vec![0; buf_len],
+        max_segments,
         twin: None,
     };
     for op in input.ops.iter().take(2000) {
@@ -658,46 +666,66 @@ impl Driver {
     fn drain(&mut self) {
         let now = self.now;
         for _ in 0..MAX_DRAIN {
-            let Some(transmit) = self.endpoint.poll_transmit(now, &mut self.buf) else {
+            let Some(transmit) =
+                self.endpoint
+                    .poll_transmit_batch(now, &mut self.buf, self.max_segments)
+            else {
                 break;
             };
             assert!(transmit.len <= self.buf.len());
             assert!(LOCALS.contains(&transmit.src), "sent from {}", transmit.src);
             assert_eq!(transmit.src.is_ipv4(), transmit.dst.is_ipv4());
             let bytes = &self.buf[..transmit.len];
-            let segment = Segment::new_checked(bytes).expect("engine sent a malformed segment");
-            assert!(
-                segment.verify_checksum(transmit.src, transmit.dst),
-                "engine sent a bad checksum"
-            );
-            let header = Header::parse(&segment).expect("engine sent malformed options");
-            assert_ne!(header.src_port, 0);
-            assert_ne!(header.dst_port, 0);
-            let flags = header.flags;
-            assert!(!(flags.syn() && flags.rst()), "SYN and RST together");
-            assert!(!(flags.syn() && flags.fin()), "SYN and FIN together");
-            if header.options.mss.is_some() {
-                assert!(flags.syn(), "MSS option on a segment without SYN");
-            }
-            let len =
-                segment.payload().len() as u32 + u32::from(flags.syn()) + u32::from(flags.fin());
-            let tuple = (
-                SocketAddr::new(transmit.src, header.src_port),
-                SocketAddr::new(transmit.dst, header.dst_port),
-            );
-            self.learn_tuple(tuple);
-            let entry = self.known.get_mut(&tuple).expect("just learned");
-            if len > 0 && entry.unacked.is_none() {
-                entry.unacked = Some(header.seq.0);
-            }
-            entry.sent = header.seq.0.wrapping_add(len);
-            if flags.ack() {
-                entry.expected = header.ack.0;
-            }
-            if let Some(ts) = header.options.timestamps {
-                entry.engine_ts = ts.value;
+            let pieces = match transmit.segment_size {
+                None => vec![bytes.to_vec()],
+                Some(size) => {
+                    cut_super_segment(bytes, usize::from(size), transmit.src, transmit.dst)
+                }
+            };
+            for piece in pieces {
+                self.check_sent(transmit.src, transmit.dst, &piece);
             }
         }
+        self.handle_events();
+    }
+
+    /// Checks one segment the engine sent and learns its 4-tuple and sequence numbers.
+    fn check_sent(&mut self, src: IpAddr, dst: IpAddr, bytes: &[u8]) {
+        let segment = Segment::new_checked(bytes).expect("engine sent a malformed segment");
+        assert!(
+            segment.verify_checksum(src, dst),
+            "engine sent a bad checksum"
+        );
+        let header = Header::parse(&segment).expect("engine sent malformed options");
+        assert_ne!(header.src_port, 0);
+        assert_ne!(header.dst_port, 0);
+        let flags = header.flags;
+        assert!(!(flags.syn() && flags.rst()), "SYN and RST together");
+        assert!(!(flags.syn() && flags.fin()), "SYN and FIN together");
+        if header.options.mss.is_some() {
+            assert!(flags.syn(), "MSS option on a segment without SYN");
+        }
+        let len = segment.payload().len() as u32 + u32::from(flags.syn()) + u32::from(flags.fin());
+        let tuple = (
+            SocketAddr::new(src, header.src_port),
+            SocketAddr::new(dst, header.dst_port),
+        );
+        self.learn_tuple(tuple);
+        let entry = self.known.get_mut(&tuple).expect("just learned");
+        if len > 0 && entry.unacked.is_none() {
+            entry.unacked = Some(header.seq.0);
+        }
+        entry.sent = header.seq.0.wrapping_add(len);
+        if flags.ack() {
+            entry.expected = header.ack.0;
+        }
+        if let Some(ts) = header.options.timestamps {
+            entry.engine_ts = ts.value;
+        }
+    }
+
+    /// Hands out the engine's events, checking that a closed handle is invalid.
+    fn handle_events(&mut self) {
         while let Some(event) = self.endpoint.poll_event() {
             if let Event::Closed(handle) = event {
                 assert!(
@@ -724,4 +752,45 @@ fn pick<T>(items: &[T], which: u8) -> Option<&T> {
     } else {
         items.get(usize::from(which) % items.len())
     }
+}
+
+/// Cuts a super-segment as Linux's `tcp_gso_segment` does: the header copied to every
+/// piece with its sequence number advanced, PSH and FIN kept on the last piece only, CWR
+/// on the first only, each piece's checksum completed. Asserts first that the checksum
+/// field holds the partial (pseudo-header) sum the offload expects.
+fn cut_super_segment(bytes: &[u8], size: usize, src: IpAddr, dst: IpAddr) -> Vec<Vec<u8>> {
+    let segment = Segment::new_checked(bytes).expect("engine sent a malformed super-segment");
+    let mut partial = bytes.to_vec();
+    Segment::new_unchecked(&mut partial[..]).fill_partial_checksum(src, dst);
+    assert_eq!(
+        segment.checksum(),
+        Segment::new_unchecked(&partial[..]).checksum(),
+        "a super-segment's checksum is not the partial sum"
+    );
+    assert!(
+        size > 0 && segment.payload().len() > size,
+        "a super-segment of one segment"
+    );
+    let header = &bytes[..segment.header_len()];
+    let chunks: Vec<&[u8]> = segment.payload().chunks(size).collect();
+    let last = chunks.len() - 1;
+    let mut seq = segment.seq_number();
+    let mut pieces = Vec::with_capacity(chunks.len());
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let mut piece = [header, chunk].concat();
+        let mut view = Segment::new_unchecked(&mut piece[..]);
+        let mut flags = segment.flags();
+        if i != last {
+            flags = flags.without(Flags::PSH | Flags::FIN);
+        }
+        if i != 0 {
+            flags = flags.without(Flags::CWR);
+        }
+        view.set_flags(flags);
+        view.set_seq_number(seq);
+        view.fill_checksum(src, dst);
+        seq += chunk.len() as u32;
+        pieces.push(piece);
+    }
+    pieces
 }
