@@ -93,7 +93,7 @@ fn print_summary(s: &Summary) {
     );
     println!("  SHA-256       {} (sent and received match)", s.sha256);
     println!(
-        "  connections   {} (kept alive between the requests)",
+        "  connections   {} open to the server (the client's pool keeps them alive)",
         s.connections
     );
 }
@@ -250,8 +250,7 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// The example as CI runs it: hyper on the stack gets `/` and the whole blob, intact,
-    /// over one connection.
+    /// The example as CI runs it: hyper on the stack gets `/` and the whole blob, intact.
     #[test]
     fn hyper_on_the_stack_fetches_from_axum_on_the_kernel() {
         if !netns::require("http_client") {
@@ -262,6 +261,8 @@ mod tests {
         assert_eq!(summary.hello, HELLO);
         assert_eq!(summary.blob_bytes, BLOB_BYTES);
         assert_eq!(summary.sha256, hex(&Sha256::digest(pattern(BLOB_BYTES))));
-        assert_eq!(summary.connections, 1, "one kept-alive connection");
+        // Not asserted: that both requests shared one connection. hyper-util's pool takes
+        // a connection back only once its task has seen the response end, so a request made
+        // right after it may open a second one (seen once in CI).
     }
 }
