@@ -16,6 +16,7 @@ mod receive_space;
 mod recovery;
 mod recv_buffer;
 mod rtt;
+mod sack_report;
 mod send_buffer;
 mod send_space;
 mod shutdown;
