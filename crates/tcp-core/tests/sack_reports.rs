@@ -1,6 +1,6 @@
-//! The receiver's SACK blocks (RFC 2018 §4): every out-of-order range reaches the sender,
-//! even when one poll answers a batch of arrivals, and a range is reported twice before
-//! older ones are repeated, so that one lost ACK does not hide it.
+//! The receiver's SACK blocks (RFC 2018 §4): every out-of-order range that grew rides in
+//! two ACKs (the newest one in this ACK and the next), even when one poll answers a batch
+//! of arrivals, so that neither the batch nor one lost ACK hides it from the sender.
 
 mod support;
 
@@ -49,43 +49,54 @@ fn blocks_of(h: &Harness, conn: &Conn, replies: &[Reply]) -> Vec<Vec<(SeqNumber,
 }
 
 #[test]
-fn one_poll_answering_six_arrivals_reports_every_range() {
+fn one_poll_answering_six_arrivals_reports_every_range_twice() {
     let (mut h, conn) = sack_connection();
     for n in 1..=6 {
         deliver(&mut h, &conn, n);
     }
     let replies = h.drain();
-    let acks = blocks_of(&h, &conn, &replies);
     let r = |n| range(&conn, n);
+    let expected = [
+        vec![r(6), r(5), r(4), r(3)],
+        vec![r(6), r(2), r(1), r(5)],
+        vec![r(6), r(4), r(3), r(2)],
+        vec![r(6), r(1), r(5), r(4)],
+    ];
     assert_eq!(
-        acks,
-        [vec![r(6), r(5), r(4), r(3)], vec![r(6), r(2), r(1), r(5)],],
-        "the newest range leads each ACK; the second ACK carries the two the first had no \
-         room for\n{}",
+        blocks_of(&h, &conn, &replies),
+        expected,
+        "the newest range leads each ACK; ranges not yet carried come next, then those \
+         carried once\n{}",
         h.transcript()
     );
 }
 
 #[test]
-fn a_range_is_reported_twice_before_older_reports_repeat() {
+fn ranges_carried_once_come_before_ranges_carried_twice() {
     let (mut h, conn) = sack_connection();
     for n in 1..=5 {
         deliver(&mut h, &conn, n);
     }
     let replies = h.drain();
     let r = |n| range(&conn, n);
+    let expected = [
+        vec![r(5), r(4), r(3), r(2)],
+        vec![r(5), r(1), r(4), r(3)],
+        vec![r(5), r(2), r(1), r(4)],
+    ];
     assert_eq!(
         blocks_of(&h, &conn, &replies),
-        [vec![r(5), r(4), r(3), r(2)], vec![r(5), r(1), r(4), r(3)],],
-        "{}",
+        expected,
+        "after the second ACK, 2 and 1 were carried once and 5, 4 and 3 twice: 2 and 1 \
+         come before 4\n{}",
         h.transcript()
     );
     deliver(&mut h, &conn, 6);
     let replies = h.drain();
     assert_eq!(
         blocks_of(&h, &conn, &replies),
-        [vec![r(6), r(2), r(1), r(5)]],
-        "ranges 2 and 1 were carried once, 5, 4 and 3 twice: 2 and 1 come before 5\n{}",
+        [vec![r(6), r(5), r(4), r(3)]],
+        "a lone arrival draws one ACK\n{}",
         h.transcript()
     );
 }

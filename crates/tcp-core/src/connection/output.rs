@@ -598,7 +598,7 @@ impl Connection {
 
     /// The state a sent segment with `header` changes: the pending ACK is answered, the
     /// promised window edge `edge` recorded and its SACK blocks counted when it carries an
-    /// ACK; another ACK is due at once while an out-of-order range was never reported.
+    /// ACK; another ACK is due at once while an out-of-order range is owed a report.
     fn after_emit(&mut self, header: &Header, edge: SeqNumber) {
         if header.flags.ack() {
             self.rcv.last_ack_sent = self.rcv.nxt;

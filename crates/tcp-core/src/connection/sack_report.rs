@@ -3,19 +3,21 @@
 //! An ACK has room for three blocks beside timestamps (four without). RFC 2018 fixes the
 //! first: the range holding the most recent arrival. For the others it suggests repeating
 //! the most recently reported ranges, which loses information when one ACK answers many
-//! arrivals (a receive batch, a super-frame) or when ACKs are lost: a range that is pushed
-//! out of the top three before an ACK carrying it reaches the sender is never reported,
-//! and the sender's RACK marks the data in it lost and sends it again. So the other slots
-//! go first to ranges never reported since they last grew, then to those reported fewer than
-//! [`REPORTS_WANTED`] times, then to the most recent ones; and while a range has never been reported
-//! the connection sends another ACK (a duplicate, as RFC 5681 §4.2 asks for every
-//! out-of-order arrival anyway).
+//! arrivals (a receive batch, a super-frame) or when ACKs are lost: a range that leaves
+//! the top three before an ACK carrying it reaches the sender is never reported, and the
+//! sender's RACK marks the data in it lost and sends it again. The kernel's receiver
+//! escapes this by ACKing every few segments, so each range rides in many ACKs; this
+//! stack answers a batch at once, so it makes sure of the same thing directly: every range
+//! that grew rides in [`REPORTS_WANTED`] ACKs. The slots after the newest go first to
+//! ranges never reported since they grew, then to those reported fewer times than wanted,
+//! then to the most recent ones; and while a range is still owed a report the connection
+//! sends another duplicate ACK at once (RFC 5681 §4.2 asks for one per out-of-order
+//! arrival anyway). The newest range is the exception: the next ACK leads with it anyway.
 
 use crate::connection::recv_buffer::OutOfOrderRange;
 use tcp_wire::{SackBlocks, SeqNumber};
 
-/// ACKs that carry a range before the other slots prefer the most recent ranges: two, so
-/// that one lost ACK does not hide it.
+/// ACKs that carry a range after it grew: two, so that one lost ACK does not hide it.
 const REPORTS_WANTED: u8 = 2;
 
 /// The SACK blocks of the next ACK, at most `limit`: `dsack` first, then the range holding
@@ -76,21 +78,29 @@ impl Chosen {
 }
 
 /// Counts one more report for every range among `sent` (the blocks of an ACK that left);
-/// true when some range has still never been reported.
+/// true when some range is still owed a report now. The newest range is owed only its
+/// first: every ACK leads with the newest range, so the next one repeats it, and until
+/// then a lone out-of-order arrival draws one ACK, as from any other receiver.
 pub(crate) fn mark_sent(
     ranges: &mut [OutOfOrderRange],
     rcv_nxt: SeqNumber,
     sent: &SackBlocks,
 ) -> bool {
-    let mut unreported = false;
+    let newest = ranges.iter().map(|r| r.recency).max();
+    let mut owed = false;
     for range in ranges.iter_mut() {
         let block = (rcv_nxt + range.start, rcv_nxt + range.end);
         if sent.as_slice().contains(&block) {
             range.reported = range.reported.saturating_add(1);
         }
-        unreported |= range.reported == 0;
+        let wanted = if Some(range.recency) == newest {
+            1
+        } else {
+            REPORTS_WANTED
+        };
+        owed |= range.reported < wanted;
     }
-    unreported
+    owed
 }
 
 #[cfg(test)]
@@ -123,19 +133,23 @@ mod tests {
     }
 
     #[test]
-    fn marking_counts_the_ranges_sent_and_finds_those_never_sent() {
+    fn marking_counts_the_ranges_sent_and_finds_those_still_owed() {
         let nxt = SeqNumber(1000);
-        let mut held = ranges(&[0, 0, 1]);
+        let mut held = ranges(&[1, 1, 0]);
         let mut sent = SackBlocks::new();
         sent.push(block(nxt, 3).0, block(nxt, 3).1);
         sent.push(block(nxt, 2).0, block(nxt, 2).1);
-        assert!(mark_sent(&mut held, nxt, &sent), "range 1 was never sent");
-        assert_eq!(
-            held.iter().map(|r| r.reported).collect::<Vec<_>>(),
-            [0, 1, 2]
+        assert!(
+            mark_sent(&mut held, nxt, &sent),
+            "range 1 is owed a second report"
         );
+        let reported: Vec<u8> = held.iter().map(|r| r.reported).collect();
+        assert_eq!(reported, [1, 2, 1]);
         let mut sent = SackBlocks::new();
         sent.push(block(nxt, 1).0, block(nxt, 1).1);
-        assert!(!mark_sent(&mut held, nxt, &sent));
+        assert!(
+            !mark_sent(&mut held, nxt, &sent),
+            "the newest range, carried once, waits for the next ACK"
+        );
     }
 }
