@@ -3,14 +3,18 @@
 
 use crate::StackCounters;
 use crate::netlayer::Counters as NetCounters;
-use tcp_core::{ConnectionStats, Counters as TcpCounters};
+use tcp_core::{ConnectionStats, Counters as TcpCounters, ListenCounters, ResourceCounters};
 
-/// Lists a struct's fields as `(prefix.field, value)`, every field by its name:
-/// destructuring it without `..` makes a field added later a compile error here until it
-/// is listed.
+/// Lists a struct's fields as `(prefix.field, value)`, every field by its name (its
+/// `groups`, sub-structs, are listed on their own): destructuring it without `..` makes a
+/// field added later a compile error here until it is listed.
 macro_rules! named {
     ($prefix:literal, $value:expr, $type:ident { $($field:ident),* $(,)? }) => {{
         let $type { $($field),* } = $value;
+        [$((concat!($prefix, ".", stringify!($field)), $field)),*]
+    }};
+    ($prefix:literal, $value:expr, $type:ident { $($field:ident),* $(,)? } groups { $($group:ident),* }) => {{
+        let $type { $($field,)* $($group: _),* } = $value;
         [$((concat!($prefix, ".", stringify!($field)), $field)),*]
     }};
 }
@@ -42,11 +46,26 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             zero_window_timeouts,
             active_opens,
             passive_opens,
+        } groups {
+            listen,
+            resources
+        }
+    ));
+    rows.extend(named!(
+        "tcp",
+        tcp.listen,
+        ListenCounters {
             listen_overflows,
             syn_queue_overflows,
             syn_cookies_sent,
             syn_cookies_validated,
             syn_cookies_failed,
+        }
+    ));
+    rows.extend(named!(
+        "tcp",
+        tcp.resources,
+        ResourceCounters {
             resets_suppressed,
             time_wait_overflows,
             orphans_reset,
