@@ -19,6 +19,38 @@ macro_rules! named {
     }};
 }
 
+/// Calls `$mac! { $($arg)* ConnectionStats { ...every field... } }`: the one list of the
+/// fields of [`ConnectionStats`], for the `connections.*` rows here and the protocol's
+/// encoding of a connection's counters.
+macro_rules! with_connection_stats_fields {
+    ($mac:ident $($arg:tt)*) => {
+        $mac! { $($arg)* ConnectionStats {
+            segments_in,
+            segments_out,
+            bytes_sent,
+            bytes_acked,
+            bytes_received,
+            retransmits,
+            retransmission_timeouts,
+            fast_retransmits,
+            recovery_episodes,
+            tail_loss_probes,
+            lost_retransmits,
+            spurious_fast_retransmits,
+            spurious_timeouts,
+            duplicate_acks,
+            dsacks_received,
+            congestion_marks_received,
+            ecn_reductions,
+            window_probes,
+            keepalive_probes,
+            out_of_order_dropped,
+            aborted_on_data,
+            dropped_for_memory,
+        } }
+    };
+}
+
 /// Every counter of `counters`, named `group.field`, in a fixed order.
 pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64)> {
     let StackCounters {
@@ -111,34 +143,7 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             tx_queue_drops,
         }
     ));
-    rows.extend(named!(
-        "connections",
-        connections,
-        ConnectionStats {
-            segments_in,
-            segments_out,
-            bytes_sent,
-            bytes_acked,
-            bytes_received,
-            retransmits,
-            retransmission_timeouts,
-            fast_retransmits,
-            recovery_episodes,
-            tail_loss_probes,
-            lost_retransmits,
-            spurious_fast_retransmits,
-            spurious_timeouts,
-            duplicate_acks,
-            dsacks_received,
-            congestion_marks_received,
-            ecn_reductions,
-            window_probes,
-            keepalive_probes,
-            out_of_order_dropped,
-            aborted_on_data,
-            dropped_for_memory,
-        }
-    ));
+    rows.extend(with_connection_stats_fields!(named "connections", connections,));
     rows
 }
 
