@@ -1,6 +1,8 @@
 //! Endpoint-wide counters, like the kernel's `netstat -s`: segments, resets, opens, and
 //! in their own groups what listeners and the resource caps did.
 
+use crate::field_sum::field_sum;
+
 /// Endpoint-wide counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
@@ -44,47 +46,23 @@ pub struct Counters {
     pub resources: ResourceCounters,
 }
 
-impl core::ops::AddAssign for Counters {
-    /// Adds `other`'s counts to these, field by field (a stack's shards summed).
-    fn add_assign(&mut self, other: Counters) {
-        let Counters {
-            segments_in,
-            segments_out,
-            malformed,
-            bad_checksum,
-            no_connection,
-            resets_sent,
-            resets_received,
-            challenge_acks,
-            challenge_acks_rate_limited,
-            invalid_acks_rate_limited,
-            paws_rejected,
-            retransmission_timeouts,
-            zero_window_timeouts,
-            active_opens,
-            passive_opens,
-            listen,
-            resources,
-        } = other;
-        self.segments_in += segments_in;
-        self.segments_out += segments_out;
-        self.malformed += malformed;
-        self.bad_checksum += bad_checksum;
-        self.no_connection += no_connection;
-        self.resets_sent += resets_sent;
-        self.resets_received += resets_received;
-        self.challenge_acks += challenge_acks;
-        self.challenge_acks_rate_limited += challenge_acks_rate_limited;
-        self.invalid_acks_rate_limited += invalid_acks_rate_limited;
-        self.paws_rejected += paws_rejected;
-        self.retransmission_timeouts += retransmission_timeouts;
-        self.zero_window_timeouts += zero_window_timeouts;
-        self.active_opens += active_opens;
-        self.passive_opens += passive_opens;
-        self.listen += listen;
-        self.resources += resources;
-    }
-}
+field_sum!(Counters {
+    segments_in,
+    segments_out,
+    malformed,
+    bad_checksum,
+    no_connection,
+    resets_sent,
+    resets_received,
+    challenge_acks,
+    challenge_acks_rate_limited,
+    invalid_acks_rate_limited,
+    paws_rejected,
+    retransmission_timeouts,
+    zero_window_timeouts,
+    active_opens,
+    passive_opens,
+} groups { listen, resources });
 
 /// What listeners did with SYNs: overflows and SYN cookies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -101,23 +79,13 @@ pub struct ListenCounters {
     pub syn_cookies_failed: u64,
 }
 
-impl core::ops::AddAssign for ListenCounters {
-    /// Adds `other`'s counts to these, field by field (a stack's shards summed).
-    fn add_assign(&mut self, other: ListenCounters) {
-        let ListenCounters {
-            listen_overflows,
-            syn_queue_overflows,
-            syn_cookies_sent,
-            syn_cookies_validated,
-            syn_cookies_failed,
-        } = other;
-        self.listen_overflows += listen_overflows;
-        self.syn_queue_overflows += syn_queue_overflows;
-        self.syn_cookies_sent += syn_cookies_sent;
-        self.syn_cookies_validated += syn_cookies_validated;
-        self.syn_cookies_failed += syn_cookies_failed;
-    }
-}
+field_sum!(ListenCounters {
+    listen_overflows,
+    syn_queue_overflows,
+    syn_cookies_sent,
+    syn_cookies_validated,
+    syn_cookies_failed,
+});
 
 /// What the caps on shared resources refused or cut short.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -138,20 +106,10 @@ pub struct ResourceCounters {
     pub memory_refusals: u64,
 }
 
-impl core::ops::AddAssign for ResourceCounters {
-    /// Adds `other`'s counts to these, field by field (a stack's shards summed).
-    fn add_assign(&mut self, other: ResourceCounters) {
-        let ResourceCounters {
-            resets_suppressed,
-            time_wait_overflows,
-            orphans_reset,
-            memory_pressure_events,
-            memory_refusals,
-        } = other;
-        self.resets_suppressed += resets_suppressed;
-        self.time_wait_overflows += time_wait_overflows;
-        self.orphans_reset += orphans_reset;
-        self.memory_pressure_events += memory_pressure_events;
-        self.memory_refusals += memory_refusals;
-    }
-}
+field_sum!(ResourceCounters {
+    resets_suppressed,
+    time_wait_overflows,
+    orphans_reset,
+    memory_pressure_events,
+    memory_refusals,
+});

@@ -20,6 +20,7 @@ mod counters;
 mod endpoint;
 mod error;
 mod event;
+mod field_sum;
 mod handle;
 mod rate_limit;
 mod resource_limits;

@@ -1,5 +1,7 @@
 //! Per-connection counters and transmission state (`tcp_info` style).
 
+use crate::field_sum::field_sum;
+
 /// What one connection has done so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConnectionStats {
@@ -54,56 +56,30 @@ pub struct ConnectionStats {
     pub dropped_for_memory: u64,
 }
 
-impl core::ops::AddAssign for ConnectionStats {
-    fn add_assign(&mut self, other: ConnectionStats) {
-        let ConnectionStats {
-            segments_in,
-            segments_out,
-            bytes_sent,
-            bytes_acked,
-            bytes_received,
-            retransmits,
-            retransmission_timeouts,
-            fast_retransmits,
-            recovery_episodes,
-            tail_loss_probes,
-            lost_retransmits,
-            spurious_fast_retransmits,
-            spurious_timeouts,
-            duplicate_acks,
-            dsacks_received,
-            congestion_marks_received,
-            ecn_reductions,
-            window_probes,
-            keepalive_probes,
-            out_of_order_dropped,
-            aborted_on_data,
-            dropped_for_memory,
-        } = other;
-        self.segments_in += segments_in;
-        self.segments_out += segments_out;
-        self.bytes_sent += bytes_sent;
-        self.bytes_acked += bytes_acked;
-        self.bytes_received += bytes_received;
-        self.retransmits += retransmits;
-        self.retransmission_timeouts += retransmission_timeouts;
-        self.fast_retransmits += fast_retransmits;
-        self.recovery_episodes += recovery_episodes;
-        self.tail_loss_probes += tail_loss_probes;
-        self.lost_retransmits += lost_retransmits;
-        self.spurious_fast_retransmits += spurious_fast_retransmits;
-        self.spurious_timeouts += spurious_timeouts;
-        self.duplicate_acks += duplicate_acks;
-        self.dsacks_received += dsacks_received;
-        self.congestion_marks_received += congestion_marks_received;
-        self.ecn_reductions += ecn_reductions;
-        self.window_probes += window_probes;
-        self.keepalive_probes += keepalive_probes;
-        self.out_of_order_dropped += out_of_order_dropped;
-        self.aborted_on_data += aborted_on_data;
-        self.dropped_for_memory += dropped_for_memory;
-    }
-}
+field_sum!(ConnectionStats {
+    segments_in,
+    segments_out,
+    bytes_sent,
+    bytes_acked,
+    bytes_received,
+    retransmits,
+    retransmission_timeouts,
+    fast_retransmits,
+    recovery_episodes,
+    tail_loss_probes,
+    lost_retransmits,
+    spurious_fast_retransmits,
+    spurious_timeouts,
+    duplicate_acks,
+    dsacks_received,
+    congestion_marks_received,
+    ecn_reductions,
+    window_probes,
+    keepalive_probes,
+    out_of_order_dropped,
+    aborted_on_data,
+    dropped_for_memory,
+});
 
 /// A connection's live transmission state, like Linux's `tcp_info`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
