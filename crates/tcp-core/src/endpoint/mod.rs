@@ -132,10 +132,8 @@ pub struct Endpoint {
     listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
     /// How many listeners use each port, so a segment for an unlistened port skips the scan.
     listening_ports: HashMap<u16, usize, KeyedHasher>,
-    /// Advances the ephemeral port search between calls (RFC 6056 algorithm 3's counter).
-    port_cursor: u32,
-    /// The ephemeral ports this endpoint may pick, when it shares its address.
-    port_partition: Option<PortPartition>,
+    /// Where the ephemeral port search starts and which ports it may pick.
+    ports: ports::EphemeralPorts,
     deadlines: timer_queue::TimerQueue,
     transmit_queue: VecDeque<ConnectionHandle>,
     /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
@@ -177,8 +175,7 @@ impl Endpoint {
             by_tuple: tuple_index::TupleIndex::new(hasher),
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
-            port_cursor: 0,
-            port_partition: None,
+            ports: ports::EphemeralPorts::default(),
             deadlines: timer_queue::TimerQueue::new(),
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),
