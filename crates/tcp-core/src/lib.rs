@@ -15,7 +15,6 @@ mod addr;
 mod config;
 mod congestion;
 mod connection;
-mod context;
 mod counters;
 mod endpoint;
 mod error;

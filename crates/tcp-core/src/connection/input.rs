@@ -1,11 +1,11 @@
 //! Segment arrival (RFC 9293 §3.10.7) for a connection that exists: SYN-SENT, the
 //! synchronized states and TIME-WAIT, with RFC 5961's defences and RFC 7323's PAWS.
 
+use super::context::Context;
 use super::recovery::AckInput;
 use super::{Connection, Holder, Raise};
 use crate::config::Config;
 use crate::connection::timers::Timer;
-use crate::context::Context;
 use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;

@@ -2,6 +2,7 @@
 //! on it. Segment arrival is in `input`, segment generation in `output`, timers in `timeout`.
 
 mod autotune;
+mod context;
 mod ecn;
 mod far_store;
 mod input;
@@ -44,6 +45,7 @@ use tcp_wire::{Options, SeqNumber};
 
 use crate::endpoint::bookkeeping::Bookkeeping;
 pub(crate) use crate::endpoint::bookkeeping::Holder;
+pub(crate) use context::Context;
 pub(crate) use input::{Disposition, Incoming, reset_for};
 pub(crate) use live_stats::LiveStats;
 use negotiated::Negotiated;
@@ -93,16 +95,36 @@ pub(crate) struct Connection {
     span: ConnectionSpan,
 }
 
-/// What the endpoint supplies to open a connection block: a plain record the endpoint
-/// fills and the connection reads, with no invariant of its own (so its fields are open
-/// to both).
+/// What the endpoint supplies to open a connection block.
 pub(crate) struct Opening {
-    pub(crate) handle: ConnectionHandle,
-    pub(crate) tuple: FourTuple,
-    pub(crate) iss: SeqNumber,
-    pub(crate) options: Arc<SocketOptions>,
-    pub(crate) now: Instant,
-    pub(crate) timestamp_offset: u32,
+    handle: ConnectionHandle,
+    tuple: FourTuple,
+    iss: SeqNumber,
+    options: Arc<SocketOptions>,
+    now: Instant,
+    timestamp_offset: u32,
+}
+
+impl Opening {
+    /// A connection `handle` on `tuple` with initial sequence number `iss`, `options`, made
+    /// at `now`, its timestamps offset by `timestamp_offset` (RFC 7323 §5.4).
+    pub(crate) fn new(
+        handle: ConnectionHandle,
+        tuple: FourTuple,
+        iss: SeqNumber,
+        options: Arc<SocketOptions>,
+        now: Instant,
+        timestamp_offset: u32,
+    ) -> Opening {
+        Opening {
+            handle,
+            tuple,
+            iss,
+            options,
+            now,
+            timestamp_offset,
+        }
+    }
 }
 
 impl Connection {

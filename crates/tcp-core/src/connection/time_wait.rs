@@ -3,13 +3,13 @@
 //! compact [`TimeWaitRecord`] both follow.
 
 use super::Connection;
+use super::context::Context;
 use super::input::{Disposition, Incoming};
 use super::invalid::{may_answer_invalid, may_challenge};
 use super::negotiated::TimestampState;
 use super::time_wait_record::TimeWaitRecord;
 use super::timers::Timer;
 use crate::config::Config;
-use crate::context::Context;
 use crate::handle::ConnectionHandle;
 use crate::rate_limit::ReplyLimiter;
 use crate::state::State;

@@ -1,11 +1,11 @@
 //! The compact form of a connection in TIME_WAIT that nobody holds: the 4-tuple and what
 //! answering its segments needs, instead of a whole control block.
 
+use super::context::Context;
 use super::input::{Disposition, Incoming};
 use super::negotiated::TimestampState;
 use super::time_wait::{TimeWaitVerdict, TimeWaitView};
 use crate::addr::FourTuple;
-use crate::context::Context;
 use crate::handle::ConnectionHandle;
 use crate::rate_limit::ReplyLimiter;
 use crate::time::Instant;

@@ -1,11 +1,11 @@
 //! Timer expiry: retransmission (T-1), delayed ACK (T-2), persist (T-3), keepalive (T-4),
 //! user timeout (T-5), FIN_WAIT_2 and TIME_WAIT.
 
+use super::context::Context;
 use super::recovery::LossTimer;
 use super::{Connection, Holder};
 use crate::config::Config;
 use crate::connection::timers::Timer;
-use crate::context::Context;
 use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;

@@ -49,14 +49,14 @@ impl Endpoint {
             return Err(Error::AddrInUse);
         }
         let handle = self.allocate_handle();
-        let opening = Opening {
+        let opening = Opening::new(
             handle,
             tuple,
-            iss: self.isn.isn(now, &tuple),
-            options: self.shared_options(options),
+            self.isn.isn(now, &tuple),
+            self.shared_options(options),
             now,
-            timestamp_offset: self.timestamp_offset(&tuple),
-        };
+            self.timestamp_offset(&tuple),
+        );
         let mut conn = Connection::new(&self.config, opening);
         conn.books_mut().holder = Holder::Application;
         conn.open_active(now);
@@ -130,7 +130,7 @@ impl Endpoint {
     /// is invalid afterwards.
     pub fn close(&mut self, now: Instant, handle: ConnectionHandle) -> Result<(), Error> {
         self.connection(handle)?;
-        self.with_connection(handle, |conn, ctx| conn.close(now, ctx.config));
+        self.with_connection(handle, |conn, ctx| conn.close(now, ctx.config()));
         Ok(())
     }
 

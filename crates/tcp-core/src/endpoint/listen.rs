@@ -1,11 +1,11 @@
 //! Listening: binding, the SYN arriving at a listener, and the accept queue.
 
 use super::Endpoint;
+use super::stateless::ResetReply;
 use super::stateless::{CookieSynAck, StatelessReply};
 use crate::addr::FourTuple;
 use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
-use crate::context::ResetReply;
 use crate::endpoint::hashing::HandleHasher;
 use crate::endpoint::listener::Listener;
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
@@ -156,11 +156,7 @@ impl Endpoint {
             {
                 return;
             }
-            self.queue_reset(ResetReply {
-                tuple,
-                seq: seg.ack(),
-                ack: None,
-            });
+            self.queue_reset(ResetReply::new(tuple, seg.ack(), None));
             return;
         }
         if !seg.flags().syn() {
@@ -191,14 +187,14 @@ impl Endpoint {
         }
         let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
-        let opening = Opening {
-            handle: conn_handle,
+        let opening = Opening::new(
+            conn_handle,
             tuple,
-            iss: above(self.isn.isn(now, &tuple), iss_floor),
+            above(self.isn.isn(now, &tuple), iss_floor),
             options,
             now,
-            timestamp_offset: self.timestamp_offset(&tuple),
-        };
+            self.timestamp_offset(&tuple),
+        );
         let mut conn = Connection::new(&self.config, opening);
         conn.open_passive(now, seg, &self.config, handle);
         if let Some(listener) = self.listeners.get_mut(&handle) {
@@ -276,14 +272,14 @@ impl Endpoint {
         }
         let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
-        let opening = Opening {
-            handle: conn_handle,
+        let opening = Opening::new(
+            conn_handle,
             tuple,
-            iss: seg.ack() - 1,
+            seg.ack() - 1,
             options,
             now,
-            timestamp_offset: self.timestamp_offset(&tuple),
-        };
+            self.timestamp_offset(&tuple),
+        );
         let mut conn = Connection::new(&self.config, opening);
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);

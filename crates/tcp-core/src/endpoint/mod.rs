@@ -12,7 +12,7 @@ pub(crate) mod memory_budget;
 mod memory_usage;
 mod port_partition;
 mod ports;
-mod stateless;
+pub(crate) mod stateless;
 pub(crate) mod syn_cookie;
 mod table;
 mod time_wait;
@@ -22,8 +22,8 @@ mod unreachable;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
+use crate::connection::Context;
 use crate::connection::{Connection, Holder, Incoming, Raise, Raised, TimeWaitRecord};
-use crate::context::{Context, ResetReply};
 use crate::counters::Counters;
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
@@ -36,6 +36,7 @@ use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
 use core::num::NonZeroU64;
+use stateless::ResetReply;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tcp_wire::{Header, Segment};
@@ -287,7 +288,7 @@ impl Endpoint {
                 self.counters.no_connection += 1;
                 if !seg.flags().rst() {
                     let (seq, ack) = crate::connection::reset_for(&seg);
-                    self.queue_reset(ResetReply { tuple, seq, ack });
+                    self.queue_reset(ResetReply::new(tuple, seq, ack));
                 }
             }
         }
@@ -306,13 +307,13 @@ impl Endpoint {
         let span = conn.span().clone();
         let _entered = span.enter();
         let mut resets = Vec::new();
-        let mut ctx = Context {
-            config: &self.config,
-            buffer_room: budget.room,
-            counters: &mut self.counters,
-            challenges: &mut self.challenges,
-            resets: &mut resets,
-        };
+        let mut ctx = Context::new(
+            &self.config,
+            budget.room,
+            &mut self.counters,
+            &mut self.challenges,
+            &mut resets,
+        );
         let result = f(conn, &mut ctx);
         for reset in resets {
             self.queue_reset(reset);

@@ -7,8 +7,8 @@
 use super::stateless::StatelessReply;
 use super::{Endpoint, REOPEN_ISS_GAP};
 use crate::addr::FourTuple;
+use crate::connection::Context;
 use crate::connection::{Incoming, TimeWaitAck, TimeWaitRecord};
-use crate::context::Context;
 use crate::event::Event;
 use crate::handle::ConnectionHandle;
 use crate::time::Instant;
@@ -105,13 +105,13 @@ impl Endpoint {
     ) -> Option<R> {
         let record = self.time_wait.get_mut(&handle)?;
         let mut resets = Vec::new();
-        let mut ctx = Context {
-            config: &self.config,
-            buffer_room: 0,
-            counters: &mut self.counters,
-            challenges: &mut self.challenges,
-            resets: &mut resets,
-        };
+        let mut ctx = Context::new(
+            &self.config,
+            0,
+            &mut self.counters,
+            &mut self.challenges,
+            &mut resets,
+        );
         Some(f(record, &mut ctx))
     }
 
