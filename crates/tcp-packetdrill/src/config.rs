@@ -1,8 +1,11 @@
 //! How a script is run: packetdrill's defaults, this runner's switches, and the script's own
 //! `--flag` lines on top.
 
+use crate::ast::{EventKind, EventTime, Script};
+use crate::shell::{self, Action, Sysctl};
 use core::net::Ipv4Addr;
 use core::str::FromStr;
+use core::time::Duration;
 
 /// Which behaviour the stack under test is configured for (`--profile`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,17 +31,14 @@ impl FromStr for Profile {
 }
 
 /// Settings for one script run. [`RunConfig::default`] gives packetdrill's defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
     /// How far (microseconds) an event may be from its scripted time (`--tolerance_usecs`).
     pub tolerance_usecs: u64,
     /// Tolerance as a percentage of the time since the previous event, used when larger
-    /// (`--tolerance_percent`).
-    pub tolerance_percent: u64,
-    /// Compare outbound options as a set: ignore NOP/EOL padding and order.
-    pub options_as_set: bool,
-    /// Run scripts that contain shell commands or code blocks, skipping those lines.
-    pub allow_skipping_shell: bool,
+    /// (`--tolerance_percent`; packetdrill's default is 12.5, the worst-case slack of Linux's
+    /// timer wheel).
+    pub tolerance_percent: f64,
     /// Interpolate inbound TS ecr values that match no TS val the stack sent
     /// (`--tcp_ts_ecr_scaled`).
     pub ts_ecr_scaled: bool,
@@ -50,6 +50,14 @@ pub struct RunConfig {
     pub bind_port: u16,
     /// Port that `connect(..., ...)` uses (`--connect_port`).
     pub connect_port: u16,
+    /// The link MTU of the stack under test (`--mtu`); `None` keeps the stack's own (1500).
+    pub mtu: Option<u16>,
+    /// Sysctl settings from the script's shell lines and `--init_scripts`, in order, for the
+    /// stack under test to apply (see [`crate::shell`]).
+    pub sysctls: Vec<Sysctl>,
+    /// Options from the command line, applied after the script's own `--flag` lines (as
+    /// packetdrill lets its command line override a script).
+    pub command_line: Vec<(String, Option<String>)>,
     /// The live initial sequence number given to the peer's SYN (the script's relative 0).
     /// Chosen far from zero, with the top bit set, so that sign and wrap mistakes show.
     pub remote_isn: u32,
@@ -57,23 +65,28 @@ pub struct RunConfig {
     pub first_remote_port: u16,
     /// How long (microseconds of virtual time) to wait for an outbound segment at time `*`.
     pub any_time_limit_usecs: u64,
+    /// Wall-clock time one script may take before it is failed (a stack or runner stuck in
+    /// a loop).
+    pub time_limit: Duration,
 }
 
 impl Default for RunConfig {
     fn default() -> RunConfig {
         RunConfig {
             tolerance_usecs: 4_000,
-            tolerance_percent: 0,
-            options_as_set: false,
-            allow_skipping_shell: false,
+            tolerance_percent: 12.5,
             ts_ecr_scaled: false,
             local_ip: Ipv4Addr::new(192, 168, 0, 1),
             remote_ip: Ipv4Addr::new(192, 0, 2, 1),
             bind_port: 8080,
             connect_port: 8080,
+            mtu: None,
+            sysctls: Vec::new(),
+            command_line: Vec::new(),
             remote_isn: 3_000_000_000,
             first_remote_port: 40_000,
             any_time_limit_usecs: 3_600_000_000,
+            time_limit: Duration::from_secs(60),
         }
     }
 }
@@ -81,41 +94,170 @@ impl Default for RunConfig {
 /// Why a script's flag lines cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionError {
-    /// A known flag with a value it cannot take.
+    /// An unknown flag, or a known one with a value it cannot take (packetdrill stops).
     Invalid(String),
     /// A flag asking for something this runner cannot do (IPv6, say).
     Unsupported(String),
 }
 
+/// packetdrill's options (its `config.c`) that change nothing in virtual time against the
+/// engine: addresses of a tun device's routing, its speed, logging and debugging.
+const NO_EFFECT: &[&str] = &[
+    "gateway_ip",
+    "netmask_ip",
+    "speed",
+    "verbose",
+    "debug",
+    "dry_run",
+    "send_omit_free",
+    "define",
+    "strict_segments",
+];
+
+/// packetdrill's options this runner cannot honour.
+const UNSUPPORTED: &[&str] = &[
+    "code_command",
+    "code_format",
+    "code_sockopt",
+    "wire_client",
+    "wire_server",
+    "wire_server_ip",
+    "wire_server_at",
+    "wire_server_port",
+    "wire_client_dev",
+    "wire_server_dev",
+    "so_filename",
+    "so_flags",
+    "non_fatal",
+    "is_anyip",
+];
+
 impl RunConfig {
-    /// This configuration with the script's flag lines applied. Flags this runner does not use
-    /// (`--mss`, `--verbose`...) are left for the stack constructor, which sees the script.
+    /// This configuration with the script's flag lines and then the command line's options
+    /// applied, as packetdrill applies them. Unknown options are invalid, as in packetdrill.
     pub fn with_script_options(
         &self,
         options: &[(String, Option<String>)],
     ) -> Result<RunConfig, OptionError> {
         let mut config = self.clone();
-        for (name, value) in options {
-            let value = value.as_deref();
-            match name.as_str() {
-                "tolerance_usecs" => config.tolerance_usecs = number(name, value)?,
-                "tolerance_percent" => config.tolerance_percent = number(name, value)?,
-                "tcp_ts_ecr_scaled" => config.ts_ecr_scaled = true,
-                "local_ip" => config.local_ip = address(name, value)?,
-                "remote_ip" => config.remote_ip = address(name, value)?,
-                "bind_port" => config.bind_port = number(name, value)?,
-                "connect_port" => config.connect_port = number(name, value)?,
-                "ip_version" if value != Some("ipv4") => {
+        for (name, value) in options.iter().chain(&self.command_line) {
+            config.apply_option(name, value.as_deref())?;
+        }
+        Ok(config)
+    }
+
+    /// [`RunConfig::with_script_options`] and the sysctls of the script's shell lines. Shell
+    /// lines must come before the first event (they configure the stack) or after the last
+    /// (a suite's clean-up); a timed one, a code block, or a command [`crate::shell`] does
+    /// not recognise is unsupported.
+    pub fn for_script(&self, script: &Script) -> Result<RunConfig, OptionError> {
+        let mut config = self.with_script_options(&script.options)?;
+        let mut before_first = true;
+        for event in &script.events {
+            match (&event.kind, event.time) {
+                (EventKind::Shell(command), EventTime::Untimed) => {
+                    let actions = shell::actions(command).map_err(|what| {
+                        OptionError::Unsupported(format!("line {}: {what}", event.line))
+                    })?;
+                    for action in actions {
+                        match action {
+                            Action::Set(settings) if before_first => {
+                                config.sysctls.extend(settings);
+                            }
+                            Action::Set(_) | Action::Restore | Action::Nothing => {}
+                        }
+                    }
+                }
+                (EventKind::Shell(command), _) => {
                     return Err(OptionError::Unsupported(format!(
-                        "--ip_version={} (only ipv4 is supported)",
-                        value.unwrap_or("")
+                        "line {}: shell command '{}' at a scripted time",
+                        event.line,
+                        command.trim()
                     )));
                 }
-                _ => {}
+                (EventKind::Code(_), _) => {
+                    return Err(OptionError::Unsupported(format!(
+                        "line {}: %{{ }}% code blocks (packetdrill runs them with Python)",
+                        event.line
+                    )));
+                }
+                _ => before_first = false,
             }
         }
         Ok(config)
     }
+
+    fn apply_option(&mut self, name: &str, value: Option<&str>) -> Result<(), OptionError> {
+        match name {
+            "tolerance_usecs" => self.tolerance_usecs = positive(name, value)?,
+            "tolerance_percent" => {
+                self.tolerance_percent = number::<f64>(name, value)
+                    .ok()
+                    .filter(|p| (0.0..=100.0).contains(p))
+                    .ok_or_else(|| invalid(name, value))?;
+            }
+            "tcp_ts_ecr_scaled" => self.ts_ecr_scaled = true,
+            "tcp_ts_tick_usecs" => {
+                let tick: u64 = number(name, value)?;
+                if tick != 0 {
+                    return Err(OptionError::Unsupported(format!(
+                        "--tcp_ts_tick_usecs={tick} (TS val rate checks)"
+                    )));
+                }
+            }
+            "local_ip" => self.local_ip = address(name, value)?,
+            "remote_ip" => self.remote_ip = address(name, value)?,
+            "bind_port" => self.bind_port = positive(name, value)?,
+            "connect_port" => self.connect_port = positive(name, value)?,
+            "mtu" => self.mtu = Some(positive(name, value)?),
+            "mss" => {
+                positive::<u16>(name, value)?;
+            }
+            "ip_version" => match value {
+                Some("ipv4") => {}
+                Some(version @ ("ipv6" | "ipv4-mapped-ipv6")) => {
+                    return Err(OptionError::Unsupported(format!(
+                        "--ip_version={version} (only ipv4 runs here)"
+                    )));
+                }
+                _ => return Err(invalid(name, value)),
+            },
+            "init_scripts" => {
+                for path in value.unwrap_or("").split(',').filter(|p| !p.is_empty()) {
+                    match shell::actions(path) {
+                        Ok(actions) => {
+                            for action in actions {
+                                if let Action::Set(settings) = action {
+                                    self.sysctls.extend(settings);
+                                }
+                            }
+                        }
+                        Err(_) => {
+                            return Err(OptionError::Unsupported(format!(
+                                "--init_scripts={path} (only defaults.sh is known)"
+                            )));
+                        }
+                    }
+                }
+            }
+            _ if NO_EFFECT.contains(&name) => {}
+            _ if UNSUPPORTED.contains(&name) => {
+                return Err(OptionError::Unsupported(format!("--{name}")));
+            }
+            _ => return Err(OptionError::Invalid(format!("option '{name}' unknown"))),
+        }
+        Ok(())
+    }
+}
+
+fn positive<T: FromStr + Default + PartialOrd>(
+    name: &str,
+    value: Option<&str>,
+) -> Result<T, OptionError> {
+    number(name, value)
+        .ok()
+        .filter(|v: &T| *v > T::default())
+        .ok_or_else(|| invalid(name, value))
 }
 
 fn number<T: FromStr>(name: &str, value: Option<&str>) -> Result<T, OptionError> {
@@ -125,7 +267,8 @@ fn number<T: FromStr>(name: &str, value: Option<&str>) -> Result<T, OptionError>
 }
 
 fn address(name: &str, value: Option<&str>) -> Result<Ipv4Addr, OptionError> {
-    match value.map(str::parse::<Ipv4Addr>) {
+    let without_prefix = value.map(|v| v.split_once('/').map_or(v, |(ip, _)| ip));
+    match without_prefix.map(str::parse::<Ipv4Addr>) {
         Some(Ok(address)) => Ok(address),
         _ if value.is_some_and(|v| v.contains(':')) => Err(OptionError::Unsupported(format!(
             "--{name}={} (IPv6 is not supported)",
@@ -158,6 +301,7 @@ mod tests {
                 flag("tcp_ts_ecr_scaled", None),
                 flag("remote_ip", Some("10.0.0.2")),
                 flag("mss", Some("1000")),
+                flag("gateway_ip", Some("192.168.0.1")),
                 flag("ip_version", Some("ipv4")),
             ])
             .unwrap();
@@ -182,6 +326,71 @@ mod tests {
             defaults.with_script_options(&[flag("local_ip", Some("fd00::1"))]),
             Err(OptionError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn unknown_and_unsupported_options() {
+        let defaults = RunConfig::default();
+        assert!(matches!(
+            defaults.with_script_options(&[flag("fast", None)]),
+            Err(OptionError::Invalid(_))
+        ));
+        assert!(matches!(
+            defaults.with_script_options(&[flag("non_fatal", Some("packet"))]),
+            Err(OptionError::Unsupported(_))
+        ));
+        assert!(matches!(
+            defaults.with_script_options(&[flag("tolerance_usecs", Some("0"))]),
+            Err(OptionError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn command_line_overrides_the_script() {
+        let defaults = RunConfig {
+            command_line: vec![flag("tolerance_usecs", Some("100000"))],
+            ..RunConfig::default()
+        };
+        let config = defaults
+            .with_script_options(&[
+                flag("tolerance_usecs", Some("10000")),
+                flag("tolerance_percent", Some("0")),
+                flag("remote_ip", Some("192.0.2.1/24")),
+                flag("mtu", Some("1300")),
+            ])
+            .unwrap();
+        assert_eq!(config.tolerance_usecs, 100_000);
+        assert_eq!(config.tolerance_percent, 0.0);
+        assert_eq!(config.mtu, Some(1300));
+    }
+
+    #[test]
+    fn shell_lines_become_sysctls_or_skip() {
+        let script = crate::parse_script(
+            "`./defaults.sh\nsysctl -q net.ipv4.tcp_sack=0`\n0 close(3) = -1 EBADF\n\
+             `/tmp/sysctl_restore_${PPID}.sh`\n",
+        )
+        .unwrap();
+        let config = RunConfig::default().for_script(&script).unwrap();
+        assert_eq!(config.sysctls.len(), shell::DEFAULTS_SH.len() + 1);
+        assert_eq!(
+            config.sysctls.last(),
+            Some(&("net.ipv4.tcp_sack".to_string(), "0".to_string()))
+        );
+        for source in [
+            "`ip link set tun0 up`\n0 close(3) = -1 EBADF\n",
+            "0 close(3) = -1 EBADF\n+0 `sysctl -q net.ipv4.tcp_sack=0`\n",
+            "0 close(3) = -1 EBADF\n+0 %{ print(1) }%\n",
+        ] {
+            let script = crate::parse_script(source).unwrap();
+            assert!(
+                matches!(
+                    RunConfig::default().for_script(&script),
+                    Err(OptionError::Unsupported(_))
+                ),
+                "{source}"
+            );
+        }
     }
 
     #[test]

@@ -24,9 +24,10 @@ mod fd_table;
 mod io;
 mod profile;
 mod sockopt;
+mod sysctl;
 
 use crate::ast::Script;
-use crate::config::{Profile, RunConfig};
+use crate::config::{OptionError, Profile, RunConfig};
 use crate::errno::Errno;
 use crate::sut::{CallStatus, Fd, Outbound, SocketCall, StackUnderTest, SysResult, SysValue};
 use core::net::{IpAddr, Ipv4Addr};
@@ -40,17 +41,22 @@ const SECRET: [u8; 16] = *b"tcp-packetdrill!";
 /// Room for any one segment the endpoint writes.
 const SEGMENT_BUFFER: usize = 65_536;
 
-/// A fresh stack under test for one script: an engine configured for `profile`, owning
-/// `config.local_ip`.
+/// A fresh stack under test for one script: an engine configured for `profile`, then for
+/// the script's `--mtu` and sysctls (`sysctl.rs`), owning `config.local_ip`. A sysctl the
+/// engine cannot honour is [`OptionError::Unsupported`].
 pub fn new_sut(
     profile: Profile,
     _script: &Script,
     config: &RunConfig,
-) -> Result<Box<dyn StackUnderTest>, String> {
-    Ok(Box::new(EngineSut::new(
-        profile::config_for(profile),
-        config.local_ip,
-    )))
+) -> Result<Box<dyn StackUnderTest>, OptionError> {
+    let mut engine = profile::config_for(profile);
+    if let Some(mtu) = config.mtu {
+        engine.mtu = mtu;
+    }
+    for (name, value) in &config.sysctls {
+        sysctl::apply(&mut engine, name, value)?;
+    }
+    Ok(Box::new(EngineSut::new(engine, config.local_ip)))
 }
 
 /// tcp-core's endpoint with an fd table and at most one blocked call.

@@ -67,7 +67,7 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
             .map_err(|message| Stop::Fail(Failure::at(line, message)))?;
         let expected_text = format!("> {spec} {}", window.wording);
         let got_text = format!("> {} at {} sec", actual.spec, secs(segment.time));
-        if let Err(detail) = compare(spec, &actual, self.config.options_as_set) {
+        if let Err(detail) = compare(spec, &actual) {
             return Err(Stop::Fail(Failure::mismatch(
                 line,
                 &expected_text,
