@@ -1,7 +1,7 @@
 //! How a script is run: packetdrill's defaults, this runner's switches, and the script's own
 //! `--flag` lines on top.
 
-use crate::ast::{EventKind, EventTime, Script};
+use crate::ast::{EventKind, EventTime, OptionList, Script, TcpOptionSpec};
 use crate::shell::{self, Action, Sysctl};
 use core::net::Ipv4Addr;
 use core::str::FromStr;
@@ -184,6 +184,12 @@ impl RunConfig {
                 _ => before_first = false,
             }
         }
+        if let Some(line) = fast_open_on_every_listener(&config.sysctls, script) {
+            return Err(OptionError::Unsupported(format!(
+                "line {line}: Fast Open not supported (tcp_fastopen lets every listener take \
+                 a SYN's cookie and data)"
+            )));
+        }
         Ok(config)
     }
 
@@ -248,6 +254,36 @@ impl RunConfig {
         }
         Ok(())
     }
+}
+
+/// Linux's `tcp_fastopen` bits that make listeners without `TCP_FASTOPEN` accept Fast Open
+/// (`TFO_SERVER_COOKIE_NOT_REQD`, `TFO_SERVER_WO_SOCKOPT1`).
+const FAST_OPEN_EVERY_LISTENER: i64 = 0x200 | 0x400;
+
+/// The line of the first inbound SYN with a Fast Open option or data, when the sysctls
+/// make every listener accept Fast Open (which the engine does not support); otherwise
+/// such a SYN meets a listener without Fast Open on Linux too, which ignores the option.
+fn fast_open_on_every_listener(sysctls: &[Sysctl], script: &Script) -> Option<usize> {
+    let (_, value) = sysctls
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "net.ipv4.tcp_fastopen")?;
+    let bits = match value.strip_prefix("0x") {
+        Some(hex) => i64::from_str_radix(hex, 16).ok()?,
+        None => value.parse().ok()?,
+    };
+    if bits & FAST_OPEN_EVERY_LISTENER == 0 {
+        return None;
+    }
+    script.events.iter().find_map(|event| match &event.kind {
+        EventKind::Inbound(spec) if spec.flags.syn() => {
+            let fast_open = matches!(&spec.options, Some(OptionList::Exact(list))
+                if list.iter().any(|o| matches!(o,
+                    TcpOptionSpec::FastOpen(_) | TcpOptionSpec::FastOpenExp(_))));
+            (fast_open || spec.seq.len > 0).then_some(event.line)
+        }
+        _ => None,
+    })
 }
 
 fn positive<T: FromStr + Default + PartialOrd>(
@@ -391,6 +427,24 @@ mod tests {
                 "{source}"
             );
         }
+    }
+
+    #[test]
+    fn fast_open_for_every_listener_skips_fast_open_syns_only() {
+        let syn = "`sysctl -q net.ipv4.tcp_fastopen=0x70403`\n\
+                   0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+                   +0 < S 0:0(0) win 1000 <mss 1460,FOEXP 0011aabb>\n";
+        let script = crate::parse_script(syn).unwrap();
+        assert!(matches!(
+            RunConfig::default().for_script(&script),
+            Err(OptionError::Unsupported(reason)) if reason.contains("Fast Open not supported")
+        ));
+        let plain = syn.replace("0x70403", "0x3");
+        let script = crate::parse_script(&plain).unwrap();
+        assert!(RunConfig::default().for_script(&script).is_ok());
+        let no_fo = syn.replace(",FOEXP 0011aabb", "");
+        let script = crate::parse_script(&no_fo).unwrap();
+        assert!(RunConfig::default().for_script(&script).is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! matched), so that it can be compared with and printed like a script line.
 
 use super::conn::Conn;
+use super::inbound::{FAST_OPEN_EXP_KIND, FAST_OPEN_EXP_MAGIC};
 use crate::ast::{OptionList, PacketSpec, SeqRange, TcpOptionSpec};
 use crate::sut::Outbound;
 use core::net::IpAddr;
@@ -102,6 +103,12 @@ fn read_options(view: &Segment<&[u8]>, conn: &Conn) -> (Vec<TcpOptionSpec>, Opti
                 ecr: echo,
             },
             TcpOption::FastOpen(cookie) => TcpOptionSpec::FastOpen(cookie.as_bytes().to_vec()),
+            TcpOption::Unknown {
+                kind: FAST_OPEN_EXP_KIND,
+                data,
+            } if data.starts_with(&FAST_OPEN_EXP_MAGIC) => {
+                TcpOptionSpec::FastOpenExp(data[FAST_OPEN_EXP_MAGIC.len()..].to_vec())
+            }
             TcpOption::Unknown { kind, .. } => {
                 return (options, Some(format!("unexpected TCP option kind: {kind}")));
             }

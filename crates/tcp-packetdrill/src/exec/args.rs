@@ -85,6 +85,11 @@ impl Args<'_> {
             (Some(6), Some(6)) => SockOpt::KeepCnt,
             (Some(6), Some(8)) => SockOpt::Linger2,
             (Some(6), Some(18)) => SockOpt::UserTimeout,
+            (Some(6), Some(23 | 30 | 33 | 34)) => {
+                return Err(CallError::Unsupported(format!(
+                    "socket option {name}: Fast Open not supported"
+                )));
+            }
             _ => {
                 return Err(CallError::Unsupported(format!(
                     "socket option {level}/{name}"

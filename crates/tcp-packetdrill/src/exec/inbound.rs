@@ -42,6 +42,12 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
     }
 }
 
+/// The experimental option kind Fast Open used before it had its own (RFC 6994's shared
+/// experimental kind).
+pub(super) const FAST_OPEN_EXP_KIND: u8 = 254;
+/// The magic number that marks a kind-254 option as Fast Open (RFC 7413 §4.1.1).
+pub(super) const FAST_OPEN_EXP_MAGIC: [u8; 2] = [0xf9, 0x89];
+
 /// Where an inbound segment goes.
 pub(super) struct Addresses {
     pub(super) src: Ipv4Addr,
@@ -138,6 +144,14 @@ fn write_options(
                     *ecr
                 };
                 writer.write(&TcpOption::Timestamps { value: *val, echo })
+            }
+            TcpOptionSpec::FastOpenExp(cookie) => {
+                let mut data = FAST_OPEN_EXP_MAGIC.to_vec();
+                data.extend_from_slice(cookie);
+                writer.write(&TcpOption::Unknown {
+                    kind: FAST_OPEN_EXP_KIND,
+                    data: &data,
+                })
             }
             TcpOptionSpec::FastOpen(cookie) => match FastOpenCookie::new(cookie) {
                 Ok(cookie) => writer.write(&TcpOption::FastOpen(cookie)),

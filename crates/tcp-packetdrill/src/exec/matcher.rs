@@ -125,6 +125,7 @@ fn kind(option: &TcpOptionSpec) -> u8 {
         TcpOptionSpec::Sack(_) => 5,
         TcpOptionSpec::Timestamp { .. } => 8,
         TcpOptionSpec::FastOpen(_) => 34,
+        TcpOptionSpec::FastOpenExp(_) => 254,
     }
 }
 
