@@ -17,8 +17,11 @@ use std::sync::{Arc, mpsc};
 /// Builds the stack a script runs against, from the script and its effective configuration
 /// (flags and sysctls applied): an [`OptionError::Unsupported`] setting skips the script, an
 /// [`OptionError::Invalid`] one fails it. Shared with the thread each script runs on.
-pub type MakeStack =
-    Arc<dyn Fn(&Script, &RunConfig) -> Result<Box<dyn StackUnderTest>, OptionError> + Send + Sync>;
+pub type MakeStack = Arc<StackFactory>;
+
+/// The function behind a [`MakeStack`].
+pub type StackFactory =
+    dyn Fn(&Script, &RunConfig) -> Result<Box<dyn StackUnderTest>, OptionError> + Send + Sync;
 
 /// The three results a script can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,9 +145,7 @@ pub fn run_file(path: &Path, config: &RunConfig, make_stack: &MakeStack) -> Scri
 fn run_parsed(
     script: &Script,
     config: &RunConfig,
-    make_stack: &(
-         dyn Fn(&Script, &RunConfig) -> Result<Box<dyn StackUnderTest>, OptionError> + Send + Sync
-     ),
+    make_stack: &StackFactory,
 ) -> Result<Outcome, OptionError> {
     let effective = match config.for_script(script) {
         Ok(effective) => effective,

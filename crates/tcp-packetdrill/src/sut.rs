@@ -45,19 +45,41 @@ pub enum SocketCall {
         /// Remote address and port.
         addr: SocketAddrV4,
     },
-    /// `read`, or `recv` with flags 0: up to `len` bytes; returns the count, 0 at end of file.
+    /// `read`, `recv`, `recvfrom` or `recvmsg`: up to `len` bytes; returns the count, 0 at
+    /// end of file.
     Read {
         /// The socket.
         fd: Fd,
         /// Buffer size.
         len: usize,
+        /// `MSG_PEEK`: the bytes stay queued for the next read.
+        peek: bool,
+        /// `MSG_DONTWAIT`: this call does not block, whatever the socket's `O_NONBLOCK`.
+        dont_wait: bool,
     },
-    /// `write`, or `send` with flags 0; returns the count accepted.
+    /// `write`, `send`, `sendto` or `sendmsg`; returns the count accepted.
     Write {
         /// The socket.
         fd: Fd,
         /// The bytes (zeros, as packetdrill writes them).
         data: Vec<u8>,
+        /// `MSG_DONTWAIT`: this call does not block, whatever the socket's `O_NONBLOCK`.
+        dont_wait: bool,
+    },
+    /// `ioctl(fd, SIOCINQ | SIOCOUTQ | SIOCOUTQNSD, [N])`; returns
+    /// [`SysValue::Opt`] with the byte count.
+    QueueSize {
+        /// The socket.
+        fd: Fd,
+        /// Which queue.
+        queue: Queue,
+    },
+    /// `poll`; returns [`SysValue::Ready`] with each fd's `revents` (Linux bits).
+    Poll {
+        /// The sockets and the events (`POLLIN`, `POLLOUT`...) asked for on each.
+        fds: Vec<(Fd, u32)>,
+        /// Milliseconds to wait for one to be ready; negative waits for ever.
+        timeout_ms: i64,
     },
     /// `close`.
     Close {
@@ -102,6 +124,17 @@ pub enum SocketCall {
     },
 }
 
+/// The queue `ioctl` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// `SIOCINQ` (`FIONREAD`): bytes ready to read.
+    Receive,
+    /// `SIOCOUTQ` (`TIOCOUTQ`): bytes written and not yet acknowledged.
+    Send,
+    /// `SIOCOUTQNSD`: bytes written and not yet sent.
+    Unsent,
+}
+
 /// `shutdown`'s `how`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shutdown {
@@ -143,13 +176,25 @@ pub enum SockOpt {
     KeepIntvl,
     /// `TCP_KEEPCNT` (int, probes).
     KeepCnt,
+    /// `TCP_NOTSENT_LOWAT` (int, bytes): a socket is writable (`POLLOUT`) only while less
+    /// than this much written data is unsent.
+    NotSentLowat,
+    /// `TCP_INQ` (int, boolean): `recvmsg` reports the bytes left to read (kept and read
+    /// back; the control message itself is not produced).
+    Inq,
+    /// `SO_ZEROCOPY` (int, boolean): allows `MSG_ZEROCOPY` sends (which are not supported).
+    ZeroCopy,
+    /// `TCP_INFO` (get only: [`OptValue::Info`]).
+    Info,
 }
 
 /// A socket option's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptValue {
-    /// Every option but `SO_LINGER`.
+    /// Every option but `SO_LINGER` and `TCP_INFO`.
     Int(i64),
+    /// `TCP_INFO`'s `struct tcp_info`, the fields scripts read.
+    Info(TcpInfo),
     /// `SO_LINGER`'s `struct linger`.
     Linger {
         /// `l_onoff`.
@@ -159,20 +204,60 @@ pub enum OptValue {
     },
 }
 
+/// The fields of Linux's `struct tcp_info` that scripts read, in Linux's units
+/// (microseconds for times, segments for counts, bytes for sizes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TcpInfo {
+    /// `tcpi_state`: Linux's state number (`TCP_ESTABLISHED` is 1, `TCP_LISTEN` 10).
+    pub state: u8,
+    /// `tcpi_options`: `TCPI_OPT_TIMESTAMPS` 1, `_SACK` 2, `_WSCALE` 4, `_ECN` 8.
+    pub options: u8,
+    /// `tcpi_snd_wscale`.
+    pub snd_wscale: u8,
+    /// `tcpi_rcv_wscale`.
+    pub rcv_wscale: u8,
+    /// `tcpi_rto`.
+    pub rto: u32,
+    /// `tcpi_snd_mss`.
+    pub snd_mss: u32,
+    /// `tcpi_unacked`: segments sent and not acknowledged.
+    pub unacked: u32,
+    /// `tcpi_sacked`: segments selectively acknowledged.
+    pub sacked: u32,
+    /// `tcpi_rtt`: smoothed round-trip time.
+    pub rtt: u32,
+    /// `tcpi_rttvar`.
+    pub rttvar: u32,
+    /// `tcpi_snd_ssthresh`, in segments.
+    pub snd_ssthresh: u32,
+    /// `tcpi_snd_cwnd`, in segments.
+    pub snd_cwnd: u32,
+    /// `tcpi_total_retrans`: segments retransmitted over the connection's life.
+    pub total_retrans: u32,
+    /// `tcpi_bytes_acked`.
+    pub bytes_acked: u64,
+    /// `tcpi_bytes_received`.
+    pub bytes_received: u64,
+    /// `tcpi_notsent_bytes`: written and not yet sent.
+    pub notsent_bytes: u32,
+}
+
 /// What a successful call returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SysValue {
     /// The return value: a new fd, a byte count, 0...
     Int(i64),
-    /// `getsockopt`'s option value (the call itself returns 0).
+    /// `getsockopt`'s option value or `ioctl`'s out value (the call itself returns 0).
     Opt(OptValue),
+    /// `poll`'s `revents`, one per fd asked about (the call returns how many are non-zero).
+    Ready(Vec<u32>),
 }
 
 /// A finished call: its value, or the errno it failed with.
 pub type SysResult = Result<SysValue, Errno>;
 
 /// What [`StackUnderTest::syscall`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallStatus {
     /// The call finished at once.
     Done(SysResult),

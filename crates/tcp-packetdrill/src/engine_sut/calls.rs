@@ -99,7 +99,7 @@ impl EngineSut {
         let bound = match socket.kind {
             Kind::Conn {
                 connecting: true, ..
-            } => return self.start(now, Blocked::Connect { fd, first: false }),
+            } => return self.start(now, Blocked::Connect { fd, first: false }, false),
             Kind::Conn { .. } | Kind::Listener { .. } => {
                 return CallStatus::Done(Err(Errno::EISCONN));
             }
@@ -121,7 +121,7 @@ impl EngineSut {
                         connecting: true,
                     };
                 }
-                self.start(now, Blocked::Connect { fd, first: true })
+                self.start(now, Blocked::Connect { fd, first: true }, false)
             }
             // The engine refuses a broadcast or multicast peer; Linux's routing says so.
             Err(Error::InvalidInput)

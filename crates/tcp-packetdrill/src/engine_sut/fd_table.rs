@@ -50,6 +50,12 @@ pub(super) struct Socket {
     pub(super) error_reported: bool,
     /// `shutdown(SHUT_RD)`: reads return end-of-file once the buffered data is read.
     pub(super) read_shut: bool,
+    /// `TCP_NOTSENT_LOWAT`, bytes; `None` (set to 0, or never set) for no limit.
+    pub(super) notsent_lowat: Option<u32>,
+    /// `TCP_INQ`.
+    pub(super) inq: bool,
+    /// `SO_ZEROCOPY`.
+    pub(super) zerocopy: bool,
 }
 
 impl Socket {
@@ -63,6 +69,9 @@ impl Socket {
             keepalive,
             error_reported: false,
             read_shut: false,
+            notsent_lowat: None,
+            inq: false,
+            zerocopy: false,
         }
     }
 

@@ -23,13 +23,16 @@ mod errno_map;
 mod fd_table;
 mod io;
 mod profile;
+mod readiness;
 mod sockopt;
 mod sysctl;
 
 use crate::ast::Script;
 use crate::config::{OptionError, Profile, RunConfig};
 use crate::errno::Errno;
-use crate::sut::{CallStatus, Fd, Outbound, SocketCall, StackUnderTest, SysResult, SysValue};
+use crate::sut::{
+    CallStatus, Fd, OptValue, Outbound, SocketCall, StackUnderTest, SysResult, SysValue,
+};
 use core::net::{IpAddr, Ipv4Addr};
 use fd_table::{FdTable, Socket};
 use io::Blocked;
@@ -130,16 +133,54 @@ impl EngineSut {
                 done(self.listen(*fd, *backlog).and_then(|()| int(0)))
             }
             SocketCall::Connect { fd, addr } => self.connect(now, *fd, *addr),
-            SocketCall::Accept { fd } => self.start(now, Blocked::Accept(*fd)),
-            SocketCall::Read { fd, len } => self.start(now, Blocked::Read { fd: *fd, len: *len }),
-            SocketCall::Write { fd, data } => self.start(
+            SocketCall::Accept { fd } => self.start(now, Blocked::Accept(*fd), false),
+            SocketCall::Read {
+                fd,
+                len,
+                peek,
+                dont_wait,
+            } => self.start(
+                now,
+                Blocked::Read {
+                    fd: *fd,
+                    len: *len,
+                    peek: *peek,
+                },
+                *dont_wait,
+            ),
+            SocketCall::Write {
+                fd,
+                data,
+                dont_wait,
+            } => self.start(
                 now,
                 Blocked::Write {
                     fd: *fd,
                     data: data.clone(),
                     written: 0,
                 },
+                *dont_wait,
             ),
+            SocketCall::QueueSize { fd, queue } => done(
+                self.queue_bytes(*fd, *queue)
+                    .map(|bytes| SysValue::Opt(OptValue::Int(bytes as i64))),
+            ),
+            SocketCall::Poll { fds, timeout_ms } => {
+                let deadline = u64::try_from(*timeout_ms)
+                    .ok()
+                    .map(|ms| now.saturating_add(ms.saturating_mul(1_000)));
+                let call = Blocked::Poll {
+                    fds: fds.clone(),
+                    deadline,
+                };
+                match self.resume(now, &mut call.clone()) {
+                    Some(result) => done(result),
+                    None => {
+                        self.blocked = Some(call);
+                        CallStatus::Blocked
+                    }
+                }
+            }
             SocketCall::Close { fd } => done(self.close(now, *fd).and_then(|()| int(0))),
             SocketCall::Shutdown { fd, how } => {
                 done(self.shutdown(*fd, *how).and_then(|()| int(0)))
@@ -164,14 +205,14 @@ impl EngineSut {
         }
     }
 
-    /// Tries a call that may block: done at once, `EAGAIN` on a non-blocking socket, or
-    /// kept for [`EngineSut::settle`] to retry.
-    fn start(&mut self, now: u64, mut call: Blocked) -> CallStatus {
+    /// Tries a call that may block: done at once, `EAGAIN` on a non-blocking socket (or
+    /// with `dont_wait`, `MSG_DONTWAIT`), or kept for [`EngineSut::settle`] to retry.
+    fn start(&mut self, now: u64, mut call: Blocked, dont_wait: bool) -> CallStatus {
         if let Some(result) = self.resume(now, &mut call) {
             return CallStatus::Done(result);
         }
         match self.fds.get(call.fd()) {
-            Some(socket) if !socket.nonblocking => {
+            Some(socket) if !socket.nonblocking && !dont_wait => {
                 self.blocked = Some(call);
                 CallStatus::Blocked
             }
@@ -189,7 +230,12 @@ impl StackUnderTest for EngineSut {
     }
 
     fn next_timer(&self) -> Option<u64> {
-        self.endpoint.poll_timeout().map(Instant::as_micros)
+        let engine = self.endpoint.poll_timeout().map(Instant::as_micros);
+        let poll = match &self.blocked {
+            Some(Blocked::Poll { deadline, .. }) => *deadline,
+            _ => None,
+        };
+        engine.into_iter().chain(poll).min()
     }
 
     fn advance(&mut self, now: u64) {

@@ -9,6 +9,9 @@ use crate::sut::{Fd, SockOpt};
 use core::net::SocketAddrV4;
 use std::collections::HashMap;
 
+/// TCP socket options of FreeBSD's that scripts for it set; Linux has none of them.
+const BSD_ONLY: &[&str] = &["TCP_NOOPT", "TCP_KEEPINIT", "TCP_NOPUSH", "TCP_INFO_BSD"];
+
 /// A call's arguments with the checks every call needs.
 pub(super) struct Args<'a> {
     pub(super) spec: &'a SyscallSpec,
@@ -35,8 +38,12 @@ impl Args<'_> {
     }
 
     pub(super) fn fd(&self, index: usize) -> Result<Fd, CallError> {
-        let script_fd = self.int(index)?;
-        Ok(self.fds.get(&script_fd).copied().unwrap_or(Fd(-1)))
+        Ok(self.fd_number(self.int(index)?))
+    }
+
+    /// The stack's fd for the script's fd number `script_fd` (`Fd(-1)` if never opened).
+    pub(super) fn fd_number(&self, script_fd: i64) -> Fd {
+        self.fds.get(&script_fd).copied().unwrap_or(Fd(-1))
     }
 
     pub(super) fn len(&self, index: usize) -> Result<usize, CallError> {
@@ -53,18 +60,6 @@ impl Args<'_> {
         match &self.spec.args[index] {
             Expr::Ellipsis => Ok(default),
             other => Ok(socket_address(other)?),
-        }
-    }
-
-    /// `send`/`recv` flags must be 0.
-    pub(super) fn zero_flags(&self) -> Result<(), CallError> {
-        match self.spec.args.get(3) {
-            None => Ok(()),
-            Some(flags) if int_value(flags) == Some(0) => Ok(()),
-            Some(flags) => Err(CallError::Unsupported(format!(
-                "{} flags {flags}",
-                self.spec.name
-            ))),
         }
     }
 
@@ -85,9 +80,18 @@ impl Args<'_> {
             (Some(6), Some(6)) => SockOpt::KeepCnt,
             (Some(6), Some(8)) => SockOpt::Linger2,
             (Some(6), Some(18)) => SockOpt::UserTimeout,
+            (Some(6), Some(11)) => SockOpt::Info,
+            (Some(6), Some(25)) => SockOpt::NotSentLowat,
+            (Some(6), Some(36)) => SockOpt::Inq,
+            (Some(1), Some(60)) => SockOpt::ZeroCopy,
             (Some(6), Some(23 | 30 | 33 | 34)) => {
                 return Err(CallError::Unsupported(format!(
                     "socket option {name}: Fast Open not supported"
+                )));
+            }
+            _ if BSD_ONLY.contains(&name.to_string().as_str()) => {
+                return Err(CallError::Unsupported(format!(
+                    "socket option {name}: a FreeBSD option, which Linux does not have"
                 )));
             }
             _ => {

@@ -2,6 +2,7 @@
 //! checked against and what they tell the runner about the connection under test.
 
 use super::args::Args;
+use super::data_call;
 use super::symbols::{AddrError, O_NONBLOCK, boxed_int, int_value};
 use crate::ast::{Expr, SyscallSpec};
 use crate::config::RunConfig;
@@ -24,6 +25,11 @@ pub(super) enum Expect {
     OptionValue(SockOpt, Expr),
     /// `fcntl(F_GETFL)`: the stack's 0/1 becomes `O_RDWR` or `O_RDWR|O_NONBLOCK`.
     StatusFlags,
+    /// `ioctl`: the call returns 0 and its out value (`[N]`) equals this argument.
+    OutValue(Expr),
+    /// `poll`: the call returns the number of ready fds, and each fd's `revents` equals the
+    /// script's, where it gives one.
+    Ready(Vec<Option<Expr>>),
 }
 
 /// What a call tells the runner about the connection under test.
@@ -119,28 +125,7 @@ pub(super) fn translate(
                 effect: Effect::Connecting(addr),
             }
         }
-        "read" | "recv" => {
-            args.count(if spec.name == "read" { 3 } else { 4 })?;
-            args.zero_flags()?;
-            value_call(SocketCall::Read {
-                fd: args.fd(0)?,
-                len: args.len(2)?,
-            })
-        }
-        "write" | "send" => {
-            args.count(if spec.name == "write" { 3 } else { 4 })?;
-            args.zero_flags()?;
-            if spec.args[1] != Expr::Ellipsis {
-                return Err(CallError::Unsupported(format!(
-                    "{} buffer '{}' (only ... is supported)",
-                    spec.name, spec.args[1]
-                )));
-            }
-            value_call(SocketCall::Write {
-                fd: args.fd(0)?,
-                data: vec![0; args.len(2)?],
-            })
-        }
+        name if data_call::NAMES.contains(&name) => data_call::translate(&args)?,
         "close" => {
             args.count(1)?;
             value_call(SocketCall::Close { fd: args.fd(0)? })
@@ -346,21 +331,25 @@ mod tests {
             call("write(4, ..., 3) = 3"),
             SocketCall::Write {
                 fd: Fd(11),
-                data: vec![0; 3]
+                data: vec![0; 3],
+                dont_wait: false
             }
         );
         assert_eq!(
-            call("send(4, ..., 3, 0) = 3"),
+            call("send(4, ..., 3, MSG_DONTWAIT|MSG_NOSIGNAL) = 3"),
             SocketCall::Write {
                 fd: Fd(11),
-                data: vec![0; 3]
+                data: vec![0; 3],
+                dont_wait: true
             }
         );
         assert_eq!(
-            call("recv(4, ..., 100, 0) = 3"),
+            call("recv(4, ..., 100, MSG_PEEK) = 3"),
             SocketCall::Read {
                 fd: Fd(11),
-                len: 100
+                len: 100,
+                peek: true,
+                dont_wait: false
             }
         );
         assert_eq!(
@@ -447,6 +436,67 @@ mod tests {
     }
 
     #[test]
+    fn message_calls_ioctl_and_poll() {
+        assert_eq!(
+            call(
+                "sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 10}, {iov_base=..., iov_len=5}], msg_flags=0}, 0) = 15"
+            ),
+            SocketCall::Write {
+                fd: Fd(11),
+                data: vec![0; 15],
+                dont_wait: false
+            }
+        );
+        assert_eq!(
+            call(
+                "recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, MSG_DONTWAIT) = 3"
+            ),
+            SocketCall::Read {
+                fd: Fd(11),
+                len: 100,
+                peek: false,
+                dont_wait: true
+            }
+        );
+        assert_eq!(
+            call("sendto(4, ..., 7, 0, ..., ...) = 7"),
+            SocketCall::Write {
+                fd: Fd(11),
+                data: vec![0; 7],
+                dont_wait: false
+            }
+        );
+        let t = run("ioctl(4, SIOCOUTQ, [1000]) = 0").unwrap();
+        assert_eq!(
+            t.call,
+            SocketCall::QueueSize {
+                fd: Fd(11),
+                queue: crate::sut::Queue::Send
+            }
+        );
+        assert_eq!(
+            t.expect,
+            Expect::OutValue(Expr::Array(vec![Expr::Int(1000)]))
+        );
+        let t = run("poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1").unwrap();
+        assert_eq!(
+            t.call,
+            SocketCall::Poll {
+                fds: vec![(Fd(11), 0x5)],
+                timeout_ms: 0
+            }
+        );
+        assert_eq!(
+            t.expect,
+            Expect::Ready(vec![Some(Expr::Word("POLLOUT".into()))])
+        );
+        assert!(matches!(
+            run("poll([{fd=4, events=POLLIN}], 2, 0) = 0"),
+            Err(CallError::Invalid(_))
+        ));
+    }
+
+    #[test]
     fn fcntl_nonblocking() {
         assert_eq!(
             call("fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0"),
@@ -463,11 +513,17 @@ mod tests {
     #[test]
     fn unsupported_and_invalid_calls() {
         for source in [
-            "poll([], 0, 0) = 0",
+            "epoll_create(1) = 5",
             "socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3",
             "socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3",
             "setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, \"reno\", 4) = 0",
-            "recv(4, ..., 10, MSG_PEEK) = 1",
+            "send(4, ..., 10, MSG_EOR) = 10",
+            "sendto(4, ..., 10, MSG_FASTOPEN, ..., ...) = 10",
+            "recv(4, ..., 10, MSG_WAITALL) = 10",
+            "recvmsg(4, {msg_iov(1)=[{..., 10}], msg_control(16)=..., msg_flags=0}, 0) = 10",
+            "ioctl(4, FIONBIO, [1]) = 0",
+            "setsockopt(4, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0",
+            "setsockopt(4, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0",
             "write(4, \"abc\", 3) = 3",
         ] {
             assert!(

@@ -414,13 +414,16 @@ impl StackUnderTest for MockStack {
                 self.send(conn, Flags::SYN, 0, 0);
                 self.maybe_block(fd, Blocked::Connect(fd), None, Errno::EINPROGRESS)
             }
-            SocketCall::Read { fd: Fd(fd), len } => {
+            SocketCall::Read {
+                fd: Fd(fd), len, ..
+            } => {
                 let attempt = self.try_read(fd, len);
                 self.maybe_block(fd, Blocked::Read(fd, len), attempt, Errno::EAGAIN)
             }
             SocketCall::Write {
                 fd: Fd(fd),
                 ref data,
+                ..
             } => match self.sockets.get(&fd) {
                 Some(Sock::Conn(conn)) => {
                     let conn = *conn;
@@ -469,6 +472,9 @@ impl StackUnderTest for MockStack {
             }
             SocketCall::GetOption { .. } => CallStatus::Done(Ok(SysValue::Opt(OptValue::Int(0)))),
             SocketCall::Shutdown { .. } => ok(0),
+            SocketCall::QueueSize { .. } | SocketCall::Poll { .. } => {
+                CallStatus::Done(Err(Errno::EOPNOTSUPP))
+            }
         }
     }
 
