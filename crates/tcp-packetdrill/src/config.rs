@@ -42,6 +42,10 @@ pub struct RunConfig {
     /// Interpolate inbound TS ecr values that match no TS val the stack sent
     /// (`--tcp_ts_ecr_scaled`).
     pub ts_ecr_scaled: bool,
+    /// Check a super-segment only against one script packet of its whole length
+    /// (`--strict_segments`); by default one longer than the script's packet is split at
+    /// a segment boundary to match it, as packetdrill splits a live TSO packet.
+    pub strict_segments: bool,
     /// The stack's address (`--local_ip`).
     pub local_ip: Ipv4Addr,
     /// The scripted peer's address (`--remote_ip`).
@@ -76,6 +80,7 @@ impl Default for RunConfig {
             tolerance_usecs: 4_000,
             tolerance_percent: 12.5,
             ts_ecr_scaled: false,
+            strict_segments: false,
             local_ip: Ipv4Addr::new(192, 168, 0, 1),
             remote_ip: Ipv4Addr::new(192, 0, 2, 1),
             bind_port: 8080,
@@ -111,7 +116,6 @@ const NO_EFFECT: &[&str] = &[
     "dry_run",
     "send_omit_free",
     "define",
-    "strict_segments",
 ];
 
 /// packetdrill's options this runner cannot honour.
@@ -203,6 +207,7 @@ impl RunConfig {
                     .ok_or_else(|| invalid(name, value))?;
             }
             "tcp_ts_ecr_scaled" => self.ts_ecr_scaled = true,
+            "strict_segments" => self.strict_segments = true,
             "tcp_ts_tick_usecs" => {
                 let tick: u64 = number(name, value)?;
                 if tick != 0 {

@@ -278,6 +278,11 @@ pub struct Outbound {
     pub dst: Ipv4Addr,
     /// The TCP segment: header, options and payload, checksum filled in.
     pub segment: Vec<u8>,
+    /// `Some(size)` when the stack sent this as one super-segment of consecutive segments
+    /// of `size` payload bytes each (the last may be shorter), as a TSO/GSO stack hands
+    /// one packet to its device: header flags are those of the whole (PSH and FIN of the
+    /// last segment, CWR of the first), the checksum covers the whole.
+    pub segment_size: Option<u16>,
 }
 
 /// A TCP stack driven by a script in virtual time.

@@ -4,7 +4,9 @@
 //! [`new_sut`] builds one endpoint per script, owning `config.local_ip`, configured for the
 //! profile (`profile.rs`). Segments go in through `handle_segment`, timers through
 //! `handle_timeout` (the runner's virtual microseconds are [`Instant::from_micros`]), and
-//! after every input the endpoint's segments are drained, stamped with that input's time.
+//! after every input the endpoint's segments are drained, stamped with that input's time,
+//! through `poll_transmit_batch`: the segments the engine batches come out as one
+//! super-segment, as a TSO stack hands them to its device.
 //!
 //! Socket calls work on an fd table of unbound sockets, listeners and connections
 //! (`fd_table.rs`): `socket`, `bind`, `listen`, `accept`, `connect` (`calls.rs`); `read`,
@@ -41,8 +43,13 @@ use tcp_core::{Endpoint, Instant};
 /// The endpoint's secret: fixed, so that runs are reproducible.
 const SECRET: [u8; 16] = *b"tcp-packetdrill!";
 
-/// Room for any one segment the endpoint writes.
+/// Room for any one segment or super-segment the endpoint writes: at most 64 KiB, as
+/// Linux's `GSO_MAX_SIZE` bounds a TSO packet.
 const SEGMENT_BUFFER: usize = 65_536;
+
+/// Segments one super-segment may carry (Linux's `GSO_MAX_SEGS` is 65535; the buffer
+/// bounds it first).
+const MAX_BATCH_SEGMENTS: usize = 64;
 
 /// A fresh stack under test for one script: an engine configured for `profile`, then for
 /// the script's `--mtu` and sysctls (`sysctl.rs`), owning `config.local_ip`. A sysctl the
@@ -98,13 +105,24 @@ impl EngineSut {
             }
         }
         let at = Instant::from_micros(now);
-        while let Some(transmit) = self.endpoint.poll_transmit(at, &mut self.scratch) {
+        while let Some(transmit) =
+            self.endpoint
+                .poll_transmit_batch(at, &mut self.scratch, MAX_BATCH_SEGMENTS)
+        {
             if let (IpAddr::V4(src), IpAddr::V4(dst)) = (transmit.src, transmit.dst) {
+                let mut segment = self.scratch[..transmit.len].to_vec();
+                if transmit.segment_size.is_some() {
+                    // A partial checksum until segmentation: complete it over the whole, as
+                    // a device that hands the super-segment up unsplit would see it.
+                    tcp_wire::Segment::new_unchecked(&mut segment[..])
+                        .fill_checksum(transmit.src, transmit.dst);
+                }
                 self.outbound.push(Outbound {
                     time: now,
                     src,
                     dst,
-                    segment: self.scratch[..transmit.len].to_vec(),
+                    segment,
+                    segment_size: transmit.segment_size,
                 });
             }
         }

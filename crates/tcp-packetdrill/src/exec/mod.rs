@@ -11,6 +11,7 @@ mod inbound;
 mod matcher;
 mod out_value;
 mod outbound;
+mod super_segment;
 mod symbols;
 mod syscall;
 mod timing;

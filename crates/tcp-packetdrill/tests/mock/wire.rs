@@ -43,5 +43,6 @@ pub(crate) fn build(out: &Out<'_>, time: u64) -> Outbound {
         src: *out.local.ip(),
         dst: *out.remote.ip(),
         segment: bytes,
+        segment_size: None,
     }
 }
