@@ -86,6 +86,35 @@ pub struct Config {
     /// Caps on what all connections hold together: buffer memory, TIME_WAIT entries,
     /// orphans.
     pub resources: crate::resource_limits::ResourceLimits,
+    /// Where Linux departs from RFC 9293 in what it sends, which of the two the engine
+    /// follows (Linux's by default).
+    pub departures: Departures,
+}
+
+/// Linux's departures from RFC 9293 that the engine can follow or not. Each is on by
+/// default (the engine behaves as Linux); off keeps the RFC's behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Departures {
+    /// In ESTABLISHED, a segment whose ACK acknowledges data never sent (SEG.ACK >
+    /// SND.NXT) is dropped silently, as Linux's `tcp_ack` drops "ACK of unsent data"; off,
+    /// it is answered with an ACK (RFC 9293 §3.10.7.4, RFC 5961 §5.2). In the other
+    /// synchronized states both answer with an ACK.
+    pub drop_ack_of_unsent_data: bool,
+    /// Closing a listener drops its half-open (SYN_RECEIVED) connections silently and sends
+    /// no more SYN-ACKs, as Linux's request sockets die with their listener; the peer's next
+    /// segment then meets no connection and draws a bare RST. Off, each is reset at once
+    /// (RFC 9293 §3.10.5, ABORT in SYN-RECEIVED). Completed connections waiting in the
+    /// accept queue are reset at once either way.
+    pub listener_close_drops_half_open: bool,
+}
+
+impl Default for Departures {
+    fn default() -> Departures {
+        Departures {
+            drop_ack_of_unsent_data: true,
+            listener_close_drops_half_open: true,
+        }
+    }
 }
 
 impl Default for Config {
@@ -129,6 +158,7 @@ impl Default for Config {
             max_connections: 1 << 20,
             verify_checksums: true,
             resources: crate::resource_limits::ResourceLimits::default(),
+            departures: Departures::default(),
         }
     }
 }

@@ -27,7 +27,7 @@ mod stats;
 mod time;
 
 pub use addr::FourTuple;
-pub use config::{BufferSize, Config, Keepalive, SocketOptions};
+pub use config::{BufferSize, Config, Departures, Keepalive, SocketOptions};
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
 pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
 pub use error::Error;

@@ -126,3 +126,45 @@ fn a_super_segment_is_one_packet_and_splits_only_on_segment_boundaries() {
             .contains("expected 4000 bytes vs actual 3000 bytes")
     );
 }
+
+/// An established connection as fd 4, for the departures below.
+const ESTABLISHED: &str = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1460,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <...>
++.1 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
+";
+
+#[test]
+fn an_ack_of_unsent_data_is_dropped_silently_by_linux_and_answered_by_the_rfc() {
+    let answered = format!(
+        "{ESTABLISHED}+.1 < P. 1:11(10) ack 500 win 257\n+0 > . 1:1(0) ack 1\n\
+         +.1 < P. 1:11(10) ack 1 win 257\n+0 > . 1:1(0) ack 11\n"
+    );
+    assert_eq!(run(&answered, Profile::Rfc), Verdict::Pass);
+    let (line, message) = failure(&answered);
+    assert_eq!(line, 10);
+    assert!(message.contains("got no packet"), "{message}");
+}
+
+#[test]
+fn a_closed_listeners_half_open_connection_is_reset_at_once_only_by_the_rfc() {
+    let half_open = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1460,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <...>
++.1 close(3) = 0
+";
+    let reset_now = format!("{half_open}+0 > R. 1:1(0) ack 1\n");
+    assert_eq!(run(&reset_now, Profile::Rfc), Verdict::Pass);
+    assert_eq!(failure(&reset_now).0, 8);
+    let reset_later = format!("{half_open}+1.5 < . 1:1(0) ack 1 win 257\n+0 > R 1:1(0)\n");
+    assert_eq!(run(&reset_later, Profile::Linux), Verdict::Pass);
+}
