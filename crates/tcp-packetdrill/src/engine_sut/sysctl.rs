@@ -97,17 +97,17 @@ pub(super) fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), 
             buffer.initial = initial.min(max);
             buffer.max = max;
         }
-        "net.ipv4.tcp_timestamps" => config.timestamps = flag()?,
-        "net.ipv4.tcp_sack" => config.sack = flag()?,
-        "net.ipv4.tcp_window_scaling" => config.window_scaling = flag()?,
-        "net.ipv4.tcp_ecn" => config.ecn = flag()?,
-        "net.ipv4.tcp_syncookies" => config.syn_cookies = flag()?,
-        "net.ipv4.tcp_syn_retries" => config.syn_retries = count()?,
-        "net.ipv4.tcp_synack_retries" => config.synack_retries = count()?,
-        "net.ipv4.tcp_retries2" => config.data_retries = count()?,
+        "net.ipv4.tcp_timestamps" => config.extensions.timestamps = flag()?,
+        "net.ipv4.tcp_sack" => config.extensions.sack = flag()?,
+        "net.ipv4.tcp_window_scaling" => config.extensions.window_scaling = flag()?,
+        "net.ipv4.tcp_ecn" => config.extensions.ecn = flag()?,
+        "net.ipv4.tcp_syncookies" => config.listen.syn_cookies = flag()?,
+        "net.ipv4.tcp_syn_retries" => config.retransmission.syn_retries = count()?,
+        "net.ipv4.tcp_synack_retries" => config.retransmission.synack_retries = count()?,
+        "net.ipv4.tcp_retries2" => config.retransmission.data_retries = count()?,
         // Linux takes 0 as 8.
         "net.ipv4.tcp_orphan_retries" => {
-            config.orphan_retries = match count()? {
+            config.retransmission.orphan_retries = match count()? {
                 0 => 8,
                 n => n,
             }
@@ -167,8 +167,8 @@ mod tests {
         assert_eq!(config.recv_buffer.initial, 540_000);
         assert_eq!(config.recv_buffer.max, 15 * 1024 * 1024);
         assert_eq!(config.send_buffer.initial, 256 * 1024);
-        assert_eq!(config.syn_retries, 5);
-        assert!(config.timestamps && config.sack && !config.ecn && config.syn_cookies);
+        assert_eq!(config.retransmission.syn_retries, 5);
+        assert!(config.extensions.timestamps && config.extensions.sack && !config.extensions.ecn && config.listen.syn_cookies);
         // 15 MiB of receive buffer gives Linux's window scale 8 as well.
         assert_eq!(config.window_scale(), 8);
     }
@@ -177,7 +177,7 @@ mod tests {
     fn knobs_fixed_values_and_the_rest() {
         let mut config = Config::default();
         apply(&mut config, "net.ipv4.tcp_sack", "0").unwrap();
-        assert!(!config.sack);
+        assert!(!config.extensions.sack);
         apply(&mut config, "net.ipv4.tcp_congestion_control", "reno").unwrap();
         assert_eq!(config.congestion_control, Algorithm::NewReno);
         for (name, value) in [
