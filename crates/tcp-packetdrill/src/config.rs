@@ -3,7 +3,7 @@
 
 use crate::ast::{EventKind, EventTime, OptionList, Script, TcpOptionSpec};
 use crate::shell::{self, Action, Sysctl};
-use core::net::Ipv4Addr;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use core::str::FromStr;
 use core::time::Duration;
 
@@ -46,10 +46,14 @@ pub struct RunConfig {
     /// (`--strict_segments`); by default one longer than the script's packet is split at
     /// a segment boundary to match it, as packetdrill splits a live TSO packet.
     pub strict_segments: bool,
-    /// The stack's address (`--local_ip`).
-    pub local_ip: Ipv4Addr,
-    /// The scripted peer's address (`--remote_ip`).
-    pub remote_ip: Ipv4Addr,
+    /// Which IP the script speaks (`--ip_version`).
+    pub ip_version: IpVersion,
+    /// The stack's address (`--local_ip`; by default 192.168.0.1, or fd3d:fa7b:d17d::1
+    /// for IPv6).
+    pub local_ip: IpAddr,
+    /// The scripted peer's address (`--remote_ip`; by default 192.0.2.1, or 2001:db8::1
+    /// for IPv6).
+    pub remote_ip: IpAddr,
     /// Port that `bind(..., ...)` uses (`--bind_port`).
     pub bind_port: u16,
     /// Port that `connect(..., ...)` uses (`--connect_port`).
@@ -81,8 +85,9 @@ impl Default for RunConfig {
             tolerance_percent: 12.5,
             ts_ecr_scaled: false,
             strict_segments: false,
-            local_ip: Ipv4Addr::new(192, 168, 0, 1),
-            remote_ip: Ipv4Addr::new(192, 0, 2, 1),
+            ip_version: IpVersion::Ipv4,
+            local_ip: IpAddr::V4(DEFAULT_LOCAL_V4),
+            remote_ip: IpAddr::V4(DEFAULT_REMOTE_V4),
             bind_port: 8080,
             connect_port: 8080,
             mtu: None,
@@ -95,6 +100,24 @@ impl Default for RunConfig {
         }
     }
 }
+
+/// `--ip_version`: the flavours packetdrill runs a script in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpVersion {
+    /// `ipv4`: `AF_INET` sockets, IPv4 packets.
+    Ipv4,
+    /// `ipv4-mapped-ipv6`: `AF_INET6` sockets with IPv4-mapped addresses, IPv4 packets.
+    Ipv4MappedIpv6,
+    /// `ipv6`: `AF_INET6` sockets, IPv6 packets.
+    Ipv6,
+}
+
+/// packetdrill's default addresses (its `config.c`): the local one on the tun device's
+/// subnet, the remote one from the documentation ranges.
+const DEFAULT_LOCAL_V4: Ipv4Addr = Ipv4Addr::new(192, 168, 0, 1);
+const DEFAULT_REMOTE_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const DEFAULT_LOCAL_V6: Ipv6Addr = Ipv6Addr::new(0xfd3d, 0xfa7b, 0xd17d, 0, 0, 0, 0, 1);
+const DEFAULT_REMOTE_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
 
 /// Why a script's flag lines cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,10 +167,39 @@ impl RunConfig {
         options: &[(String, Option<String>)],
     ) -> Result<RunConfig, OptionError> {
         let mut config = self.clone();
+        let (mut local_set, mut remote_set) = (false, false);
         for (name, value) in options.iter().chain(&self.command_line) {
             config.apply_option(name, value.as_deref())?;
+            local_set |= name == "local_ip";
+            remote_set |= name == "remote_ip";
         }
+        config.finish_addresses(local_set, remote_set)?;
         Ok(config)
+    }
+
+    /// As packetdrill finishes its configuration: addresses not given default by IP
+    /// version, and given ones must be of the version the packets use.
+    fn finish_addresses(&mut self, local_set: bool, remote_set: bool) -> Result<(), OptionError> {
+        let v6 = self.ip_version == IpVersion::Ipv6;
+        if v6 && !local_set {
+            self.local_ip = IpAddr::V6(DEFAULT_LOCAL_V6);
+        }
+        if v6 && !remote_set {
+            self.remote_ip = IpAddr::V6(DEFAULT_REMOTE_V6);
+        }
+        for address in [self.local_ip, self.remote_ip] {
+            if address.is_ipv6() != v6 {
+                return Err(OptionError::Invalid(format!(
+                    "address {address} does not suit --ip_version={}",
+                    match self.ip_version {
+                        IpVersion::Ipv4 => "ipv4",
+                        IpVersion::Ipv4MappedIpv6 => "ipv4-mapped-ipv6",
+                        IpVersion::Ipv6 => "ipv6",
+                    }
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// [`RunConfig::with_script_options`] and the sysctls of the script's shell lines. Shell
@@ -224,15 +276,14 @@ impl RunConfig {
             "mss" => {
                 positive::<u16>(name, value)?;
             }
-            "ip_version" => match value {
-                Some("ipv4") => {}
-                Some(version @ ("ipv6" | "ipv4-mapped-ipv6")) => {
-                    return Err(OptionError::Unsupported(format!(
-                        "--ip_version={version} (only ipv4 runs here)"
-                    )));
+            "ip_version" => {
+                self.ip_version = match value {
+                    Some("ipv4") => IpVersion::Ipv4,
+                    Some("ipv4-mapped-ipv6") => IpVersion::Ipv4MappedIpv6,
+                    Some("ipv6") => IpVersion::Ipv6,
+                    _ => return Err(invalid(name, value)),
                 }
-                _ => return Err(invalid(name, value)),
-            },
+            }
             "init_scripts" => {
                 for path in value.unwrap_or("").split(',').filter(|p| !p.is_empty()) {
                     match shell::actions(path) {
@@ -307,14 +358,10 @@ fn number<T: FromStr>(name: &str, value: Option<&str>) -> Result<T, OptionError>
         .ok_or_else(|| invalid(name, value))
 }
 
-fn address(name: &str, value: Option<&str>) -> Result<Ipv4Addr, OptionError> {
+fn address(name: &str, value: Option<&str>) -> Result<IpAddr, OptionError> {
     let without_prefix = value.map(|v| v.split_once('/').map_or(v, |(ip, _)| ip));
-    match without_prefix.map(str::parse::<Ipv4Addr>) {
+    match without_prefix.map(str::parse::<IpAddr>) {
         Some(Ok(address)) => Ok(address),
-        _ if value.is_some_and(|v| v.contains(':')) => Err(OptionError::Unsupported(format!(
-            "--{name}={} (IPv6 is not supported)",
-            value.unwrap_or("")
-        ))),
         _ => Err(invalid(name, value)),
     }
 }
@@ -348,25 +395,48 @@ mod tests {
             .unwrap();
         assert_eq!(config.tolerance_usecs, 10_000);
         assert!(config.ts_ecr_scaled);
-        assert_eq!(config.remote_ip, Ipv4Addr::new(10, 0, 0, 2));
+        assert_eq!(config.remote_ip, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
         assert_eq!(config.bind_port, 8080);
     }
 
     #[test]
-    fn bad_values_and_ipv6_are_reported() {
+    fn bad_values_and_mixed_versions_are_reported() {
         let defaults = RunConfig::default();
         assert!(matches!(
             defaults.with_script_options(&[flag("tolerance_usecs", Some("soon"))]),
             Err(OptionError::Invalid(_))
         ));
         assert!(matches!(
-            defaults.with_script_options(&[flag("ip_version", Some("ipv6"))]),
-            Err(OptionError::Unsupported(_))
+            defaults.with_script_options(&[flag("ip_version", Some("ipv5"))]),
+            Err(OptionError::Invalid(_))
         ));
         assert!(matches!(
             defaults.with_script_options(&[flag("local_ip", Some("fd00::1"))]),
-            Err(OptionError::Unsupported(_))
+            Err(OptionError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn ipv6_addresses_default_by_version() {
+        let v6 = RunConfig::default()
+            .with_script_options(&[flag("ip_version", Some("ipv6"))])
+            .unwrap();
+        assert_eq!(v6.local_ip, IpAddr::V6(DEFAULT_LOCAL_V6));
+        assert_eq!(v6.remote_ip, IpAddr::V6(DEFAULT_REMOTE_V6));
+        let given = RunConfig::default()
+            .with_script_options(&[
+                flag("ip_version", Some("ipv6")),
+                flag("local_ip", Some("fd3d:a0b:17d6::1")),
+            ])
+            .unwrap();
+        assert_eq!(
+            given.local_ip,
+            "fd3d:a0b:17d6::1".parse::<IpAddr>().unwrap()
+        );
+        let mapped = RunConfig::default()
+            .with_script_options(&[flag("ip_version", Some("ipv4-mapped-ipv6"))])
+            .unwrap();
+        assert_eq!(mapped.local_ip, IpAddr::V4(DEFAULT_LOCAL_V4));
     }
 
     #[test]

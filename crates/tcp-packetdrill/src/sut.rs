@@ -7,7 +7,7 @@
 //! made it, so the executor can check both what was sent and when.
 
 use crate::errno::Errno;
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{IpAddr, SocketAddr};
 
 /// A socket handle as the stack under test numbers them (the executor maps the script's fd
 /// numbers onto these).
@@ -17,14 +17,14 @@ pub struct Fd(pub i32);
 /// One socket operation, already checked and translated from the script's C-like call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SocketCall {
-    /// `socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)`; returns the new fd.
+    /// `socket(AF_INET or AF_INET6, SOCK_STREAM, IPPROTO_TCP)`; returns the new fd.
     Socket,
-    /// `bind`: the local address (`0.0.0.0` for any).
+    /// `bind`: the local address (`0.0.0.0` or `::` for any).
     Bind {
         /// The socket.
         fd: Fd,
         /// Local address and port.
-        addr: SocketAddrV4,
+        addr: SocketAddr,
     },
     /// `listen` with the script's backlog.
     Listen {
@@ -43,7 +43,7 @@ pub enum SocketCall {
         /// The socket.
         fd: Fd,
         /// Remote address and port.
-        addr: SocketAddrV4,
+        addr: SocketAddr,
     },
     /// `read`, `recv`, `recvfrom` or `recvmsg`: up to `len` bytes; returns the count, 0 at
     /// end of file.
@@ -273,9 +273,9 @@ pub struct Outbound {
     /// The `now` of the call during which the stack sent it.
     pub time: u64,
     /// Source IP address (the stack's).
-    pub src: Ipv4Addr,
+    pub src: IpAddr,
     /// Destination IP address.
-    pub dst: Ipv4Addr,
+    pub dst: IpAddr,
     /// The TCP segment: header, options and payload, checksum filled in.
     pub segment: Vec<u8>,
     /// `Some(size)` when the stack sent this as one super-segment of consecutive segments
@@ -297,7 +297,7 @@ pub struct Outbound {
 pub trait StackUnderTest {
     /// Delivers a TCP segment (header, options, payload, valid checksum) that `src` sent to
     /// `dst`, at virtual time `now`.
-    fn inject(&mut self, now: u64, src: Ipv4Addr, dst: Ipv4Addr, segment: &[u8]);
+    fn inject(&mut self, now: u64, src: IpAddr, dst: IpAddr, segment: &[u8]);
 
     /// The earliest virtual time at which a timer of the stack expires, if any is armed.
     fn next_timer(&self) -> Option<u64>;

@@ -303,7 +303,7 @@ fn a_script_file_runs_through_the_report_layer() {
 struct StuckTimer;
 
 impl StackUnderTest for StuckTimer {
-    fn inject(&mut self, _: u64, _: std::net::Ipv4Addr, _: std::net::Ipv4Addr, _: &[u8]) {}
+    fn inject(&mut self, _: u64, _: std::net::IpAddr, _: std::net::IpAddr, _: &[u8]) {}
     fn next_timer(&self) -> Option<u64> {
         Some(0)
     }

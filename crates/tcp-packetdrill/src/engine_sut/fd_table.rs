@@ -2,7 +2,7 @@
 //! from 3), each an unbound socket, a listener or a connection of the engine.
 
 use crate::sut::Fd;
-use core::net::SocketAddrV4;
+use core::net::SocketAddr;
 use std::collections::BTreeMap;
 use tcp_core::{ConnectionHandle, Keepalive, ListenerHandle, SocketOptions};
 
@@ -15,14 +15,14 @@ pub(super) enum Kind {
     /// Not listening or connected; maybe bound.
     Unbound {
         /// The address `bind` gave it.
-        bound: Option<SocketAddrV4>,
+        bound: Option<SocketAddr>,
     },
     /// A listener of the engine.
     Listener {
         /// The engine's listener.
         handle: ListenerHandle,
         /// Its address.
-        addr: SocketAddrV4,
+        addr: SocketAddr,
     },
     /// A connection of the engine, opened by `connect` or taken by `accept`.
     Conn {

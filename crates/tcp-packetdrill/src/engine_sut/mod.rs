@@ -35,7 +35,7 @@ use crate::errno::Errno;
 use crate::sut::{
     CallStatus, Fd, OptValue, Outbound, SocketCall, StackUnderTest, SysResult, SysValue,
 };
-use core::net::{IpAddr, Ipv4Addr};
+use core::net::IpAddr;
 use fd_table::{FdTable, Socket};
 use io::Blocked;
 use tcp_core::{Endpoint, Instant};
@@ -69,10 +69,22 @@ pub fn new_sut(
     Ok(Box::new(EngineSut::new(engine, config.local_ip)))
 }
 
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it maps, as a
+/// dual-stack socket uses it on the wire (packetdrill's `ipv4-mapped-ipv6`).
+fn unmapped(addr: core::net::SocketAddr) -> core::net::SocketAddr {
+    match addr {
+        core::net::SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => core::net::SocketAddr::new(IpAddr::V4(v4), v6.port()),
+            None => addr,
+        },
+        v4 => v4,
+    }
+}
+
 /// tcp-core's endpoint with an fd table and at most one blocked call.
 struct EngineSut {
     endpoint: Endpoint,
-    local_ip: Ipv4Addr,
+    local_ip: IpAddr,
     fds: FdTable,
     outbound: Vec<Outbound>,
     /// The call that answered `Blocked` and has not completed.
@@ -83,7 +95,7 @@ struct EngineSut {
 }
 
 impl EngineSut {
-    fn new(config: tcp_core::Config, local_ip: Ipv4Addr) -> EngineSut {
+    fn new(config: tcp_core::Config, local_ip: IpAddr) -> EngineSut {
         EngineSut {
             endpoint: Endpoint::new(config, SECRET),
             local_ip,
@@ -109,22 +121,20 @@ impl EngineSut {
             self.endpoint
                 .poll_transmit_batch(at, &mut self.scratch, MAX_BATCH_SEGMENTS)
         {
-            if let (IpAddr::V4(src), IpAddr::V4(dst)) = (transmit.src, transmit.dst) {
-                let mut segment = self.scratch[..transmit.len].to_vec();
-                if transmit.segment_size.is_some() {
-                    // A partial checksum until segmentation: complete it over the whole, as
-                    // a device that hands the super-segment up unsplit would see it.
-                    tcp_wire::Segment::new_unchecked(&mut segment[..])
-                        .fill_checksum(transmit.src, transmit.dst);
-                }
-                self.outbound.push(Outbound {
-                    time: now,
-                    src,
-                    dst,
-                    segment,
-                    segment_size: transmit.segment_size,
-                });
+            let mut segment = self.scratch[..transmit.len].to_vec();
+            if transmit.segment_size.is_some() {
+                // A partial checksum until segmentation: complete it over the whole, as a
+                // device that hands the super-segment up unsplit would see it.
+                tcp_wire::Segment::new_unchecked(&mut segment[..])
+                    .fill_checksum(transmit.src, transmit.dst);
             }
+            self.outbound.push(Outbound {
+                time: now,
+                src: transmit.src,
+                dst: transmit.dst,
+                segment,
+                segment_size: transmit.segment_size,
+            });
         }
         while self.endpoint.poll_event().is_some() {}
     }
@@ -146,11 +156,13 @@ impl EngineSut {
                 let keepalive = self.endpoint.config().keepalive;
                 done(int(i64::from(self.fds.insert(Socket::new(keepalive)).0)))
             }
-            SocketCall::Bind { fd, addr } => done(self.bind(*fd, *addr).and_then(|()| int(0))),
+            SocketCall::Bind { fd, addr } => {
+                done(self.bind(*fd, unmapped(*addr)).and_then(|()| int(0)))
+            }
             SocketCall::Listen { fd, backlog } => {
                 done(self.listen(*fd, *backlog).and_then(|()| int(0)))
             }
-            SocketCall::Connect { fd, addr } => self.connect(now, *fd, *addr),
+            SocketCall::Connect { fd, addr } => self.connect(now, *fd, unmapped(*addr)),
             SocketCall::Accept { fd } => self.start(now, Blocked::Accept(*fd), false),
             SocketCall::Read {
                 fd,
@@ -240,10 +252,9 @@ impl EngineSut {
 }
 
 impl StackUnderTest for EngineSut {
-    fn inject(&mut self, now: u64, src: Ipv4Addr, dst: Ipv4Addr, segment: &[u8]) {
+    fn inject(&mut self, now: u64, src: IpAddr, dst: IpAddr, segment: &[u8]) {
         let at = Instant::from_micros(now);
-        self.endpoint
-            .handle_segment(at, IpAddr::V4(src), IpAddr::V4(dst), segment);
+        self.endpoint.handle_segment(at, src, dst, segment);
         self.settle(now);
     }
 

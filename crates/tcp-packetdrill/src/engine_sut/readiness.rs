@@ -7,7 +7,6 @@ use super::errno_map::errno;
 use super::fd_table::{Kind, Socket};
 use crate::errno::Errno;
 use crate::sut::{Fd, Queue, TcpInfo};
-use core::net::SocketAddr;
 use tcp_core::{ConnectionHandle, State};
 
 /// `POLLIN`.
@@ -75,11 +74,10 @@ impl EngineSut {
         let mask = match socket.kind {
             Kind::Unbound { .. } => POLLOUT | POLLWRNORM | POLLHUP,
             Kind::Listener { addr, .. } => {
-                let queued = self.endpoint.sockets().iter().any(|row| {
-                    row.state == State::Listen
-                        && row.local == SocketAddr::V4(addr)
-                        && row.recv_q > 0
-                });
+                let queued =
+                    self.endpoint.sockets().iter().any(|row| {
+                        row.state == State::Listen && row.local == addr && row.recv_q > 0
+                    });
                 if queued { POLLIN | POLLRDNORM } else { 0 }
             }
             Kind::Conn { handle, .. } => self.connection_mask(socket, handle),

@@ -168,7 +168,12 @@ mod tests {
         assert_eq!(config.recv_buffer.max, 15 * 1024 * 1024);
         assert_eq!(config.send_buffer.initial, 256 * 1024);
         assert_eq!(config.retransmission.syn_retries, 5);
-        assert!(config.extensions.timestamps && config.extensions.sack && !config.extensions.ecn && config.listen.syn_cookies);
+        assert!(
+            config.extensions.timestamps
+                && config.extensions.sack
+                && !config.extensions.ecn
+                && config.listen.syn_cookies
+        );
         // 15 MiB of receive buffer gives Linux's window scale 8 as well.
         assert_eq!(config.window_scale(), 8);
     }

@@ -6,7 +6,7 @@ use super::call::CallError;
 use super::symbols::{int_value, socket_address};
 use crate::ast::{Expr, SyscallSpec};
 use crate::sut::{Fd, SockOpt};
-use core::net::SocketAddrV4;
+use core::net::SocketAddr;
 use std::collections::HashMap;
 
 /// TCP socket options of FreeBSD's that scripts for it set; Linux has none of them.
@@ -51,12 +51,13 @@ impl Args<'_> {
         usize::try_from(len).map_err(|_| CallError::Invalid(format!("length {len}")))
     }
 
-    /// `...` means `default`; otherwise an IPv4 socket address.
+    /// `...` means `default`; otherwise a socket address (an IPv4-mapped IPv6 one as the
+    /// IPv4 address it maps, as a dual-stack socket uses it).
     pub(super) fn address(
         &self,
         index: usize,
-        default: SocketAddrV4,
-    ) -> Result<SocketAddrV4, CallError> {
+        default: SocketAddr,
+    ) -> Result<SocketAddr, CallError> {
         match &self.spec.args[index] {
             Expr::Ellipsis => Ok(default),
             other => Ok(socket_address(other)?),

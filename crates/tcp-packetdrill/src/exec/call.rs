@@ -7,7 +7,7 @@ use super::symbols::{AddrError, O_NONBLOCK, boxed_int, int_value};
 use crate::ast::{Expr, SyscallSpec};
 use crate::config::RunConfig;
 use crate::sut::{Fd, OptValue, Shutdown, SockOpt, SocketCall};
-use core::net::SocketAddrV4;
+use core::net::SocketAddr;
 use std::collections::HashMap;
 
 /// How the call's success value is checked.
@@ -42,7 +42,7 @@ pub(super) enum Effect {
     /// On success, the next inbound packet opens a new connection.
     Listening,
     /// From the call on, the connection under test is the one to this address.
-    Connecting(SocketAddrV4),
+    Connecting(SocketAddr),
 }
 
 /// A call ready to run.
@@ -83,7 +83,7 @@ pub(super) fn translate(
         "socket" => socket(&args)?,
         "bind" => {
             args.count(3)?;
-            let addr = args.address(1, SocketAddrV4::new(config.local_ip, config.bind_port))?;
+            let addr = args.address(1, SocketAddr::new(config.local_ip, config.bind_port))?;
             Translated {
                 call: SocketCall::Bind {
                     fd: args.fd(0)?,
@@ -115,7 +115,7 @@ pub(super) fn translate(
         }
         "connect" => {
             args.count(3)?;
-            let addr = args.address(1, SocketAddrV4::new(config.remote_ip, config.connect_port))?;
+            let addr = args.address(1, SocketAddr::new(config.remote_ip, config.connect_port))?;
             Translated {
                 call: SocketCall::Connect {
                     fd: args.fd(0)?,
@@ -193,9 +193,9 @@ fn socket(args: &Args<'_>) -> Result<Translated, CallError> {
     args.count(3)?;
     let spec = args.spec;
     let domain = &spec.args[0];
-    if *domain != Expr::Ellipsis && int_value(domain) != Some(2) {
+    if *domain != Expr::Ellipsis && !matches!(int_value(domain), Some(2 | 10)) {
         return Err(CallError::Unsupported(format!(
-            "socket domain {domain} (only AF_INET)"
+            "socket domain {domain} (only AF_INET and AF_INET6)"
         )));
     }
     let kind = args.int(1)?;
@@ -279,7 +279,7 @@ mod tests {
     use super::*;
     use crate::ast::EventKind;
     use crate::parse_script;
-    use core::net::Ipv4Addr;
+    use core::net::{Ipv4Addr, SocketAddrV4};
 
     fn run(source: &str) -> Result<Translated, CallError> {
         let script = parse_script(&format!("0 {source}")).unwrap();
@@ -305,13 +305,13 @@ mod tests {
             t.call,
             SocketCall::Bind {
                 fd: Fd(10),
-                addr: local
+                addr: SocketAddr::V4(local)
             }
         );
         assert_eq!(t.effect, Effect::Bound(8080));
         let t = run("connect(4, ..., ...) = -1 EINPROGRESS (Operation now in progress)").unwrap();
         let remote = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 8080);
-        assert_eq!(t.effect, Effect::Connecting(remote));
+        assert_eq!(t.effect, Effect::Connecting(SocketAddr::V4(remote)));
         assert_eq!(
             call("listen(3, 1) = 0"),
             SocketCall::Listen {
@@ -514,7 +514,7 @@ mod tests {
     fn unsupported_and_invalid_calls() {
         for source in [
             "epoll_create(1) = 5",
-            "socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3",
+            "socket(AF_UNIX, SOCK_STREAM, 0) = 3",
             "socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3",
             "setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, \"reno\", 4) = 0",
             "send(4, ..., 10, MSG_EOR) = 10",

@@ -57,7 +57,7 @@ fn piece(
     let mut view = Segment::new_unchecked(&mut bytes[..]);
     view.set_flags(flags);
     view.set_seq_number(seq);
-    view.fill_checksum_ipv4(outbound.src, outbound.dst);
+    view.fill_checksum(outbound.src, outbound.dst);
     Outbound {
         time: outbound.time,
         src: outbound.src,
@@ -74,7 +74,10 @@ mod tests {
     use tcp_wire::{HEADER_LEN, Header};
 
     fn super_segment(flags: Flags, payload: usize, size: u16) -> Outbound {
-        let (src, dst) = (Ipv4Addr::new(192, 168, 0, 1), Ipv4Addr::new(192, 0, 2, 1));
+        let (src, dst) = (
+            Ipv4Addr::new(192, 168, 0, 1).into(),
+            Ipv4Addr::new(192, 0, 2, 1).into(),
+        );
         let mut bytes = vec![0u8; HEADER_LEN + payload];
         Header {
             src_port: 8080,
@@ -86,7 +89,7 @@ mod tests {
         }
         .emit(&mut bytes)
         .unwrap();
-        Segment::new_unchecked(&mut bytes[..]).fill_checksum_ipv4(src, dst);
+        Segment::new_unchecked(&mut bytes[..]).fill_checksum(src, dst);
         Outbound {
             time: 5,
             src,
@@ -98,7 +101,7 @@ mod tests {
 
     fn facts(outbound: &Outbound) -> (u32, usize, Flags, bool) {
         let view = Segment::new_checked(outbound.segment.as_slice()).unwrap();
-        let checksum = view.verify_checksum(outbound.src.into(), outbound.dst.into());
+        let checksum = view.verify_checksum(outbound.src, outbound.dst);
         (
             view.seq_number().0,
             view.payload().len(),

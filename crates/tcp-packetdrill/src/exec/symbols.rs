@@ -4,7 +4,7 @@
 
 use crate::ast::Expr;
 use crate::errno::Errno;
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 /// `O_RDWR`.
 pub(super) const O_RDWR: i64 = 2;
@@ -13,6 +13,8 @@ pub(super) const O_NONBLOCK: i64 = 0o4000;
 
 const CONSTANTS: &[(&str, i64)] = &[
     ("AF_INET", 2),
+    ("AF_INET6", 10),
+    ("PF_INET6", 10),
     ("PF_INET", 2),
     ("SOCK_STREAM", 1),
     ("SOCK_NONBLOCK", O_NONBLOCK),
@@ -124,7 +126,7 @@ pub(super) enum AddrError {
 
 /// `{sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("192.0.2.1")}` (field
 /// names `sin_family`/`sa_family`; `sin_addr=INADDR_ANY` allowed; missing fields are zero).
-pub(super) fn socket_address(expr: &Expr) -> Result<SocketAddrV4, AddrError> {
+pub(super) fn socket_address(expr: &Expr) -> Result<SocketAddr, AddrError> {
     let Expr::Struct(fields) = expr else {
         return Err(AddrError::Invalid(format!(
             "'{expr}' is not a socket address"
@@ -161,7 +163,7 @@ pub(super) fn socket_address(expr: &Expr) -> Result<SocketAddrV4, AddrError> {
             }
         }
     }
-    Ok(SocketAddrV4::new(ip, port))
+    Ok(SocketAddr::V4(SocketAddrV4::new(ip, port)))
 }
 
 fn port_number(expr: &Expr) -> Result<u16, AddrError> {
@@ -204,11 +206,14 @@ mod tests {
         );
         assert_eq!(
             socket_address(&spec.args[0]),
-            Ok(SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 8080))
+            Ok(SocketAddr::V4(SocketAddrV4::new(
+                Ipv4Addr::new(192, 0, 2, 1),
+                8080
+            )))
         );
         assert_eq!(
             socket_address(&spec.args[1]),
-            Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80))
+            Ok(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80)))
         );
         assert!(matches!(
             socket_address(&spec.args[2]),
