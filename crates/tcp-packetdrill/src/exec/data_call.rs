@@ -13,6 +13,7 @@ const MSG_PEEK: i64 = 0x2;
 const MSG_DONTWAIT: i64 = 0x40;
 const MSG_EOR: i64 = 0x80;
 const MSG_NOSIGNAL: i64 = 0x4000;
+const MSG_ZEROCOPY: i64 = 0x400_0000;
 const MSG_FASTOPEN: i64 = 0x2000_0000;
 
 /// `FIONREAD`/`SIOCINQ`, `TIOCOUTQ`/`SIOCOUTQ`, `SIOCOUTQNSD`.
@@ -131,6 +132,11 @@ fn send_flags(arg: Option<&Expr>) -> Result<bool, CallError> {
             "send flag MSG_EOR: the engine joins writes into segments without record \
              boundaries"
                 .into(),
+        ));
+    }
+    if flags & MSG_ZEROCOPY != 0 {
+        return Err(CallError::Unsupported(
+            "send flag MSG_ZEROCOPY: its completions on the error queue are not modelled".into(),
         ));
     }
     let rest = flags & !(MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -242,6 +242,14 @@ fn parse_cookie(cursor: &mut Cursor, max: usize) -> Result<Vec<u8>, ParseError> 
         _ => return Ok(Vec::new()),
     };
     cursor.next();
+    if !text.chars().all(|c| c.is_ascii_hexdigit()) && text.contains('_') {
+        return Err(ParseError::unsupported(
+            line,
+            format!(
+                "Fast Open cookie '{text}' named by a --define symbol: Fast Open not supported"
+            ),
+        ));
+    }
     let invalid = || {
         ParseError::syntax(
             line,
