@@ -12,6 +12,19 @@ use std::collections::HashMap;
 /// TCP socket options of FreeBSD's that scripts for it set; Linux has none of them.
 const BSD_ONLY: &[&str] = &["TCP_NOOPT", "TCP_KEEPINIT", "TCP_NOPUSH", "TCP_INFO_BSD"];
 
+/// The largest buffer a call may name: the runner allocates what a script asks for.
+pub(super) const MAX_BUFFER: usize = 64 << 20;
+
+/// `len` if the runner will allocate that much.
+pub(super) fn buffer_len(len: usize) -> Result<usize, CallError> {
+    if len > MAX_BUFFER {
+        return Err(CallError::Unsupported(format!(
+            "a buffer of {len} bytes (at most {MAX_BUFFER})"
+        )));
+    }
+    Ok(len)
+}
+
 /// A call's arguments with the checks every call needs.
 pub(super) struct Args<'a> {
     pub(super) spec: &'a SyscallSpec,
@@ -46,9 +59,11 @@ impl Args<'_> {
         self.fds.get(&script_fd).copied().unwrap_or(Fd(-1))
     }
 
+    /// A buffer length: not negative, and at most [`MAX_BUFFER`] (the runner allocates it).
     pub(super) fn len(&self, index: usize) -> Result<usize, CallError> {
         let len = self.int(index)?;
-        usize::try_from(len).map_err(|_| CallError::Invalid(format!("length {len}")))
+        let len = usize::try_from(len).map_err(|_| CallError::Invalid(format!("length {len}")))?;
+        buffer_len(len)
     }
 
     /// `...` means `default`; otherwise a socket address (an IPv4-mapped IPv6 one as the

@@ -522,6 +522,8 @@ mod tests {
             "recv(4, ..., 10, MSG_WAITALL) = 10",
             "recvmsg(4, {msg_iov(1)=[{..., 10}], msg_control(16)=..., msg_flags=0}, 0) = 10",
             "ioctl(4, FIONBIO, [1]) = 0",
+            "write(4, ..., 999999999999) = 1",
+            "sendmsg(4, {msg_iov(2)=[{..., 9223372036854775807}, {..., 9}], msg_flags=0}, 0) = 1",
             "setsockopt(4, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0",
             "setsockopt(4, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0",
             "write(4, \"abc\", 3) = 3",

@@ -2,7 +2,7 @@
 //! `write`/`send`/`sendto`/`sendmsg` with their `MSG_*` flags, `ioctl`'s queue sizes and
 //! `poll`, translated into [`SocketCall`]s.
 
-use super::args::Args;
+use super::args::{Args, buffer_len};
 use super::call::{CallError, Effect, Expect, Translated};
 use super::symbols::{boxed_int, int_value};
 use crate::ast::Expr;
@@ -190,7 +190,7 @@ fn message_len(msg: &Expr) -> Result<usize, CallError> {
             _ => return Err(invalid()),
         }
     }
-    total.ok_or_else(invalid)
+    buffer_len(total.ok_or_else(invalid)?)
 }
 
 /// `{..., 1000}` or `{iov_base=..., iov_len=1000}`.
