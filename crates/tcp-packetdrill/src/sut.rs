@@ -74,6 +74,30 @@ pub enum SocketCall {
         /// Which queue.
         queue: Queue,
     },
+    /// `epoll_create`; returns the new epoll fd.
+    EpollCreate,
+    /// `epoll_ctl`.
+    EpollCtl {
+        /// The epoll fd.
+        epfd: Fd,
+        /// Add, modify or delete.
+        op: EpollOp,
+        /// The socket watched.
+        fd: Fd,
+        /// `EPOLLIN`, `EPOLLOUT`..., with `EPOLLET` and `EPOLLONESHOT`.
+        events: u32,
+        /// The `data` reported with its events (the script's `fd=` or `ptr=`).
+        data: u64,
+    },
+    /// `epoll_wait`; returns [`SysValue::Events`].
+    EpollWait {
+        /// The epoll fd.
+        epfd: Fd,
+        /// `maxevents`.
+        max: usize,
+        /// Milliseconds to wait for an event; negative waits for ever.
+        timeout_ms: i64,
+    },
     /// `poll`; returns [`SysValue::Ready`] with each fd's `revents` (Linux bits).
     Poll {
         /// The sockets and the events (`POLLIN`, `POLLOUT`...) asked for on each.
@@ -122,6 +146,17 @@ pub enum SocketCall {
         /// The socket.
         fd: Fd,
     },
+}
+
+/// `epoll_ctl`'s operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpollOp {
+    /// `EPOLL_CTL_ADD`.
+    Add,
+    /// `EPOLL_CTL_MOD`.
+    Modify,
+    /// `EPOLL_CTL_DEL`.
+    Delete,
 }
 
 /// The queue `ioctl` measures.
@@ -251,6 +286,8 @@ pub enum SysValue {
     Opt(OptValue),
     /// `poll`'s `revents`, one per fd asked about (the call returns how many are non-zero).
     Ready(Vec<u32>),
+    /// `epoll_wait`'s events and data, one per ready entry (the call returns how many).
+    Events(Vec<(u32, u64)>),
 }
 
 /// A finished call: its value, or the errno it failed with.

@@ -75,6 +75,7 @@ impl EngineSut {
         let bound = match socket.kind {
             Kind::Listener { .. } => return Ok(()),
             Kind::Conn { .. } => return Err(Errno::EINVAL),
+            Kind::Epoll => return Err(Errno::ENOTSOCK),
             Kind::Unbound { bound } => bound,
         };
         let options = socket.options;
@@ -111,6 +112,7 @@ impl EngineSut {
             Kind::Conn { .. } | Kind::Listener { .. } => {
                 return CallStatus::Done(Err(Errno::EISCONN));
             }
+            Kind::Epoll => return CallStatus::Done(Err(Errno::ENOTSOCK)),
             Kind::Unbound { bound } => bound,
         };
         let local = SocketAddr::new(self.local_ip, bound.map_or(0, |a| a.port()));
@@ -205,8 +207,9 @@ impl EngineSut {
     /// to the engine to finish (FIN, or RST with unread data or zero linger).
     pub(super) fn close(&mut self, now: u64, fd: Fd) -> Result<(), Errno> {
         let socket = self.fds.remove(fd).ok_or(Errno::EBADF)?;
+        self.forget_in_epolls(fd);
         match socket.kind {
-            Kind::Unbound { .. } => Ok(()),
+            Kind::Unbound { .. } | Kind::Epoll => Ok(()),
             Kind::Listener { handle, .. } => self.endpoint.close_listener(handle).map_err(errno),
             Kind::Conn { handle, .. } => self
                 .endpoint
@@ -224,6 +227,7 @@ impl EngineSut {
         let socket = self.socket(fd)?;
         match socket.kind {
             Kind::Unbound { .. } => Err(Errno::ENOTCONN),
+            Kind::Epoll => Err(Errno::ENOTSOCK),
             Kind::Listener { .. } if !reads => Ok(()),
             Kind::Listener { handle, addr } => {
                 self.endpoint.close_listener(handle).map_err(errno)?;

@@ -24,6 +24,8 @@ pub(super) enum Kind {
         /// Its address.
         addr: SocketAddr,
     },
+    /// An epoll instance (its interest list is the stack's `epolls`).
+    Epoll,
     /// A connection of the engine, opened by `connect` or taken by `accept`.
     Conn {
         /// The engine's connection.
@@ -95,7 +97,7 @@ impl Socket {
         match self.kind {
             Kind::Unbound { bound } => bound.map(|addr| addr.port()),
             Kind::Listener { addr, .. } => Some(addr.port()),
-            Kind::Conn { .. } => None,
+            Kind::Conn { .. } | Kind::Epoll => None,
         }
     }
 }

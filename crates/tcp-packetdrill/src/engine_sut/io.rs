@@ -29,6 +29,15 @@ pub(super) enum Blocked {
         /// `MSG_PEEK`.
         peek: bool,
     },
+    /// `epoll_wait` with nothing ready yet.
+    EpollWait {
+        /// The epoll fd.
+        epfd: Fd,
+        /// `maxevents`.
+        max: usize,
+        /// When it returns 0 (virtual microseconds); `None` waits for ever.
+        deadline: Option<u64>,
+    },
     /// `poll` with nothing ready yet.
     Poll {
         /// The sockets and the events asked for.
@@ -56,6 +65,7 @@ impl Blocked {
             | Blocked::Read { fd, .. }
             | Blocked::Write { fd, .. } => *fd,
             Blocked::Poll { fds, .. } => fds.first().map_or(Fd(-1), |(fd, _)| *fd),
+            Blocked::EpollWait { epfd, .. } => *epfd,
         }
     }
 
@@ -66,6 +76,7 @@ impl Blocked {
             Blocked::Connect { first: false, .. } => Err(Errno::EALREADY),
             Blocked::Accept(_) | Blocked::Read { .. } | Blocked::Write { .. } => Err(Errno::EAGAIN),
             Blocked::Poll { fds, .. } => Ok(SysValue::Ready(vec![0; fds.len()])),
+            Blocked::EpollWait { .. } => Ok(SysValue::Events(Vec::new())),
         }
     }
 }
@@ -78,6 +89,17 @@ impl EngineSut {
             Blocked::Connect { fd, .. } => self.connect_outcome(*fd),
             Blocked::Read { fd, len, peek } => self.read_step(*fd, *len, *peek),
             Blocked::Write { fd, data, written } => self.write_step(*fd, data, written),
+            Blocked::EpollWait {
+                epfd,
+                max,
+                deadline,
+            } => match self.epoll_ready(*epfd, *max) {
+                Err(errno) => Some(Err(errno)),
+                Ok(ready) => {
+                    let expired = deadline.is_some_and(|deadline| now >= deadline);
+                    (expired || !ready.is_empty()).then_some(Ok(SysValue::Events(ready)))
+                }
+            },
             Blocked::Poll { fds, deadline } => {
                 let revents: Vec<u32> = fds
                     .iter()

@@ -21,6 +21,7 @@
 //! set on a listener after `listen` reach accepted connections only at `accept`.
 
 mod calls;
+mod epoll;
 mod errno_map;
 mod fd_table;
 mod io;
@@ -36,8 +37,10 @@ use crate::sut::{
     CallStatus, Fd, OptValue, Outbound, SocketCall, StackUnderTest, SysResult, SysValue,
 };
 use core::net::IpAddr;
+use epoll::Epoll;
 use fd_table::{FdTable, Socket};
 use io::Blocked;
+use std::collections::BTreeMap;
 use tcp_core::{Endpoint, Instant};
 
 /// The endpoint's secret: fixed, so that runs are reproducible.
@@ -69,6 +72,13 @@ pub fn new_sut(
     Ok(Box::new(EngineSut::new(engine, config.local_ip)))
 }
 
+/// When a wait of `timeout_ms` started at `now` ends; `None` (for ever) when negative.
+fn deadline(now: u64, timeout_ms: i64) -> Option<u64> {
+    u64::try_from(timeout_ms)
+        .ok()
+        .map(|ms| now.saturating_add(ms.saturating_mul(1_000)))
+}
+
 /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it maps, as a
 /// dual-stack socket uses it on the wire (packetdrill's `ipv4-mapped-ipv6`).
 fn unmapped(addr: core::net::SocketAddr) -> core::net::SocketAddr {
@@ -91,6 +101,8 @@ struct EngineSut {
     blocked: Option<Blocked>,
     /// The blocked call's result, until `poll_blocked` takes it.
     finished: Option<SysResult>,
+    /// The interest lists of the epoll fds.
+    epolls: BTreeMap<Fd, Epoll>,
     scratch: Vec<u8>,
 }
 
@@ -103,6 +115,7 @@ impl EngineSut {
             outbound: Vec::new(),
             blocked: None,
             finished: None,
+            epolls: BTreeMap::new(),
             scratch: vec![0; SEGMENT_BUFFER],
         }
     }
@@ -110,6 +123,8 @@ impl EngineSut {
     /// After any input: retry the blocked call, then collect what the endpoint sends and
     /// drop its events (calls are retried, so events are not needed).
     fn settle(&mut self, now: u64) {
+        // Wakeups first: a blocked epoll_wait retried below must see this input's.
+        self.sample_epolls();
         if let Some(mut blocked) = self.blocked.take() {
             match self.resume(now, &mut blocked) {
                 Some(result) => self.finished = Some(result),
@@ -195,21 +210,42 @@ impl EngineSut {
                 self.queue_bytes(*fd, *queue)
                     .map(|bytes| SysValue::Opt(OptValue::Int(bytes as i64))),
             ),
+            SocketCall::EpollCreate => {
+                let keepalive = self.endpoint.config().keepalive;
+                let mut socket = Socket::new(keepalive);
+                socket.kind = fd_table::Kind::Epoll;
+                let fd = self.fds.insert(socket);
+                self.epolls.insert(fd, Epoll::default());
+                done(int(i64::from(fd.0)))
+            }
+            SocketCall::EpollCtl {
+                epfd,
+                op,
+                fd,
+                events,
+                data,
+            } => done(
+                self.epoll_ctl(*epfd, *op, *fd, *events, *data)
+                    .and_then(|()| int(0)),
+            ),
+            SocketCall::EpollWait {
+                epfd,
+                max,
+                timeout_ms,
+            } => {
+                let call = Blocked::EpollWait {
+                    epfd: *epfd,
+                    max: *max,
+                    deadline: deadline(now, *timeout_ms),
+                };
+                self.start_waiting(now, call)
+            }
             SocketCall::Poll { fds, timeout_ms } => {
-                let deadline = u64::try_from(*timeout_ms)
-                    .ok()
-                    .map(|ms| now.saturating_add(ms.saturating_mul(1_000)));
                 let call = Blocked::Poll {
                     fds: fds.clone(),
-                    deadline,
+                    deadline: deadline(now, *timeout_ms),
                 };
-                match self.resume(now, &mut call.clone()) {
-                    Some(result) => done(result),
-                    None => {
-                        self.blocked = Some(call);
-                        CallStatus::Blocked
-                    }
-                }
+                self.start_waiting(now, call)
             }
             SocketCall::Close { fd } => done(self.close(now, *fd).and_then(|()| int(0))),
             SocketCall::Shutdown { fd, how } => {
@@ -232,6 +268,18 @@ impl EngineSut {
                 self.socket(*fd)
                     .map(|socket| SysValue::Int(i64::from(socket.nonblocking))),
             ),
+        }
+    }
+
+    /// Starts `poll` or `epoll_wait`: done at once when something is ready or the timeout
+    /// is 0, else kept for [`EngineSut::settle`] until then or its deadline.
+    fn start_waiting(&mut self, now: u64, call: Blocked) -> CallStatus {
+        match self.resume(now, &mut call.clone()) {
+            Some(result) => CallStatus::Done(result),
+            None => {
+                self.blocked = Some(call);
+                CallStatus::Blocked
+            }
         }
     }
 
@@ -261,7 +309,7 @@ impl StackUnderTest for EngineSut {
     fn next_timer(&self) -> Option<u64> {
         let engine = self.endpoint.poll_timeout().map(Instant::as_micros);
         let poll = match &self.blocked {
-            Some(Blocked::Poll { deadline, .. }) => *deadline,
+            Some(Blocked::Poll { deadline, .. } | Blocked::EpollWait { deadline, .. }) => *deadline,
             _ => None,
         };
         engine.into_iter().chain(poll).min()

@@ -81,6 +81,7 @@ impl EngineSut {
                 if queued { POLLIN | POLLRDNORM } else { 0 }
             }
             Kind::Conn { handle, .. } => self.connection_mask(socket, handle),
+            Kind::Epoll => 0,
         };
         mask & (events | POLLERR | POLLHUP | POLLNVAL)
     }
@@ -129,6 +130,7 @@ impl EngineSut {
             Kind::Conn { handle, .. } => self.queue_size(handle, queue),
             Kind::Listener { .. } => Err(Errno::EINVAL),
             Kind::Unbound { .. } => Ok(0),
+            Kind::Epoll => Err(Errno::ENOTTY),
         }
     }
 
@@ -154,6 +156,7 @@ impl EngineSut {
                     ..TcpInfo::default()
                 });
             }
+            Kind::Epoll => return Err(Errno::ENOTSOCK),
             Kind::Unbound { .. } => {
                 return Ok(TcpInfo {
                     state: linux_state(State::Closed),

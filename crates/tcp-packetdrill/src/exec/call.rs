@@ -3,6 +3,7 @@
 
 use super::args::Args;
 use super::data_call;
+use super::epoll_call;
 use super::symbols::{AddrError, O_NONBLOCK, boxed_int, int_value};
 use crate::ast::{Expr, SyscallSpec};
 use crate::config::RunConfig;
@@ -30,6 +31,9 @@ pub(super) enum Expect {
     /// `poll`: the call returns the number of ready fds, and each fd's `revents` equals the
     /// script's, where it gives one.
     Ready(Vec<Option<Expr>>),
+    /// `epoll_wait`: the call returns the number of events, and they are these
+    /// `(events, data)` in order, where the script gives them.
+    Events(Vec<(Option<Expr>, Option<Expr>)>),
 }
 
 /// What a call tells the runner about the connection under test.
@@ -126,6 +130,7 @@ pub(super) fn translate(
             }
         }
         name if data_call::NAMES.contains(&name) => data_call::translate(&args)?,
+        name if epoll_call::NAMES.contains(&name) => epoll_call::translate(&args)?,
         "close" => {
             args.count(1)?;
             value_call(SocketCall::Close { fd: args.fd(0)? })
@@ -513,7 +518,7 @@ mod tests {
     #[test]
     fn unsupported_and_invalid_calls() {
         for source in [
-            "epoll_create(1) = 5",
+            "epoll_pwait(5, ..., 1, 0, ...) = 0",
             "socket(AF_UNIX, SOCK_STREAM, 0) = 3",
             "socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3",
             "setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, \"reno\", 4) = 0",

@@ -7,6 +7,7 @@ mod call;
 mod clock;
 mod conn;
 mod data_call;
+mod epoll_call;
 mod inbound;
 mod matcher;
 mod out_value;

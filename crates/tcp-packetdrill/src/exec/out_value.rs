@@ -37,6 +37,39 @@ pub(super) fn ready_text(revents: &[u32]) -> String {
     format!("{ready} with revents [{}]", list.join(", "))
 }
 
+/// `epoll_wait`'s count and each `(events, data)` the script gives, in order.
+pub(super) fn check_events(
+    expected: &[(Option<Expr>, Option<Expr>)],
+    events: &[(u32, u64)],
+    count: Option<i64>,
+) -> Result<(), String> {
+    let field = |want: &Option<Expr>, got: u64| match want {
+        None | Some(Expr::Ellipsis) => true,
+        Some(want) => int_value(want).is_some_and(|w| w as u64 & 0xffff_ffff == got & 0xffff_ffff),
+    };
+    let count_ok = count.is_none_or(|count| count == events.len() as i64);
+    let listed =
+        expected
+            .iter()
+            .zip(events)
+            .all(|((want_events, want_data), &(got_events, got_data))| {
+                field(want_events, u64::from(got_events)) && field(want_data, got_data)
+            });
+    if count_ok && listed {
+        return Ok(());
+    }
+    Err(events_text(events))
+}
+
+/// `N with events [{events=0x4, data=4}]`.
+pub(super) fn events_text(events: &[(u32, u64)]) -> String {
+    let list: Vec<String> = events
+        .iter()
+        .map(|(bits, data)| format!("{{events={bits:#x}, data={data}}}"))
+        .collect();
+    format!("{} with events [{}]", events.len(), list.join(", "))
+}
+
 /// Why a `TCP_INFO` check did not pass.
 pub(super) enum InfoError {
     /// A field differs: the value as the stack reported it.

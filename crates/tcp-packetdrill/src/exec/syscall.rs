@@ -226,6 +226,10 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
                 }
                 out_value::check_int(expected, got).map_err(|got| pending.mismatch(&got, None))
             }
+            (Expect::Events(expected), SysValue::Events(events)) => {
+                out_value::check_events(expected, &events, expected_value)
+                    .map_err(|got| pending.mismatch(&got, None))
+            }
             (Expect::Ready(expected), SysValue::Ready(revents)) => {
                 out_value::check_ready(expected, &revents, expected_value)
                     .map_err(|got| pending.mismatch(&got, None))
@@ -312,6 +316,7 @@ fn value_text(value: &SysValue) -> String {
         SysValue::Int(value) => value.to_string(),
         SysValue::Opt(option) => format!("0 with option value {}", option_text(None, *option)),
         SysValue::Ready(revents) => out_value::ready_text(revents),
+        SysValue::Events(events) => out_value::events_text(events),
     }
 }
 

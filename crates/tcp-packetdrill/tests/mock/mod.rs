@@ -475,9 +475,11 @@ impl StackUnderTest for MockStack {
             }
             SocketCall::GetOption { .. } => CallStatus::Done(Ok(SysValue::Opt(OptValue::Int(0)))),
             SocketCall::Shutdown { .. } => ok(0),
-            SocketCall::QueueSize { .. } | SocketCall::Poll { .. } => {
-                CallStatus::Done(Err(Errno::EOPNOTSUPP))
-            }
+            SocketCall::QueueSize { .. }
+            | SocketCall::Poll { .. }
+            | SocketCall::EpollCreate
+            | SocketCall::EpollCtl { .. }
+            | SocketCall::EpollWait { .. } => CallStatus::Done(Err(Errno::EOPNOTSUPP)),
         }
     }
 
