@@ -16,6 +16,7 @@ mod config;
 mod congestion;
 mod connection;
 mod context;
+mod counters;
 mod endpoint;
 mod error;
 mod event;
@@ -32,11 +33,12 @@ pub use config::{
     SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
+pub use counters::{Counters, ListenCounters, ResourceCounters};
 pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};
 pub use resource_limits::ResourceLimits;
 pub use state::State;
-pub use stats::{ConnectionInfo, ConnectionStats, Counters};
+pub use stats::{ConnectionInfo, ConnectionStats};
 pub use time::Instant;
