@@ -29,7 +29,8 @@ mod time;
 
 pub use addr::FourTuple;
 pub use config::{
-    BufferSize, Config, Extensions, Hardening, Keepalive, Listen, Retransmission, SocketOptions,
+    BufferSize, Config, Departures, Extensions, Hardening, Keepalive, Listen, Retransmission,
+    SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
 pub use counters::{Counters, ListenCounters, ResourceCounters};

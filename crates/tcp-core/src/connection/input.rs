@@ -313,7 +313,11 @@ impl Connection {
     fn process_ack(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &mut Context<'_>) -> bool {
         let ack = seg.ack;
         if ack.gt(self.snd.max) {
-            self.challenge(now, ctx);
+            let silent =
+                self.state == State::Established && ctx.config.departures.drop_ack_of_unsent_data;
+            if !silent {
+                self.challenge(now, ctx);
+            }
             return false;
         }
         if ack.lt(self.snd.una - self.snd.max_wnd.max(self.send_mss())) {

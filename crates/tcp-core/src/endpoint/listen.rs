@@ -12,6 +12,7 @@ use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::error::Error;
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
+use crate::state::State;
 use crate::time::Instant;
 use core::net::SocketAddr;
 use std::collections::{HashSet, VecDeque};
@@ -66,9 +67,11 @@ impl Endpoint {
         Ok(handle)
     }
 
-    /// Stops a listener. Every connection it holds, half-open or waiting in its accept
-    /// queue, is reset; connections already accepted go on. Costs time in the connections
-    /// the listener holds, not in all the endpoint's.
+    /// Stops a listener. Every connection waiting in its accept queue is reset; half-open
+    /// ones are dropped silently (or reset, see
+    /// [`Departures::listener_close_drops_half_open`](crate::Departures)); connections
+    /// already accepted go on. Costs time in the connections the listener holds, not in all
+    /// the endpoint's.
     pub fn close_listener(&mut self, listener: ListenerHandle) -> Result<(), Error> {
         let listener = self
             .listeners
@@ -80,10 +83,15 @@ impl Endpoint {
                 self.listening_ports.remove(&listener.local.port());
             }
         }
+        let drop_half_open = self.config.departures.listener_close_drops_half_open;
         for handle in listener.held() {
             self.with_connection(handle, |conn, _| {
                 conn.books_mut().listener = None;
-                conn.abort();
+                if drop_half_open && conn.state() == State::SynReceived {
+                    conn.enter_closed();
+                } else {
+                    conn.abort();
+                }
             });
         }
         Ok(())
