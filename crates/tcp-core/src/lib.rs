@@ -33,7 +33,7 @@ pub use config::{
     SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
-pub use counters::{Counters, ListenCounters, ResourceCounters};
+pub use counters::{Counters, FastOpenCounters, ListenCounters, ResourceCounters};
 pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
 pub use error::Error;
 pub use event::Event;

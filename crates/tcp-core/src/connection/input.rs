@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::recovery::AckInput;
-use super::{Connection, Holder, Raise};
+use super::{Connection, Holder, Raise, Raised};
 use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::error::Error;
@@ -184,11 +184,14 @@ impl Connection {
             self.snd.max_wnd = self.snd.wnd;
             self.snd.wl1 = seg.seq;
             self.snd.wl2 = seg.ack;
-            let bits = if self.books.listener().is_some() {
-                Raise::Acceptable
+            let bits = if self.negotiated.fast_open {
+                Raised::default()
+            } else if self.books.listener().is_some() {
+                Raised::from(Raise::Acceptable)
             } else {
-                Raise::Connected
+                Raised::from(Raise::Connected)
             };
+            self.fast_open = None;
             self.raise(bits | Raise::Writable);
             self.arm_keepalive(now);
         }
@@ -454,7 +457,7 @@ impl Connection {
     /// Stores the in-window part of `payload` (starting at `seq`), within the buffer room
     /// and the delayed-ACK time `ctx` gives. Returns false when the tail was cut off by the
     /// window (so a FIN after it is not yet acceptable).
-    fn accept_payload(
+    pub(super) fn accept_payload(
         &mut self,
         now: Instant,
         seq: SeqNumber,

@@ -41,7 +41,7 @@ use crate::stats::ConnectionInfo;
 use crate::time::Instant;
 use core::fmt;
 use std::sync::Arc;
-use tcp_wire::{Options, SeqNumber};
+use tcp_wire::{FastOpenCookie, Options, SeqNumber};
 
 use crate::endpoint::bookkeeping::Bookkeeping;
 pub(crate) use crate::endpoint::bookkeeping::Holder;
@@ -93,6 +93,9 @@ pub(crate) struct Connection {
     stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
     span: ConnectionSpan,
+    /// The Fast Open option (RFC 7413) our SYN or SYN-ACK carries: a cookie, or an empty
+    /// request for one; boxed, as few connections have one.
+    fast_open: Option<Box<FastOpenCookie>>,
 }
 
 /// What the endpoint supplies to open a connection block.
@@ -170,6 +173,7 @@ impl Connection {
                 }),
                 sack: config.extensions.sack,
                 offer_window_scale: config.extensions.window_scaling,
+                fast_open: false,
             },
             timing: Timing::new(
                 RttEstimator::new(
@@ -202,6 +206,7 @@ impl Connection {
                 remote = %opening.tuple.remote,
                 id = opening.handle.0
             )),
+            fast_open: None,
         }
     }
 
@@ -237,7 +242,8 @@ impl Connection {
     }
 
     /// Starts a passive open from a listener's SYN: LISTEN -> SYN_RCVD; the SYN-ACK goes out
-    /// on the next poll. A SYN's payload is not kept (no Fast Open): the peer sends it again.
+    /// on the next poll. A SYN's payload is not kept (the peer sends it again) unless
+    /// [`Connection::accept_fast_open`] takes it.
     pub(crate) fn open_passive(
         &mut self,
         now: Instant,
@@ -257,6 +263,25 @@ impl Connection {
         self.snd.wl2 = self.snd.iss;
         self.timing.last_received = now;
         self.arm_retransmit(now);
+    }
+
+    /// Our SYN or SYN-ACK carries `cookie` in a Fast Open option (an empty one asks for a
+    /// cookie).
+    pub(crate) fn offer_fast_open_cookie(&mut self, cookie: FastOpenCookie) {
+        self.fast_open = Some(Box::new(cookie));
+    }
+
+    /// A passive open whose SYN carried a valid Fast Open cookie (RFC 7413 §4.2.2): the
+    /// SYN's data is accepted now (the SYN-ACK acknowledges it) and the connection may be
+    /// accepted before the handshake completes, as Linux queues a Fast Open child at once.
+    pub(crate) fn accept_fast_open(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &Context<'_>) {
+        self.negotiated.fast_open = true;
+        if !seg.payload.is_empty() {
+            self.accept_payload(now, seg.seq + 1, seg.payload, seg.flags.psh(), ctx);
+            self.rcv.ack.now = false;
+            self.timing.timers.stop(timers::Timer::DelayedAck);
+        }
+        self.raise(Raise::Acceptable | Raise::Writable);
     }
 
     /// Opens a passive connection from the ACK that completed a SYN-cookie handshake
@@ -578,7 +603,7 @@ mod tests {
     #[test]
     fn the_control_block_stays_compact() {
         assert!(
-            size_of::<Connection>() <= 704,
+            size_of::<Connection>() <= 712,
             "Connection is {} bytes",
             size_of::<Connection>()
         );

@@ -495,6 +495,7 @@ impl Connection {
             options.timestamps = Some(Timestamps { value, echo });
         }
         if flags.syn() {
+            options.fast_open = self.fast_open.as_deref().copied();
             options.mss = Some(self.negotiated.local_mss);
             options.sack_permitted = self.negotiated.sack;
             if self.negotiated.offer_window_scale {

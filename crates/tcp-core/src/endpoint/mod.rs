@@ -4,6 +4,7 @@
 mod api;
 pub(crate) mod bookkeeping;
 pub(crate) mod census;
+pub(crate) mod fast_open;
 mod hashing;
 mod isn;
 mod listen;
@@ -140,6 +141,8 @@ pub struct Endpoint {
     /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
     stateless: Vec<stateless::StatelessReply>,
     cookies: crate::endpoint::syn_cookie::CookieJar,
+    /// The keys of the Fast Open cookies listeners hand out.
+    fast_open_keys: fast_open::FastOpenKeys,
     events: VecDeque<Event>,
     counters: Counters,
     /// The stats of every connection already removed, summed.
@@ -181,6 +184,7 @@ impl Endpoint {
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),
             cookies: crate::endpoint::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),
+            fast_open_keys: fast_open::FastOpenKeys::new(derive_key(&secret, b"fast open")),
             events: VecDeque::new(),
             counters: Counters::default(),
             retired: ConnectionStats::default(),
