@@ -182,3 +182,168 @@ fn fast_open_children_are_bounded_by_the_backlog() {
     assert!(h.ep.accept(listener).is_ok());
     assert!(h.ep.accept(listener).is_err());
 }
+
+/// A harness whose endpoint connects with Fast Open from `LOCAL_IP` to `PEER_IP:80`.
+fn client() -> Harness {
+    Harness::new(Config::default())
+}
+
+fn connect(h: &mut Harness, port: u16) -> tcp_core::ConnectionHandle {
+    let now = h.now;
+    h.ep.connect(
+        now,
+        SocketAddr::new(LOCAL_IP, port),
+        SocketAddr::new(PEER_IP, 80),
+        fast_open(),
+    )
+    .unwrap()
+}
+
+/// The far side of a connection from `LOCAL_IP:port` to `PEER_IP:80`.
+fn server_peer(port: u16) -> Peer {
+    Peer::new(
+        SocketAddr::new(PEER_IP, 80),
+        SocketAddr::new(LOCAL_IP, port),
+        SeqNumber(5000),
+    )
+}
+
+/// The one SYN among `replies`.
+fn syn(replies: &[Reply]) -> &Reply {
+    let [reply] = replies else {
+        panic!("expected one SYN, got {replies:?}");
+    };
+    assert_eq!(reply.flags(), Flags::SYN);
+    reply
+}
+
+const SERVER_COOKIE: [u8; 8] = [9, 8, 7, 6, 5, 4, 3, 2];
+
+/// Connects once, asking for a cookie; the server's SYN-ACK gives [`SERVER_COOKIE`] and an
+/// MSS of `mss`.
+fn learn_cookie(h: &mut Harness, mss: u16) {
+    let conn = connect(h, 40_000);
+    let replies = h.drain();
+    let request = syn(&replies);
+    assert_eq!(
+        request.header.options.fast_open,
+        Some(FastOpenCookie::request()),
+        "the SYN asks for a cookie"
+    );
+    assert!(request.payload.is_empty());
+    let mut p = server_peer(40_000);
+    p.ack = request.seq() + 1;
+    let options = Options {
+        mss: Some(mss),
+        fast_open: Some(FastOpenCookie::new(&SERVER_COOKIE).unwrap()),
+        ..Options::default()
+    };
+    h.inject(&p.syn_ack(options));
+    assert_eq!(h.ep.state(conn), Ok(State::Established));
+}
+
+#[test]
+fn the_first_write_rides_on_the_syn_with_the_cached_cookie() {
+    let mut h = client();
+    learn_cookie(&mut h, 1000);
+    let conn = connect(&mut h, 40_001);
+    assert!(h.drain().is_empty(), "the SYN waits for data");
+    assert_eq!(h.ep.state(conn), Ok(State::SynSent));
+    assert!(
+        h.events_of(conn)
+            .contains(&tcp_core::Event::Connected(conn)),
+        "connect completes at once"
+    );
+    let data = vec![b'x'; 2000];
+    assert_eq!(h.ep.write(conn, &data), Ok(2000));
+    let replies = h.drain();
+    let first = syn(&replies);
+    assert_eq!(
+        first.header.options.fast_open,
+        Some(FastOpenCookie::new(&SERVER_COOKIE).unwrap())
+    );
+    assert_eq!(
+        first.payload.len(),
+        960,
+        "the server's MSS less 40 bytes of options"
+    );
+    let iss = first.seq();
+    let mut p = server_peer(40_001);
+    p.ack = iss + 961;
+    let replies = h.inject(&p.syn_ack(Options {
+        mss: Some(1000),
+        ..Options::default()
+    }));
+    assert_eq!(h.ep.state(conn), Ok(State::Established));
+    assert_eq!(h.ep.counters().fast_open.active, 1);
+    let data: Vec<&Reply> = replies.iter().filter(|r| !r.payload.is_empty()).collect();
+    assert_eq!(
+        data[0].seq(),
+        iss + 961,
+        "the rest follows, nothing sent twice"
+    );
+}
+
+#[test]
+fn data_the_syn_ack_does_not_acknowledge_goes_again() {
+    let mut h = client();
+    learn_cookie(&mut h, 1460);
+    let conn = connect(&mut h, 40_001);
+    assert_eq!(h.ep.write(conn, b"hello"), Ok(5));
+    let replies = h.drain();
+    let first = syn(&replies);
+    assert_eq!(first.payload, b"hello");
+    let iss = first.seq();
+    let mut p = server_peer(40_001);
+    p.ack = iss + 1;
+    let replies = h.inject(&p.syn_ack(Options {
+        mss: Some(1460),
+        ..Options::default()
+    }));
+    assert_eq!(h.ep.state(conn), Ok(State::Established));
+    assert_eq!(h.ep.counters().fast_open.active_fail, 1);
+    let again: Vec<&Reply> = replies.iter().filter(|r| !r.payload.is_empty()).collect();
+    let [again] = again.as_slice() else {
+        panic!("expected the data once more, got {replies:?}");
+    };
+    assert_eq!(again.seq(), iss + 1);
+    assert_eq!(again.payload, b"hello");
+}
+
+#[test]
+fn without_a_cookie_the_syn_asks_for_one_and_carries_no_data() {
+    let mut h = client();
+    let conn = connect(&mut h, 40_000);
+    assert_eq!(h.ep.write(conn, b"early"), Ok(5));
+    let replies = h.drain();
+    assert!(syn(&replies).payload.is_empty());
+    assert!(
+        !h.events_of(conn)
+            .contains(&tcp_core::Event::Connected(conn))
+    );
+}
+
+/// Two endpoints: the second connection's data reaches the server on the SYN.
+#[test]
+fn a_fast_open_client_and_server_agree() {
+    use std::time::Duration;
+    use support::Sim;
+    let mut sim = Sim::new(Config::default(), 11);
+    let server_addr = sim.b_addr(PORT);
+    let listener = sim.b.listen(server_addr, 16, fast_open()).unwrap();
+    for round in 0..2u64 {
+        let (now, local) = (sim.now, sim.a_addr(0));
+        let client = sim.a.connect(now, local, server_addr, fast_open()).unwrap();
+        sim.a.write(client, b"request").unwrap();
+        let mut server = None;
+        assert!(sim.run_until(Duration::from_secs(2), |sim| {
+            server = server.or_else(|| sim.b.accept(listener).ok());
+            server.is_some_and(|s| sim.b.state(s) == Ok(State::Established))
+                && sim.a.state(client) == Ok(State::Established)
+        }));
+        let mut buf = [0u8; 16];
+        assert_eq!(sim.b.read(server.unwrap(), &mut buf), Ok(7));
+        assert_eq!(sim.b.counters().fast_open.passive, round);
+        assert_eq!(sim.a.counters().fast_open.active, round);
+    }
+}

@@ -92,15 +92,40 @@ impl Connection {
         self.snd.wl2 = seg.ack;
         if flags.ack() {
             self.ecn.on_syn_ack(flags);
+            if self.negotiated.fast_open {
+                self.settle_syn_data(seg.ack, ctx);
+            }
             self.acknowledge(now, seg.ack);
             self.become_established();
-            self.raise(Raise::Connected | Raise::Writable);
+            self.fast_open = None;
+            if self.negotiated.fast_open {
+                self.raise(Raise::Writable);
+            } else {
+                self.raise(Raise::Connected | Raise::Writable);
+            }
             self.rcv.ack.now = true;
             self.arm_keepalive(now);
             self.receive_text(now, seg, ctx);
         } else {
             self.set_state(State::SynReceived);
             self.snd.nxt = self.snd.iss;
+        }
+    }
+
+    /// A SYN-ACK answered our Fast Open SYN (RFC 7413 §4.1.3): data it does not acknowledge
+    /// (a server that refused the cookie, or a SYN sent again without data) counts as never
+    /// sent, and goes again once the connection is established.
+    fn settle_syn_data(&mut self, ack: SeqNumber, ctx: &mut Context<'_>) {
+        let data_sent = self.snd.max - (self.snd.iss + 1);
+        if data_sent == 0 {
+            return;
+        }
+        if ack == self.snd.max {
+            ctx.counters.fast_open.active += 1;
+        } else {
+            ctx.counters.fast_open.active_fail += 1;
+            self.snd.nxt = ack;
+            self.snd.max = ack;
         }
     }
 

@@ -235,10 +235,30 @@ impl Connection {
         self.timing.timers.set(timers::Timer::TimeWait, at);
     }
 
-    /// Starts an active open: CLOSED -> SYN_SENT; the SYN goes out on the next poll.
+    /// Starts an active open: CLOSED -> SYN_SENT; the SYN goes out on the next poll, or,
+    /// when [`Connection::defer_syn_for_fast_open`] was called, with the first write (the
+    /// connection is writable at once, as after Linux's `TCP_FASTOPEN_CONNECT`).
     pub(crate) fn open_active(&mut self, now: Instant) {
         self.set_state(State::SynSent);
-        self.arm_retransmit(now);
+        if self.negotiated.fast_open {
+            self.raise(Raise::Connected | Raise::Writable);
+        } else {
+            self.arm_retransmit(now);
+        }
+    }
+
+    /// Fast Open with a cookie the server at the far end gave before (RFC 7413 §4.1.3): the
+    /// SYN waits for the first write and carries `cookie` and the data written, up to what
+    /// the server's `mss` allows.
+    pub(crate) fn defer_syn_for_fast_open(&mut self, cookie: FastOpenCookie, mss: u16) {
+        self.offer_fast_open_cookie(cookie);
+        self.negotiated.fast_open = true;
+        self.negotiated.peer_mss = mss.max(64);
+    }
+
+    /// The connection was opened with Fast Open asked for (`SocketOptions::fast_open`).
+    pub(crate) fn fast_open_requested(&self) -> bool {
+        self.options.fast_open
     }
 
     /// Starts a passive open from a listener's SYN: LISTEN -> SYN_RCVD; the SYN-ACK goes out

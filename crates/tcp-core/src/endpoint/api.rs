@@ -59,6 +59,12 @@ impl Endpoint {
         );
         let mut conn = Connection::new(&self.config, opening);
         conn.books_mut().holder = Holder::Application;
+        if conn.fast_open_requested() {
+            match self.fast_open_cache.get(remote.ip()) {
+                Some(cached) => conn.defer_syn_for_fast_open(cached.cookie, cached.mss),
+                None => conn.offer_fast_open_cookie(tcp_wire::FastOpenCookie::request()),
+            }
+        }
         conn.open_active(now);
         self.counters.active_opens += 1;
         self.index_tuple(tuple, handle);
