@@ -49,6 +49,14 @@ impl FastOpenKeys {
         self.previous = Some(core::mem::replace(&mut self.current, next));
     }
 
+    /// Starts over from `base`, as [`FastOpenKeys::new`] would, but with the current key kept
+    /// as the previous one.
+    pub(crate) fn replace(&mut self, base: [u8; 16]) {
+        let previous = self.current;
+        *self = FastOpenKeys::new(base);
+        self.previous = Some(previous);
+    }
+
     /// The cookie for a client at `client` under the current key.
     pub(crate) fn cookie(&self, client: IpAddr) -> FastOpenCookie {
         cookie_with(&self.current, client)

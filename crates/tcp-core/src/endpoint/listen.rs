@@ -271,6 +271,14 @@ impl Endpoint {
         self.fast_open_keys.rotate();
     }
 
+    /// Sets the key Fast Open cookies are made with (Linux's `TCP_FASTOPEN_KEY`), in place of
+    /// the one derived from the endpoint secret; cookies made with the key before stay valid
+    /// until the next rotation. Endpoints given the same key accept each other's cookies, so
+    /// a client may reach any of them.
+    pub fn set_fast_open_key(&mut self, key: [u8; 16]) {
+        self.fast_open_keys.replace(key);
+    }
+
     /// Answers a SYN with a cookie SYN-ACK and keeps nothing (RFC 4987). Window scaling and
     /// SACK are offered only when timestamps carry the client's choices back; otherwise the
     /// SYN-ACK has the MSS alone, as Linux does.

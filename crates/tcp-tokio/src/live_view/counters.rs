@@ -3,7 +3,9 @@
 
 use crate::StackCounters;
 use crate::netlayer::Counters as NetCounters;
-use tcp_core::{ConnectionStats, Counters as TcpCounters, ListenCounters, ResourceCounters};
+use tcp_core::{
+    ConnectionStats, Counters as TcpCounters, FastOpenCounters, ListenCounters, ResourceCounters,
+};
 
 /// Lists a struct's fields as `(prefix.field, value)`, every field by its name (its
 /// `groups`, sub-structs, are listed on their own): destructuring it without `..` makes a
@@ -80,7 +82,8 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             passive_opens,
         } groups {
             listen,
-            resources
+            resources,
+            fast_open
         }
     ));
     rows.extend(named!(
@@ -103,6 +106,17 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             orphans_reset,
             memory_pressure_events,
             memory_refusals,
+        }
+    ));
+    rows.extend(named!(
+        "tcp.fast_open",
+        tcp.fast_open,
+        FastOpenCounters {
+            passive,
+            passive_fail,
+            cookies_sent,
+            active,
+            active_fail,
         }
     ));
     rows.extend(named!(
