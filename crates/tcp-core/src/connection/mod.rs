@@ -256,6 +256,15 @@ impl Connection {
         self.negotiated.peer_mss = mss.max(64);
     }
 
+    /// SYN_SENT or SYN_RCVD, unless a Fast Open SYN carries (or waits for) the first write.
+    pub(crate) fn handshake_pending(&self) -> bool {
+        match self.state {
+            State::SynSent => !self.negotiated.fast_open,
+            State::SynReceived => true,
+            _ => false,
+        }
+    }
+
     /// The connection was opened with Fast Open asked for (`SocketOptions::fast_open`).
     pub(crate) fn fast_open_requested(&self) -> bool {
         self.options.fast_open

@@ -173,6 +173,13 @@ impl Endpoint {
         Ok(self.connection(handle)?.state())
     }
 
+    /// True while the connection's handshake keeps the application from using it: SYN_SENT
+    /// or SYN_RCVD, except a Fast Open connect whose SYN waits for the first write, which
+    /// is usable at once (as Linux's `connect` with `TCP_FASTOPEN_CONNECT` returns at once).
+    pub fn handshake_pending(&self, handle: ConnectionHandle) -> Result<bool, Error> {
+        Ok(self.connection(handle)?.handshake_pending())
+    }
+
     /// The connection's counters.
     pub fn stats(&self, handle: ConnectionHandle) -> Result<ConnectionStats, Error> {
         Ok(self.connection(handle)?.stats().snapshot())
