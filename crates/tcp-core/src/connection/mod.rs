@@ -265,6 +265,12 @@ impl Connection {
         }
     }
 
+    /// A passive open queued for accept when its Fast Open SYN arrived, not when its
+    /// handshake completed.
+    pub(crate) fn accepted_before_handshake(&self) -> bool {
+        self.negotiated.fast_open && self.state == State::SynReceived
+    }
+
     /// The connection was opened with Fast Open asked for (`SocketOptions::fast_open`).
     pub(crate) fn fast_open_requested(&self) -> bool {
         self.options.fast_open

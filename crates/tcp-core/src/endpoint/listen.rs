@@ -369,6 +369,7 @@ impl Endpoint {
     /// does with `tcp_abort_on_overflow` off: the half-open connection stays, its SYN-ACK is
     /// sent again, and the client's next ACK gets in once `accept` makes room. So the accept
     /// queue never holds more than the backlog, however many handshakes complete at once.
+    /// A Fast Open connection is in the accept queue already: its ACK always gets in.
     pub(super) fn completes_into_a_full_queue(
         &self,
         handle: ConnectionHandle,
@@ -378,6 +379,7 @@ impl Endpoint {
             return false;
         };
         conn.state() == crate::state::State::SynReceived
+            && !conn.accepted_before_handshake()
             && seg.flags().ack()
             && !seg
                 .flags()
