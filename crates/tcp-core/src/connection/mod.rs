@@ -567,10 +567,15 @@ impl Connection {
     }
 
     /// Heap bytes this connection owns: buffer storage, the record of segments in flight,
-    /// the congestion controller, the rarely moved counters once boxed, and its share of
-    /// the options and the tracing span it shares.
+    /// the congestion controller, the rarely moved counters once boxed, a Fast Open cookie
+    /// while its handshake lasts, and its share of the options and the tracing span it
+    /// shares.
     pub(crate) fn heap(&self) -> usize {
         self.buffer_memory()
+            + self
+                .fast_open
+                .as_ref()
+                .map_or(0, |_| size_of::<FastOpenCookie>())
             + self.rcv.buf.record_heap()
             + self.recovery.allocated()
             + self.stats.allocated()
