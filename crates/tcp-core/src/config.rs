@@ -86,6 +86,8 @@ pub struct Config {
     /// Caps on what all connections hold together: buffer memory, TIME_WAIT entries,
     /// orphans.
     pub resources: crate::resource_limits::ResourceLimits,
+    /// Path MTU discovery: the cache of reported MTUs, black-hole detection and probing.
+    pub path_mtu: crate::path_mtu_config::PathMtuConfig,
 }
 
 impl Default for Config {
@@ -129,6 +131,7 @@ impl Default for Config {
             max_connections: 1 << 20,
             verify_checksums: true,
             resources: crate::resource_limits::ResourceLimits::default(),
+            path_mtu: crate::path_mtu_config::PathMtuConfig::default(),
         }
     }
 }

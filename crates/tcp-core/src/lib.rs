@@ -20,6 +20,7 @@ mod endpoint;
 mod error;
 mod event;
 mod handle;
+mod path_mtu_config;
 mod rate_limit;
 mod resource_limits;
 mod state;
@@ -29,10 +30,14 @@ mod time;
 pub use addr::FourTuple;
 pub use config::{BufferSize, Config, Keepalive, SocketOptions};
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
-pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
+pub use endpoint::{
+    Endpoint, IcmpError, IcmpOutcome, IcmpReport, MemoryUsage, PortPartition, Received, SocketInfo,
+    Transmit,
+};
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};
+pub use path_mtu_config::PathMtuConfig;
 pub use resource_limits::ResourceLimits;
 pub use state::State;
 pub use stats::{ConnectionInfo, ConnectionStats, Counters};

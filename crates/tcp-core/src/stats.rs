@@ -52,6 +52,16 @@ pub struct ConnectionStats {
     /// Segments whose data was dropped because storing it would take the endpoint's buffer
     /// memory past `ResourceLimits::buffer_limit` (Linux's `TCPRcvQDrop`).
     pub dropped_for_memory: u64,
+    /// Times retransmissions reached R1 (three in a row) and the connection gave the layer
+    /// below negative advice (RFC 9293 MUST-20): the application's view of a path in
+    /// trouble before the connection times out.
+    pub negative_advice: u64,
+    /// Times black-hole detection lowered the MSS (RFC 4821; Linux's `TCPMTUPFail` side).
+    pub mtu_black_holes: u64,
+    /// Path MTU probes that got through (Linux's `TCPMTUPSuccess`).
+    pub mtu_probes_passed: u64,
+    /// Path MTU probes that were lost (Linux's `TCPMTUPFail`).
+    pub mtu_probes_failed: u64,
 }
 
 impl core::ops::AddAssign for ConnectionStats {
@@ -79,6 +89,10 @@ impl core::ops::AddAssign for ConnectionStats {
             out_of_order_dropped,
             aborted_on_data,
             dropped_for_memory,
+            negative_advice,
+            mtu_black_holes,
+            mtu_probes_passed,
+            mtu_probes_failed,
         } = other;
         self.segments_in += segments_in;
         self.segments_out += segments_out;
@@ -102,6 +116,10 @@ impl core::ops::AddAssign for ConnectionStats {
         self.out_of_order_dropped += out_of_order_dropped;
         self.aborted_on_data += aborted_on_data;
         self.dropped_for_memory += dropped_for_memory;
+        self.negative_advice += negative_advice;
+        self.mtu_black_holes += mtu_black_holes;
+        self.mtu_probes_passed += mtu_probes_passed;
+        self.mtu_probes_failed += mtu_probes_failed;
     }
 }
 
@@ -166,6 +184,16 @@ pub struct Counters {
     /// Connections refused under memory pressure: `connect` calls that failed with
     /// `NoBuffers`, SYNs and cookie ACKs dropped.
     pub memory_refusals: u64,
+    /// ICMP and ICMPv6 errors handed to `handle_icmp_error` (those quoting fewer than 8
+    /// bytes are also counted in `malformed`).
+    pub icmp_errors_in: u64,
+    /// ICMP errors dropped because the quoted 4-tuple names no connection.
+    pub icmp_no_connection: u64,
+    /// ICMP errors dropped because the quoted sequence number was not in flight (Linux's
+    /// `OutOfWindowIcmps`, RFC 5927).
+    pub icmp_out_of_window: u64,
+    /// Connections whose MSS a "packet too big" lowered.
+    pub path_mtu_reductions: u64,
 }
 
 impl core::ops::AddAssign for Counters {
@@ -197,6 +225,10 @@ impl core::ops::AddAssign for Counters {
             orphans_reset,
             memory_pressure_events,
             memory_refusals,
+            icmp_errors_in,
+            icmp_no_connection,
+            icmp_out_of_window,
+            path_mtu_reductions,
         } = other;
         self.segments_in += segments_in;
         self.segments_out += segments_out;
@@ -223,6 +255,10 @@ impl core::ops::AddAssign for Counters {
         self.orphans_reset += orphans_reset;
         self.memory_pressure_events += memory_pressure_events;
         self.memory_refusals += memory_refusals;
+        self.icmp_errors_in += icmp_errors_in;
+        self.icmp_no_connection += icmp_no_connection;
+        self.icmp_out_of_window += icmp_out_of_window;
+        self.path_mtu_reductions += path_mtu_reductions;
     }
 }
 
