@@ -52,6 +52,10 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             orphans_reset,
             memory_pressure_events,
             memory_refusals,
+            icmp_errors_in,
+            icmp_no_connection,
+            icmp_out_of_window,
+            path_mtu_reductions,
         }
     ));
     rows.extend(named!(
@@ -87,6 +91,9 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             icmp_malformed,
             icmp_echo_replied,
             icmp_ignored,
+            icmp_errors_in,
+            icmp_errors_dropped,
+            arp_reconfirmations,
             tcp_in,
             tcp_out,
             tx_queue_drops,
@@ -118,6 +125,10 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             out_of_order_dropped,
             aborted_on_data,
             dropped_for_memory,
+            negative_advice,
+            mtu_black_holes,
+            mtu_probes_passed,
+            mtu_probes_failed,
         }
     ));
     rows

@@ -369,6 +369,10 @@ fields!(ConnectionStats {
     out_of_order_dropped,
     aborted_on_data,
     dropped_for_memory,
+    negative_advice,
+    mtu_black_holes,
+    mtu_probes_passed,
+    mtu_probes_failed,
 });
 
 #[cfg(test)]

@@ -1,0 +1,58 @@
+//! ICMP errors between shards: every ICMP message reaches shard 0 (the fanout program
+//! steers only TCP), while the connection an error quotes lives on the shard its ports
+//! name. Shard 0 hands such an error to that shard's inbox and wakes its driver.
+
+use crate::netlayer::IcmpErrorReport;
+use core::task::Waker;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+/// Errors waiting in one shard's inbox at most; more are dropped.
+const INBOX_CAPACITY: usize = 64;
+
+/// One inbox and one driver waker per shard.
+#[derive(Debug)]
+pub(crate) struct IcmpRelay {
+    inboxes: Vec<Mutex<VecDeque<IcmpErrorReport>>>,
+    drivers: Vec<Waker>,
+}
+
+impl IcmpRelay {
+    /// A relay between the shards whose drivers `drivers` wake, in shard order.
+    pub(crate) fn new(drivers: Vec<Waker>) -> IcmpRelay {
+        IcmpRelay {
+            inboxes: drivers.iter().map(|_| Mutex::default()).collect(),
+            drivers,
+        }
+    }
+
+    /// The shard holding the connection `report` quotes: the one its ports steer to.
+    pub(crate) fn shard_for(&self, report: &IcmpErrorReport) -> usize {
+        let [l0, l1, r0, r1, ..] = report.quoted;
+        let shards = u16::try_from(self.drivers.len()).unwrap_or(u16::MAX);
+        let local = u16::from_be_bytes([l0, l1]);
+        let remote = u16::from_be_bytes([r0, r1]);
+        usize::from(crate::link::shard_of(local, remote, shards))
+    }
+
+    /// Puts `report` in shard `shard`'s inbox (unless it is full) and wakes its driver.
+    pub(crate) fn send(&self, shard: usize, report: IcmpErrorReport) {
+        let (Some(inbox), Some(driver)) = (self.inboxes.get(shard), self.drivers.get(shard))
+        else {
+            return;
+        };
+        let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
+        if inbox.len() < INBOX_CAPACITY {
+            inbox.push_back(report);
+        }
+        drop(inbox);
+        driver.wake_by_ref();
+    }
+
+    /// Everything waiting in shard `shard`'s inbox, oldest first.
+    pub(crate) fn take(&self, shard: usize) -> VecDeque<IcmpErrorReport> {
+        self.inboxes.get(shard).map_or_else(VecDeque::new, |inbox| {
+            std::mem::take(&mut *inbox.lock().unwrap_or_else(|e| e.into_inner()))
+        })
+    }
+}
