@@ -245,13 +245,13 @@ impl RoutedTopology {
     /// instead of a RST (an nftables input rule in its namespace). Needs `nft`.
     pub fn reject_with_port_unreachable(&self, port: u16) -> io::Result<()> {
         let rule = format!(
-            "add rule ip reject in tcp dport {port} reject with icmp type port-unreachable"
+            "add rule ip port-reject in tcp dport {port} reject with icmp type port-unreachable"
         );
         self.nft(
             &self.peer,
             &[
-                "add table ip reject",
-                "add chain ip reject in { type filter hook input priority 0 ; }",
+                "add table ip port-reject",
+                "add chain ip port-reject in { type filter hook input priority 0 ; }",
                 &rule,
             ],
         )
