@@ -30,7 +30,10 @@ fn routed_stack(topology: &RoutedTopology) -> Stack {
 }
 
 /// The error kind of a kernel connect from the twin to `addr`, and how long it took.
-async fn kernel_connect_error(topology: &RoutedTopology, addr: SocketAddr) -> (ErrorKind, Duration) {
+async fn kernel_connect_error(
+    topology: &RoutedTopology,
+    addr: SocketAddr,
+) -> (ErrorKind, Duration) {
     let socket = topology
         .twin_ns()
         .run(tokio::net::TcpSocket::new_v4)
@@ -53,7 +56,12 @@ async fn stack_connect_error(stack: &Stack, addr: SocketAddr) -> (ErrorKind, Dur
 }
 
 /// Connects from both sides at once and checks they fail alike, with `expected`.
-async fn both_fail_alike(topology: &RoutedTopology, addr: SocketAddr, expected: ErrorKind, case: &str) {
+async fn both_fail_alike(
+    topology: &RoutedTopology,
+    addr: SocketAddr,
+    expected: ErrorKind,
+    case: &str,
+) {
     let stack = routed_stack(topology);
     let ((kernel, kernel_time), (ours, our_time)) = tokio::join!(
         kernel_connect_error(topology, addr),
@@ -73,7 +81,13 @@ async fn a_closed_port_behind_the_router_is_refused_by_rst_as_for_the_kernel() {
     }
     let topology = RoutedTopology::new("icmp-rst").expect("building the namespaces");
     let addr = SocketAddr::from((topology.peer_addr(), 7001));
-    both_fail_alike(&topology, addr, ErrorKind::ConnectionRefused, "closed port (RST)").await;
+    both_fail_alike(
+        &topology,
+        addr,
+        ErrorKind::ConnectionRefused,
+        "closed port (RST)",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

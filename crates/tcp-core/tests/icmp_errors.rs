@@ -108,8 +108,8 @@ fn port_unreachable_refuses_a_connect_and_host_unreachable_fails_it() {
         (IcmpError::NetworkUnreachable, Error::NetworkUnreachable),
     ] {
         let (mut endpoint, handle, quoted) = connecting();
-        let outcome =
-            endpoint.handle_icmp_error(Instant::from_millis(2), report(LOCAL, PEER, &quoted, error));
+        let outcome = endpoint
+            .handle_icmp_error(Instant::from_millis(2), report(LOCAL, PEER, &quoted, error));
         assert_eq!(outcome, IcmpOutcome::Applied);
         assert_eq!(endpoint.poll_event(), Some(Event::Failed(handle, expected)));
         assert_eq!(endpoint.take_error(handle), Ok(Some(expected)));
@@ -143,7 +143,10 @@ fn transfer(
 
 /// A simulated pair whose A -> B segments `drop_from_a` refuses are lost; the quotes of
 /// the lost ones are kept in the returned list.
-fn lossy_sim(config: Config, drop_from_a: impl Fn(&Segment<&[u8]>) -> bool + 'static) -> (Sim, Rc<RefCell<Vec<[u8; 8]>>>) {
+fn lossy_sim(
+    config: Config,
+    drop_from_a: impl Fn(&Segment<&[u8]>) -> bool + 'static,
+) -> (Sim, Rc<RefCell<Vec<[u8; 8]>>>) {
     let mut sim = Sim::new(config, 16);
     let lost = Rc::new(RefCell::new(Vec::new()));
     let record = lost.clone();
@@ -176,8 +179,10 @@ fn host_unreachable_while_established_is_the_error_of_a_later_timeout() {
     );
     assert_eq!(outcome, IcmpOutcome::Applied);
     assert_eq!(sim.a.state(client), Ok(State::Established));
-    assert!(sim.run_until(Duration::from_secs(120), |sim| sim.a.state(client)
-        == Ok(State::Closed)));
+    assert!(
+        sim.run_until(Duration::from_secs(120), |sim| sim.a.state(client)
+            == Ok(State::Closed))
+    );
     assert_eq!(sim.a.take_error(client), Ok(Some(Error::HostUnreachable)));
 }
 
@@ -220,9 +225,18 @@ fn packet_too_big_lowers_the_mss_and_resends_at_once_recut() {
     assert_eq!(again, IcmpOutcome::Ignored, "no lower than the MSS in use");
     lost.borrow_mut().clear();
     let mut received = Vec::new();
-    transfer(&mut sim, (client, server), &data[written..], &mut received, data.len());
+    transfer(
+        &mut sim,
+        (client, server),
+        &data[written..],
+        &mut received,
+        data.len(),
+    );
     assert!(received == data, "the bytes differ");
-    assert!(lost.borrow().is_empty(), "a segment larger than the path left");
+    assert!(
+        lost.borrow().is_empty(),
+        "a segment larger than the path left"
+    );
 }
 
 #[test]
@@ -258,7 +272,11 @@ fn without_black_hole_detection_the_mss_stays_and_the_transfer_stalls() {
     let mut received = Vec::new();
     sim.run_for(Duration::from_secs(30));
     sim.read_all(Side::B, server, &mut received);
-    assert!(received.len() < written, "{} of {written} arrived", received.len());
+    assert!(
+        received.len() < written,
+        "{} of {written} arrived",
+        received.len()
+    );
     assert_eq!(sim.a.connection_info(client).unwrap().send_mss, 1448);
     assert_eq!(sim.a.stats(client).unwrap().negative_advice, 1);
 }

@@ -258,11 +258,12 @@ impl Connection {
                 self.mtu_probe_failed(now, config);
             }
         } else if search.research_at.is_some_and(|at| at <= now) {
-            let top = self
-                .negotiated
-                .peer_mss
-                .min(self.negotiated.local_mss)
-                .min(self.path.as_deref().and_then(|p| p.reported).map_or(u16::MAX, |r| r.0));
+            let top = self.negotiated.peer_mss.min(self.negotiated.local_mss).min(
+                self.path
+                    .as_deref()
+                    .and_then(|p| p.reported)
+                    .map_or(u16::MAX, |r| r.0),
+            );
             self.settle_search(now, config, |s| {
                 s.high = top;
                 s.research_at = None;
@@ -290,7 +291,12 @@ impl Connection {
     /// Applies `change` to the search, ends the probe, and decides whether another may go
     /// out: at once while the bounds are `probe_threshold` or more apart, otherwise after
     /// `probe_interval`.
-    fn settle_search(&mut self, now: Instant, config: &Config, change: impl FnOnce(&mut MtuSearch)) {
+    fn settle_search(
+        &mut self,
+        now: Instant,
+        config: &Config,
+        change: impl FnOnce(&mut MtuSearch),
+    ) {
         let Some(search) = self.path.as_deref_mut().and_then(|p| p.search.as_mut()) else {
             return;
         };

@@ -60,9 +60,7 @@ fn error_of(kind: u8, code: u8, next_hop_mtu: u16) -> Option<IcmpError> {
         (DESTINATION_UNREACHABLE, FRAGMENTATION_NEEDED) => Some(IcmpError::PacketTooBig {
             mtu: u32::from(next_hop_mtu),
         }),
-        (DESTINATION_UNREACHABLE, 1 | 5 | 7 | 8 | 10 | 12..=15) => {
-            Some(IcmpError::HostUnreachable)
-        }
+        (DESTINATION_UNREACHABLE, 1 | 5 | 7 | 8 | 10 | 12..=15) => Some(IcmpError::HostUnreachable),
         _ => None,
     }
 }
@@ -86,7 +84,11 @@ impl NetLayer {
     /// address with at least 8 bytes of its TCP header.
     fn icmp_error_of(&self, message: &[u8]) -> Option<IcmpErrorReport> {
         let header = message.get(..ERROR_HEADER_LEN)?;
-        let error = error_of(header[0], header[1], u16::from_be_bytes([header[6], header[7]]))?;
+        let error = error_of(
+            header[0],
+            header[1],
+            u16::from_be_bytes([header[6], header[7]]),
+        )?;
         let quoted = &message[ERROR_HEADER_LEN..];
         let version_ihl = *quoted.first()?;
         let header_len = usize::from(version_ihl & 0x0f) * 4;
@@ -133,6 +135,119 @@ impl NetLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netlayer::NetConfig;
+    use crate::netlayer::testdata::{KERNEL_MAC, STACK_MAC};
+    use tcp_wire::Checksum;
+
+    const STACK_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
+    const ROUTER_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 254);
+    const PEER_IP: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 2);
+    const TCP_START: [u8; 8] = [0x9c, 0x40, 0x1b, 0x58, 0, 0, 0x10, 0x00];
+
+    /// An IPv4 header from `src` to `dst` of `protocol` for `payload_len` bytes.
+    fn ipv4_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, payload_len: usize) -> Vec<u8> {
+        let mut header = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, protocol, 0, 0];
+        header[2..4].copy_from_slice(&((20 + payload_len) as u16).to_be_bytes());
+        header.extend_from_slice(&src.octets());
+        header.extend_from_slice(&dst.octets());
+        let mut sum = Checksum::new();
+        sum.add_bytes(&header);
+        header[10..12].copy_from_slice(&sum.finish().to_be_bytes());
+        header
+    }
+
+    /// The frame a router sends us: ICMP `kind`/`code` with `rest` (the MTU word) quoting
+    /// our TCP packet from `quoted_src`, whose first bytes are `tcp`.
+    fn icmp_frame(kind: u8, code: u8, rest: u16, quoted_src: Ipv4Addr, tcp: &[u8]) -> Vec<u8> {
+        let mut message = vec![kind, code, 0, 0, 0, 0];
+        message.extend_from_slice(&rest.to_be_bytes());
+        message.extend(ipv4_header(quoted_src, PEER_IP, PROTOCOL_TCP, 1448));
+        message.extend_from_slice(tcp);
+        let mut sum = Checksum::new();
+        sum.add_bytes(&message);
+        message[2..4].copy_from_slice(&sum.finish().to_be_bytes());
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&STACK_MAC.0);
+        frame.extend_from_slice(&KERNEL_MAC.0);
+        frame.extend_from_slice(&[0x08, 0x00]);
+        frame.extend(ipv4_header(ROUTER_IP, STACK_IP, 1, message.len()));
+        frame.extend(message);
+        frame
+    }
+
+    fn layer() -> NetLayer {
+        let mut config = NetConfig::new(STACK_MAC, STACK_IP, 24);
+        config.gateway = Some(ROUTER_IP);
+        NetLayer::new(config).unwrap()
+    }
+
+    #[test]
+    fn fragmentation_needed_about_our_packet_is_queued_for_the_engine() {
+        let mut net = layer();
+        let frame = icmp_frame(3, 4, 1280, STACK_IP, &TCP_START);
+        assert_eq!(net.handle_frame(0, &frame), None);
+        let report = net.poll_icmp_error().expect("a report");
+        assert_eq!(report.local, IpAddr::V4(STACK_IP));
+        assert_eq!(report.remote, IpAddr::V4(PEER_IP));
+        assert_eq!(report.quoted, TCP_START);
+        assert_eq!(report.error, IcmpError::PacketTooBig { mtu: 1280 });
+        assert_eq!(report.as_report().quoted, &TCP_START);
+        assert_eq!(net.poll_icmp_error(), None);
+        assert_eq!(net.counters().icmp_errors_in, 1);
+    }
+
+    #[test]
+    fn errors_about_other_packets_or_cut_short_are_ignored() {
+        let mut net = layer();
+        let someone_else = Ipv4Addr::new(198, 18, 0, 7);
+        for frame in [
+            icmp_frame(3, 3, 0, someone_else, &TCP_START),
+            icmp_frame(3, 3, 0, STACK_IP, &TCP_START[..7]),
+            icmp_frame(3, 16, 0, STACK_IP, &TCP_START),
+            icmp_frame(5, 1, 0, STACK_IP, &TCP_START),
+        ] {
+            assert_eq!(net.handle_frame(0, &frame), None);
+        }
+        assert_eq!(net.poll_icmp_error(), None);
+        assert_eq!(net.counters().icmp_ignored, 4);
+    }
+
+    #[test]
+    fn negative_advice_asks_a_known_neighbour_again() {
+        let mut net = NetLayer::new(NetConfig::new(STACK_MAC, STACK_IP, 24)).unwrap();
+        let kernel = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2));
+        net.reconfirm_neighbour(0, kernel);
+        assert_eq!(
+            net.counters().arp_reconfirmations,
+            0,
+            "nothing cached to confirm"
+        );
+        assert_eq!(
+            net.handle_frame(0, &crate::netlayer::testdata::ARP_REQUEST),
+            None
+        );
+        let mut buf = vec![0u8; net.frame_capacity()];
+        while net.poll_transmit(&mut buf).is_some() {}
+        net.reconfirm_neighbour(1, kernel);
+        assert_eq!(net.counters().arp_reconfirmations, 1);
+        let len = net.poll_transmit(&mut buf).expect("an ARP request");
+        assert_eq!(&buf[12..14], &[0x08, 0x06]);
+        assert_eq!(&buf[len - 4..len], &[198, 18, 0, 2]);
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts() {
+        let mut net = layer();
+        let frame = icmp_frame(3, 1, 0, STACK_IP, &TCP_START);
+        for _ in 0..MAX_PENDING_ICMP_ERRORS + 3 {
+            assert_eq!(net.handle_frame(0, &frame), None);
+        }
+        assert_eq!(
+            net.counters().icmp_errors_in,
+            MAX_PENDING_ICMP_ERRORS as u64
+        );
+        assert_eq!(net.counters().icmp_errors_dropped, 3);
+    }
 
     #[test]
     fn codes_map_as_the_kernel_maps_them() {

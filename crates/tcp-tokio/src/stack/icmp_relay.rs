@@ -37,8 +37,7 @@ impl IcmpRelay {
 
     /// Puts `report` in shard `shard`'s inbox (unless it is full) and wakes its driver.
     pub(crate) fn send(&self, shard: usize, report: IcmpErrorReport) {
-        let (Some(inbox), Some(driver)) = (self.inboxes.get(shard), self.drivers.get(shard))
-        else {
+        let (Some(inbox), Some(driver)) = (self.inboxes.get(shard), self.drivers.get(shard)) else {
             return;
         };
         let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
@@ -54,5 +53,46 @@ impl IcmpRelay {
         self.inboxes.get(shard).map_or_else(VecDeque::new, |inbox| {
             std::mem::take(&mut *inbox.lock().unwrap_or_else(|e| e.into_inner()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+    use tcp_core::IcmpError;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn an_error_goes_to_the_shard_its_ports_name_and_wakes_it() {
+        let counts: Vec<Arc<Count>> = (0..3)
+            .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+            .collect();
+        let relay = IcmpRelay::new(counts.iter().map(|c| Waker::from(c.clone())).collect());
+        let report = IcmpErrorReport {
+            local: [198, 18, 0, 1].into(),
+            remote: [198, 19, 0, 2].into(),
+            quoted: [0x9c, 0x40, 0x1b, 0x58, 0, 0, 0, 1],
+            error: IcmpError::PortUnreachable,
+        };
+        let shard = relay.shard_for(&report);
+        assert_eq!(shard, usize::from(crate::link::shard_of(40000, 7000, 3)));
+        relay.send(shard, report);
+        assert_eq!(counts[shard].0.load(Ordering::Relaxed), 1);
+        assert_eq!(relay.take(shard), VecDeque::from([report]));
+        assert!(relay.take(shard).is_empty());
+        for _ in 0..INBOX_CAPACITY + 5 {
+            relay.send(shard, report);
+        }
+        assert_eq!(relay.take(shard).len(), INBOX_CAPACITY);
     }
 }
