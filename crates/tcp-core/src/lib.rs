@@ -28,7 +28,9 @@ mod stats;
 mod time;
 
 pub use addr::FourTuple;
-pub use config::{BufferSize, Config, Keepalive, SocketOptions};
+pub use config::{
+    BufferSize, Config, Extensions, Hardening, Keepalive, Listen, Retransmission, SocketOptions,
+};
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
 pub use endpoint::{
     Endpoint, IcmpError, IcmpOutcome, IcmpReport, MemoryUsage, PortPartition, Received, SocketInfo,
