@@ -20,7 +20,6 @@ mod endpoint;
 mod error;
 mod event;
 mod handle;
-mod path_mtu_config;
 mod rate_limit;
 mod resource_limits;
 mod state;
@@ -29,7 +28,8 @@ mod time;
 
 pub use addr::FourTuple;
 pub use config::{
-    BufferSize, Config, Extensions, Hardening, Keepalive, Listen, Retransmission, SocketOptions,
+    BufferSize, Config, Extensions, Hardening, Keepalive, Listen, PathMtu, Retransmission,
+    SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
 pub use endpoint::{
@@ -39,7 +39,6 @@ pub use endpoint::{
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};
-pub use path_mtu_config::PathMtuConfig;
 pub use resource_limits::ResourceLimits;
 pub use state::State;
 pub use stats::{ConnectionInfo, ConnectionStats, Counters};

@@ -162,10 +162,8 @@ fn lossy_sim(
 
 #[test]
 fn host_unreachable_while_established_is_the_error_of_a_later_timeout() {
-    let config = Config {
-        data_retries: 3,
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    config.retransmission.data_retries = 3;
     let black_hole = Rc::new(RefCell::new(false));
     let holes = black_hole.clone();
     let (mut sim, lost) = lossy_sim(config, move |_| *holes.borrow());

@@ -5,11 +5,13 @@
 mod extensions;
 mod hardening;
 mod listen;
+mod path_mtu;
 mod retransmission;
 
 pub use extensions::Extensions;
 pub use hardening::Hardening;
 pub use listen::Listen;
+pub use path_mtu::PathMtu;
 pub use retransmission::Retransmission;
 
 use crate::congestion::Algorithm;
@@ -62,7 +64,7 @@ pub struct Config {
     /// orphans.
     pub resources: crate::resource_limits::ResourceLimits,
     /// Path MTU discovery: the cache of reported MTUs, black-hole detection and probing.
-    pub path_mtu: crate::path_mtu_config::PathMtuConfig,
+    pub path_mtu: PathMtu,
 }
 
 impl Default for Config {
@@ -93,7 +95,7 @@ impl Default for Config {
             extensions: Extensions::default(),
             hardening: Hardening::default(),
             resources: crate::resource_limits::ResourceLimits::default(),
-            path_mtu: crate::path_mtu_config::PathMtuConfig::default(),
+            path_mtu: PathMtu::default(),
         }
     }
 }

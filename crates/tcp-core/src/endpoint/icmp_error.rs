@@ -106,7 +106,7 @@ impl Endpoint {
     /// dropped on port or protocol unreachable; a synchronized connection keeps the error
     /// as a soft error, reported instead of `TimedOut` if it later times out (cleared by
     /// an ACK that acknowledges data). "Packet too big" lowers the path MTU of the
-    /// connection and of its destination for [`crate::PathMtuConfig::expiry`]: the MSS
+    /// connection and of its destination for [`crate::PathMtu::expiry`]: the MSS
     /// falls to MTU minus the IP and TCP headers (never below an MTU of 552 over IPv4,
     /// 1280 over IPv6) and the segments in flight that no longer fit are sent again at
     /// once, re-cut.

@@ -8,7 +8,7 @@ use core::time::Duration;
 /// ICMP "fragmentation needed" or ICMPv6 "packet too big" reported holds 10 minutes, and
 /// black-hole detection is off (`tcp_mtu_probing=0`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathMtuConfig {
+pub struct PathMtu {
     /// How long a reported path MTU holds before the link's MTU is tried again (RFC 1191
     /// §6.3 suggests 10 minutes; Linux's `mtu_expires`, 600 s).
     pub expiry: Duration,
@@ -30,9 +30,9 @@ pub struct PathMtuConfig {
     pub probe_threshold: u16,
 }
 
-impl Default for PathMtuConfig {
-    fn default() -> PathMtuConfig {
-        PathMtuConfig {
+impl Default for PathMtu {
+    fn default() -> PathMtu {
+        PathMtu {
             expiry: Duration::from_secs(600),
             cache_size: 1024,
             black_hole_detection: false,
