@@ -23,7 +23,7 @@ pub enum IcmpError {
     /// 11; ICMPv6 code 0): `NetworkUnreachable`.
     NetworkUnreachable,
     /// The destination host cannot be reached (ICMP codes 1, 5, 7, 8, 10, 12-15; ICMPv6
-    /// codes 1, 3, 5, 6; time exceeded): `HostUnreachable`.
+    /// codes 1, 3, 5, 6): `HostUnreachable`.
     HostUnreachable,
     /// The destination does not speak TCP (ICMP code 2): `ConnectionRefused`.
     ProtocolUnreachable,

@@ -1,5 +1,5 @@
 //! ICMP error messages about our TCP packets (RFC 792, RFC 1191): destination
-//! unreachable (fragmentation needed included) and time exceeded, checked against the
+//! unreachable (fragmentation needed included), checked against the
 //! packet they quote and queued for the engine (`NetLayer::poll_icmp_error`); and the
 //! neighbour re-confirmation the engine's negative advice asks for (RFC 9293 MUST-20).
 
@@ -12,8 +12,6 @@ use super::layer::NetLayer;
 
 /// Type of a destination unreachable message.
 const DESTINATION_UNREACHABLE: u8 = 3;
-/// Type of a time exceeded message.
-const TIME_EXCEEDED: u8 = 11;
 /// Destination unreachable code: fragmentation needed and DF set (RFC 1191).
 const FRAGMENTATION_NEEDED: u8 = 4;
 /// Type, code, checksum and the 4-byte rest of header before the quoted packet.
@@ -48,12 +46,12 @@ impl IcmpErrorReport {
     }
 }
 
-/// What an ICMP destination unreachable or time exceeded message (type `kind`, `code`,
-/// and the MTU field of "fragmentation needed") means to TCP, as Linux's
-/// `icmp_err_convert` and `tcp_v4_err` read it; `None` for anything else.
+/// What an ICMP destination unreachable message (type `kind`, `code`, and the MTU field
+/// of "fragmentation needed") means to TCP, as Linux's `icmp_err_convert` reads it; `None`
+/// for anything else. Time exceeded and parameter problem are left out: RFC 9293 MUST-56
+/// forbids aborting a connection for them, and source quench is discarded (MUST-55).
 fn error_of(kind: u8, code: u8, next_hop_mtu: u16) -> Option<IcmpError> {
     match (kind, code) {
-        (TIME_EXCEEDED, 0 | 1) => Some(IcmpError::HostUnreachable),
         (DESTINATION_UNREACHABLE, 0 | 6 | 9 | 11) => Some(IcmpError::NetworkUnreachable),
         (DESTINATION_UNREACHABLE, 2) => Some(IcmpError::ProtocolUnreachable),
         (DESTINATION_UNREACHABLE, 3) => Some(IcmpError::PortUnreachable),
@@ -260,7 +258,9 @@ mod tests {
             Some(IcmpError::PacketTooBig { mtu: 1280 })
         );
         assert_eq!(error_of(3, 13, 0), Some(IcmpError::HostUnreachable));
-        assert_eq!(error_of(11, 0, 0), Some(IcmpError::HostUnreachable));
+        assert_eq!(error_of(11, 0, 0), None);
+        assert_eq!(error_of(4, 0, 0), None);
+        assert_eq!(error_of(12, 0, 0), None);
         assert_eq!(error_of(3, 16, 0), None);
         assert_eq!(error_of(5, 0, 0), None);
         assert_eq!(error_of(0, 0, 0), None);
