@@ -56,7 +56,8 @@ pub struct ConnectionStats {
     /// below negative advice (RFC 9293 MUST-20): the application's view of a path in
     /// trouble before the connection times out.
     pub negative_advice: u64,
-    /// Times black-hole detection lowered the MSS (RFC 4821; Linux's `TCPMTUPFail` side).
+    /// Times black-hole detection lowered the MSS after R1 retransmission timeouts in a
+    /// row (RFC 4821, `PathMtu::black_hole_detection`).
     pub mtu_black_holes: u64,
     /// Path MTU probes that got through (Linux's `TCPMTUPSuccess`).
     pub mtu_probes_passed: u64,

@@ -172,7 +172,7 @@ impl Connection {
     /// MSS falls to `base_mss` from R1 on, then halves on every further timeout (never
     /// below the family's floor), as Linux's `tcp_mtu_probing`. A probe in flight is
     /// judged lost instead.
-    pub(super) fn on_timeout_at_r1(&mut self, now: Instant, config: &Config) {
+    pub(super) fn after_retransmission_timeout(&mut self, now: Instant, config: &Config) {
         let retries = self.timing.retries;
         if retries == R1 {
             self.raise(Raise::NegativeAdvice);

@@ -150,7 +150,7 @@ impl Connection {
             self.snd.nxt = self.snd.una;
             self.timing.syn_sent_at = None;
         }
-        self.on_timeout_at_r1(now, config);
+        self.after_retransmission_timeout(now, config);
         self.timing.rtt.back_off();
         self.arm_retransmit(now);
     }
