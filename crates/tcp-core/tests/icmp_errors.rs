@@ -117,6 +117,48 @@ fn port_unreachable_refuses_a_connect_and_host_unreachable_fails_it() {
     }
 }
 
+#[test]
+fn port_unreachable_ends_a_half_open_passive_connection_and_host_unreachable_does_not() {
+    for (error, survives) in [
+        (IcmpError::HostUnreachable, true),
+        (IcmpError::PortUnreachable, false),
+    ] {
+        let mut sim = Sim::new(Config::default(), 16);
+        let syn_acks = Rc::new(RefCell::new(Vec::new()));
+        let record = syn_acks.clone();
+        sim.filter = Some(Box::new(move |side, segment| {
+            if side == Side::B {
+                record.borrow_mut().push(quote(segment.as_bytes()));
+                return false;
+            }
+            true
+        }));
+        support::conn::listen(&mut sim, SocketOptions::default());
+        let (local, remote) = (sim.a_addr(0), sim.b_addr(support::conn::SERVER_PORT));
+        let now = sim.now;
+        sim.a
+            .connect(now, local, remote, SocketOptions::default())
+            .expect("connect");
+        assert!(sim.run_until(Duration::from_millis(100), |_| {
+            !syn_acks.borrow().is_empty()
+        }));
+        let half_open = |sim: &Sim| {
+            sim.b
+                .sockets()
+                .iter()
+                .any(|row| row.state == State::SynReceived)
+        };
+        assert!(half_open(&sim));
+        let quoted = syn_acks.borrow()[0];
+        let outcome = sim
+            .b
+            .handle_icmp_error(sim.now, report(sim.b_ip, sim.a_ip, &quoted, error));
+        assert_eq!(outcome == IcmpOutcome::Applied, !survives, "{error:?}");
+        sim.flush();
+        assert_eq!(half_open(&sim), survives, "{error:?}");
+    }
+}
+
 /// Writes `data` on A's `client` while reading B's `server` into `received`, until it
 /// holds `total` bytes (or two minutes of virtual time pass).
 fn transfer(
