@@ -279,6 +279,18 @@ fn packet_too_big_lowers_the_mss_and_resends_at_once_recut() {
         lost.borrow().is_empty(),
         "a segment larger than the path left"
     );
+    // The destination's path MTU is remembered: a new connection starts with it.
+    let (local, remote) = (sim.a_addr(0), sim.b_addr(support::conn::SERVER_PORT));
+    let now = sim.now;
+    let second = sim
+        .a
+        .connect(now, local, remote, SocketOptions::default())
+        .expect("connect");
+    assert!(
+        sim.run_until(Duration::from_secs(5), |sim| sim.a.state(second)
+            == Ok(State::Established))
+    );
+    assert_eq!(sim.a.connection_info(second).unwrap().send_mss, 1228);
 }
 
 #[test]
