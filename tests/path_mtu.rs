@@ -90,7 +90,7 @@ async fn bulk_both_ways_across_a_1280_byte_path_follows_fragmentation_needed() {
         "send MSS {} does not fit the path",
         info.transmission.send_mss
     );
-    assert!(stack.counters().tcp.path_mtu_reductions >= 1);
+    assert!(stack.counters().tcp.icmp.path_mtu_reductions >= 1);
     server.abort();
 }
 
@@ -113,6 +113,6 @@ async fn bulk_both_ways_through_an_icmp_black_hole_finds_the_mss_by_timeouts() {
     let info = echo_through(&stack, &topology).await;
     assert!(info.counters.mtu_black_holes >= 1, "{:?}", info.counters);
     assert!(info.counters.negative_advice >= 1, "{:?}", info.counters);
-    assert_eq!(stack.counters().tcp.path_mtu_reductions, 0);
+    assert_eq!(stack.counters().tcp.icmp.path_mtu_reductions, 0);
     server.abort();
 }

@@ -15,10 +15,11 @@ mod addr;
 mod config;
 mod congestion;
 mod connection;
-mod context;
+mod counters;
 mod endpoint;
 mod error;
 mod event;
+mod field_sum;
 mod handle;
 mod rate_limit;
 mod resource_limits;
@@ -28,10 +29,11 @@ mod time;
 
 pub use addr::FourTuple;
 pub use config::{
-    BufferSize, Config, Extensions, Hardening, Keepalive, Listen, PathMtu, Retransmission,
-    SocketOptions,
+    BufferSize, Config, Departures, Extensions, Hardening, Keepalive, Listen, PathMtu,
+    Retransmission, SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
+pub use counters::{Counters, IcmpCounters, ListenCounters, ResourceCounters};
 pub use endpoint::{
     Endpoint, IcmpError, IcmpOutcome, IcmpReport, MemoryUsage, PortPartition, Received, SocketInfo,
     Transmit,
@@ -41,5 +43,5 @@ pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};
 pub use resource_limits::ResourceLimits;
 pub use state::State;
-pub use stats::{ConnectionInfo, ConnectionStats, Counters};
+pub use stats::{ConnectionInfo, ConnectionStats};
 pub use time::Instant;

@@ -77,8 +77,8 @@ fn an_error_quoting_no_connection_is_dropped_and_counted() {
         endpoint.handle_icmp_error(now, report(LOCAL, PEER, &original[..7], error)),
         IcmpOutcome::Malformed
     );
-    assert_eq!(endpoint.counters().icmp_no_connection, 2);
-    assert_eq!(endpoint.counters().icmp_errors_in, 3);
+    assert_eq!(endpoint.counters().icmp.no_connection, 2);
+    assert_eq!(endpoint.counters().icmp.errors_in, 3);
     assert_eq!(endpoint.state(handle), Ok(State::SynSent));
 }
 
@@ -94,7 +94,7 @@ fn an_error_quoting_a_sequence_number_not_in_flight_is_dropped_and_counted() {
         );
         assert_eq!(outcome, IcmpOutcome::OutOfWindow, "seq {seq}");
     }
-    assert_eq!(endpoint.counters().icmp_out_of_window, 3);
+    assert_eq!(endpoint.counters().icmp.out_of_window, 3);
     assert_eq!(endpoint.state(handle), Ok(State::SynSent));
     assert_eq!(endpoint.poll_event(), None);
 }
@@ -249,7 +249,7 @@ fn packet_too_big_lowers_the_mss_and_resends_at_once_recut() {
         .a
         .handle_icmp_error(sim.now, report(sim.a_ip, sim.b_ip, &quoted, too_big));
     assert_eq!(outcome, IcmpOutcome::Applied);
-    assert_eq!(sim.a.counters().path_mtu_reductions, 1);
+    assert_eq!(sim.a.counters().icmp.path_mtu_reductions, 1);
     assert_eq!(sim.a.connection_info(client).unwrap().send_mss, 1228);
     // At once, before any timer: the lost segments go out again, cut at the new size, as a
     // super-segment of 1228-byte pieces. (This one the test keeps off the wire.)

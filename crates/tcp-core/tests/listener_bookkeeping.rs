@@ -1,7 +1,9 @@
 //! A listener keeps the handles of the connections it holds (half-open ones in its SYN
 //! queue, completed ones in its accept queue), and the endpoint counts the local ports and
 //! addresses its connections use: `close_listener`, `listen` and a listener on port 0 work
-//! from those, whatever other connections the endpoint holds.
+//! from those, whatever other connections the endpoint holds. Closing a listener resets its
+//! queued connections and drops its half-open ones silently (Linux), or resets those too
+//! (RFC 9293, `Departures::listener_close_drops_half_open` off).
 
 mod support;
 
@@ -9,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use support::fixture::{Conn, SERVER_PORT, Spec, build, established, listen};
 use support::inject::{Harness, LOCAL_IP, PEER_IP, Reply};
-use tcp_core::{Config, Error, SocketOptions, State};
+use tcp_core::{Config, Departures, Error, SocketOptions, State};
 use tcp_wire::Flags;
 
 fn local(port: u16) -> SocketAddr {
@@ -49,7 +51,21 @@ fn resets_to(replies: &[Reply]) -> Vec<u16> {
 
 #[test]
 fn close_listener_resets_what_it_holds_and_nothing_else() {
-    let mut h = Harness::new(Config::default());
+    close_listener_with(Config::default(), &[50_002]);
+    let rfc = Config {
+        departures: Departures {
+            listener_close_drops_half_open: false,
+            ..Departures::default()
+        },
+        ..Config::default()
+    };
+    close_listener_with(rfc, &[50_001, 50_002]);
+}
+
+/// Closes a listener holding a half-open connection (peer port 50 001) and a queued one
+/// (50 002); `resets` are the ports that get a reset.
+fn close_listener_with(config: Config, resets: &[u16]) {
+    let mut h = Harness::new(config);
     let a = listen(&mut h, Spec::passive());
     let b = listen(&mut h, Spec::ports(SERVER_PORT + 1, 0));
     let accepted = passive(&mut h, &a, 50_003, "accepted");
@@ -60,8 +76,8 @@ fn close_listener_resets_what_it_holds_and_nothing_else() {
 
     h.ep.close_listener(a.listener.unwrap()).unwrap();
     let replies = h.drain();
-    assert_eq!(resets_to(&replies), [50_001, 50_002], "{}", h.transcript());
-    assert_eq!(replies.len(), 2, "{}", h.transcript());
+    assert_eq!(resets_to(&replies), resets, "{}", h.transcript());
+    assert_eq!(replies.len(), resets.len(), "{}", h.transcript());
     assert_eq!(half_open.state(&h), "gone");
     assert_eq!(queued.state(&h), "gone");
     assert_eq!(accepted.state(&h), "ESTABLISHED");
@@ -106,7 +122,7 @@ fn a_half_open_connection_that_goes_frees_its_syn_queue_slot() {
         second.send(&mut h, &syn).is_empty(),
         "the SYN queue is full"
     );
-    assert_eq!(h.ep.counters().syn_queue_overflows, 1);
+    assert_eq!(h.ep.counters().listen.syn_queue_overflows, 1);
 
     let rst = first.peer.seg(Flags::RST).seq(first.peer.seq);
     assert!(h.inject(&rst).is_empty());

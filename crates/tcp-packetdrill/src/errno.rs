@@ -6,6 +6,8 @@ use core::fmt;
 /// compare `SO_ERROR` with `[ECONNREFUSED]` see the values Linux would give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Errno {
+    /// No such file or directory (`epoll_ctl` on an fd not in the set).
+    ENOENT,
     /// Interrupted system call.
     EINTR,
     /// Bad file descriptor.
@@ -16,8 +18,12 @@ pub enum Errno {
     ENOMEM,
     /// Bad address.
     EFAULT,
+    /// File exists (`epoll_ctl` adding an fd already in the set).
+    EEXIST,
     /// Invalid argument.
     EINVAL,
+    /// Inappropriate ioctl for device.
+    ENOTTY,
     /// Broken pipe.
     EPIPE,
     /// Socket operation on non-socket.
@@ -61,13 +67,16 @@ pub enum Errno {
 }
 
 /// Every variant with its name and Linux number, for lookups both ways.
-const TABLE: [(Errno, &str, i32); 26] = [
+const TABLE: [(Errno, &str, i32); 29] = [
+    (Errno::ENOENT, "ENOENT", 2),
     (Errno::EINTR, "EINTR", 4),
     (Errno::EBADF, "EBADF", 9),
     (Errno::EAGAIN, "EAGAIN", 11),
     (Errno::ENOMEM, "ENOMEM", 12),
     (Errno::EFAULT, "EFAULT", 14),
+    (Errno::EEXIST, "EEXIST", 17),
     (Errno::EINVAL, "EINVAL", 22),
+    (Errno::ENOTTY, "ENOTTY", 25),
     (Errno::EPIPE, "EPIPE", 32),
     (Errno::ENOTSOCK, "ENOTSOCK", 88),
     (Errno::EDESTADDRREQ, "EDESTADDRREQ", 89),
@@ -144,6 +153,6 @@ mod tests {
         }
         assert_eq!(Errno::from_name("EWOULDBLOCK"), Some(Errno::EAGAIN));
         assert_eq!(Errno::ECONNREFUSED.number(), 111);
-        assert_eq!(Errno::from_name("ENOENT"), None);
+        assert_eq!(Errno::from_name("ESRCH"), None);
     }
 }

@@ -17,6 +17,7 @@ mod lexer;
 mod outcome;
 mod parser;
 pub mod report;
+pub mod shell;
 pub mod sut;
 pub mod walk;
 

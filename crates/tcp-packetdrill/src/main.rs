@@ -1,4 +1,4 @@
-//! `tcp-packetdrill [--profile linux|rfc] [--options-as-set] [--allow-skipping-shell] PATH...`
+//! `tcp-packetdrill [--profile linux|rfc] [packetdrill's options] PATH...`
 //!
 //! Runs every script named (directories searched recursively for `.pkt` files) against the
 //! stack from [`engine_sut::new_sut`], prints `PASS path`, `FAIL path:line: ...` or
@@ -6,9 +6,10 @@
 //! failed; 2 on a bad command line.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use tcp_packetdrill::cli::{Command, USAGE, parse_args};
 use tcp_packetdrill::engine_sut;
-use tcp_packetdrill::report::{ScriptReport, Tally, run_file};
+use tcp_packetdrill::report::{MakeStack, ScriptReport, Tally, run_file};
 use tcp_packetdrill::walk::find_scripts;
 
 fn main() -> ExitCode {
@@ -24,11 +25,13 @@ fn main() -> ExitCode {
         }
     };
     let config = args.run_config();
-    let mut make_stack = |script: &_, config: &_| engine_sut::new_sut(args.profile, script, config);
+    let profile = args.profile;
+    let make_stack: MakeStack =
+        Arc::new(move |script: &_, config: &_| engine_sut::new_sut(profile, script, config));
     let mut tally = Tally::default();
     for found in find_scripts(&args.paths) {
         let report = match found {
-            Ok(path) => run_file(&path, &config, &mut make_stack),
+            Ok(path) => run_file(&path, &config, &make_stack),
             Err((path, error)) => ScriptReport::unreadable(&path, &error),
         };
         println!("{}", report.line);

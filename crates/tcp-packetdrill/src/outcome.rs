@@ -1,15 +1,13 @@
 //! The result of running one script.
 
+use crate::config::OptionError;
 use core::fmt;
 
-/// What happened to a script, and how many of its lines were not run.
+/// What happened to a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// Pass, fail or skip.
     pub verdict: Verdict,
-    /// Shell commands and code blocks left out because
-    /// [`RunConfig::allow_skipping_shell`](crate::RunConfig::allow_skipping_shell) was set.
-    pub commands_not_run: usize,
 }
 
 /// The verdict on a script.
@@ -21,6 +19,20 @@ pub enum Verdict {
     Fail(Failure),
     /// The script was not run, or not to the end, for this reason (an unsupported feature).
     Skip(String),
+}
+
+/// A script whose settings cannot be applied: an unsupported one skips it, an invalid one
+/// fails it as a whole.
+impl From<OptionError> for Verdict {
+    fn from(error: OptionError) -> Verdict {
+        match error {
+            OptionError::Unsupported(reason) => Verdict::Skip(reason),
+            OptionError::Invalid(message) => Verdict::Fail(Failure {
+                line: None,
+                message,
+            }),
+        }
+    }
 }
 
 /// The first difference between the script and the stack.

@@ -2,7 +2,7 @@
 //! closing `N passed, N failed, N skipped`.
 
 use crate::ast::Script;
-use crate::config::RunConfig;
+use crate::config::{OptionError, RunConfig};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::exec::run_script;
 use crate::outcome::{Outcome, Verdict};
@@ -10,11 +10,18 @@ use crate::parser::parse_script;
 use crate::sut::StackUnderTest;
 use core::fmt;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::sync::{Arc, mpsc};
 
-/// Builds the stack a script runs against, from the script and its effective configuration.
-pub type MakeStack<'a> =
-    dyn FnMut(&Script, &RunConfig) -> Result<Box<dyn StackUnderTest>, String> + 'a;
+/// Builds the stack a script runs against, from the script and its effective configuration
+/// (flags and sysctls applied): an [`OptionError::Unsupported`] setting skips the script, an
+/// [`OptionError::Invalid`] one fails it. Shared with the thread each script runs on.
+pub type MakeStack = Arc<StackFactory>;
+
+/// The function behind a [`MakeStack`].
+pub type StackFactory =
+    dyn Fn(&Script, &RunConfig) -> Result<Box<dyn StackUnderTest>, OptionError> + Send + Sync;
 
 /// The three results a script can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,20 +75,16 @@ impl ScriptReport {
         }
     }
 
-    /// The report of a script that ran; says how many shell lines were left out, if any.
+    /// The report of a script that ran.
     pub fn ran(path: &Path, outcome: &Outcome) -> ScriptReport {
         let path = path.display();
-        let not_run = match outcome.commands_not_run {
-            0 => String::new(),
-            n => format!(" ({n} shell/code lines not run)"),
-        };
         match &outcome.verdict {
-            Verdict::Pass => ScriptReport::new(Status::Pass, format!("PASS {path}{not_run}")),
+            Verdict::Pass => ScriptReport::new(Status::Pass, format!("PASS {path}")),
             Verdict::Fail(failure) => {
                 let at = failure.line.map(|l| format!(":{l}")).unwrap_or_default();
                 ScriptReport::new(
                     Status::Fail,
-                    format!("FAIL {path}{at}: {}{not_run}", failure.message),
+                    format!("FAIL {path}{at}: {}", failure.message),
                 )
             }
             Verdict::Skip(reason) => {
@@ -92,7 +95,11 @@ impl ScriptReport {
 }
 
 /// Reads, parses and runs the script at `path` against a stack from `make_stack`.
-pub fn run_file(path: &Path, config: &RunConfig, make_stack: &mut MakeStack<'_>) -> ScriptReport {
+///
+/// The script runs on a thread of its own: a panic in the runner or the stack fails this
+/// script only, and a script still running after `config.time_limit` of wall-clock time is
+/// failed (its thread is left behind, as a hung test would be) so that a batch always ends.
+pub fn run_file(path: &Path, config: &RunConfig, make_stack: &MakeStack) -> ScriptReport {
     let source = match std::fs::read_to_string(path) {
         Ok(source) => source,
         Err(error) => return ScriptReport::unreadable(path, &error),
@@ -101,16 +108,64 @@ pub fn run_file(path: &Path, config: &RunConfig, make_stack: &mut MakeStack<'_>)
         Ok(script) => script,
         Err(error) => return ScriptReport::unparsed(path, &error),
     };
-    let effective = config
-        .with_script_options(&script.options)
-        .unwrap_or_else(|_| config.clone());
-    match make_stack(&script, &effective) {
-        Ok(mut stack) => ScriptReport::ran(path, &run_script(&script, stack.as_mut(), config)),
-        Err(error) => ScriptReport::new(
-            Status::Fail,
-            format!("FAIL {}: cannot start the stack: {error}", path.display()),
-        ),
+    let fail = |message: String| {
+        ScriptReport::new(Status::Fail, format!("FAIL {}: {message}", path.display()))
+    };
+    let (done, result) = mpsc::channel();
+    let (thread_config, make) = (config.clone(), Arc::clone(make_stack));
+    let spawned = std::thread::Builder::new()
+        .name(format!("pkt {}", path.display()))
+        .spawn(move || {
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                run_parsed(&script, &thread_config, make.as_ref())
+            }));
+            let _ = done.send(run.map_err(|payload| panic_message(payload.as_ref())));
+        });
+    if let Err(error) = spawned {
+        return fail(format!("cannot start a thread: {error}"));
     }
+    match result.recv_timeout(config.time_limit) {
+        Ok(Ok(Ok(outcome))) => ScriptReport::ran(path, &outcome),
+        Ok(Ok(Err(OptionError::Unsupported(reason)))) => {
+            ScriptReport::new(Status::Skip, format!("SKIP {}: {reason}", path.display()))
+        }
+        Ok(Ok(Err(OptionError::Invalid(message)))) => {
+            fail(format!("cannot start the stack: {message}"))
+        }
+        Ok(Err(message)) => fail(format!("panicked: {message}")),
+        Err(mpsc::RecvTimeoutError::Timeout) => fail(format!(
+            "did not finish within {} s of wall-clock time",
+            config.time_limit.as_secs_f64()
+        )),
+        Err(mpsc::RecvTimeoutError::Disconnected) => fail("the script's thread vanished".into()),
+    }
+}
+
+/// Builds the stack for the script's effective configuration and runs the script.
+fn run_parsed(
+    script: &Script,
+    config: &RunConfig,
+    make_stack: &StackFactory,
+) -> Result<Outcome, OptionError> {
+    let effective = match config.for_script(script) {
+        Ok(effective) => effective,
+        Err(error) => {
+            return Ok(Outcome {
+                verdict: error.into(),
+            });
+        }
+    };
+    let mut stack = make_stack(script, &effective)?;
+    Ok(run_script(script, stack.as_mut(), config))
+}
+
+/// The text a panic carried, if it was a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 /// Counts of each status.
@@ -157,7 +212,6 @@ mod tests {
         let path = Path::new("t/a.pkt");
         let pass = Outcome {
             verdict: Verdict::Pass,
-            commands_not_run: 0,
         };
         assert_eq!(ScriptReport::ran(path, &pass).line, "PASS t/a.pkt");
         let fail = Outcome {
@@ -165,17 +219,12 @@ mod tests {
                 line: Some(12),
                 message: "expected x got y".into(),
             }),
-            commands_not_run: 2,
         };
         let report = ScriptReport::ran(path, &fail);
         assert_eq!(report.status, Status::Fail);
-        assert_eq!(
-            report.line,
-            "FAIL t/a.pkt:12: expected x got y (2 shell/code lines not run)"
-        );
+        assert_eq!(report.line, "FAIL t/a.pkt:12: expected x got y");
         let skip = Outcome {
             verdict: Verdict::Skip("line 3: unsupported system call 'poll'".into()),
-            commands_not_run: 0,
         };
         assert_eq!(
             ScriptReport::ran(path, &skip).line,
@@ -199,23 +248,95 @@ mod tests {
         assert!(report.line.starts_with("SKIP b.pkt: line 1: unsupported"));
     }
 
+    /// A script file in a fresh directory, removed on drop.
+    struct ScriptFile(std::path::PathBuf);
+
+    impl ScriptFile {
+        fn new(name: &str, source: &str) -> ScriptFile {
+            let dir = std::env::temp_dir().join(format!(
+                "tcp-packetdrill-report-{name}-{}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("c.pkt");
+            std::fs::write(&path, source).unwrap();
+            ScriptFile(path)
+        }
+    }
+
+    impl Drop for ScriptFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    const SOCKET: &str = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n";
+
+    fn report_with(
+        name: &str,
+        config: &RunConfig,
+        make: impl Fn() -> Result<Box<dyn StackUnderTest>, OptionError> + Send + Sync + 'static,
+    ) -> ScriptReport {
+        let file = ScriptFile::new(name, SOCKET);
+        let make: MakeStack = Arc::new(move |_: &Script, _: &RunConfig| make());
+        run_file(&file.0, config, &make)
+    }
+
     #[test]
-    fn stack_construction_errors_fail() {
-        let dir =
-            std::env::temp_dir().join(format!("tcp-packetdrill-report-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.pkt");
-        std::fs::write(&path, "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n").unwrap();
-        let mut make = |_: &Script, _: &RunConfig| -> Result<Box<dyn StackUnderTest>, String> {
-            Err("engine not wired yet".into())
-        };
-        let report = run_file(&path, &RunConfig::default(), &mut make);
-        let _ = std::fs::remove_dir_all(&dir);
+    fn stack_construction_errors_fail_or_skip() {
+        let report = report_with("invalid", &RunConfig::default(), || {
+            Err(OptionError::Invalid("engine not wired yet".into()))
+        });
         assert_eq!(report.status, Status::Fail);
         assert!(
             report
                 .line
-                .ends_with(": cannot start the stack: engine not wired yet")
+                .ends_with(": cannot start the stack: engine not wired yet"),
+            "{}",
+            report.line
+        );
+        let report = report_with("unsupported", &RunConfig::default(), || {
+            Err(OptionError::Unsupported(
+                "sysctl x=1: no engine equivalent".into(),
+            ))
+        });
+        assert_eq!(report.status, Status::Skip);
+        assert!(report.line.ends_with(": sysctl x=1: no engine equivalent"));
+    }
+
+    #[test]
+    fn a_panicking_stack_fails_its_script_only() {
+        let report = report_with("panic", &RunConfig::default(), || {
+            panic!("the stack fell over")
+        });
+        assert_eq!(report.status, Status::Fail);
+        assert!(
+            report.line.ends_with(": panicked: the stack fell over"),
+            "{}",
+            report.line
+        );
+    }
+
+    #[test]
+    fn a_script_over_its_time_limit_fails() {
+        let config = RunConfig {
+            time_limit: std::time::Duration::from_millis(50),
+            ..RunConfig::default()
+        };
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let wait = std::sync::Mutex::new(wait);
+        let report = report_with("slow", &config, move || {
+            let _ = wait.lock().map(|w| w.recv());
+            Err(OptionError::Invalid("released".into()))
+        });
+        drop(release);
+        assert_eq!(report.status, Status::Fail);
+        assert!(
+            report.line.contains("did not finish within 0.05 s"),
+            "{}",
+            report.line
         );
     }
 

@@ -85,3 +85,86 @@ fn the_rfc_profile_has_a_one_second_minimum_rto() {
         .replace("sackOK,nop,wscale 8", "sackOK,nop,wscale 7");
     assert_eq!(run(&rfc, Profile::Rfc), Verdict::Pass);
 }
+
+/// A write of 3 segments that the engine sends as one super-segment.
+const SUPER_SEGMENT: &str = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1000,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>
++.1 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++0 write(4, ..., 3000) = 3000
+";
+
+#[test]
+fn a_super_segment_is_one_packet_and_splits_only_on_segment_boundaries() {
+    let whole = format!("{SUPER_SEGMENT}+0 > P. 1:3001(3000) ack 1\n");
+    assert_eq!(run(&whole, Profile::Linux), Verdict::Pass);
+    let pieces =
+        format!("{SUPER_SEGMENT}+0 > . 1:1001(1000) ack 1\n+0 > P. 1001:3001(2000) ack 1\n");
+    assert_eq!(run(&pieces, Profile::Linux), Verdict::Pass);
+    let strict = format!("--strict_segments\n{pieces}");
+    let (line, message) = failure(&strict);
+    assert_eq!(line, 11);
+    assert!(
+        message.contains("expected 1000 bytes vs actual 3000 bytes"),
+        "{message}"
+    );
+    let mid_segment = format!("{SUPER_SEGMENT}+0 > . 1:1501(1500) ack 1\n");
+    assert!(
+        failure(&mid_segment)
+            .1
+            .contains("expected 1500 bytes vs actual 3000 bytes")
+    );
+    let too_long = format!("{SUPER_SEGMENT}+0 > P. 1:4001(4000) ack 1\n");
+    assert!(
+        failure(&too_long)
+            .1
+            .contains("expected 4000 bytes vs actual 3000 bytes")
+    );
+}
+
+/// An established connection as fd 4, for the departures below.
+const ESTABLISHED: &str = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1460,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <...>
++.1 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
+";
+
+#[test]
+fn an_ack_of_unsent_data_is_dropped_silently_by_linux_and_answered_by_the_rfc() {
+    let answered = format!(
+        "{ESTABLISHED}+.1 < P. 1:11(10) ack 500 win 257\n+0 > . 1:1(0) ack 1\n\
+         +.1 < P. 1:11(10) ack 1 win 257\n+0 > . 1:1(0) ack 11\n"
+    );
+    assert_eq!(run(&answered, Profile::Rfc), Verdict::Pass);
+    let (line, message) = failure(&answered);
+    assert_eq!(line, 10);
+    assert!(message.contains("got no packet"), "{message}");
+}
+
+#[test]
+fn a_closed_listeners_half_open_connection_is_reset_at_once_only_by_the_rfc() {
+    let half_open = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1460,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <...>
++.1 close(3) = 0
+";
+    let reset_now = format!("{half_open}+0 > R. 1:1(0) ack 1\n");
+    assert_eq!(run(&reset_now, Profile::Rfc), Verdict::Pass);
+    assert_eq!(failure(&reset_now).0, 8);
+    let reset_later = format!("{half_open}+1.5 < . 1:1(0) ack 1 win 257\n+0 > R 1:1(0)\n");
+    assert_eq!(run(&reset_later, Profile::Linux), Verdict::Pass);
+}

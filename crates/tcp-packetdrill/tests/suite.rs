@@ -3,7 +3,8 @@
 //! would, and the test fails listing each script that did not pass with its message.
 
 use std::path::{Path, PathBuf};
-use tcp_packetdrill::report::{ScriptReport, Status, run_file};
+use std::sync::Arc;
+use tcp_packetdrill::report::{MakeStack, ScriptReport, Status, run_file};
 use tcp_packetdrill::walk::find_scripts;
 use tcp_packetdrill::{Profile, RunConfig, engine_sut};
 
@@ -20,11 +21,12 @@ fn workspace_dir(name: &str) -> PathBuf {
 /// Every script below `dir`, run with the Linux profile.
 fn run_all(dir: &Path) -> Vec<ScriptReport> {
     let config = RunConfig::default();
-    let mut make = |script: &_, config: &_| engine_sut::new_sut(Profile::Linux, script, config);
+    let make: MakeStack =
+        Arc::new(|script: &_, config: &_| engine_sut::new_sut(Profile::Linux, script, config));
     find_scripts(&[dir.to_path_buf()])
         .into_iter()
         .map(|found| match found {
-            Ok(path) => run_file(&path, &config, &mut make),
+            Ok(path) => run_file(&path, &config, &make),
             Err((path, error)) => ScriptReport::unreadable(&path, &error),
         })
         .collect()

@@ -2,12 +2,14 @@
 //! (design §3). Endpoint-wide settings live in [`Config`]; per-connection ones start from
 //! [`SocketOptions`] and can be changed on a live connection.
 
+mod departures;
 mod extensions;
 mod hardening;
 mod listen;
 mod path_mtu;
 mod retransmission;
 
+pub use departures::Departures;
 pub use extensions::Extensions;
 pub use hardening::Hardening;
 pub use listen::Listen;
@@ -63,6 +65,9 @@ pub struct Config {
     /// Caps on what all connections hold together: buffer memory, TIME_WAIT entries,
     /// orphans.
     pub resources: crate::resource_limits::ResourceLimits,
+    /// Where Linux departs from RFC 9293 in what it sends, which of the two the engine
+    /// follows (Linux's by default).
+    pub departures: Departures,
     /// Path MTU discovery: the cache of reported MTUs, black-hole detection and probing.
     pub path_mtu: PathMtu,
 }
@@ -95,6 +100,7 @@ impl Default for Config {
             extensions: Extensions::default(),
             hardening: Hardening::default(),
             resources: crate::resource_limits::ResourceLimits::default(),
+            departures: Departures::default(),
             path_mtu: PathMtu::default(),
         }
     }

@@ -4,8 +4,8 @@
 //! a TIME_WAIT record keeps too.
 
 use super::Connection;
+use super::context::Context;
 use super::input::Incoming;
-use crate::context::Context;
 use crate::rate_limit::ReplyLimiter;
 use crate::time::Instant;
 

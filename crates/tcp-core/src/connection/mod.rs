@@ -2,7 +2,7 @@
 //! on it. Segment arrival is in `input`, segment generation in `output`, timers in `timeout`.
 
 mod autotune;
-mod bookkeeping;
+mod context;
 mod ecn;
 mod far_store;
 mod input;
@@ -27,6 +27,7 @@ mod time_wait_record;
 mod timeout;
 mod timers;
 mod timing;
+mod view;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
@@ -43,8 +44,9 @@ use core::fmt;
 use std::sync::Arc;
 use tcp_wire::{Options, SeqNumber};
 
-use bookkeeping::Bookkeeping;
-pub(crate) use bookkeeping::Holder;
+use crate::endpoint::bookkeeping::Bookkeeping;
+pub(crate) use crate::endpoint::bookkeeping::Holder;
+pub(crate) use context::Context;
 pub(crate) use input::{Disposition, Incoming, reset_for};
 pub(crate) use live_stats::LiveStats;
 use negotiated::Negotiated;
@@ -67,13 +69,13 @@ use timing::Timing;
 /// sent, the out-of-order record of the receive buffer, the rarely moved counters; its
 /// options and tracing span are shared.
 pub(crate) struct Connection {
-    pub(crate) tuple: FourTuple,
-    pub(crate) state: State,
+    tuple: FourTuple,
+    state: State,
     /// Shared with the connections opened alike (the endpoint's defaults, or its listener's
     /// options) until `set_options` gives it its own.
-    pub(crate) options: Arc<SocketOptions>,
+    options: Arc<SocketOptions>,
     /// The endpoint's bookkeeping (queues, counts, memory, raised events).
-    pub(crate) books: Bookkeeping,
+    books: Bookkeeping,
     /// The send sequence space and send buffer.
     snd: SendSpace,
     /// The receive sequence space, receive buffer and ACK schedule.
@@ -86,25 +88,47 @@ pub(crate) struct Connection {
     recovery: LossRecovery,
     ecn: ecn::EcnState,
     /// The last segment produced carries new data and may be marked ECN-capable.
-    pub(crate) last_segment_ect: bool,
+    last_segment_ect: bool,
     send_reset: bool,
-    pub(crate) error: Option<Error>,
+    error: Option<Error>,
     /// What is known of the path beyond the first hop, and the soft error an ICMP message
     /// left, once there is anything.
     path: Option<Box<path::PathState>>,
-    pub(crate) stats: LiveStats,
+    stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
-    pub(crate) span: ConnectionSpan,
+    span: ConnectionSpan,
 }
 
-/// What the caller supplies to open a connection block.
+/// What the endpoint supplies to open a connection block.
 pub(crate) struct Opening {
-    pub(crate) handle: ConnectionHandle,
-    pub(crate) tuple: FourTuple,
-    pub(crate) iss: SeqNumber,
-    pub(crate) options: Arc<SocketOptions>,
-    pub(crate) now: Instant,
-    pub(crate) timestamp_offset: u32,
+    handle: ConnectionHandle,
+    tuple: FourTuple,
+    iss: SeqNumber,
+    options: Arc<SocketOptions>,
+    now: Instant,
+    timestamp_offset: u32,
+}
+
+impl Opening {
+    /// A connection `handle` on `tuple` with initial sequence number `iss`, `options`, made
+    /// at `now`, its timestamps offset by `timestamp_offset` (RFC 7323 §5.4).
+    pub(crate) fn new(
+        handle: ConnectionHandle,
+        tuple: FourTuple,
+        iss: SeqNumber,
+        options: Arc<SocketOptions>,
+        now: Instant,
+        timestamp_offset: u32,
+    ) -> Opening {
+        Opening {
+            handle,
+            tuple,
+            iss,
+            options,
+            now,
+            timestamp_offset,
+        }
+    }
 }
 
 impl Connection {
@@ -226,8 +250,7 @@ impl Connection {
         config: &Config,
         listener: ListenerHandle,
     ) {
-        self.books.listener = Some(listener);
-        self.books.holder = Holder::Listener;
+        self.books.held_by(listener);
         self.ecn.on_syn(seg.flags);
         self.set_state(State::SynReceived);
         self.rcv.irs = seg.seq;
@@ -254,8 +277,7 @@ impl Connection {
         mss: u16,
         syn_ack_window: u32,
     ) {
-        self.books.listener = Some(listener);
-        self.books.holder = Holder::Listener;
+        self.books.held_by(listener);
         self.rcv.irs = seg.seq - 1;
         self.rcv.nxt = seg.seq;
         self.snd.una = self.snd.iss + 1;
@@ -268,8 +290,8 @@ impl Connection {
             .map(|ts| crate::endpoint::syn_cookie::decode_timestamp(ts.echo));
         let offered = Options {
             mss: Some(mss),
-            window_scale: client.and_then(|c| c.window_scale),
-            sack_permitted: client.is_some_and(|c| c.sack_permitted),
+            window_scale: client.and_then(|c| c.window_scale()),
+            sack_permitted: client.is_some_and(|c| c.sack_permitted()),
             timestamps: seg.options.timestamps,
             ..Options::default()
         };
@@ -367,7 +389,7 @@ impl Connection {
 
     /// Raises events for the endpoint.
     pub(crate) fn raise(&mut self, kinds: impl Into<Raised>) {
-        self.books.raised |= kinds.into();
+        self.books.raise(kinds.into());
     }
 
     /// Ends the connection with `error`: buffers dropped, timers stopped, CLOSED.
@@ -397,7 +419,9 @@ impl Connection {
     /// True when the engine may forget this block: closed, and the application no longer
     /// holds its handle.
     pub(crate) fn is_finished(&self) -> bool {
-        self.state == State::Closed && self.books.holder != Holder::Application && !self.send_reset
+        self.state == State::Closed
+            && self.books.holder() != Holder::Application
+            && !self.send_reset
     }
 
     /// Queues application data, allocating at most `room` more bytes of storage; returns
@@ -479,7 +503,7 @@ impl Connection {
     /// already held, and no buffer grown by autotuning (the room to allocate comes with each
     /// call that may allocate).
     pub(crate) fn set_budget(&mut self, budget: crate::endpoint::memory_budget::Budget) {
-        self.rcv.buf.limit_window_to_storage(budget.pressure);
+        self.rcv.buf.limit_window_to_storage(budget.pressure());
     }
 
     /// The endpoint is under memory pressure, as it said last.

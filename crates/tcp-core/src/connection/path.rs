@@ -101,7 +101,7 @@ impl Connection {
         };
         match self.state {
             State::Closed | State::Listen | State::TimeWait => false,
-            State::SynReceived if self.books.listener.is_some() => {
+            State::SynReceived if self.books.listener().is_some() => {
                 if hard {
                     self.enter_closed();
                 }

@@ -34,7 +34,7 @@ impl Endpoint {
             return Err(Error::NoBuffers);
         }
         if self.memory.under_pressure() {
-            self.counters.memory_refusals += 1;
+            self.counters.resources.memory_refusals += 1;
             return Err(Error::NoBuffers);
         }
         let port = match local.port() {
@@ -49,17 +49,17 @@ impl Endpoint {
             return Err(Error::AddrInUse);
         }
         let handle = self.allocate_handle();
-        let opening = Opening {
+        let opening = Opening::new(
             handle,
             tuple,
-            iss: self.isn.isn(now, &tuple),
-            options: self.shared_options(options),
+            self.isn.isn(now, &tuple),
+            self.shared_options(options),
             now,
-            timestamp_offset: self.timestamp_offset(&tuple),
-        };
+            self.timestamp_offset(&tuple),
+        );
         let mut conn = Connection::new(&self.config, opening);
         self.start_with_recorded_path(now, &mut conn);
-        conn.books.holder = Holder::Application;
+        conn.books_mut().holder = Holder::Application;
         conn.open_active(now);
         self.counters.active_opens += 1;
         self.index_tuple(tuple, handle);
@@ -72,7 +72,7 @@ impl Endpoint {
         self.connections
             .get(&handle)
             .map(|c| &**c)
-            .filter(|c| c.books.holder == Holder::Application)
+            .filter(|c| c.books().holder == Holder::Application)
             .ok_or(Error::InvalidHandle)
     }
 
@@ -98,9 +98,9 @@ impl Endpoint {
         if result == Err(Error::WouldBlock)
             && let Some(conn) = self.connections.get_mut(&handle)
             && conn.send_room() > 0
-            && !conn.books.waiting_for_memory
+            && !conn.books().waiting_for_memory
         {
-            conn.books.waiting_for_memory = true;
+            conn.books_mut().waiting_for_memory = true;
             self.memory.wait(handle);
         }
         result
@@ -131,7 +131,7 @@ impl Endpoint {
     /// is invalid afterwards.
     pub fn close(&mut self, now: Instant, handle: ConnectionHandle) -> Result<(), Error> {
         self.connection(handle)?;
-        self.with_connection(handle, |conn, ctx| conn.close(now, ctx.config));
+        self.with_connection(handle, |conn, ctx| conn.close(now, ctx.config()));
         Ok(())
     }
 
@@ -160,27 +160,27 @@ impl Endpoint {
 
     /// The connection's current options.
     pub fn options(&self, handle: ConnectionHandle) -> Result<SocketOptions, Error> {
-        Ok(*self.connection(handle)?.options)
+        Ok(*self.connection(handle)?.options())
     }
 
     /// The connection's state.
     pub fn state(&self, handle: ConnectionHandle) -> Result<State, Error> {
-        Ok(self.connection(handle)?.state)
+        Ok(self.connection(handle)?.state())
     }
 
     /// The connection's counters.
     pub fn stats(&self, handle: ConnectionHandle) -> Result<ConnectionStats, Error> {
-        Ok(self.connection(handle)?.stats.snapshot())
+        Ok(self.connection(handle)?.stats().snapshot())
     }
 
     /// Our address of the connection.
     pub fn local_addr(&self, handle: ConnectionHandle) -> Result<SocketAddr, Error> {
-        Ok(self.connection(handle)?.tuple.local)
+        Ok(self.connection(handle)?.tuple().local)
     }
 
     /// The peer's address.
     pub fn peer_addr(&self, handle: ConnectionHandle) -> Result<SocketAddr, Error> {
-        Ok(self.connection(handle)?.tuple.remote)
+        Ok(self.connection(handle)?.tuple().remote)
     }
 
     /// Bytes ready to read.
@@ -202,13 +202,13 @@ impl Endpoint {
             .connections
             .get_mut(&handle)
             .ok_or(Error::InvalidHandle)?;
-        Ok(conn.error.take())
+        Ok(conn.take_error())
     }
 
     /// The error [`Endpoint::take_error`] would return, left in place (what `poll` reports
     /// as POLLERR).
     pub fn pending_error(&self, handle: ConnectionHandle) -> Result<Option<Error>, Error> {
-        Ok(self.connection(handle)?.error)
+        Ok(self.connection(handle)?.error())
     }
 
     /// Memory the connection holds in bytes: its control block plus buffer storage.

@@ -2,9 +2,9 @@
 //! [`ResourceLimits`].
 
 use crate::connection::{Connection, Holder};
+use crate::counters::Counters;
 use crate::resource_limits::ResourceLimits;
 use crate::state::State;
-use crate::stats::Counters;
 use crate::time::Instant;
 
 /// Which count a connection is in.
@@ -39,29 +39,29 @@ impl Census {
         counters: &mut Counters,
         now: Instant,
     ) {
-        let wanted = match conn.state {
-            State::TimeWait if conn.books.tally == Tally::Expiring => Tally::Expiring,
+        let wanted = match conn.state() {
+            State::TimeWait if conn.books().tally == Tally::Expiring => Tally::Expiring,
             State::TimeWait => Tally::TimeWait,
             State::Closed => Tally::None,
-            _ if conn.books.holder == Holder::Orphan => Tally::Orphan,
+            _ if conn.books().holder == Holder::Orphan => Tally::Orphan,
             _ => Tally::None,
         };
         if wanted == Tally::Expiring {
             conn.end_time_wait_at(now);
         }
-        if wanted == conn.books.tally {
+        if wanted == conn.books().tally {
             return;
         }
-        self.leave(conn.books.tally);
-        conn.books.tally = match wanted {
+        self.leave(conn.books().tally);
+        conn.books_mut().tally = match wanted {
             Tally::TimeWait if self.time_wait >= limits.max_time_wait => {
-                counters.time_wait_overflows += 1;
+                counters.resources.time_wait_overflows += 1;
                 tracing::debug!("TIME_WAIT cap reached: closing without TIME_WAIT");
                 conn.end_time_wait_at(now);
                 Tally::Expiring
             }
             Tally::Orphan if self.orphans >= limits.max_orphans => {
-                counters.orphans_reset += 1;
+                counters.resources.orphans_reset += 1;
                 tracing::debug!("orphan cap reached: resetting");
                 conn.abort();
                 Tally::None
@@ -80,7 +80,7 @@ impl Census {
 
     /// `conn` leaves the endpoint: it leaves its count too.
     pub(crate) fn remove(&mut self, conn: &Connection) {
-        self.leave(conn.books.tally);
+        self.leave(conn.books().tally);
     }
 
     /// A TIME_WAIT record (a counted entry) leaves the endpoint.

@@ -112,13 +112,13 @@ impl Endpoint {
     /// once, re-cut.
     pub fn handle_icmp_error(&mut self, now: Instant, report: IcmpReport<'_>) -> IcmpOutcome {
         self.observe(now);
-        self.counters.icmp_errors_in += 1;
+        self.counters.icmp.errors_in += 1;
         let outcome = self.apply_icmp_error(now, report);
         match outcome {
             IcmpOutcome::Applied | IcmpOutcome::Ignored => {}
             IcmpOutcome::Malformed => self.counters.malformed += 1,
-            IcmpOutcome::NoConnection => self.counters.icmp_no_connection += 1,
-            IcmpOutcome::OutOfWindow => self.counters.icmp_out_of_window += 1,
+            IcmpOutcome::NoConnection => self.counters.icmp.no_connection += 1,
+            IcmpOutcome::OutOfWindow => self.counters.icmp.out_of_window += 1,
         }
         outcome
     }
@@ -147,7 +147,7 @@ impl Endpoint {
         };
         let expiry = self.config.path_mtu.expiry;
         let outcome = self
-            .with_connection(handle, |conn, ctx| {
+            .with_connection(handle, |conn, _| {
                 if !conn.quotes_in_flight(seq) {
                     return IcmpOutcome::OutOfWindow;
                 }
@@ -159,9 +159,6 @@ impl Endpoint {
                     error => conn.on_unreachable(error.as_error(), error.is_hard()),
                 };
                 if applied {
-                    if matches!(report.error, IcmpError::PacketTooBig { .. }) {
-                        ctx.counters.path_mtu_reductions += 1;
-                    }
                     IcmpOutcome::Applied
                 } else {
                     IcmpOutcome::Ignored
@@ -169,6 +166,7 @@ impl Endpoint {
             })
             .unwrap_or(IcmpOutcome::NoConnection);
         if let (IcmpError::PacketTooBig { mtu }, IcmpOutcome::Applied) = (report.error, outcome) {
+            self.counters.icmp.path_mtu_reductions += 1;
             let capacity = self.config.path_mtu.cache_size;
             let mtu = u16::try_from(mtu).unwrap_or(u16::MAX);
             self.path_mtus
@@ -187,7 +185,7 @@ impl Endpoint {
 
     /// Gives a new connection the path MTU recorded for its destination, if one holds.
     pub(super) fn start_with_recorded_path(&self, now: Instant, conn: &mut Connection) {
-        if let Some((mtu, until)) = self.path_mtus.get(conn.tuple.remote.ip(), now) {
+        if let Some((mtu, until)) = self.path_mtus.get(conn.tuple().remote.ip(), now) {
             conn.start_with_path_mtu(mtu, until);
         }
     }

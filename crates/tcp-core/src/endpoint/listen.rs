@@ -1,17 +1,18 @@
 //! Listening: binding, the SYN arriving at a listener, and the accept queue.
 
 use super::Endpoint;
+use super::stateless::ResetReply;
 use super::stateless::{CookieSynAck, StatelessReply};
 use crate::addr::FourTuple;
 use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
-use crate::context::ResetReply;
 use crate::endpoint::hashing::HandleHasher;
 use crate::endpoint::listener::Listener;
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::error::Error;
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
+use crate::state::State;
 use crate::time::Instant;
 use core::net::SocketAddr;
 use std::collections::{HashSet, VecDeque};
@@ -66,9 +67,11 @@ impl Endpoint {
         Ok(handle)
     }
 
-    /// Stops a listener. Every connection it holds, half-open or waiting in its accept
-    /// queue, is reset; connections already accepted go on. Costs time in the connections
-    /// the listener holds, not in all the endpoint's.
+    /// Stops a listener. Every connection waiting in its accept queue is reset; half-open
+    /// ones are dropped silently (or reset, see
+    /// [`Departures::listener_close_drops_half_open`](crate::Departures)); connections
+    /// already accepted go on. Costs time in the connections the listener holds, not in all
+    /// the endpoint's.
     pub fn close_listener(&mut self, listener: ListenerHandle) -> Result<(), Error> {
         let listener = self
             .listeners
@@ -80,10 +83,15 @@ impl Endpoint {
                 self.listening_ports.remove(&listener.local.port());
             }
         }
+        let drop_half_open = self.config.departures.listener_close_drops_half_open;
         for handle in listener.held() {
             self.with_connection(handle, |conn, _| {
-                conn.books.listener = None;
-                conn.abort();
+                conn.books_mut().listener = None;
+                if drop_half_open && conn.state() == State::SynReceived {
+                    conn.enter_closed();
+                } else {
+                    conn.abort();
+                }
             });
         }
         Ok(())
@@ -102,8 +110,8 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.books.listener = None;
-            conn.books.holder = Holder::Application;
+            conn.books_mut().listener = None;
+            conn.books_mut().holder = Holder::Application;
             let bits = conn.pending_since_accept();
             conn.raise(bits);
             self.settle(handle);
@@ -146,59 +154,55 @@ impl Endpoint {
         seg: &Incoming<'_>,
         iss_floor: Option<SeqNumber>,
     ) {
-        if seg.flags.rst() {
+        if seg.flags().rst() {
             return;
         }
-        if seg.flags.ack() {
-            if !seg.flags.syn()
+        if seg.flags().ack() {
+            if !seg.flags().syn()
                 && self.config.listen.syn_cookies
                 && self.accept_cookie(now, handle, tuple, seg)
             {
                 return;
             }
-            self.queue_reset(ResetReply {
-                tuple,
-                seq: seg.ack,
-                ack: None,
-            });
+            self.queue_reset(ResetReply::new(tuple, seg.ack(), None));
             return;
         }
-        if !seg.flags.syn() {
+        if !seg.flags().syn() {
             return;
         }
         let Some(listener) = self.listeners.get(&handle) else {
             return;
         };
         if listener.accept_queue_full() {
-            self.counters.listen_overflows += 1;
+            self.counters.listen.listen_overflows += 1;
             return;
         }
         if self.memory.under_pressure() {
-            self.counters.memory_refusals += 1;
+            self.counters.resources.memory_refusals += 1;
             return;
         }
         if listener.syn_queue.len() >= self.config.listen.syn_queue_len as usize {
             if self.config.listen.syn_cookies {
                 self.send_cookie(now, tuple, seg);
             } else {
-                self.counters.syn_queue_overflows += 1;
+                self.counters.listen.syn_queue_overflows += 1;
             }
             return;
         }
         if self.connection_count() >= self.config.max_connections {
-            self.counters.syn_queue_overflows += 1;
+            self.counters.listen.syn_queue_overflows += 1;
             return;
         }
         let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
-        let opening = Opening {
-            handle: conn_handle,
+        let opening = Opening::new(
+            conn_handle,
             tuple,
-            iss: above(self.isn.isn(now, &tuple), iss_floor),
+            above(self.isn.isn(now, &tuple), iss_floor),
             options,
             now,
-            timestamp_offset: self.timestamp_offset(&tuple),
-        };
+            self.timestamp_offset(&tuple),
+        );
         let mut conn = Connection::new(&self.config, opening);
         self.start_with_recorded_path(now, &mut conn);
         conn.open_passive(now, seg, &self.config, handle);
@@ -215,21 +219,21 @@ impl Endpoint {
     /// SYN-ACK has the MSS alone, as Linux does.
     fn send_cookie(&mut self, now: Instant, tuple: FourTuple, seg: &Incoming<'_>) {
         let client_mss = seg
-            .options
+            .options()
             .mss
             .unwrap_or(self.config.default_mss_for(tuple.remote.ip()));
-        let iss = self.cookies.make(now, &tuple, seg.seq, client_mss);
+        let iss = self.cookies.make(now, &tuple, seg.seq(), client_mss);
         let mut options = Options {
             mss: Some(self.config.local_mss()),
             ..Options::default()
         };
-        if let (Some(ts), true) = (seg.options.timestamps, self.config.extensions.timestamps) {
+        if let (Some(ts), true) = (seg.options().timestamps, self.config.extensions.timestamps) {
             let wanted = CookieOptions {
                 window_scale: seg
-                    .options
+                    .options()
                     .window_scale
                     .filter(|_| self.config.extensions.window_scaling),
-                sack_permitted: seg.options.sack_permitted && self.config.extensions.sack,
+                sack_permitted: seg.options().sack_permitted && self.config.extensions.sack,
             };
             let clock =
                 ((now.as_micros() / 1000) as u32).wrapping_add(self.timestamp_offset(&tuple));
@@ -241,11 +245,11 @@ impl Endpoint {
             options.window_scale = wanted.window_scale.map(|_| self.config.window_scale());
         }
         let window = self.config.recv_buffer.initial.min(0xffff) as u16;
-        self.counters.syn_cookies_sent += 1;
+        self.counters.listen.syn_cookies_sent += 1;
         self.queue_stateless(StatelessReply::CookieSynAck(CookieSynAck {
             tuple,
             iss,
-            ack: seg.seq + 1,
+            ack: seg.seq() + 1,
             window,
             options,
         }));
@@ -260,36 +264,36 @@ impl Endpoint {
         tuple: FourTuple,
         seg: &Incoming<'_>,
     ) -> bool {
-        let Some(contents) = self.cookies.check(now, &tuple, seg.seq - 1, seg.ack) else {
-            self.counters.syn_cookies_failed += 1;
+        let Some(contents) = self.cookies.check(now, &tuple, seg.seq() - 1, seg.ack()) else {
+            self.counters.listen.syn_cookies_failed += 1;
             return false;
         };
         let Some(listener) = self.listeners.get(&handle) else {
             return false;
         };
         if listener.accept_queue_full() || self.connection_count() >= self.config.max_connections {
-            self.counters.listen_overflows += 1;
+            self.counters.listen.listen_overflows += 1;
             return true;
         }
         if self.memory.under_pressure() {
-            self.counters.memory_refusals += 1;
+            self.counters.resources.memory_refusals += 1;
             return true;
         }
         let options = Arc::clone(&listener.options);
         let conn_handle = self.allocate_handle();
-        let opening = Opening {
-            handle: conn_handle,
+        let opening = Opening::new(
+            conn_handle,
             tuple,
-            iss: seg.ack - 1,
+            seg.ack() - 1,
             options,
             now,
-            timestamp_offset: self.timestamp_offset(&tuple),
-        };
+            self.timestamp_offset(&tuple),
+        );
         let mut conn = Connection::new(&self.config, opening);
         self.start_with_recorded_path(now, &mut conn);
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
-        self.counters.syn_cookies_validated += 1;
+        self.counters.listen.syn_cookies_validated += 1;
         self.index_tuple(tuple, conn_handle);
         self.connections.insert(conn_handle, Box::new(conn));
         self.with_connection(conn_handle, |conn, ctx| conn.on_segment(now, seg, ctx));
@@ -309,13 +313,13 @@ impl Endpoint {
         let Some(conn) = self.connections.get(&handle) else {
             return false;
         };
-        conn.state == crate::state::State::SynReceived
-            && seg.flags.ack()
+        conn.state() == crate::state::State::SynReceived
+            && seg.flags().ack()
             && !seg
-                .flags
+                .flags()
                 .intersects(tcp_wire::Flags::RST | tcp_wire::Flags::SYN)
             && conn
-                .books
+                .books()
                 .listener
                 .and_then(|l| self.listeners.get(&l))
                 .is_some_and(Listener::accept_queue_full)
@@ -326,7 +330,11 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) else {
+        let Some(listener) = conn
+            .books()
+            .listener
+            .and_then(|l| self.listeners.get_mut(&l))
+        else {
             return;
         };
         listener.syn_queue.remove(&handle);

@@ -1,18 +1,18 @@
 //! The endpoint's account of buffer memory: the send and receive storage of every
 //! connection together, held to [`ResourceLimits`]' pressure mark and limit.
 
+use crate::counters::Counters;
 use crate::handle::ConnectionHandle;
 use crate::resource_limits::ResourceLimits;
-use crate::stats::Counters;
 
 /// What a connection may allocate for its buffers now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Budget {
     /// Buffer bytes it may still allocate before the endpoint's total reaches the limit.
-    pub(crate) room: usize,
+    pub(in crate::endpoint) room: usize,
     /// The endpoint is under memory pressure: offer no window beyond storage already
     /// allocated, grow no buffer by autotuning.
-    pub(crate) pressure: bool,
+    pub(in crate::endpoint) pressure: bool,
 }
 
 /// Buffer memory of all connections together, and the writers waiting for some.
@@ -58,7 +58,7 @@ impl BufferMemory {
         }
         self.pressure = pressure;
         if pressure {
-            counters.memory_pressure_events += 1;
+            counters.resources.memory_pressure_events += 1;
             tracing::info!(bytes = self.total, "buffer memory under pressure");
             return Vec::new();
         }
@@ -74,5 +74,12 @@ impl BufferMemory {
     /// `handle`'s write found no memory: it hears `Writable` when pressure ends.
     pub(crate) fn wait(&mut self, handle: ConnectionHandle) {
         self.waiters.push(handle);
+    }
+}
+
+impl Budget {
+    /// The endpoint is under memory pressure: windows shrink to the storage held.
+    pub(crate) fn pressure(&self) -> bool {
+        self.pressure
     }
 }

@@ -2,6 +2,7 @@
 //! segments to them, and the queues the driver polls.
 
 mod api;
+pub(crate) mod bookkeeping;
 pub(crate) mod census;
 mod hashing;
 mod icmp_error;
@@ -13,7 +14,7 @@ mod memory_usage;
 mod path_mtu_cache;
 mod port_partition;
 mod ports;
-mod stateless;
+pub(crate) mod stateless;
 pub(crate) mod syn_cookie;
 mod table;
 mod time_wait;
@@ -23,19 +24,21 @@ mod unreachable;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
+use crate::connection::Context;
 use crate::connection::{Connection, Holder, Incoming, Raise, Raised, TimeWaitRecord};
-use crate::context::{Context, ResetReply};
+use crate::counters::Counters;
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
 use crate::endpoint::listener::Listener;
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::rate_limit::ChallengeBudget;
-use crate::stats::{ConnectionStats, Counters};
+use crate::stats::ConnectionStats;
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
 use core::num::NonZeroU64;
+use stateless::ResetReply;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tcp_wire::{Header, Segment};
@@ -119,12 +122,12 @@ impl Received {
 /// - Time is always passed in as `now`; the endpoint never reads a clock, never blocks,
 ///   never spawns. Given the same secret and inputs it produces the same outputs.
 pub struct Endpoint {
-    pub(crate) config: Config,
+    pub(in crate::endpoint) config: Config,
     isn: IsnGenerator,
     hasher: KeyedHasher,
     /// Every connection by handle. Boxed: the table keeps a quarter to a half of its buckets
     /// empty, and an empty bucket then costs a pointer, not a control block.
-    pub(crate) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
+    pub(in crate::endpoint) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
     /// Connections nobody holds that rest in TIME_WAIT, as compact records, by handle (the
     /// 4-tuple index and the timer queue name them like connections).
     time_wait: HashMap<ConnectionHandle, TimeWaitRecord, HandleHasher>,
@@ -133,10 +136,8 @@ pub struct Endpoint {
     listeners: HashMap<ListenerHandle, Listener, KeyedHasher>,
     /// How many listeners use each port, so a segment for an unlistened port skips the scan.
     listening_ports: HashMap<u16, usize, KeyedHasher>,
-    /// Advances the ephemeral port search between calls (RFC 6056 algorithm 3's counter).
-    port_cursor: u32,
-    /// The ephemeral ports this endpoint may pick, when it shares its address.
-    port_partition: Option<PortPartition>,
+    /// Where the ephemeral port search starts and which ports it may pick.
+    ports: ports::EphemeralPorts,
     deadlines: timer_queue::TimerQueue,
     transmit_queue: VecDeque<ConnectionHandle>,
     /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
@@ -182,8 +183,7 @@ impl Endpoint {
             by_tuple: tuple_index::TupleIndex::new(hasher),
             listeners: HashMap::with_hasher(hasher),
             listening_ports: HashMap::with_hasher(hasher),
-            port_cursor: 0,
-            port_partition: None,
+            ports: ports::EphemeralPorts::default(),
             deadlines: timer_queue::TimerQueue::new(),
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),
@@ -218,7 +218,7 @@ impl Endpoint {
     pub fn connection_totals(&self) -> ConnectionStats {
         let mut total = self.retired;
         for conn in self.connections.values() {
-            total += conn.stats.snapshot();
+            total += conn.stats().snapshot();
         }
         total
     }
@@ -271,15 +271,7 @@ impl Endpoint {
             self.counters.malformed += 1;
             return;
         }
-        let seg = Incoming {
-            seq: header.seq,
-            ack: header.ack,
-            flags: header.flags,
-            window: header.window,
-            options: header.options,
-            payload: segment.payload(),
-            congestion_experienced,
-        };
+        let seg = Incoming::new(&header, segment.payload(), congestion_experienced);
         let tuple = FourTuple {
             local: SocketAddr::new(dst, header.dst_port),
             remote: SocketAddr::new(src, header.src_port),
@@ -290,7 +282,7 @@ impl Endpoint {
                 return;
             }
             if self.completes_into_a_full_queue(handle, &seg) {
-                self.counters.listen_overflows += 1;
+                self.counters.listen.listen_overflows += 1;
                 return;
             }
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
@@ -303,9 +295,9 @@ impl Endpoint {
             Some(listener) => self.on_listener_segment(now, listener, tuple, &seg, None),
             None => {
                 self.counters.no_connection += 1;
-                if !seg.flags.rst() {
+                if !seg.flags().rst() {
                     let (seq, ack) = crate::connection::reset_for(&seg);
-                    self.queue_reset(ResetReply { tuple, seq, ack });
+                    self.queue_reset(ResetReply::new(tuple, seq, ack));
                 }
             }
         }
@@ -321,16 +313,16 @@ impl Endpoint {
         let conn = self.connections.get_mut(&handle)?;
         let budget = self.memory.budget(&self.config.resources);
         conn.set_budget(budget);
-        let span = conn.span.clone();
+        let span = conn.span().clone();
         let _entered = span.enter();
         let mut resets = Vec::new();
-        let mut ctx = Context {
-            config: &self.config,
-            buffer_room: budget.room,
-            counters: &mut self.counters,
-            challenges: &mut self.challenges,
-            resets: &mut resets,
-        };
+        let mut ctx = Context::new(
+            &self.config,
+            budget.room,
+            &mut self.counters,
+            &mut self.challenges,
+            &mut resets,
+        );
         let result = f(conn, &mut ctx);
         for reset in resets {
             self.queue_reset(reset);
@@ -347,7 +339,7 @@ impl Endpoint {
     fn queue_stateless(&mut self, reply: stateless::StatelessReply) -> bool {
         if self.stateless.len() >= MAX_PENDING_RESETS {
             if reply.is_reset() {
-                self.counters.resets_suppressed += 1;
+                self.counters.resources.resets_suppressed += 1;
             }
             return false;
         }
@@ -362,9 +354,9 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        let bits = std::mem::take(&mut conn.books.raised);
+        let bits = std::mem::take(&mut conn.books_mut().raised);
         if bits.contains(Raise::NegativeAdvice) {
-            let remote = conn.tuple.remote.ip();
+            let remote = conn.tuple().remote.ip();
             self.advise(remote);
         }
         if bits.contains(Raise::Acceptable) {
@@ -373,8 +365,8 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        if conn.books.holder == Holder::Application {
-            push_events(&mut self.events, handle, bits, conn.error);
+        if conn.books().holder == Holder::Application {
+            push_events(&mut self.events, handle, bits, conn.error());
         }
         self.census.update(
             conn,
@@ -383,16 +375,16 @@ impl Endpoint {
             self.last_now,
         );
         let held = conn.buffer_memory();
-        let woken = if held == conn.books.charged {
+        let woken = if held == conn.books().charged {
             Vec::new()
         } else {
-            let before = core::mem::replace(&mut conn.books.charged, held);
+            let before = core::mem::replace(&mut conn.books_mut().charged, held);
             let limits = &self.config.resources;
             self.memory
                 .recharge(before, held, limits, &mut self.counters)
         };
-        if !conn.books.in_transmit_queue && conn.wants_to_transmit() {
-            conn.books.in_transmit_queue = true;
+        if !conn.books().in_transmit_queue && conn.wants_to_transmit() {
+            conn.books_mut().in_transmit_queue = true;
             self.transmit_queue.push_back(handle);
         }
         conn.arm_stall_timer(self.last_now);
@@ -415,8 +407,8 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.books.waiting_for_memory = false;
-            if conn.books.holder == Holder::Application {
+            conn.books_mut().waiting_for_memory = false;
+            if conn.books().holder == Holder::Application {
                 self.events.push_back(Event::Writable(handle));
             }
         }
@@ -427,21 +419,25 @@ impl Endpoint {
         let Some(conn) = self.connections.remove(&handle) else {
             return;
         };
-        self.by_tuple.remove(&conn.tuple, handle);
+        self.by_tuple.remove(&conn.tuple(), handle);
         self.deadlines.set(handle, None);
         self.census.remove(&conn);
         let limits = &self.config.resources;
         let woken = self
             .memory
-            .recharge(conn.books.charged, 0, limits, &mut self.counters);
+            .recharge(conn.books().charged, 0, limits, &mut self.counters);
         self.wake_writers(woken);
-        if let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) {
+        if let Some(listener) = conn
+            .books()
+            .listener
+            .and_then(|l| self.listeners.get_mut(&l))
+        {
             listener.syn_queue.remove(&handle);
         }
-        if conn.books.holder.was_exposed() {
+        if conn.books().holder.was_exposed() {
             self.events.push_back(Event::Closed(handle));
         }
-        self.retired += conn.stats.snapshot();
+        self.retired += conn.stats().snapshot();
         tracing::trace!(conn = %conn, "removed");
     }
 
@@ -495,19 +491,19 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.books.in_transmit_queue = false;
-            let span = conn.span.clone();
+            conn.books_mut().in_transmit_queue = false;
+            let span = conn.span().clone();
             let _entered = span.enter();
             let sent = conn.poll_transmit(now, buf, max_segments).map(|burst| {
                 let transmit = Transmit {
-                    src: conn.tuple.local.ip(),
-                    dst: conn.tuple.remote.ip(),
-                    len: burst.len,
-                    ecn_capable: conn.last_segment_ect,
-                    segment_size: (burst.segments > 1)
-                        .then(|| u16::try_from(burst.segment_size).unwrap_or(u16::MAX)),
+                    src: conn.tuple().local.ip(),
+                    dst: conn.tuple().remote.ip(),
+                    len: burst.len(),
+                    ecn_capable: conn.last_segment_ect(),
+                    segment_size: (burst.segments() > 1)
+                        .then(|| u16::try_from(burst.segment_size()).unwrap_or(u16::MAX)),
                 };
-                (transmit, burst.segments)
+                (transmit, burst.segments())
             });
             if let Some((transmit, segments)) = sent {
                 let written = buf.get(..transmit.len).unwrap_or_default();
@@ -609,8 +605,8 @@ fn tuple_held(
     handle: ConnectionHandle,
 ) -> Option<FourTuple> {
     match connections.get(&handle) {
-        Some(conn) => Some(conn.tuple),
-        None => time_wait.get(&handle).map(|record| record.tuple),
+        Some(conn) => Some(conn.tuple()),
+        None => time_wait.get(&handle).map(|record| record.tuple()),
     }
 }
 

@@ -3,6 +3,7 @@
 //! bound to port 0 (the same probe, skipping every port in use).
 
 use super::Endpoint;
+use super::hashing::KeyedHasher;
 use super::port_partition::PortPartition;
 use crate::addr::FourTuple;
 use crate::error::Error;
@@ -17,10 +18,7 @@ impl Endpoint {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> Result<u16, Error> {
-        let mut hasher = self.hasher.build_hasher();
-        FourTuple { local, remote }.hash_into(&mut hasher);
-        let offset = (hasher.finish() as u32).wrapping_add(self.port_cursor);
-        self.port_cursor = self.port_cursor.wrapping_add(1);
+        let offset = self.ports.offset(&self.hasher, FourTuple { local, remote });
         probe_order(&self.config.ephemeral_ports, offset)
             .find(|&port| {
                 let candidate = FourTuple {
@@ -29,9 +27,7 @@ impl Endpoint {
                 };
                 self.holder_of(&candidate).is_none()
                     && !self.port_has_listener(port)
-                    && self
-                        .port_partition
-                        .is_none_or(|partition| partition.owns(port, remote.port()))
+                    && self.ports.receives(port, remote.port())
             })
             .ok_or(Error::AddrNotAvailable)
     }
@@ -40,21 +36,20 @@ impl Endpoint {
     /// receives (`None`: every port). Ports the application names, and listeners, are not
     /// affected.
     pub fn set_port_partition(&mut self, partition: Option<PortPartition>) {
-        self.port_partition = partition;
+        self.ports.partition = partition;
     }
 
     /// A port of the ephemeral range for a listener on `local` asked for port 0, as Linux's
     /// `bind` to port 0 picks one: no listener and no connection (TIME_WAIT included) uses
     /// it on any address. `AddrInUse` when every one is taken.
     pub(super) fn listener_port(&mut self, local: SocketAddr) -> Result<u16, Error> {
-        let mut hasher = self.hasher.build_hasher();
-        FourTuple {
-            local,
-            remote: local,
-        }
-        .hash_into(&mut hasher);
-        let offset = (hasher.finish() as u32).wrapping_add(self.port_cursor);
-        self.port_cursor = self.port_cursor.wrapping_add(1);
+        let offset = self.ports.offset(
+            &self.hasher,
+            FourTuple {
+                local,
+                remote: local,
+            },
+        );
         probe_order(&self.config.ephemeral_ports, offset)
             .find(|&port| !self.by_tuple.port_in_use(port) && !self.port_has_listener(port))
             .ok_or(Error::AddrInUse)
@@ -62,6 +57,35 @@ impl Endpoint {
 
     fn port_has_listener(&self, port: u16) -> bool {
         self.listening_ports.contains_key(&port)
+    }
+}
+
+/// Where the search for a free ephemeral port starts, and which ports this endpoint may
+/// pick when it shares its address.
+#[derive(Debug, Default)]
+pub(super) struct EphemeralPorts {
+    /// Advances the search between calls (RFC 6056 algorithm 3's counter).
+    cursor: u32,
+    /// The ports this endpoint receives, when it shares its address (`None`: all).
+    partition: Option<PortPartition>,
+}
+
+impl EphemeralPorts {
+    /// The search's starting offset for `tuple`: its keyed hash plus the counter, which
+    /// moves on.
+    fn offset(&mut self, hasher: &KeyedHasher, tuple: FourTuple) -> u32 {
+        let mut state = hasher.build_hasher();
+        tuple.hash_into(&mut state);
+        let offset = (state.finish() as u32).wrapping_add(self.cursor);
+        self.cursor = self.cursor.wrapping_add(1);
+        offset
+    }
+
+    /// This endpoint receives the segments of a connection from local `port` to
+    /// `remote_port`.
+    fn receives(&self, port: u16, remote_port: u16) -> bool {
+        self.partition
+            .is_none_or(|partition| partition.owns(port, remote_port))
     }
 }
 

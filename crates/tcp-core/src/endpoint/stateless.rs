@@ -3,8 +3,24 @@
 
 use crate::addr::FourTuple;
 use crate::connection::TimeWaitAck;
-use crate::context::ResetReply;
 use tcp_wire::{Flags, Header, Options, Segment, SeqNumber};
+
+/// A RST the endpoint must send on behalf of no connection, or of a connection answering a
+/// segment from outside its own sequence space (RFC 9293 §3.10.7.1 and friends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ResetReply {
+    pub(in crate::endpoint) tuple: FourTuple,
+    pub(in crate::endpoint) seq: SeqNumber,
+    /// `Some` makes it a RST+ACK acknowledging this number.
+    pub(in crate::endpoint) ack: Option<SeqNumber>,
+}
+
+impl ResetReply {
+    /// A RST on `tuple` with sequence number `seq`, a RST+ACK of `ack` when given.
+    pub(crate) fn new(tuple: FourTuple, seq: SeqNumber, ack: Option<SeqNumber>) -> ResetReply {
+        ResetReply { tuple, seq, ack }
+    }
+}
 
 /// A SYN-ACK whose ISN is a SYN cookie; nothing is remembered about it.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +47,7 @@ impl StatelessReply {
         match self {
             StatelessReply::Reset(reset) => reset.tuple,
             StatelessReply::CookieSynAck(syn_ack) => syn_ack.tuple,
-            StatelessReply::TimeWaitAck(ack) => ack.tuple,
+            StatelessReply::TimeWaitAck(ack) => ack.tuple(),
         }
     }
 

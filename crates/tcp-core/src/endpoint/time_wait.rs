@@ -7,8 +7,8 @@
 use super::stateless::StatelessReply;
 use super::{Endpoint, REOPEN_ISS_GAP};
 use crate::addr::FourTuple;
-use crate::connection::{Disposition, Incoming, TimeWaitAck, TimeWaitRecord};
-use crate::context::Context;
+use crate::connection::Context;
+use crate::connection::{Incoming, TimeWaitAck, TimeWaitRecord};
 use crate::event::Event;
 use crate::handle::ConnectionHandle;
 use crate::time::Instant;
@@ -27,7 +27,7 @@ impl Endpoint {
         let Some(conn) = self.connections.remove(&handle) else {
             return;
         };
-        self.retired += conn.stats.snapshot();
+        self.retired += conn.stats().snapshot();
         tracing::trace!(conn = %conn, "TIME_WAIT record");
         self.time_wait.insert(handle, record);
     }
@@ -47,14 +47,15 @@ impl Endpoint {
             return;
         };
         self.retired.segments_in += 1;
-        if answer.restart {
+        if answer.restarts() {
             self.deadlines
                 .set(handle, Some(now + self.config.time_wait()));
         }
-        if let Some(ack) = answer.ack {
+        let reopens = answer.reopens();
+        if let Some(ack) = answer.into_ack() {
             self.queue_time_wait_ack(ack);
         }
-        if answer.disposition == Disposition::Reopen {
+        if reopens {
             self.reopen_from_time_wait(now, handle, tuple, seg);
         }
     }
@@ -104,13 +105,13 @@ impl Endpoint {
     ) -> Option<R> {
         let record = self.time_wait.get_mut(&handle)?;
         let mut resets = Vec::new();
-        let mut ctx = Context {
-            config: &self.config,
-            buffer_room: 0,
-            counters: &mut self.counters,
-            challenges: &mut self.challenges,
-            resets: &mut resets,
-        };
+        let mut ctx = Context::new(
+            &self.config,
+            0,
+            &mut self.counters,
+            &mut self.challenges,
+            &mut resets,
+        );
         Some(f(record, &mut ctx))
     }
 
@@ -120,11 +121,11 @@ impl Endpoint {
         let Some(record) = self.time_wait.remove(&handle) else {
             return;
         };
-        self.by_tuple.remove(&record.tuple, handle);
+        self.by_tuple.remove(&record.tuple(), handle);
         self.deadlines.set(handle, None);
         self.census.leave_time_wait();
         self.events.push_back(Event::Closed(handle));
-        tracing::trace!(tuple = %record.tuple, "TIME_WAIT record removed");
+        tracing::trace!(tuple = %record.tuple(), "TIME_WAIT record removed");
     }
 
     /// Queues a record's ACK with the replies on behalf of no connection, counted in the

@@ -1,10 +1,10 @@
 //! Checks that go the same way in several states; each state module runs the ones that apply
 //! to it from a `#[test]` of its own.
 
-use crate::common::{assert_ack, assert_state, rst, setup};
+use crate::common::{assert_ack, assert_state, rst, setup, setup_with};
 use crate::support::inject::{only, silent};
 use std::time::Duration;
-use tcp_core::{Error, Event, State};
+use tcp_core::{Config, Error, Event, State};
 use tcp_wire::Flags;
 
 /// An RST whose sequence number is inside the window but not RCV.NXT gets a challenge ACK
@@ -77,7 +77,12 @@ pub(crate) fn syn_gets_challenge_ack(state: State) {
 /// An ACK of data never sent (SEG.ACK > SND.NXT) gets an ACK and the segment, data and all,
 /// is dropped (RFC 9293 §3.10.7.4 fifth step, RFC 5961 §5.2).
 pub(crate) fn ack_of_unsent_data_gets_challenge_ack(state: State) {
-    let (mut h, mut conn) = setup(state);
+    ack_of_unsent_data_gets_challenge_ack_with(Config::default(), state);
+}
+
+/// [`ack_of_unsent_data_gets_challenge_ack`] under `config`.
+pub(crate) fn ack_of_unsent_data_gets_challenge_ack_with(config: Config, state: State) {
+    let (mut h, mut conn) = setup_with(config, state);
     let name = state.to_string();
     let before = h.ep.counters().challenge_acks;
     let seg = conn

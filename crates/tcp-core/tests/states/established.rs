@@ -4,7 +4,7 @@ use crate::checks;
 use crate::common::{assert_ack, assert_state, setup};
 use crate::support::inject::{only, silent};
 use std::time::Duration;
-use tcp_core::{Error, Event, Keepalive, SocketOptions, State};
+use tcp_core::{Config, Departures, Error, Event, Keepalive, SocketOptions, State};
 use tcp_wire::Flags;
 
 #[test]
@@ -32,9 +32,34 @@ fn syn_gets_challenge_ack() {
     checks::syn_gets_challenge_ack(State::Established);
 }
 
+/// RFC 9293 §3.10.7.4 and RFC 5961 §5.2 answer an ACK of unsent data with an ACK; so does
+/// the engine with Linux's departure turned off.
 #[test]
-fn ack_of_unsent_data_gets_challenge_ack() {
-    checks::ack_of_unsent_data_gets_challenge_ack(State::Established);
+fn ack_of_unsent_data_gets_challenge_ack_under_the_rfc() {
+    let rfc = Config {
+        departures: Departures {
+            drop_ack_of_unsent_data: false,
+            ..Departures::default()
+        },
+        ..Config::default()
+    };
+    checks::ack_of_unsent_data_gets_challenge_ack_with(rfc, State::Established);
+}
+
+/// Linux's `tcp_ack` drops a segment acknowledging unsent data in ESTABLISHED, data and
+/// all, without a reply; the engine does so by default.
+#[test]
+fn ack_of_unsent_data_is_dropped_silently() {
+    let (mut h, mut conn) = setup(State::Established);
+    let seg = conn
+        .peer
+        .seg(Flags::ACK | Flags::PSH)
+        .ack(conn.peer.seen + 1000)
+        .payload(b"ghost");
+    assert!(conn.send(&mut h, &seg).is_empty(), "{}", h.transcript());
+    assert_eq!(h.ep.counters().challenge_acks, 0);
+    assert_eq!(h.ep.readable_bytes(conn.handle()), Ok(0), "dropped");
+    assert_state(&h, &conn, "ESTABLISHED");
 }
 
 /// RFC 5961 §5.2: an ACK older than SND.UNA - MAX.SND.WND is discarded with an ACK.

@@ -59,8 +59,12 @@ impl fmt::Display for TcpOptionSpec {
                 Ok(())
             }
             TcpOptionSpec::Timestamp { val, ecr } => write!(f, "TS val {val} ecr {ecr}"),
-            TcpOptionSpec::FastOpen(cookie) => {
-                f.write_str("FO")?;
+            TcpOptionSpec::FastOpen(cookie) | TcpOptionSpec::FastOpenExp(cookie) => {
+                let name = match self {
+                    TcpOptionSpec::FastOpen(_) => "FO",
+                    _ => "FOEXP",
+                };
+                f.write_str(name)?;
                 if !cookie.is_empty() {
                     f.write_str(" ")?;
                 }

@@ -132,6 +132,9 @@ pub enum TcpOptionSpec {
     },
     /// `FO` (empty: a cookie request) or `FO hex`.
     FastOpen(Vec<u8>),
+    /// `FOEXP` or `FOEXP hex`: Fast Open in the experimental option (kind 254, magic
+    /// `0xF989`, RFC 7413 §4.1.1's pre-assignment form).
+    FastOpenExp(Vec<u8>),
 }
 
 /// A socket call line: `name(args) = result [ERRNO (note)]`, optionally blocking.

@@ -7,20 +7,28 @@ use super::fd_table::{Kind, Socket};
 use super::io::Blocked;
 use crate::errno::Errno;
 use crate::sut::{CallStatus, Fd, Shutdown, SysResult, SysValue};
-use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use tcp_core::{Error, Instant, State};
 
 impl EngineSut {
-    /// `bind`: to `0.0.0.0` or the stack's address; port 0 picks an ephemeral port. A port
+    /// The wildcard address of the stack's family (`0.0.0.0` or `::`).
+    fn any_address(&self) -> IpAddr {
+        match self.local_ip {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        }
+    }
+
+    /// `bind`: to the wildcard address or the stack's address; port 0 picks an ephemeral port. A port
     /// in use fails with `EADDRINUSE` unless both sockets set `SO_REUSEADDR` and the other
     /// is not listening (Linux's rule); connections on the port count as in use without
     /// `SO_REUSEADDR` (TIME_WAIT included).
-    pub(super) fn bind(&mut self, fd: Fd, addr: SocketAddrV4) -> Result<(), Errno> {
+    pub(super) fn bind(&mut self, fd: Fd, addr: SocketAddr) -> Result<(), Errno> {
         let socket = self.socket(fd)?;
         if socket.kind != (Kind::Unbound { bound: None }) {
             return Err(Errno::EINVAL);
         }
-        if !addr.ip().is_unspecified() && *addr.ip() != self.local_ip {
+        if !addr.ip().is_unspecified() && addr.ip() != self.local_ip {
             return Err(Errno::EADDRNOTAVAIL);
         }
         let reuse = socket.options.reuse_address;
@@ -30,7 +38,7 @@ impl EngineSut {
             port => port,
         };
         self.socket_mut(fd)?.kind = Kind::Unbound {
-            bound: Some(SocketAddrV4::new(*addr.ip(), port)),
+            bound: Some(SocketAddr::new(addr.ip(), port)),
         };
         Ok(())
     }
@@ -67,13 +75,14 @@ impl EngineSut {
         let bound = match socket.kind {
             Kind::Listener { .. } => return Ok(()),
             Kind::Conn { .. } => return Err(Errno::EINVAL),
+            Kind::Epoll => return Err(Errno::ENOTSOCK),
             Kind::Unbound { bound } => bound,
         };
         let options = socket.options;
         let addr = match bound {
             Some(addr) => addr,
-            None => SocketAddrV4::new(
-                Ipv4Addr::UNSPECIFIED,
+            None => SocketAddr::new(
+                self.any_address(),
                 self.free_port().ok_or(Errno::EADDRINUSE)?,
             ),
         };
@@ -81,7 +90,7 @@ impl EngineSut {
         let backlog = u32::try_from(backlog).unwrap_or(u32::MAX);
         let handle = self
             .endpoint
-            .listen(SocketAddr::V4(addr), backlog, options)
+            .listen(addr, backlog, options)
             .map_err(errno)?;
         self.socket_mut(fd)?.kind = Kind::Listener { handle, addr };
         Ok(())
@@ -91,7 +100,7 @@ impl EngineSut {
     /// waits for the handshake like any blocking call. On a socket already connecting it
     /// reports the outcome so far (`EALREADY` while the handshake runs). A broadcast or
     /// multicast peer is `ENETUNREACH`, as Linux's `tcp_v4_connect` says.
-    pub(super) fn connect(&mut self, now: u64, fd: Fd, remote: SocketAddrV4) -> CallStatus {
+    pub(super) fn connect(&mut self, now: u64, fd: Fd, remote: SocketAddr) -> CallStatus {
         let socket = match self.socket(fd) {
             Ok(socket) => socket,
             Err(errno) => return CallStatus::Done(Err(errno)),
@@ -99,20 +108,18 @@ impl EngineSut {
         let bound = match socket.kind {
             Kind::Conn {
                 connecting: true, ..
-            } => return self.start(now, Blocked::Connect { fd, first: false }),
+            } => return self.start(now, Blocked::Connect { fd, first: false }, false),
             Kind::Conn { .. } | Kind::Listener { .. } => {
                 return CallStatus::Done(Err(Errno::EISCONN));
             }
+            Kind::Epoll => return CallStatus::Done(Err(Errno::ENOTSOCK)),
             Kind::Unbound { bound } => bound,
         };
-        let local = SocketAddr::new(IpAddr::V4(self.local_ip), bound.map_or(0, |a| a.port()));
+        let local = SocketAddr::new(self.local_ip, bound.map_or(0, |a| a.port()));
         let options = socket.options;
-        let opened = self.endpoint.connect(
-            Instant::from_micros(now),
-            local,
-            SocketAddr::V4(remote),
-            options,
-        );
+        let opened = self
+            .endpoint
+            .connect(Instant::from_micros(now), local, remote, options);
         match opened {
             Ok(handle) => {
                 if let Ok(socket) = self.socket_mut(fd) {
@@ -121,11 +128,12 @@ impl EngineSut {
                         connecting: true,
                     };
                 }
-                self.start(now, Blocked::Connect { fd, first: true })
+                self.start(now, Blocked::Connect { fd, first: true }, false)
             }
             // The engine refuses a broadcast or multicast peer; Linux's routing says so.
             Err(Error::InvalidInput)
-                if remote.ip().is_broadcast() || remote.ip().is_multicast() =>
+                if remote.ip().is_multicast()
+                    || matches!(remote.ip(), IpAddr::V4(v4) if v4.is_broadcast()) =>
             {
                 CallStatus::Done(Err(Errno::ENETUNREACH))
             }
@@ -199,8 +207,9 @@ impl EngineSut {
     /// to the engine to finish (FIN, or RST with unread data or zero linger).
     pub(super) fn close(&mut self, now: u64, fd: Fd) -> Result<(), Errno> {
         let socket = self.fds.remove(fd).ok_or(Errno::EBADF)?;
+        self.forget_in_epolls(fd);
         match socket.kind {
-            Kind::Unbound { .. } => Ok(()),
+            Kind::Unbound { .. } | Kind::Epoll => Ok(()),
             Kind::Listener { handle, .. } => self.endpoint.close_listener(handle).map_err(errno),
             Kind::Conn { handle, .. } => self
                 .endpoint
@@ -218,6 +227,7 @@ impl EngineSut {
         let socket = self.socket(fd)?;
         match socket.kind {
             Kind::Unbound { .. } => Err(Errno::ENOTCONN),
+            Kind::Epoll => Err(Errno::ENOTSOCK),
             Kind::Listener { .. } if !reads => Ok(()),
             Kind::Listener { handle, addr } => {
                 self.endpoint.close_listener(handle).map_err(errno)?;

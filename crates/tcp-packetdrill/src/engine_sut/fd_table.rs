@@ -2,7 +2,7 @@
 //! from 3), each an unbound socket, a listener or a connection of the engine.
 
 use crate::sut::Fd;
-use core::net::SocketAddrV4;
+use core::net::SocketAddr;
 use std::collections::BTreeMap;
 use tcp_core::{ConnectionHandle, Keepalive, ListenerHandle, SocketOptions};
 
@@ -15,15 +15,17 @@ pub(super) enum Kind {
     /// Not listening or connected; maybe bound.
     Unbound {
         /// The address `bind` gave it.
-        bound: Option<SocketAddrV4>,
+        bound: Option<SocketAddr>,
     },
     /// A listener of the engine.
     Listener {
         /// The engine's listener.
         handle: ListenerHandle,
         /// Its address.
-        addr: SocketAddrV4,
+        addr: SocketAddr,
     },
+    /// An epoll instance (its interest list is the stack's `epolls`).
+    Epoll,
     /// A connection of the engine, opened by `connect` or taken by `accept`.
     Conn {
         /// The engine's connection.
@@ -50,6 +52,12 @@ pub(super) struct Socket {
     pub(super) error_reported: bool,
     /// `shutdown(SHUT_RD)`: reads return end-of-file once the buffered data is read.
     pub(super) read_shut: bool,
+    /// `TCP_NOTSENT_LOWAT`, bytes; `None` (set to 0, or never set) for no limit.
+    pub(super) notsent_lowat: Option<u32>,
+    /// `TCP_INQ`.
+    pub(super) inq: bool,
+    /// `SO_ZEROCOPY`.
+    pub(super) zerocopy: bool,
 }
 
 impl Socket {
@@ -63,6 +71,9 @@ impl Socket {
             keepalive,
             error_reported: false,
             read_shut: false,
+            notsent_lowat: None,
+            inq: false,
+            zerocopy: false,
         }
     }
 
@@ -86,7 +97,7 @@ impl Socket {
         match self.kind {
             Kind::Unbound { bound } => bound.map(|addr| addr.port()),
             Kind::Listener { addr, .. } => Some(addr.port()),
-            Kind::Conn { .. } => None,
+            Kind::Conn { .. } | Kind::Epoll => None,
         }
     }
 }

@@ -26,6 +26,24 @@ pub(super) enum Blocked {
         fd: Fd,
         /// Buffer size.
         len: usize,
+        /// `MSG_PEEK`.
+        peek: bool,
+    },
+    /// `epoll_wait` with nothing ready yet.
+    EpollWait {
+        /// The epoll fd.
+        epfd: Fd,
+        /// `maxevents`.
+        max: usize,
+        /// When it returns 0 (virtual microseconds); `None` waits for ever.
+        deadline: Option<u64>,
+    },
+    /// `poll` with nothing ready yet.
+    Poll {
+        /// The sockets and the events asked for.
+        fds: Vec<(Fd, u32)>,
+        /// When it returns 0 (virtual microseconds); `None` waits for ever.
+        deadline: Option<u64>,
     },
     /// `write` with a full send buffer, or before the handshake completed.
     Write {
@@ -46,6 +64,8 @@ impl Blocked {
             | Blocked::Connect { fd, .. }
             | Blocked::Read { fd, .. }
             | Blocked::Write { fd, .. } => *fd,
+            Blocked::Poll { fds, .. } => fds.first().map_or(Fd(-1), |(fd, _)| *fd),
+            Blocked::EpollWait { epfd, .. } => *epfd,
         }
     }
 
@@ -55,6 +75,8 @@ impl Blocked {
             Blocked::Connect { first: true, .. } => Err(Errno::EINPROGRESS),
             Blocked::Connect { first: false, .. } => Err(Errno::EALREADY),
             Blocked::Accept(_) | Blocked::Read { .. } | Blocked::Write { .. } => Err(Errno::EAGAIN),
+            Blocked::Poll { fds, .. } => Ok(SysValue::Ready(vec![0; fds.len()])),
+            Blocked::EpollWait { .. } => Ok(SysValue::Events(Vec::new())),
         }
     }
 }
@@ -65,8 +87,27 @@ impl EngineSut {
         match call {
             Blocked::Accept(fd) => self.accept_step(now, *fd),
             Blocked::Connect { fd, .. } => self.connect_outcome(*fd),
-            Blocked::Read { fd, len } => self.read_step(*fd, *len),
+            Blocked::Read { fd, len, peek } => self.read_step(*fd, *len, *peek),
             Blocked::Write { fd, data, written } => self.write_step(*fd, data, written),
+            Blocked::EpollWait {
+                epfd,
+                max,
+                deadline,
+            } => match self.epoll_ready(*epfd, *max) {
+                Err(errno) => Some(Err(errno)),
+                Ok(ready) => {
+                    let expired = deadline.is_some_and(|deadline| now >= deadline);
+                    (expired || !ready.is_empty()).then_some(Ok(SysValue::Events(ready)))
+                }
+            },
+            Blocked::Poll { fds, deadline } => {
+                let revents: Vec<u32> = fds
+                    .iter()
+                    .map(|&(fd, events)| self.revents(fd, events))
+                    .collect();
+                let expired = deadline.is_some_and(|deadline| now >= deadline);
+                (expired || revents.iter().any(|&r| r != 0)).then_some(Ok(SysValue::Ready(revents)))
+            }
         }
     }
 
@@ -79,7 +120,7 @@ impl EngineSut {
         Err(errno(error))
     }
 
-    fn read_step(&mut self, fd: Fd, len: usize) -> Option<SysResult> {
+    fn read_step(&mut self, fd: Fd, len: usize, peek: bool) -> Option<SysResult> {
         let Some(socket) = self.fds.get(fd) else {
             return Some(Err(Errno::EBADF));
         };
@@ -90,7 +131,12 @@ impl EngineSut {
             return Some(Ok(SysValue::Int(0)));
         }
         let mut buf = vec![0; len];
-        match self.endpoint.read(handle, &mut buf) {
+        let read = if peek {
+            self.endpoint.peek(handle, &mut buf)
+        } else {
+            self.endpoint.read(handle, &mut buf)
+        };
+        match read {
             Ok(n) => Some(Ok(SysValue::Int(n as i64))),
             Err(Error::WouldBlock) => None,
             Err(error) if is_connection_failure(error) => Some(self.report_failure(fd, error)),

@@ -2,7 +2,7 @@
 
 use crate::config::Profile;
 use core::time::Duration;
-use tcp_core::Config;
+use tcp_core::{Config, Departures};
 
 /// The receive-buffer ceiling of the Linux profile. The engine scales its window so that
 /// this much can be advertised, which gives window scale 8 (`ilog2(8 MiB) - 15`, Linux's
@@ -17,7 +17,9 @@ const LINUX_RECV_BUFFER_MAX: usize = 8 * 1024 * 1024;
 /// - RFC: the RFCs' own numbers where Linux departs from them: an initial window of 3
 ///   segments (RFC 5681 §3.1 for an MSS of 1460), a 1 s minimum RTO (RFC 6298 (2.4)),
 ///   delayed ACK 200 ms (under RFC 9293 §3.8.6.3's 0.5 s), an MSL of 2 minutes (RFC 9293
-///   §3.4.2) and SYN retransmissions for over 3 minutes (RFC 9293 §3.8.3, MUST-23).
+///   §3.4.2), SYN retransmissions for over 3 minutes (RFC 9293 §3.8.3, MUST-23), an ACK
+///   in reply to an ACK of unsent data (RFC 9293 §3.10.7.4) and a reset for each half-open
+///   connection of a listener that closes (§3.10.5) where Linux stays silent.
 pub(super) fn config_for(profile: Profile) -> Config {
     let mut config = Config::default();
     match profile {
@@ -28,6 +30,10 @@ pub(super) fn config_for(profile: Profile) -> Config {
             config.delayed_ack = Duration::from_millis(200);
             config.msl = Duration::from_secs(120);
             config.retransmission.syn_retries = 7;
+            config.departures = Departures {
+                drop_ack_of_unsent_data: false,
+                listener_close_drops_half_open: false,
+            };
         }
     }
     config

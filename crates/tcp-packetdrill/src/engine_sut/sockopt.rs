@@ -106,6 +106,15 @@ impl EngineSut {
             SockOpt::KeepCnt => {
                 socket.keepalive.probes = u32::try_from(in_range(v, KEEPCNT_RANGE)?).unwrap_or(1);
             }
+            // Linux keeps the value as an unsigned int; 0 means the sysctl's (no limit).
+            SockOpt::NotSentLowat => {
+                socket.notsent_lowat = u32::try_from(v & 0xffff_ffff)
+                    .ok()
+                    .filter(|&bytes| bytes != 0);
+            }
+            SockOpt::Inq => socket.inq = v != 0,
+            SockOpt::ZeroCopy => socket.zerocopy = v != 0,
+            SockOpt::Info => return Err(Errno::ENOPROTOOPT),
         }
         self.apply(now, fd)
     }
@@ -159,6 +168,11 @@ impl EngineSut {
             SockOpt::KeepIntvl => int(secs(socket.keepalive.interval)),
             SockOpt::KeepCnt => int(i64::from(socket.keepalive.probes)),
             SockOpt::Error => self.take_so_error(fd),
+            // Read back as the C int it is: UINT_MAX shows as -1.
+            SockOpt::NotSentLowat => int(i64::from(socket.notsent_lowat.unwrap_or(0) as i32)),
+            SockOpt::Inq => int(i64::from(socket.inq)),
+            SockOpt::ZeroCopy => int(i64::from(socket.zerocopy)),
+            SockOpt::Info => self.tcp_info(fd).map(OptValue::Info),
         }
     }
 

@@ -3,9 +3,9 @@
 //! matched), so that it can be compared with and printed like a script line.
 
 use super::conn::Conn;
+use super::inbound::{FAST_OPEN_EXP_KIND, FAST_OPEN_EXP_MAGIC};
 use crate::ast::{OptionList, PacketSpec, SeqRange, TcpOptionSpec};
 use crate::sut::Outbound;
-use core::net::IpAddr;
 use tcp_wire::{Flags, Segment, TcpOption};
 
 /// An outbound segment in script space, with the facts the comparison needs.
@@ -17,7 +17,7 @@ pub(super) struct Actual {
     pub(super) raw_ack: u32,
     /// The urgent pointer exactly as sent.
     pub(super) urgent_pointer: u16,
-    /// The checksum verifies over the IPv4 pseudo-header.
+    /// The checksum verifies over the IP pseudo-header.
     pub(super) checksum_ok: bool,
     /// Every payload byte is zero (the runner only ever writes zeros).
     pub(super) payload_zero: bool,
@@ -65,7 +65,7 @@ pub(super) fn read_segment(outbound: &Outbound, conn: &Conn) -> Result<Actual, S
         spec,
         raw_ack,
         urgent_pointer: view.urgent_pointer(),
-        checksum_ok: view.verify_checksum(IpAddr::V4(outbound.src), IpAddr::V4(outbound.dst)),
+        checksum_ok: view.verify_checksum(outbound.src, outbound.dst),
         payload_zero: payload.iter().all(|&b| b == 0),
         option_error,
     })
@@ -102,6 +102,12 @@ fn read_options(view: &Segment<&[u8]>, conn: &Conn) -> (Vec<TcpOptionSpec>, Opti
                 ecr: echo,
             },
             TcpOption::FastOpen(cookie) => TcpOptionSpec::FastOpen(cookie.as_bytes().to_vec()),
+            TcpOption::Unknown {
+                kind: FAST_OPEN_EXP_KIND,
+                data,
+            } if data.starts_with(&FAST_OPEN_EXP_MAGIC) => {
+                TcpOptionSpec::FastOpenExp(data[FAST_OPEN_EXP_MAGIC.len()..].to_vec())
+            }
             TcpOption::Unknown { kind, .. } => {
                 return (options, Some(format!("unexpected TCP option kind: {kind}")));
             }

@@ -2,11 +2,13 @@
 //! checked against and what they tell the runner about the connection under test.
 
 use super::args::Args;
+use super::data_call;
+use super::epoll_call;
 use super::symbols::{AddrError, O_NONBLOCK, boxed_int, int_value};
 use crate::ast::{Expr, SyscallSpec};
 use crate::config::RunConfig;
 use crate::sut::{Fd, OptValue, Shutdown, SockOpt, SocketCall};
-use core::net::SocketAddrV4;
+use core::net::SocketAddr;
 use std::collections::HashMap;
 
 /// How the call's success value is checked.
@@ -24,6 +26,14 @@ pub(super) enum Expect {
     OptionValue(SockOpt, Expr),
     /// `fcntl(F_GETFL)`: the stack's 0/1 becomes `O_RDWR` or `O_RDWR|O_NONBLOCK`.
     StatusFlags,
+    /// `ioctl`: the call returns 0 and its out value (`[N]`) equals this argument.
+    OutValue(Expr),
+    /// `poll`: the call returns the number of ready fds, and each fd's `revents` equals the
+    /// script's, where it gives one.
+    Ready(Vec<Option<Expr>>),
+    /// `epoll_wait`: the call returns the number of events, and they are these
+    /// `(events, data)` in order, where the script gives them.
+    Events(Vec<(Option<Expr>, Option<Expr>)>),
 }
 
 /// What a call tells the runner about the connection under test.
@@ -36,7 +46,7 @@ pub(super) enum Effect {
     /// On success, the next inbound packet opens a new connection.
     Listening,
     /// From the call on, the connection under test is the one to this address.
-    Connecting(SocketAddrV4),
+    Connecting(SocketAddr),
 }
 
 /// A call ready to run.
@@ -77,7 +87,7 @@ pub(super) fn translate(
         "socket" => socket(&args)?,
         "bind" => {
             args.count(3)?;
-            let addr = args.address(1, SocketAddrV4::new(config.local_ip, config.bind_port))?;
+            let addr = args.address(1, SocketAddr::new(config.local_ip, config.bind_port))?;
             Translated {
                 call: SocketCall::Bind {
                     fd: args.fd(0)?,
@@ -109,7 +119,7 @@ pub(super) fn translate(
         }
         "connect" => {
             args.count(3)?;
-            let addr = args.address(1, SocketAddrV4::new(config.remote_ip, config.connect_port))?;
+            let addr = args.address(1, SocketAddr::new(config.remote_ip, config.connect_port))?;
             Translated {
                 call: SocketCall::Connect {
                     fd: args.fd(0)?,
@@ -119,28 +129,8 @@ pub(super) fn translate(
                 effect: Effect::Connecting(addr),
             }
         }
-        "read" | "recv" => {
-            args.count(if spec.name == "read" { 3 } else { 4 })?;
-            args.zero_flags()?;
-            value_call(SocketCall::Read {
-                fd: args.fd(0)?,
-                len: args.len(2)?,
-            })
-        }
-        "write" | "send" => {
-            args.count(if spec.name == "write" { 3 } else { 4 })?;
-            args.zero_flags()?;
-            if spec.args[1] != Expr::Ellipsis {
-                return Err(CallError::Unsupported(format!(
-                    "{} buffer '{}' (only ... is supported)",
-                    spec.name, spec.args[1]
-                )));
-            }
-            value_call(SocketCall::Write {
-                fd: args.fd(0)?,
-                data: vec![0; args.len(2)?],
-            })
-        }
+        name if data_call::NAMES.contains(&name) => data_call::translate(&args)?,
+        name if epoll_call::NAMES.contains(&name) => epoll_call::translate(&args)?,
         "close" => {
             args.count(1)?;
             value_call(SocketCall::Close { fd: args.fd(0)? })
@@ -208,9 +198,9 @@ fn socket(args: &Args<'_>) -> Result<Translated, CallError> {
     args.count(3)?;
     let spec = args.spec;
     let domain = &spec.args[0];
-    if *domain != Expr::Ellipsis && int_value(domain) != Some(2) {
+    if *domain != Expr::Ellipsis && !matches!(int_value(domain), Some(2 | 10)) {
         return Err(CallError::Unsupported(format!(
-            "socket domain {domain} (only AF_INET)"
+            "socket domain {domain} (only AF_INET and AF_INET6)"
         )));
     }
     let kind = args.int(1)?;
@@ -294,7 +284,7 @@ mod tests {
     use super::*;
     use crate::ast::EventKind;
     use crate::parse_script;
-    use core::net::Ipv4Addr;
+    use core::net::{Ipv4Addr, SocketAddrV4};
 
     fn run(source: &str) -> Result<Translated, CallError> {
         let script = parse_script(&format!("0 {source}")).unwrap();
@@ -320,13 +310,13 @@ mod tests {
             t.call,
             SocketCall::Bind {
                 fd: Fd(10),
-                addr: local
+                addr: SocketAddr::V4(local)
             }
         );
         assert_eq!(t.effect, Effect::Bound(8080));
         let t = run("connect(4, ..., ...) = -1 EINPROGRESS (Operation now in progress)").unwrap();
         let remote = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 8080);
-        assert_eq!(t.effect, Effect::Connecting(remote));
+        assert_eq!(t.effect, Effect::Connecting(SocketAddr::V4(remote)));
         assert_eq!(
             call("listen(3, 1) = 0"),
             SocketCall::Listen {
@@ -346,21 +336,25 @@ mod tests {
             call("write(4, ..., 3) = 3"),
             SocketCall::Write {
                 fd: Fd(11),
-                data: vec![0; 3]
+                data: vec![0; 3],
+                dont_wait: false
             }
         );
         assert_eq!(
-            call("send(4, ..., 3, 0) = 3"),
+            call("send(4, ..., 3, MSG_DONTWAIT|MSG_NOSIGNAL) = 3"),
             SocketCall::Write {
                 fd: Fd(11),
-                data: vec![0; 3]
+                data: vec![0; 3],
+                dont_wait: true
             }
         );
         assert_eq!(
-            call("recv(4, ..., 100, 0) = 3"),
+            call("recv(4, ..., 100, MSG_PEEK) = 3"),
             SocketCall::Read {
                 fd: Fd(11),
-                len: 100
+                len: 100,
+                peek: true,
+                dont_wait: false
             }
         );
         assert_eq!(
@@ -447,6 +441,67 @@ mod tests {
     }
 
     #[test]
+    fn message_calls_ioctl_and_poll() {
+        assert_eq!(
+            call(
+                "sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 10}, {iov_base=..., iov_len=5}], msg_flags=0}, 0) = 15"
+            ),
+            SocketCall::Write {
+                fd: Fd(11),
+                data: vec![0; 15],
+                dont_wait: false
+            }
+        );
+        assert_eq!(
+            call(
+                "recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, MSG_DONTWAIT) = 3"
+            ),
+            SocketCall::Read {
+                fd: Fd(11),
+                len: 100,
+                peek: false,
+                dont_wait: true
+            }
+        );
+        assert_eq!(
+            call("sendto(4, ..., 7, 0, ..., ...) = 7"),
+            SocketCall::Write {
+                fd: Fd(11),
+                data: vec![0; 7],
+                dont_wait: false
+            }
+        );
+        let t = run("ioctl(4, SIOCOUTQ, [1000]) = 0").unwrap();
+        assert_eq!(
+            t.call,
+            SocketCall::QueueSize {
+                fd: Fd(11),
+                queue: crate::sut::Queue::Send
+            }
+        );
+        assert_eq!(
+            t.expect,
+            Expect::OutValue(Expr::Array(vec![Expr::Int(1000)]))
+        );
+        let t = run("poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1").unwrap();
+        assert_eq!(
+            t.call,
+            SocketCall::Poll {
+                fds: vec![(Fd(11), 0x5)],
+                timeout_ms: 0
+            }
+        );
+        assert_eq!(
+            t.expect,
+            Expect::Ready(vec![Some(Expr::Word("POLLOUT".into()))])
+        );
+        assert!(matches!(
+            run("poll([{fd=4, events=POLLIN}], 2, 0) = 0"),
+            Err(CallError::Invalid(_))
+        ));
+    }
+
+    #[test]
     fn fcntl_nonblocking() {
         assert_eq!(
             call("fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0"),
@@ -463,11 +518,19 @@ mod tests {
     #[test]
     fn unsupported_and_invalid_calls() {
         for source in [
-            "poll([], 0, 0) = 0",
-            "socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3",
+            "epoll_pwait(5, ..., 1, 0, ...) = 0",
+            "socket(AF_UNIX, SOCK_STREAM, 0) = 3",
             "socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3",
             "setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, \"reno\", 4) = 0",
-            "recv(4, ..., 10, MSG_PEEK) = 1",
+            "send(4, ..., 10, MSG_EOR) = 10",
+            "sendto(4, ..., 10, MSG_FASTOPEN, ..., ...) = 10",
+            "recv(4, ..., 10, MSG_WAITALL) = 10",
+            "recvmsg(4, {msg_iov(1)=[{..., 10}], msg_control(16)=..., msg_flags=0}, 0) = 10",
+            "ioctl(4, FIONBIO, [1]) = 0",
+            "write(4, ..., 999999999999) = 1",
+            "sendmsg(4, {msg_iov(2)=[{..., 9223372036854775807}, {..., 9}], msg_flags=0}, 0) = 1",
+            "setsockopt(4, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0",
+            "setsockopt(4, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0",
             "write(4, \"abc\", 3) = 3",
         ] {
             assert!(

@@ -4,7 +4,7 @@
 
 use crate::config::RunConfig;
 use crate::sut::{Fd, Outbound};
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{IpAddr, SocketAddr};
 use std::collections::HashMap;
 use tcp_wire::{Flags, Segment};
 
@@ -63,7 +63,7 @@ impl TsMap {
 /// The connection the script is talking to.
 #[derive(Debug)]
 pub(super) struct Conn {
-    pub(super) remote: SocketAddrV4,
+    pub(super) remote: SocketAddr,
     /// Unknown for an active open until the stack's SYN shows it.
     pub(super) local_port: Option<u16>,
     pub(super) remote_isn: Option<Isn>,
@@ -99,7 +99,7 @@ impl Conn {
 /// Which connection is under test, and how the next one will be numbered.
 #[derive(Debug)]
 pub(super) struct Tracker {
-    local_ip: Ipv4Addr,
+    local_ip: IpAddr,
     bound_port: u16,
     listening: bool,
     next_remote_port: u16,
@@ -133,7 +133,7 @@ impl Tracker {
     /// `connect` was called on `fd`: the connection under test is now the one to `remote`.
     /// Calling it again on the same fd (a non-blocking socket asking how its handshake is
     /// going) keeps the connection and what was learned about it.
-    pub(super) fn connecting(&mut self, remote: SocketAddrV4, fd: Fd) {
+    pub(super) fn connecting(&mut self, remote: SocketAddr, fd: Fd) {
         self.listening = false;
         if self
             .conn
@@ -175,7 +175,7 @@ impl Tracker {
                     (port, self.bound_port)
                 });
                 Conn {
-                    remote: SocketAddrV4::new(config.remote_ip, remote_port),
+                    remote: SocketAddr::new(config.remote_ip, remote_port),
                     local_port: Some(local_port),
                     remote_isn: Some(isn),
                     local_isn: None,
@@ -197,9 +197,9 @@ impl Tracker {
     pub(super) fn claims(&mut self, segment: &Outbound) -> bool {
         let claimed = self.conn.as_mut().is_some_and(|conn| {
             let Ok(view) = Segment::new_checked(segment.segment.as_slice()) else {
-                return segment.dst == *conn.remote.ip();
+                return segment.dst == conn.remote.ip();
             };
-            let to_remote = segment.dst == *conn.remote.ip()
+            let to_remote = segment.dst == conn.remote.ip()
                 && view.dst_port() == conn.remote.port()
                 && segment.src == self.local_ip;
             match conn.local_port {
@@ -250,7 +250,7 @@ mod tests {
     fn connect_again_on_the_same_fd_keeps_the_connection() {
         let config = RunConfig::default();
         let mut tracker = Tracker::new(&config);
-        let remote = SocketAddrV4::new(config.remote_ip, config.connect_port);
+        let remote = SocketAddr::new(config.remote_ip, config.connect_port);
         tracker.connecting(remote, Fd(3));
         tracker.conn.as_mut().unwrap().local_isn = Some(Isn { script: 0, live: 9 });
         tracker.connecting(remote, Fd(3));

@@ -6,7 +6,7 @@ use super::{Runner, Stop};
 use crate::ast::{PacketSpec, TcpOptionSpec};
 use crate::outcome::Failure;
 use crate::sut::StackUnderTest;
-use core::net::Ipv4Addr;
+use core::net::IpAddr;
 use tcp_wire::{
     FastOpenCookie, Flags, HEADER_LEN, Header, MAX_OPTIONS_LEN, MAX_WINDOW_SCALE, OptionWriter,
     SackBlocks, Segment, SeqNumber, TcpOption, kind,
@@ -28,7 +28,7 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
             conn.remote.port(),
             conn.local_port.unwrap_or(config.bind_port),
         ));
-        let src = *conn.remote.ip();
+        let src = conn.remote.ip();
         let addresses = Addresses {
             src,
             dst: config.local_ip,
@@ -42,10 +42,16 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
     }
 }
 
+/// The experimental option kind Fast Open used before it had its own (RFC 6994's shared
+/// experimental kind).
+pub(super) const FAST_OPEN_EXP_KIND: u8 = 254;
+/// The magic number that marks a kind-254 option as Fast Open (RFC 7413 §4.1.1).
+pub(super) const FAST_OPEN_EXP_MAGIC: [u8; 2] = [0xf9, 0x89];
+
 /// Where an inbound segment goes.
 pub(super) struct Addresses {
-    pub(super) src: Ipv4Addr,
-    pub(super) dst: Ipv4Addr,
+    pub(super) src: IpAddr,
+    pub(super) dst: IpAddr,
     pub(super) src_port: u16,
     pub(super) dst_port: u16,
 }
@@ -53,7 +59,7 @@ pub(super) struct Addresses {
 /// The live bytes of `spec`: sequence, ACK and SACK numbers moved from script space onto the
 /// connection's live ISNs, TS ecr mapped back to a TS val the stack sent (packetdrill's
 /// rule), options in the script's order, a zero-filled payload, and the checksum over the
-/// IPv4 pseudo-header.
+/// IP pseudo-header.
 pub(super) fn build_segment(
     spec: &PacketSpec,
     conn: &Conn,
@@ -85,7 +91,7 @@ pub(super) fn build_segment(
     bytes[HEADER_LEN..header_len].copy_from_slice(&options[..options_len]);
     let mut segment = Segment::new_unchecked(&mut bytes[..]);
     segment.set_header_len(header_len);
-    segment.fill_checksum_ipv4(addresses.src, addresses.dst);
+    segment.fill_checksum(addresses.src, addresses.dst);
     Ok(bytes)
 }
 
@@ -138,6 +144,14 @@ fn write_options(
                     *ecr
                 };
                 writer.write(&TcpOption::Timestamps { value: *val, echo })
+            }
+            TcpOptionSpec::FastOpenExp(cookie) => {
+                let mut data = FAST_OPEN_EXP_MAGIC.to_vec();
+                data.extend_from_slice(cookie);
+                writer.write(&TcpOption::Unknown {
+                    kind: FAST_OPEN_EXP_KIND,
+                    data: &data,
+                })
             }
             TcpOptionSpec::FastOpen(cookie) => match FastOpenCookie::new(cookie) {
                 Ok(cookie) => writer.write(&TcpOption::FastOpen(cookie)),
@@ -200,7 +214,7 @@ mod tests {
         let spec = spec("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
         let bytes = build_segment(&spec, conn, &addresses(), false).unwrap();
         let segment = Segment::new_checked(&bytes[..]).unwrap();
-        assert!(segment.verify_checksum(config.remote_ip.into(), config.local_ip.into()));
+        assert!(segment.verify_checksum(config.remote_ip, config.local_ip));
         assert_eq!(segment.seq_number(), SeqNumber(config.remote_isn));
         assert_eq!(segment.flags(), Flags::SYN);
         assert_eq!(segment.window(), 32792);

@@ -18,9 +18,9 @@ const FLAG_FIELDS: [(Flags, &str); 8] = [
 ];
 
 /// `Ok` when `actual` is what `expected` describes. A TS val may be anything; everything
-/// else the script wrote must match. Options are compared in order, or with `as_set` as a
-/// multiset that ignores NOP and EOL.
-pub(super) fn compare(expected: &PacketSpec, actual: &Actual, as_set: bool) -> Result<(), String> {
+/// else the script wrote must match. Options are compared in order, padding included, as
+/// packetdrill compares them.
+pub(super) fn compare(expected: &PacketSpec, actual: &Actual) -> Result<(), String> {
     if !actual.checksum_ok {
         return Err("bad outbound TCP checksum".to_string());
     }
@@ -53,7 +53,7 @@ pub(super) fn compare(expected: &PacketSpec, actual: &Actual, as_set: bool) -> R
         u32::from(expected.urg.unwrap_or(0)),
         u32::from(actual.urgent_pointer),
     )?;
-    compare_options(expected, actual, as_set)?;
+    compare_options(expected, actual)?;
     if !actual.payload_zero {
         return Err("incorrect outbound data payload".to_string());
     }
@@ -70,7 +70,7 @@ fn field(name: &str, expected: u32, actual: u32) -> Result<(), String> {
     ))
 }
 
-fn compare_options(expected: &PacketSpec, actual: &Actual, as_set: bool) -> Result<(), String> {
+fn compare_options(expected: &PacketSpec, actual: &Actual) -> Result<(), String> {
     let wanted: &[TcpOptionSpec] = match &expected.options {
         Some(OptionList::Any) => return Ok(()),
         Some(OptionList::Exact(list)) => list,
@@ -83,11 +83,7 @@ fn compare_options(expected: &PacketSpec, actual: &Actual, as_set: bool) -> Resu
         Some(OptionList::Exact(list)) => list,
         _ => &[],
     };
-    if as_set {
-        compare_as_set(wanted, got)
-    } else {
-        compare_in_order(wanted, got)
-    }
+    compare_in_order(wanted, got)
 }
 
 fn compare_in_order(wanted: &[TcpOptionSpec], got: &[TcpOptionSpec]) -> Result<(), String> {
@@ -101,28 +97,6 @@ fn compare_in_order(wanted: &[TcpOptionSpec], got: &[TcpOptionSpec]) -> Result<(
         option_matches(want, have)?;
     }
     Ok(())
-}
-
-fn compare_as_set(wanted: &[TcpOptionSpec], got: &[TcpOptionSpec]) -> Result<(), String> {
-    let padding = |o: &&TcpOptionSpec| !matches!(o, TcpOptionSpec::Nop | TcpOptionSpec::Eol);
-    let mut left: Vec<&TcpOptionSpec> = got.iter().filter(padding).collect();
-    for want in wanted.iter().filter(padding) {
-        let Some(index) = left.iter().position(|have| kind(have) == kind(want)) else {
-            return Err(format!(
-                "bad outbound TCP options: TCP option {} missing",
-                kind(want)
-            ));
-        };
-        option_matches(want, left[index])?;
-        left.remove(index);
-    }
-    match left.first() {
-        Some(extra) => Err(format!(
-            "bad outbound TCP options: unexpected TCP option {}",
-            kind(extra)
-        )),
-        None => Ok(()),
-    }
 }
 
 /// Two options of the same kind agree: equal values, except that a TS val may differ.
@@ -151,6 +125,7 @@ fn kind(option: &TcpOptionSpec) -> u8 {
         TcpOptionSpec::Sack(_) => 5,
         TcpOptionSpec::Timestamp { .. } => 8,
         TcpOptionSpec::FastOpen(_) => 34,
+        TcpOptionSpec::FastOpenExp(_) => 254,
     }
 }
 
@@ -183,7 +158,7 @@ mod tests {
     fn equal_segments_match_and_ts_val_is_free() {
         let expected = spec("S. 0:0(0) ack 1 <mss 1460,nop,nop,TS val 1 ecr 100>");
         let got = actual("S. 0:0(0) ack 1 win 65535 <mss 1460,nop,nop,TS val 999 ecr 100>");
-        assert_eq!(compare(&expected, &got, false), Ok(()));
+        assert_eq!(compare(&expected, &got), Ok(()));
     }
 
     #[test]
@@ -209,21 +184,18 @@ mod tests {
             ("P. 1:11(10) ack 1 win 10 <nop>", "bad outbound TCP options"),
         ];
         for (got, error) in cases {
-            assert_eq!(
-                compare(&expected, &actual(got), false),
-                Err(error.to_string())
-            );
+            assert_eq!(compare(&expected, &actual(got)), Err(error.to_string()));
         }
         let mut bad_sum = actual("P. 1:11(10) ack 1 win 10");
         bad_sum.checksum_ok = false;
         assert_eq!(
-            compare(&expected, &bad_sum, false),
+            compare(&expected, &bad_sum),
             Err("bad outbound TCP checksum".to_string())
         );
         let mut data = actual("P. 1:11(10) ack 1 win 10");
         data.payload_zero = false;
         assert_eq!(
-            compare(&expected, &data, false),
+            compare(&expected, &data),
             Err("incorrect outbound data payload".to_string())
         );
     }
@@ -231,8 +203,8 @@ mod tests {
     #[test]
     fn window_is_checked_only_when_written() {
         let got = actual(". 1:1(0) ack 1 win 300");
-        assert_eq!(compare(&spec(". 1:1(0) ack 1"), &got, false), Ok(()));
-        assert!(compare(&spec(". 1:1(0) ack 1 win 257"), &got, false).is_err());
+        assert_eq!(compare(&spec(". 1:1(0) ack 1"), &got), Ok(()));
+        assert!(compare(&spec(". 1:1(0) ack 1 win 257"), &got).is_err());
     }
 
     #[test]
@@ -241,40 +213,26 @@ mod tests {
         assert_eq!(
             compare(
                 &expected,
-                &actual(". 1:1(0) ack 1 win 1 <nop,nop,TS val 5 ecr 101>"),
-                false
+                &actual(". 1:1(0) ack 1 win 1 <nop,nop,TS val 5 ecr 101>")
             ),
             Err("bad outbound TCP timestamp ecr: expected: 100 vs actual: 101".to_string())
         );
         assert_eq!(
             compare(
                 &spec("S 0:0(0) <mss 1460>"),
-                &actual("S 0:0(0) win 1 <mss 536>"),
-                false
+                &actual("S 0:0(0) win 1 <mss 536>")
             ),
             Err("bad value outbound TCP option 2".to_string())
         );
     }
 
     #[test]
-    fn options_as_set_ignore_padding_and_order() {
+    fn options_are_compared_in_order_with_padding() {
         let expected = spec("S. 0:0(0) ack 1 <mss 1460,sackOK,nop,wscale 7>");
         let got = actual("S. 0:0(0) ack 1 win 1 <mss 1460,nop,wscale 7,nop,nop,sackOK>");
         assert_eq!(
-            compare(&expected, &got, false),
+            compare(&expected, &got),
             Err("bad outbound TCP options".to_string())
-        );
-        assert_eq!(compare(&expected, &got, true), Ok(()));
-        let extra =
-            actual("S. 0:0(0) ack 1 win 1 <mss 1460,sackOK,wscale 7,nop,nop,TS val 1 ecr 0>");
-        assert_eq!(
-            compare(&expected, &extra, true),
-            Err("bad outbound TCP options: unexpected TCP option 8".to_string())
-        );
-        let missing = actual("S. 0:0(0) ack 1 win 1 <mss 1460,wscale 7>");
-        assert_eq!(
-            compare(&expected, &missing, true),
-            Err("bad outbound TCP options: TCP option 4 missing".to_string())
         );
     }
 
@@ -282,9 +240,9 @@ mod tests {
     fn any_options_accepts_everything() {
         let expected = spec("S. 0:0(0) ack 1 <...>");
         let got = actual("S. 0:0(0) ack 1 win 1 <mss 1,sackOK>");
-        assert_eq!(compare(&expected, &got, false), Ok(()));
+        assert_eq!(compare(&expected, &got), Ok(()));
         assert_eq!(
-            compare(&spec("S. 0:0(0) ack 1"), &got, false),
+            compare(&spec("S. 0:0(0) ack 1"), &got),
             Err("bad outbound TCP options".to_string())
         );
     }

@@ -6,15 +6,19 @@ mod args;
 mod call;
 mod clock;
 mod conn;
+mod data_call;
+mod epoll_call;
 mod inbound;
 mod matcher;
+mod out_value;
 mod outbound;
+mod super_segment;
 mod symbols;
 mod syscall;
 mod timing;
 
 use crate::ast::{Event, EventKind, EventTime, Script};
-use crate::config::{OptionError, RunConfig};
+use crate::config::RunConfig;
 use crate::outcome::{Failure, Outcome, Verdict};
 use crate::sut::{Fd, Outbound, StackUnderTest};
 use conn::Tracker;
@@ -24,9 +28,9 @@ use timing::Last;
 
 /// Runs `script` against `sut` and returns the verdict.
 ///
-/// Guarantees: the script's flag lines are applied on top of `config`; a script with shell
-/// commands or code blocks is skipped unless `config.allow_skipping_shell` is set (then those
-/// lines are left out and counted); events run in order at their scripted virtual times;
+/// Guarantees: the script's flag lines and shell lines are applied on top of `config`
+/// ([`RunConfig::for_script`]); a flag, shell line or code block this runner cannot honour
+/// makes the script a skip naming it; events run in order at their scripted virtual times;
 /// the first mismatch ends the run as a failure naming its line; features this runner cannot
 /// express end it as a skip. The stack's segments that belong to no connection under test are
 /// ignored, as packetdrill ignores them; segments still queued after the last event are not
@@ -36,39 +40,15 @@ pub fn run_script<S: StackUnderTest + ?Sized>(
     sut: &mut S,
     config: &RunConfig,
 ) -> Outcome {
-    let commands: Vec<&Event> = script
-        .events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Shell(_) | EventKind::Code(_)))
-        .collect();
-    if let Some(first) = commands.first()
-        && !config.allow_skipping_shell
-    {
-        return Outcome {
-            verdict: Verdict::Skip(format!(
-                "line {}: shell commands and code blocks cannot run here \
-                 (--allow-skipping-shell runs the script without them)",
-                first.line
-            )),
-            commands_not_run: 0,
-        };
-    }
-    let verdict = match config.with_script_options(&script.options) {
-        Err(OptionError::Invalid(message)) => Verdict::Fail(Failure {
-            line: None,
-            message,
-        }),
-        Err(OptionError::Unsupported(reason)) => Verdict::Skip(reason),
+    let verdict = match config.for_script(script) {
+        Err(error) => error.into(),
         Ok(config) => match Runner::new(sut, &config).run(&script.events) {
             Ok(()) => Verdict::Pass,
             Err(Stop::Fail(failure)) => Verdict::Fail(failure),
             Err(Stop::Skip(reason)) => Verdict::Skip(reason),
         },
     };
-    Outcome {
-        verdict,
-        commands_not_run: commands.len(),
-    }
+    Outcome { verdict }
 }
 
 /// Why a run ended early.

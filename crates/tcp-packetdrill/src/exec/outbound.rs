@@ -3,6 +3,7 @@
 
 use super::actual::{live_ts_val, read_segment};
 use super::matcher::compare;
+use super::super_segment;
 use super::timing::{Due, DueKind, secs};
 use super::{Runner, Stop};
 use crate::ast::{OptionList, PacketSpec, TcpOptionSpec};
@@ -56,6 +57,7 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
                 None,
             )));
         };
+        let segment = self.split_to_fit(spec, segment);
         self.learn_from(spec, &segment);
         let Some(conn) = self.tracker.conn.as_ref() else {
             return Err(Stop::Fail(Failure::at(
@@ -67,7 +69,7 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
             .map_err(|message| Stop::Fail(Failure::at(line, message)))?;
         let expected_text = format!("> {spec} {}", window.wording);
         let got_text = format!("> {} at {} sec", actual.spec, secs(segment.time));
-        if let Err(detail) = compare(spec, &actual, self.config.options_as_set) {
+        if let Err(detail) = compare(spec, &actual) {
             return Err(Stop::Fail(Failure::mismatch(
                 line,
                 &expected_text,
@@ -130,6 +132,21 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
             if !self.run_timers(latest, |runner| !runner.queue.is_empty())? {
                 return Ok(None);
             }
+        }
+    }
+
+    /// A super-segment longer than the script's packet is cut where that packet ends
+    /// (unless `--strict_segments`), the rest going back to the front of the queue.
+    fn split_to_fit(&mut self, spec: &PacketSpec, segment: Outbound) -> Outbound {
+        if self.config.strict_segments {
+            return segment;
+        }
+        match super_segment::split(&segment, usize::from(spec.seq.len)) {
+            Some((front, rest)) => {
+                self.queue.push_front(rest);
+                front
+            }
+            None => segment,
         }
     }
 

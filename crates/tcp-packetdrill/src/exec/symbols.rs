@@ -4,7 +4,7 @@
 
 use crate::ast::Expr;
 use crate::errno::Errno;
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 /// `O_RDWR`.
 pub(super) const O_RDWR: i64 = 2;
@@ -13,6 +13,8 @@ pub(super) const O_NONBLOCK: i64 = 0o4000;
 
 const CONSTANTS: &[(&str, i64)] = &[
     ("AF_INET", 2),
+    ("AF_INET6", 10),
+    ("PF_INET6", 10),
     ("PF_INET", 2),
     ("SOCK_STREAM", 1),
     ("SOCK_NONBLOCK", O_NONBLOCK),
@@ -33,6 +35,65 @@ const CONSTANTS: &[(&str, i64)] = &[
     ("TCP_KEEPCNT", 6),
     ("TCP_LINGER2", 8),
     ("TCP_USER_TIMEOUT", 18),
+    ("TCP_INFO", 11),
+    ("TCP_NOTSENT_LOWAT", 25),
+    ("TCP_INQ", 36),
+    ("SO_ZEROCOPY", 60),
+    ("MSG_OOB", 0x1),
+    ("MSG_PEEK", 0x2),
+    ("MSG_TRUNC", 0x20),
+    ("MSG_DONTWAIT", 0x40),
+    ("MSG_EOR", 0x80),
+    ("MSG_WAITALL", 0x100),
+    ("MSG_ERRQUEUE", 0x2000),
+    ("MSG_NOSIGNAL", 0x4000),
+    ("MSG_MORE", 0x8000),
+    ("MSG_ZEROCOPY", 0x400_0000),
+    ("MSG_FASTOPEN", 0x2000_0000),
+    ("SIOCINQ", 0x541b),
+    ("FIONREAD", 0x541b),
+    ("SIOCOUTQ", 0x5411),
+    ("TIOCOUTQ", 0x5411),
+    ("SIOCOUTQNSD", 0x894b),
+    ("EPOLLIN", 0x1),
+    ("EPOLLPRI", 0x2),
+    ("EPOLLOUT", 0x4),
+    ("EPOLLERR", 0x8),
+    ("EPOLLHUP", 0x10),
+    ("EPOLLRDNORM", 0x40),
+    ("EPOLLWRNORM", 0x100),
+    ("EPOLLRDHUP", 0x2000),
+    ("EPOLLONESHOT", 1 << 30),
+    ("EPOLLET", 1 << 31),
+    ("EPOLL_CTL_ADD", 1),
+    ("EPOLL_CTL_DEL", 2),
+    ("EPOLL_CTL_MOD", 3),
+    ("POLLIN", 0x1),
+    ("POLLPRI", 0x2),
+    ("POLLOUT", 0x4),
+    ("POLLERR", 0x8),
+    ("POLLHUP", 0x10),
+    ("POLLNVAL", 0x20),
+    ("POLLRDNORM", 0x40),
+    ("POLLRDBAND", 0x80),
+    ("POLLWRNORM", 0x100),
+    ("POLLWRBAND", 0x200),
+    ("POLLRDHUP", 0x2000),
+    ("TCP_ESTABLISHED", 1),
+    ("TCP_SYN_SENT", 2),
+    ("TCP_SYN_RECV", 3),
+    ("TCP_FIN_WAIT1", 4),
+    ("TCP_FIN_WAIT2", 5),
+    ("TCP_TIME_WAIT", 6),
+    ("TCP_CLOSE", 7),
+    ("TCP_CLOSE_WAIT", 8),
+    ("TCP_LAST_ACK", 9),
+    ("TCP_LISTEN", 10),
+    ("TCP_CLOSING", 11),
+    ("TCP_FASTOPEN", 23),
+    ("TCP_FASTOPEN_CONNECT", 30),
+    ("TCP_FASTOPEN_KEY", 33),
+    ("TCP_FASTOPEN_NO_COOKIE", 34),
     ("SHUT_RD", 0),
     ("SHUT_WR", 1),
     ("SHUT_RDWR", 2),
@@ -78,7 +139,7 @@ pub(super) enum AddrError {
 
 /// `{sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("192.0.2.1")}` (field
 /// names `sin_family`/`sa_family`; `sin_addr=INADDR_ANY` allowed; missing fields are zero).
-pub(super) fn socket_address(expr: &Expr) -> Result<SocketAddrV4, AddrError> {
+pub(super) fn socket_address(expr: &Expr) -> Result<SocketAddr, AddrError> {
     let Expr::Struct(fields) = expr else {
         return Err(AddrError::Invalid(format!(
             "'{expr}' is not a socket address"
@@ -115,7 +176,7 @@ pub(super) fn socket_address(expr: &Expr) -> Result<SocketAddrV4, AddrError> {
             }
         }
     }
-    Ok(SocketAddrV4::new(ip, port))
+    Ok(SocketAddr::V4(SocketAddrV4::new(ip, port)))
 }
 
 fn port_number(expr: &Expr) -> Result<u16, AddrError> {
@@ -158,11 +219,14 @@ mod tests {
         );
         assert_eq!(
             socket_address(&spec.args[0]),
-            Ok(SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 8080))
+            Ok(SocketAddr::V4(SocketAddrV4::new(
+                Ipv4Addr::new(192, 0, 2, 1),
+                8080
+            )))
         );
         assert_eq!(
             socket_address(&spec.args[1]),
-            Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80))
+            Ok(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80)))
         );
         assert!(matches!(
             socket_address(&spec.args[2]),

@@ -2,6 +2,7 @@
 //! result and return time against the script.
 
 use super::call::{CallError, Effect, Expect, Translated, linger, translate};
+use super::out_value;
 use super::symbols::{O_NONBLOCK, O_RDWR, boxed_int, int_value};
 use super::timing::{Due, secs, timing_failure};
 use super::{Runner, Stop};
@@ -136,6 +137,7 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
     /// Checks a returned call's result, then its return time, then applies what it means
     /// for fds and the connection under test.
     fn complete(&mut self, pending: Pending, result: SysResult) -> Result<(), Stop> {
+        let succeeded = result.is_ok();
         self.check_result(&pending, result)?;
         if self.now.abs_diff(pending.end) > pending.tolerance {
             return Err(Stop::Fail(timing_failure(
@@ -146,7 +148,7 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
                 pending.tolerance,
             )));
         }
-        if result.is_ok() {
+        if succeeded {
             match pending.translated.effect {
                 Effect::Bound(port) => self.tracker.bound(port),
                 Effect::Listening => self.tracker.listening(),
@@ -178,7 +180,7 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
             }
             Err(_) => return Ok(()),
             Ok(value) if wants_failure => {
-                return Err(pending.mismatch(&value_text(value), None));
+                return Err(pending.mismatch(&value_text(&value), None));
             }
             Ok(value) => value,
         };
@@ -218,8 +220,22 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
                 }
                 check_option(pending, *option, expected, got)
             }
+            (Expect::OutValue(expected), SysValue::Opt(OptValue::Int(got))) => {
+                if expected_value.is_some_and(|want| want != 0) {
+                    return Err(pending.mismatch("0", None));
+                }
+                out_value::check_int(expected, got).map_err(|got| pending.mismatch(&got, None))
+            }
+            (Expect::Events(expected), SysValue::Events(events)) => {
+                out_value::check_events(expected, &events, expected_value)
+                    .map_err(|got| pending.mismatch(&got, None))
+            }
+            (Expect::Ready(expected), SysValue::Ready(revents)) => {
+                out_value::check_ready(expected, &revents, expected_value)
+                    .map_err(|got| pending.mismatch(&got, None))
+            }
             (_, value) => Err(pending.mismatch(
-                &value_text(value),
+                &value_text(&value),
                 Some("the stack returned the wrong kind of value"),
             )),
         }
@@ -256,6 +272,15 @@ fn check_option(
     if *expected == Expr::Ellipsis {
         return Ok(());
     }
+    if let OptValue::Info(info) = got {
+        return out_value::check_info(expected, &info).map_err(|got| match got {
+            out_value::InfoError::Mismatch(got) => pending.mismatch(&got, None),
+            out_value::InfoError::Unknown(field) => Stop::Skip(format!(
+                "line {}: tcp_info field {field} is not reported",
+                pending.line
+            )),
+        });
+    }
     let want = if option == SockOpt::Linger {
         linger(expected).map_err(|_| {
             Stop::Fail(Failure::at(
@@ -271,7 +296,12 @@ fn check_option(
             ))
         })?)
     };
-    if want == got {
+    // An int option travels as a C int: 0xffffffff and -1 are the same four bytes.
+    let same = match (want, got) {
+        (OptValue::Int(want), OptValue::Int(got)) => want as u32 == got as u32,
+        _ => want == got,
+    };
+    if same {
         return Ok(());
     }
     Err(pending.mismatch(
@@ -281,10 +311,12 @@ fn check_option(
 }
 
 /// A successful result as the script would write it.
-fn value_text(value: SysValue) -> String {
+fn value_text(value: &SysValue) -> String {
     match value {
         SysValue::Int(value) => value.to_string(),
-        SysValue::Opt(option) => format!("0 with option value {}", option_text(None, option)),
+        SysValue::Opt(option) => format!("0 with option value {}", option_text(None, *option)),
+        SysValue::Ready(revents) => out_value::ready_text(revents),
+        SysValue::Events(events) => out_value::events_text(events),
     }
 }
 
@@ -301,5 +333,6 @@ fn option_text(option: Option<SockOpt>, value: OptValue) -> String {
         OptValue::Linger { on, seconds } => {
             format!("{{onoff={}, linger={seconds}}}", u8::from(on))
         }
+        OptValue::Info(info) => out_value::info_text(&info),
     }
 }

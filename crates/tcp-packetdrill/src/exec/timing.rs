@@ -111,9 +111,10 @@ impl<S: StackUnderTest + ?Sized> Runner<'_, S> {
     pub(super) fn tolerance(&self, expected: u64) -> u64 {
         let base = self.config.tolerance_usecs;
         match self.last {
-            Some(last) if self.config.tolerance_percent > 0 => {
-                let delta = expected.saturating_sub(last.time);
-                base.max(delta.saturating_mul(self.config.tolerance_percent) / 100)
+            Some(last) if self.config.tolerance_percent > 0.0 => {
+                let delta = expected.saturating_sub(last.time) as f64;
+                // Truncated to whole microseconds, as packetdrill's integer arithmetic does.
+                base.max((delta * self.config.tolerance_percent / 100.0) as u64)
             }
             _ => base,
         }

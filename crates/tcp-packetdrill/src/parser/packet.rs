@@ -5,7 +5,7 @@ use super::cursor::Cursor;
 use crate::ast::{OptionList, PacketSpec, SeqRange, TcpOptionSpec};
 use crate::error::ParseError;
 use crate::lexer::Tok;
-use tcp_wire::{Flags, MAX_FAST_OPEN_COOKIE};
+use tcp_wire::Flags;
 
 /// Everything after `<` (`inbound`) or `>`.
 pub(super) fn parse_packet(cursor: &mut Cursor, inbound: bool) -> Result<PacketSpec, ParseError> {
@@ -196,8 +196,9 @@ fn parse_option(cursor: &mut Cursor) -> Result<TcpOptionSpec, ParseError> {
             let ecr = cursor.expect_uint("TS ecr", u64::from(u32::MAX))? as u32;
             TcpOptionSpec::Timestamp { val, ecr }
         }
-        "FO" => TcpOptionSpec::FastOpen(parse_cookie(cursor)?),
-        "md5" | "FOEXP" => {
+        "FO" => TcpOptionSpec::FastOpen(parse_cookie(cursor, MAX_FO_COOKIE)?),
+        "FOEXP" => TcpOptionSpec::FastOpenExp(parse_cookie(cursor, MAX_FOEXP_COOKIE)?),
+        "md5" => {
             return Err(ParseError::unsupported(
                 line,
                 format!("the '{name}' TCP option"),
@@ -227,14 +228,28 @@ fn parse_sack_blocks(cursor: &mut Cursor) -> Result<Vec<(u32, u32)>, ParseError>
     }
 }
 
-/// An optional hex cookie after `FO`: an even number of hex digits, at most 16 bytes.
-fn parse_cookie(cursor: &mut Cursor) -> Result<Vec<u8>, ParseError> {
+/// The longest cookie an `FO` option can carry: 40 bytes of options less kind and length.
+const MAX_FO_COOKIE: usize = 38;
+/// The same for `FOEXP`, whose option also holds the 2-byte magic number.
+const MAX_FOEXP_COOKIE: usize = 36;
+
+/// An optional hex cookie after `FO`/`FOEXP`: an even number of hex digits, at most `max`
+/// bytes (what fits in the option space; the receiver judges a cookie's length).
+fn parse_cookie(cursor: &mut Cursor, max: usize) -> Result<Vec<u8>, ParseError> {
     let line = cursor.line();
     let text = match cursor.peek() {
         Some(token) if matches!(token.tok, Tok::Word | Tok::Int(_)) => token.text.clone(),
         _ => return Ok(Vec::new()),
     };
     cursor.next();
+    if !text.chars().all(|c| c.is_ascii_hexdigit()) && text.contains('_') {
+        return Err(ParseError::unsupported(
+            line,
+            format!(
+                "Fast Open cookie '{text}' named by a --define symbol: Fast Open not supported"
+            ),
+        ));
+    }
     let invalid = || {
         ParseError::syntax(
             line,
@@ -252,11 +267,11 @@ fn parse_cookie(cursor: &mut Cursor) -> Result<Vec<u8>, ParseError> {
         let pair = text.get(i..i + 2).ok_or_else(invalid)?;
         bytes.push(u8::from_str_radix(pair, 16).map_err(|_| invalid())?);
     }
-    if bytes.len() > MAX_FAST_OPEN_COOKIE {
+    if bytes.len() > max {
         return Err(ParseError::syntax(
             line,
             format!(
-                "TCP fast open cookie of {} bytes exceeds maximum cookie length of {MAX_FAST_OPEN_COOKIE} bytes",
+                "TCP fast open cookie of {} bytes exceeds maximum cookie length of {max} bytes",
                 bytes.len()
             ),
         ));

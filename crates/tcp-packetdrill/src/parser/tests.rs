@@ -137,7 +137,7 @@ fn every_flag_letter_and_dash() {
 #[test]
 fn every_option_kind() {
     let event = only_event(
-        "0 > . 1:1(0) ack 1 <nop,eol,mss 1460,wscale 14,sackOK,sack 1:2 3:4,TS val 100 ecr 7,FO,FO 0011aabb>",
+        "0 > . 1:1(0) ack 1 <nop,eol,mss 1460,wscale 14,sackOK,sack 1:2 3:4,TS val 100 ecr 7,FO,FO 0011aabb,FOEXP,FOEXP 00112233445566778899aabbccddeeff0011>",
     );
     assert_eq!(
         packet(&event.kind).options,
@@ -151,6 +151,11 @@ fn every_option_kind() {
             TcpOptionSpec::Timestamp { val: 100, ecr: 7 },
             TcpOptionSpec::FastOpen(vec![]),
             TcpOptionSpec::FastOpen(vec![0x00, 0x11, 0xaa, 0xbb]),
+            TcpOptionSpec::FastOpenExp(vec![]),
+            TcpOptionSpec::FastOpenExp(vec![
+                0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+                0xee, 0xff, 0x00, 0x11
+            ]),
         ]))
     );
 }

@@ -7,7 +7,7 @@
 
 mod wire;
 
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::collections::{HashMap, VecDeque};
 use tcp_packetdrill::Errno;
 use tcp_packetdrill::sut::{
@@ -329,13 +329,13 @@ impl MockStack {
 }
 
 impl StackUnderTest for MockStack {
-    fn inject(&mut self, now: u64, src: Ipv4Addr, dst: Ipv4Addr, segment: &[u8]) {
+    fn inject(&mut self, now: u64, src: IpAddr, dst: IpAddr, segment: &[u8]) {
         self.now = now;
         let view = Segment::new_checked(segment).expect("runner sent a malformed segment");
-        assert!(
-            view.verify_checksum(src.into(), dst.into()),
-            "runner sent a bad checksum"
-        );
+        assert!(view.verify_checksum(src, dst), "runner sent a bad checksum");
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (src, dst) else {
+            panic!("the mock speaks IPv4 only");
+        };
         let src = SocketAddrV4::new(src, view.src_port());
         let dst = SocketAddrV4::new(dst, view.dst_port());
         self.handle(src, dst, segment);
@@ -399,7 +399,10 @@ impl StackUnderTest for MockStack {
                 let local = SocketAddrV4::new(Ipv4Addr::new(192, 168, 0, 1), 50_000);
                 self.conns.push(Conn {
                     local,
-                    remote: addr,
+                    remote: match addr {
+                        SocketAddr::V4(v4) => v4,
+                        SocketAddr::V6(_) => panic!("the mock speaks IPv4 only"),
+                    },
                     snd_nxt: MOCK_ISN,
                     rcv_nxt: 0,
                     state: State::SynSent,
@@ -414,13 +417,16 @@ impl StackUnderTest for MockStack {
                 self.send(conn, Flags::SYN, 0, 0);
                 self.maybe_block(fd, Blocked::Connect(fd), None, Errno::EINPROGRESS)
             }
-            SocketCall::Read { fd: Fd(fd), len } => {
+            SocketCall::Read {
+                fd: Fd(fd), len, ..
+            } => {
                 let attempt = self.try_read(fd, len);
                 self.maybe_block(fd, Blocked::Read(fd, len), attempt, Errno::EAGAIN)
             }
             SocketCall::Write {
                 fd: Fd(fd),
                 ref data,
+                ..
             } => match self.sockets.get(&fd) {
                 Some(Sock::Conn(conn)) => {
                     let conn = *conn;
@@ -469,6 +475,11 @@ impl StackUnderTest for MockStack {
             }
             SocketCall::GetOption { .. } => CallStatus::Done(Ok(SysValue::Opt(OptValue::Int(0)))),
             SocketCall::Shutdown { .. } => ok(0),
+            SocketCall::QueueSize { .. }
+            | SocketCall::Poll { .. }
+            | SocketCall::EpollCreate
+            | SocketCall::EpollCtl { .. }
+            | SocketCall::EpollWait { .. } => CallStatus::Done(Err(Errno::EOPNOTSUPP)),
         }
     }
 

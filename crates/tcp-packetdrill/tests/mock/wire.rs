@@ -1,6 +1,6 @@
 //! Segments the mock stack sends, written with tcp-wire.
 
-use core::net::SocketAddrV4;
+use core::net::{IpAddr, SocketAddrV4};
 use tcp_packetdrill::sut::Outbound;
 use tcp_wire::{Flags, Header, OptionWriter, Segment, SeqNumber, TcpOption};
 
@@ -40,8 +40,9 @@ pub(crate) fn build(out: &Out<'_>, time: u64) -> Outbound {
     segment.fill_checksum_ipv4(*out.local.ip(), *out.remote.ip());
     Outbound {
         time,
-        src: *out.local.ip(),
-        dst: *out.remote.ip(),
+        src: IpAddr::V4(*out.local.ip()),
+        dst: IpAddr::V4(*out.remote.ip()),
         segment: bytes,
+        segment_size: None,
     }
 }
