@@ -144,7 +144,7 @@ impl Drop for Topology {
 }
 
 /// Disables IPv6 and the offloads of `dev` in the calling thread's namespace.
-fn prepare_device(dev: &str) -> io::Result<()> {
+pub(super) fn prepare_device(dev: &str) -> io::Result<()> {
     let sysctl = format!("/proc/sys/net/ipv6/conf/{dev}/disable_ipv6");
     // A kernel booted without IPv6 has no such file, and nothing to disable.
     if Path::new(&sysctl).exists() {
@@ -154,8 +154,9 @@ fn prepare_device(dev: &str) -> io::Result<()> {
     offload::disable_offloads(dev)
 }
 
-/// Deletes namespaces named `<prefix>-<pid>-<n>-a|b` whose process no longer exists.
-fn remove_stale(prefix: &str) {
+/// Deletes namespaces named `<prefix>-<pid>-<n>-a|b|r|c` (a [`Topology`] or a
+/// [`super::RoutedTopology`]) whose process no longer exists.
+pub(super) fn remove_stale(prefix: &str) {
     let Ok(entries) = fs::read_dir(NETNS_DIR) else {
         return;
     };
@@ -175,9 +176,9 @@ fn remove_stale(prefix: &str) {
 /// The pid in a name made by [`Topology::new`] with `prefix`, if it is one.
 fn stale_owner(prefix: &str, name: &str) -> Option<u32> {
     let rest = name.strip_prefix(prefix)?.strip_prefix('-')?;
-    let rest = rest
-        .strip_suffix("-a")
-        .or_else(|| rest.strip_suffix("-b"))?;
+    let rest = ["-a", "-b", "-r", "-c"]
+        .iter()
+        .find_map(|suffix| rest.strip_suffix(suffix))?;
     let (pid, n) = rest.split_once('-')?;
     n.parse::<u32>().ok()?;
     pid.parse().ok()
@@ -191,7 +192,8 @@ mod tests {
     fn recognises_only_its_own_names() {
         assert_eq!(stale_owner("t", "t-123-4-a"), Some(123));
         assert_eq!(stale_owner("t", "t-123-4-b"), Some(123));
-        assert_eq!(stale_owner("t", "t-123-4-c"), None);
+        assert_eq!(stale_owner("t", "t-123-4-r"), Some(123));
+        assert_eq!(stale_owner("t", "t-123-4-d"), None);
         assert_eq!(stale_owner("t", "tt-123-4-a"), None);
         assert_eq!(stale_owner("t", "t-x-4-a"), None);
         assert_eq!(stale_owner("link", "link-9-x-a"), None);

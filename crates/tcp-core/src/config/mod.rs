@@ -6,12 +6,14 @@ mod departures;
 mod extensions;
 mod hardening;
 mod listen;
+mod path_mtu;
 mod retransmission;
 
 pub use departures::Departures;
 pub use extensions::Extensions;
 pub use hardening::Hardening;
 pub use listen::Listen;
+pub use path_mtu::PathMtu;
 pub use retransmission::Retransmission;
 
 use crate::congestion::Algorithm;
@@ -66,6 +68,8 @@ pub struct Config {
     /// Where Linux departs from RFC 9293 in what it sends, which of the two the engine
     /// follows (Linux's by default).
     pub departures: Departures,
+    /// Path MTU discovery: the cache of reported MTUs, black-hole detection and probing.
+    pub path_mtu: PathMtu,
 }
 
 impl Default for Config {
@@ -97,6 +101,7 @@ impl Default for Config {
             hardening: Hardening::default(),
             resources: crate::resource_limits::ResourceLimits::default(),
             departures: Departures::default(),
+            path_mtu: PathMtu::default(),
         }
     }
 }

@@ -58,6 +58,7 @@ impl Endpoint {
             self.timestamp_offset(&tuple),
         );
         let mut conn = Connection::new(&self.config, opening);
+        self.start_with_recorded_path(now, &mut conn);
         conn.books_mut().holder = Holder::Application;
         conn.open_active(now);
         self.counters.active_opens += 1;

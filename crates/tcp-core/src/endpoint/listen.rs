@@ -204,6 +204,7 @@ impl Endpoint {
             self.timestamp_offset(&tuple),
         );
         let mut conn = Connection::new(&self.config, opening);
+        self.start_with_recorded_path(now, &mut conn);
         conn.open_passive(now, seg, &self.config, handle);
         if let Some(listener) = self.listeners.get_mut(&handle) {
             listener.syn_queue.insert(conn_handle);
@@ -289,6 +290,7 @@ impl Endpoint {
             self.timestamp_offset(&tuple),
         );
         let mut conn = Connection::new(&self.config, opening);
+        self.start_with_recorded_path(now, &mut conn);
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
         self.counters.listen.syn_cookies_validated += 1;

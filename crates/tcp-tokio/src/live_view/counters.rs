@@ -3,7 +3,9 @@
 
 use crate::StackCounters;
 use crate::netlayer::Counters as NetCounters;
-use tcp_core::{ConnectionStats, Counters as TcpCounters, ListenCounters, ResourceCounters};
+use tcp_core::{
+    ConnectionStats, Counters as TcpCounters, IcmpCounters, ListenCounters, ResourceCounters,
+};
 
 /// Lists a struct's fields as `(prefix.field, value)`, every field by its name (its
 /// `groups`, sub-structs, are listed on their own): destructuring it without `..` makes a
@@ -47,6 +49,10 @@ macro_rules! with_connection_stats_fields {
             out_of_order_dropped,
             aborted_on_data,
             dropped_for_memory,
+            negative_advice,
+            mtu_black_holes,
+            mtu_probes_passed,
+            mtu_probes_failed,
         } }
     };
 }
@@ -80,7 +86,8 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             passive_opens,
         } groups {
             listen,
-            resources
+            resources,
+            icmp
         }
     ));
     rows.extend(named!(
@@ -103,6 +110,16 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             orphans_reset,
             memory_pressure_events,
             memory_refusals,
+        }
+    ));
+    rows.extend(named!(
+        "tcp.icmp",
+        tcp.icmp,
+        IcmpCounters {
+            errors_in,
+            no_connection,
+            out_of_window,
+            path_mtu_reductions,
         }
     ));
     rows.extend(named!(
@@ -138,6 +155,9 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             icmp_malformed,
             icmp_echo_replied,
             icmp_ignored,
+            icmp_errors_in,
+            icmp_errors_dropped,
+            arp_reconfirmations,
             tcp_in,
             tcp_out,
             tx_queue_drops,

@@ -68,8 +68,15 @@ pub struct Counters {
     pub icmp_malformed: u64,
     /// ICMP echo requests answered.
     pub icmp_echo_replied: u64,
-    /// ICMP messages of a type this layer ignores.
+    /// ICMP messages of a type this layer ignores, and errors that quote no TCP packet of
+    /// ours.
     pub icmp_ignored: u64,
+    /// ICMP errors about our TCP packets queued for the engine (`poll_icmp_error`).
+    pub icmp_errors_in: u64,
+    /// ICMP errors about our TCP packets dropped because 64 were already waiting.
+    pub icmp_errors_dropped: u64,
+    /// ARP requests sent to re-confirm a neighbour on the engine's negative advice.
+    pub arp_reconfirmations: u64,
 
     /// TCP segments handed up to the engine.
     pub tcp_in: u64,
@@ -114,6 +121,9 @@ impl core::ops::AddAssign for Counters {
             icmp_malformed,
             icmp_echo_replied,
             icmp_ignored,
+            icmp_errors_in,
+            icmp_errors_dropped,
+            arp_reconfirmations,
             tcp_in,
             tcp_out,
             tx_queue_drops,
@@ -147,6 +157,9 @@ impl core::ops::AddAssign for Counters {
         self.icmp_malformed += icmp_malformed;
         self.icmp_echo_replied += icmp_echo_replied;
         self.icmp_ignored += icmp_ignored;
+        self.icmp_errors_in += icmp_errors_in;
+        self.icmp_errors_dropped += icmp_errors_dropped;
+        self.arp_reconfirmations += arp_reconfirmations;
         self.tcp_in += tcp_in;
         self.tcp_out += tcp_out;
         self.tx_queue_drops += tx_queue_drops;

@@ -145,7 +145,7 @@ impl NetLayer {
         self.counters.icmp_in += 1;
         match icmp::classify(message) {
             IcmpKind::Malformed => self.counters.icmp_malformed += 1,
-            IcmpKind::Other => self.counters.icmp_ignored += 1,
+            IcmpKind::Other => self.take_icmp_error(message),
             IcmpKind::EchoRequest if IPV4_HEADER_LEN + message.len() > self.config.mtu => {
                 self.counters.icmp_ignored += 1;
             }

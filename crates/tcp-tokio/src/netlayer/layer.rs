@@ -44,6 +44,8 @@ pub struct NetLayer {
     /// The shared ARP state's failure number up to which this layer has reported
     /// unreachable next hops (see [`NetLayer::poll_unreachable`]).
     failure_cursor: u64,
+    /// ICMP errors about our TCP packets, for [`NetLayer::poll_icmp_error`].
+    pub(super) icmp_errors: VecDeque<super::IcmpErrorReport>,
     pub(super) counters: Counters,
 }
 
@@ -72,6 +74,7 @@ impl NetLayer {
             spare: Vec::new(),
             next_ident: config.first_ident,
             failure_cursor: 0,
+            icmp_errors: VecDeque::new(),
             counters: Counters::default(),
             config,
         })
@@ -90,6 +93,7 @@ impl NetLayer {
             spare: Vec::new(),
             next_ident: self.config.first_ident,
             failure_cursor: self.failure_cursor,
+            icmp_errors: VecDeque::new(),
             counters: Counters::default(),
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! [`NetLayer`] does Ethernet II, ARP (cache with expiry, bounded queues, retried requests,
 //! replies for our address), IPv4 (header checks, fragments dropped, DF set on output,
-//! identification, TTL, checksum, on-link or gateway routing) and ICMP echo replies. It never
+//! identification, TTL, checksum, on-link or gateway routing), ICMP echo replies, and ICMP
+//! errors about our TCP packets passed on to the engine. It never
 //! touches a socket or a clock: see [`NetLayer`] for the order of calls and the time
 //! convention.
 
@@ -11,6 +12,7 @@ mod config;
 mod counters;
 mod ethernet;
 mod icmp;
+mod icmp_error;
 mod input;
 mod ipv4;
 mod layer;
@@ -24,6 +26,7 @@ mod tests;
 pub use config::{ArpConfig, ConfigError, NetConfig};
 pub use counters::Counters;
 pub use ethernet::{ETHERNET_HEADER_LEN, MacAddr};
+pub use icmp_error::IcmpErrorReport;
 pub use ipv4::IPV4_HEADER_LEN;
 pub use layer::{NetLayer, TCP_OFFSET, TcpSegment};
 pub use output::{Egress, SendError, TcpOut};

@@ -4,7 +4,7 @@
 
 use super::shared::StackState;
 use crate::link::FrameBatch;
-use crate::netlayer::{Egress, SendError, TCP_OFFSET, TcpOut};
+use crate::netlayer::{Egress, IcmpErrorReport, SendError, TCP_OFFSET, TcpOut};
 use core::net::IpAddr;
 use tcp_core::{Instant, Received};
 use tcp_wire::TcpdumpLine;
@@ -14,11 +14,28 @@ use tcp_wire::TcpdumpLine;
 const MAX_SEGMENTS: usize = 64;
 
 impl StackState {
-    /// Every frame of `rx` through the network layer into the engine.
+    /// Every frame of `rx` through the network layer into the engine, then the ICMP
+    /// errors about our packets among them.
     pub(crate) fn deliver_all(&mut self, now: Instant, rx: &FrameBatch) {
         for (frame, checksum_verified) in rx.iter().zip(rx.checksums_verified()) {
             self.deliver(now, frame, checksum_verified);
         }
+        while let Some(report) = self.net.poll_icmp_error() {
+            if let Some((relay, own)) = &self.icmp_relay {
+                let shard = relay.shard_for(&report);
+                if shard != *own {
+                    relay.send(shard, report);
+                    continue;
+                }
+            }
+            self.take_icmp_error(now, &report);
+        }
+    }
+
+    /// One ICMP error about a packet of ours into the engine.
+    fn take_icmp_error(&mut self, now: Instant, report: &IcmpErrorReport) {
+        let outcome = self.endpoint.handle_icmp_error(now, report.as_report());
+        tracing::debug!(?report, ?outcome, "ICMP error");
     }
 
     /// One received frame through the network layer into the engine; `checksum_verified`
@@ -40,10 +57,17 @@ impl StackState {
         self.endpoint.handle_received(now, received, segment.bytes);
     }
 
-    /// Runs the engine's and the network layer's timers that are due, then fails the
-    /// connects whose next hop never answered ARP (`HostUnreachable`, as Linux after its
-    /// ARP retries).
+    /// Takes the ICMP errors another shard relayed here, runs the engine's and the network
+    /// layer's timers that are due, passes the engine's
+    /// negative advice (R1 retransmissions) down as neighbour re-confirmations, then fails
+    /// the connects whose next hop never answered ARP (`HostUnreachable`, as Linux after
+    /// its ARP retries).
     pub(crate) fn run_timers(&mut self, now: Instant) {
+        if let Some((relay, own)) = &self.icmp_relay {
+            for report in relay.take(*own) {
+                self.take_icmp_error(now, &report);
+            }
+        }
         if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
             self.endpoint.handle_timeout(now);
         }
@@ -53,6 +77,9 @@ impl StackState {
             .is_some_and(|at| at <= now.as_micros())
         {
             self.net.handle_timeout(now.as_micros());
+        }
+        while let Some(remote) = self.endpoint.poll_negative_advice() {
+            self.net.reconfirm_neighbour(now.as_micros(), remote);
         }
         while let Some(hop) = self.net.poll_unreachable() {
             let net = &self.net;

@@ -6,6 +6,7 @@ mod drive;
 mod driver;
 mod engine_lock;
 mod frames;
+mod icmp_relay;
 mod pcap;
 pub(crate) mod readiness;
 mod shard_io;
@@ -129,6 +130,14 @@ impl Stack {
                 pcap.clone(),
                 epoch,
             )));
+        }
+        if shards.len() > 1 {
+            let relay = Arc::new(icmp_relay::IcmpRelay::new(
+                shards.iter().map(|shard| shard.driver_waker()).collect(),
+            ));
+            for (index, shard) in shards.iter().enumerate() {
+                shard.lock().icmp_relay = Some((relay.clone(), index));
+            }
         }
         let shards: Arc<[Arc<Shared>]> = shards.into();
         for shard in shards.iter() {

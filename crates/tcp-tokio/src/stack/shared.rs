@@ -48,6 +48,9 @@ pub(crate) struct StackState {
     pub(crate) accept_wakers: HashMap<ListenerHandle, Waker>,
     /// Set when the driver stopped on an I/O error; every call then fails with it.
     pub(crate) failure: Option<(io::ErrorKind, String)>,
+    /// With several shards: the relay that brings ICMP errors to the shard holding the
+    /// connection they quote, and this shard's index in it.
+    pub(crate) icmp_relay: Option<(Arc<super::icmp_relay::IcmpRelay>, usize)>,
 }
 
 impl StackState {
@@ -174,6 +177,7 @@ impl Shared {
                 readiness: HashMap::new(),
                 accept_wakers: HashMap::new(),
                 failure: None,
+                icmp_relay: None,
             }),
             io: Mutex::new(Io::new(link, pcap)),
             kick_waker: Waker::from(kick.clone()),
@@ -261,6 +265,11 @@ impl Shared {
         if kick || !settled {
             self.kick_driver();
         }
+    }
+
+    /// A waker that makes the driver run a round soon.
+    pub(crate) fn driver_waker(&self) -> Waker {
+        self.kick_waker.clone()
     }
 
     /// Makes the driver run a round soon.
