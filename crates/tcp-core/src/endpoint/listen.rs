@@ -219,7 +219,7 @@ impl Endpoint {
             .unwrap_or(self.config.default_mss_for(tuple.remote.ip()));
         let iss = self.cookies.make(now, &tuple, seg.seq, client_mss);
         let mut options = Options {
-            mss: Some(self.config.local_mss()),
+            mss: Some(self.config.local_mss_for(tuple.local.ip())),
             ..Options::default()
         };
         if let (Some(ts), true) = (seg.options.timestamps, self.config.timestamps) {

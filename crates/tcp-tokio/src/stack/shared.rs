@@ -12,7 +12,7 @@ use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
 use std::collections::HashMap;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
@@ -147,7 +147,10 @@ pub(crate) struct Shared {
     /// for that round, which sends it in one batch, instead of each task sending its own.
     dispatching: AtomicBool,
     epoch: tokio::time::Instant,
+    /// The IPv4 address; `0.0.0.0` on an IPv6-only stack.
     pub(crate) addr: Ipv4Addr,
+    /// The global IPv6 address, if the stack has IPv6.
+    pub(crate) addr_v6: Option<Ipv6Addr>,
     /// The TTL the network layer puts on every packet.
     pub(crate) ttl: u8,
 }
@@ -163,6 +166,8 @@ impl Shared {
         epoch: tokio::time::Instant,
     ) -> Shared {
         let (addr, ttl) = (net.config().addr, net.config().ttl);
+        let addr_v6 = net.config().ipv6.as_ref().map(|ipv6| ipv6.addr);
+        let headroom = net.headroom();
         let offload = link.info().gso_max_frame.is_some();
         let kick = Arc::new(DriverKick::default());
         Shared {
@@ -175,13 +180,14 @@ impl Shared {
                 accept_wakers: HashMap::new(),
                 failure: None,
             }),
-            io: Mutex::new(Io::new(link, pcap)),
+            io: Mutex::new(Io::new(link, pcap, headroom)),
             kick_waker: Waker::from(kick.clone()),
             kick,
             shutdown: AtomicBool::new(false),
             dispatching: AtomicBool::new(false),
             epoch,
             addr,
+            addr_v6,
             ttl,
         }
     }
