@@ -229,6 +229,9 @@ pub struct SocketOptions {
     pub fin_wait2_timeout: Option<Duration>,
     /// Allow binding a port held by connections in TIME_WAIT (SO_REUSEADDR).
     pub reuse_address: bool,
+    /// IPV6_V6ONLY for a listener on `[::]`: take IPv6 connections only. Off (the
+    /// default, as Linux's `net.ipv6.bindv6only`), a `[::]` listener also takes IPv4 ones.
+    pub only_v6: bool,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
 use crate::context::ResetReply;
 use crate::endpoint::hashing::HandleHasher;
-use crate::endpoint::listener::Listener;
+use crate::endpoint::listener::{Listener, covers};
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::error::Error;
 use crate::event::Event;
@@ -39,7 +39,10 @@ impl Endpoint {
             _ => local,
         };
         let clash = self.listeners.values().any(|l| {
+            let families_meet = covers(l.local.ip(), l.options.only_v6, local.ip())
+                || covers(local.ip(), options.only_v6, l.local.ip());
             l.local.port() == local.port()
+                && families_meet
                 && (l.local.ip() == local.ip()
                     || l.local.ip().is_unspecified()
                     || local.ip().is_unspecified())
