@@ -318,8 +318,8 @@ mod tests {
 
     #[test]
     fn the_link_local_address_is_the_modified_eui_64_of_the_mac() {
-        let mac = MacAddr([0x02, 0x00, 0x5e, 0x10, 0x20, 0x30]);
-        let expected: Ipv6Addr = "fe80::ff:5eff:fe10:2030".parse().unwrap();
+        let mac = MacAddr([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+        let expected: Ipv6Addr = "fe80::5054:ff:fe12:3456".parse().unwrap();
         assert_eq!(Ipv6Config::link_local_from_mac(mac), expected);
     }
 

@@ -6,13 +6,13 @@ use super::pcap::PcapWriter;
 use super::readiness::Readiness;
 use super::shard_io::{Io, Receiver};
 use crate::link::Link;
-use crate::netlayer::NetLayer;
+use crate::netlayer::{Ipv6Config, NetLayer};
 use core::cell::Cell;
 use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
 use std::collections::HashMap;
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
@@ -149,8 +149,8 @@ pub(crate) struct Shared {
     epoch: tokio::time::Instant,
     /// The IPv4 address; `0.0.0.0` on an IPv6-only stack.
     pub(crate) addr: Ipv4Addr,
-    /// The global IPv6 address, if the stack has IPv6.
-    pub(crate) addr_v6: Option<Ipv6Addr>,
+    /// The IPv6 addresses, if the stack has IPv6.
+    pub(crate) ipv6: Option<Ipv6Config>,
     /// The TTL the network layer puts on every packet.
     pub(crate) ttl: u8,
 }
@@ -166,7 +166,7 @@ impl Shared {
         epoch: tokio::time::Instant,
     ) -> Shared {
         let (addr, ttl) = (net.config().addr, net.config().ttl);
-        let addr_v6 = net.config().ipv6.as_ref().map(|ipv6| ipv6.addr);
+        let ipv6 = net.config().ipv6.clone();
         let headroom = net.headroom();
         let offload = link.info().gso_max_frame.is_some();
         let kick = Arc::new(DriverKick::default());
@@ -187,7 +187,7 @@ impl Shared {
             dispatching: AtomicBool::new(false),
             epoch,
             addr,
-            addr_v6,
+            ipv6,
             ttl,
         }
     }

@@ -3,6 +3,8 @@
 
 mod icmpv6;
 mod input;
+#[cfg(test)]
+mod layer_tests;
 mod ndp;
 mod output;
 mod route;

@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(parsed.kind, NdpKind::Solicitation);
         assert_eq!((parsed.target, parsed.link_addr), (OURS, Some(PEER_MAC)));
         let icmp = Icmpv6Slice::from_slice(&message).unwrap();
-        assert!(matches!(icmp.icmp_type(), Icmpv6Type::Unknown { type_u8: 135, .. }));
+        assert_eq!(icmp.icmp_type(), Icmpv6Type::NeighborSolicitation);
     }
 
     #[test]
