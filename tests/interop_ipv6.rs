@@ -1,5 +1,6 @@
 //! IPv6 interop with the Linux kernel across veth: this stack as client and as server over
-//! IPv6 (echo, half-close), a bulk transfer both ways checked by SHA-256, a `[::]`
+//! IPv6 (echo, half-close), bulk transfers both ways checked by SHA-256 (offloads off: the
+//! kernel cuts our TCPv6 super-frames; offloads on: super-frames pass whole both ways), a `[::]`
 //! listener taking an IPv4 and an IPv6 kernel client, an IPv4-mapped destination reached
 //! over IPv4, and neighbour discovery both ways (the kernel pings the stack, the stack
 //! resolves the kernel).
@@ -10,8 +11,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use support::ipv6::{kernel_addr, kernel_connect, kernel_listener, stack_addr};
 use support::{BULK_PATIENCE, PATIENCE, Pattern, receive_all, send_pattern, within};
-use tcp_stack::netns;
-use tcp_tokio::{TcpListener, TcpSocket, TcpStream};
+use tcp_stack::netns::{self, Topology, enable_offloads};
+use tcp_tokio::{Stack, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Bytes each way of the bulk transfer.
@@ -111,17 +112,13 @@ async fn a_kernel_client_over_ipv6_is_accepted_and_half_closes() {
     assert_eq!(answer, b"answer after FIN");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bulk_both_ways_over_ipv6_arrives_intact() {
-    if !netns::require("interop_ipv6::bulk_both_ways_over_ipv6_arrives_intact") {
-        return;
-    }
-    let topology = support::ipv6::topology("i6-bulk");
-    let stack = support::ipv6::stack(&topology);
-    let listener = TcpListener::bind_on(&stack, stack_addr(&topology, 9000))
+/// Moves [`BULK`] bytes each way at once between a stack listener and a kernel client
+/// over IPv6, and checks both arrive intact.
+async fn bulk_both_ways(topology: &Topology, stack: &Stack) {
+    let listener = TcpListener::bind_on(stack, stack_addr(topology, 9000))
         .await
         .expect("listen");
-    let kernel = kernel_connect(&topology, stack_addr(&topology, 9000))
+    let kernel = kernel_connect(topology, stack_addr(topology, 9000))
         .await
         .expect("kernel connect");
     let (ours, _) = within("accept", PATIENCE, listener.accept())
@@ -149,6 +146,49 @@ async fn bulk_both_ways_over_ipv6_arrives_intact() {
         within("bulk both ways", BULK_PATIENCE, transfers).await;
     assert_eq!(ours_sent.unwrap(), kernel_got.unwrap(), "stack -> kernel");
     assert_eq!(kernel_sent.unwrap(), ours_got.unwrap(), "kernel -> stack");
+    assert_eq!(stack.counters().tcp.bad_checksum, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_both_ways_over_ipv6_arrives_intact() {
+    if !netns::require("interop_ipv6::bulk_both_ways_over_ipv6_arrives_intact") {
+        return;
+    }
+    let topology = support::ipv6::topology("i6-bulk");
+    let stack = support::ipv6::stack(&topology);
+    bulk_both_ways(&topology, &stack).await;
+    let counters = stack.counters();
+    assert!(
+        counters.tcp.segments_out > 2 * counters.net.frames_out,
+        "our segments went out as TCPv6 super-frames: {} segments in {} frames",
+        counters.tcp.segments_out,
+        counters.net.frames_out
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_both_ways_over_ipv6_as_super_frames_arrives_intact() {
+    if !netns::require("interop_ipv6::bulk_both_ways_over_ipv6_as_super_frames_arrives_intact")
+    {
+        return;
+    }
+    let topology = support::ipv6::topology("i6-gso");
+    topology
+        .in_stack_ns(|| enable_offloads(topology.stack_if()))
+        .expect("entering the stack namespace")
+        .expect("offloads on, stack side");
+    topology
+        .in_kernel_ns(|| enable_offloads(topology.kernel_if()))
+        .expect("entering the kernel namespace")
+        .expect("offloads on, kernel side");
+    let stack = support::ipv6::stack(&topology);
+    bulk_both_ways(&topology, &stack).await;
+    let counters = stack.counters();
+    assert!(
+        counters.tcp.segments_in < BULK / 1440 / 2,
+        "the kernel's segments arrived as IPv6 super-frames: {} segments in for {BULK} bytes",
+        counters.tcp.segments_in
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
