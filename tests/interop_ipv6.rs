@@ -31,7 +31,11 @@ async fn echo_once<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     .await;
     written.expect("write");
     read.expect("read the echo");
-    assert!(back == message, "the echo of {} bytes differs", message.len());
+    assert!(
+        back == message,
+        "the echo of {} bytes differs",
+        message.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,9 +58,13 @@ async fn stack_client_over_ipv6_echoes_and_half_closes_with_a_kernel_server() {
         peer
     });
     let stack = support::ipv6::stack(&topology);
-    let mut stream = within("connect", PATIENCE, TcpStream::connect_on(&stack, server_addr))
-        .await
-        .expect("connect to the kernel over IPv6");
+    let mut stream = within(
+        "connect",
+        PATIENCE,
+        TcpStream::connect_on(&stack, server_addr),
+    )
+    .await
+    .expect("connect to the kernel over IPv6");
     assert_eq!(stream.peer_addr().unwrap(), server_addr);
     let local = stream.local_addr().unwrap();
     assert_eq!(local.ip(), IpAddr::V6(topology.stack_addr_v6()));
@@ -65,16 +73,26 @@ async fn stack_client_over_ipv6_echoes_and_half_closes_with_a_kernel_server() {
     }
     stream.shutdown().await.expect("half-close");
     let mut rest = Vec::new();
-    within("EOF from the kernel", PATIENCE, stream.read_to_end(&mut rest))
-        .await
-        .expect("read to EOF");
+    within(
+        "EOF from the kernel",
+        PATIENCE,
+        stream.read_to_end(&mut rest),
+    )
+    .await
+    .expect("read to EOF");
     assert!(rest.is_empty());
     let kernel_peer = within("kernel server", PATIENCE, server)
         .await
         .expect("kernel server task");
-    assert_eq!(kernel_peer, local, "the kernel sees our IPv6 address and port");
+    assert_eq!(
+        kernel_peer, local,
+        "the kernel sees our IPv6 address and port"
+    );
     let counters = stack.counters().net;
-    assert!(counters.ndp_solicitations_out >= 1, "we resolved the kernel");
+    assert!(
+        counters.ndp_solicitations_out >= 1,
+        "we resolved the kernel"
+    );
     assert!(counters.ndp_advertisements_in >= 1);
 }
 
@@ -99,16 +117,24 @@ async fn a_kernel_client_over_ipv6_is_accepted_and_half_closes() {
     client.write_all(b"question").await.unwrap();
     client.shutdown().await.expect("the kernel half-closes");
     let mut got = Vec::new();
-    within("read to the kernel's FIN", PATIENCE, accepted.read_to_end(&mut got))
-        .await
-        .expect("read");
+    within(
+        "read to the kernel's FIN",
+        PATIENCE,
+        accepted.read_to_end(&mut got),
+    )
+    .await
+    .expect("read");
     assert_eq!(got, b"question");
     accepted.write_all(b"answer after FIN").await.unwrap();
     accepted.shutdown().await.unwrap();
     let mut answer = Vec::new();
-    within("kernel reads to EOF", PATIENCE, client.read_to_end(&mut answer))
-        .await
-        .expect("kernel read");
+    within(
+        "kernel reads to EOF",
+        PATIENCE,
+        client.read_to_end(&mut answer),
+    )
+    .await
+    .expect("kernel read");
     assert_eq!(answer, b"answer after FIN");
 }
 
@@ -168,8 +194,7 @@ async fn bulk_both_ways_over_ipv6_arrives_intact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_both_ways_over_ipv6_as_super_frames_arrives_intact() {
-    if !netns::require("interop_ipv6::bulk_both_ways_over_ipv6_as_super_frames_arrives_intact")
-    {
+    if !netns::require("interop_ipv6::bulk_both_ways_over_ipv6_as_super_frames_arrives_intact") {
         return;
     }
     let topology = support::ipv6::topology("i6-gso");
@@ -217,7 +242,11 @@ async fn a_wildcard_ipv6_listener_accepts_an_ipv4_and_an_ipv6_kernel_client() {
         SocketAddr::V4(v4) => SocketAddr::new(IpAddr::V6(v4.ip().to_ipv6_mapped()), v4.port()),
         v6 => v6,
     };
-    assert_eq!(peer, mapped(v4.local_addr().unwrap()), "as tokio reports it");
+    assert_eq!(
+        peer,
+        mapped(v4.local_addr().unwrap()),
+        "as tokio reports it"
+    );
     assert_eq!(from_v4.peer_addr().unwrap(), peer);
     assert_eq!(
         from_v4.local_addr().unwrap(),
@@ -263,15 +292,22 @@ async fn an_ipv4_mapped_destination_is_reached_over_ipv4() {
     let stack = support::ipv6::stack(&topology);
     let mapped_ip = IpAddr::V6(topology.kernel_addr().to_ipv6_mapped());
     let socket = TcpSocket::new_v6_on(&stack).unwrap();
-    let stream = within("connect", PATIENCE, socket.connect(SocketAddr::new(mapped_ip, 7)))
-        .await
-        .expect("connect to [::ffff:a.b.c.d]");
+    let stream = within(
+        "connect",
+        PATIENCE,
+        socket.connect(SocketAddr::new(mapped_ip, 7)),
+    )
+    .await
+    .expect("connect to [::ffff:a.b.c.d]");
     assert_eq!(stream.peer_addr().unwrap(), SocketAddr::new(mapped_ip, 7));
     let local = stream.local_addr().unwrap();
     let our_mapped = IpAddr::V6(topology.stack_addr().to_ipv6_mapped());
     assert_eq!(local.ip(), our_mapped);
     let kernel_peer = within("kernel accept", PATIENCE, server).await.unwrap();
-    assert_eq!(kernel_peer, SocketAddr::from((topology.stack_addr(), local.port())));
+    assert_eq!(
+        kernel_peer,
+        SocketAddr::from((topology.stack_addr(), local.port()))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,7 +334,14 @@ async fn the_kernel_resolves_the_stack_by_neighbour_discovery_and_pings_it() {
     assert!(net.ndp_advertisements_out >= 1, "and we answered");
     assert_eq!(net.icmp_echo_replied, 3);
     let neighbours = std::process::Command::new("ip")
-        .args(["-n", topology.kernel_ns().name(), "-6", "neigh", "show", &target.to_string()])
+        .args([
+            "-n",
+            topology.kernel_ns().name(),
+            "-6",
+            "neigh",
+            "show",
+            &target.to_string(),
+        ])
         .output()
         .expect("running ip neigh");
     let neighbours = String::from_utf8_lossy(&neighbours.stdout);
@@ -312,7 +355,13 @@ async fn the_kernel_resolves_the_stack_by_neighbour_discovery_and_pings_it() {
 /// The stack's veth end's MAC address, as `ip` prints it.
 fn stack_mac(topology: &tcp_stack::netns::Topology) -> String {
     let output = std::process::Command::new("ip")
-        .args(["-n", topology.stack_ns().name(), "link", "show", topology.stack_if()])
+        .args([
+            "-n",
+            topology.stack_ns().name(),
+            "link",
+            "show",
+            topology.stack_if(),
+        ])
         .output()
         .expect("running ip link");
     let text = String::from_utf8_lossy(&output.stdout);

@@ -453,11 +453,18 @@ async fn every_ipv6_frame_reaches_the_shard_of_its_ports() {
         }
     };
     if timeout(PATIENCE, collect).await.is_err() {
-        let missing: Vec<_> = expected.keys().filter(|k| !arrived.contains_key(k)).collect();
+        let missing: Vec<_> = expected
+            .keys()
+            .filter(|k| !arrived.contains_key(k))
+            .collect();
         panic!("never arrived: {missing:?}");
     }
     for (label, shard) in &expected {
-        assert_eq!(arrived[label], [*shard], "frame {label} and where it arrived");
+        assert_eq!(
+            arrived[label],
+            [*shard],
+            "frame {label} and where it arrived"
+        );
     }
     assert!(
         expected.values().filter(|shard| **shard == 1).count() > 50,

@@ -99,7 +99,9 @@ impl Topology {
         ip(&["-n", kernel, "addr", "add", &kernel_cidr, "dev", KERNEL_IF])?;
         if self.ipv6 {
             let cidr = format!("{}/{PREFIX_LEN_V6}", self.kernel_addr_v6());
-            ip(&["-n", kernel, "addr", "add", &cidr, "dev", KERNEL_IF, "nodad"])?;
+            ip(&[
+                "-n", kernel, "addr", "add", &cidr, "dev", KERNEL_IF, "nodad",
+            ])?;
         }
         ip(&["-n", kernel, "link", "set", "lo", "up"])?;
         ip(&["-n", kernel, "link", "set", KERNEL_IF, "up"])?;

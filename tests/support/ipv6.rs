@@ -93,7 +93,10 @@ pub(crate) fn ping6(dst: Ipv6Addr, count: u16) -> io::Result<u16> {
             let len = match (&socket).read(&mut buf) {
                 Ok(len) => len,
                 Err(e)
-                    if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
                 {
                     continue;
                 }

@@ -113,7 +113,9 @@ fn a_dual_stack_wildcard_clashes_with_the_ipv4_one_and_a_v6only_one_does_not() {
         ..SocketOptions::default()
     };
     let mut endpoint = Endpoint::new(Config::default(), [1; 16]);
-    endpoint.listen(any_v4, 8, SocketOptions::default()).unwrap();
+    endpoint
+        .listen(any_v4, 8, SocketOptions::default())
+        .unwrap();
     assert_eq!(
         endpoint.listen(any_v6, 8, SocketOptions::default()),
         Err(Error::AddrInUse)

@@ -114,9 +114,7 @@ impl Connection {
             0
         };
         let link_mss = config.local_mss_for(opening.tuple.local.ip());
-        let local_mss = options
-            .max_segment
-            .map_or(link_mss, |m| m.min(link_mss));
+        let local_mss = options.max_segment.map_or(link_mss, |m| m.min(link_mss));
         let iss = opening.iss;
         Connection {
             tuple: opening.tuple,

@@ -62,4 +62,3 @@ pub(crate) fn covers(local: IpAddr, only_v6: bool, addr: IpAddr) -> bool {
         (IpAddr::V4(_), IpAddr::V6(_)) => false,
     }
 }
-

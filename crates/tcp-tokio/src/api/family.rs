@@ -43,7 +43,10 @@ pub(crate) fn check_local(stack: &Stack, addr: SocketAddr) -> io::Result<()> {
     }
     Err(io::Error::new(
         io::ErrorKind::AddrNotAvailable,
-        format!("{addr} is not an address of this stack ({})", stack.addresses()),
+        format!(
+            "{addr} is not an address of this stack ({})",
+            stack.addresses()
+        ),
     ))
 }
 
@@ -58,7 +61,10 @@ pub(crate) fn source_for(stack: &Stack, remote: IpAddr) -> io::Result<IpAddr> {
     source.ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::NetworkUnreachable,
-            format!("no address of {remote}'s family on this stack ({})", stack.addresses()),
+            format!(
+                "no address of {remote}'s family on this stack ({})",
+                stack.addresses()
+            ),
         )
     })
 }

@@ -272,7 +272,11 @@ fn check_family(v6: bool, addr: SocketAddr) -> io::Result<()> {
     if addr.is_ipv6() == v6 {
         return Ok(());
     }
-    let (socket, given) = if v6 { ("IPv6", "IPv4") } else { ("IPv4", "IPv6") };
+    let (socket, given) = if v6 {
+        ("IPv6", "IPv4")
+    } else {
+        ("IPv4", "IPv6")
+    };
     Err(io::Error::new(
         io::ErrorKind::InvalidInput,
         format!("an {socket} socket cannot use the {given} address {addr}"),

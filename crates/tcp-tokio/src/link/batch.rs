@@ -113,12 +113,12 @@ impl FrameBatch {
 
     /// The frames in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        let frames = self.lens[self.start..].iter().zip(&self.offsets[self.start..]);
-        frames
-            .enumerate()
-            .map(move |(i, (len, offset))| {
-                &self.data[(self.start + i) * self.slot_len + offset..][..*len]
-            })
+        let frames = self.lens[self.start..]
+            .iter()
+            .zip(&self.offsets[self.start..]);
+        frames.enumerate().map(move |(i, (len, offset))| {
+            &self.data[(self.start + i) * self.slot_len + offset..][..*len]
+        })
     }
 
     /// Copies `frame` into the next free slot.

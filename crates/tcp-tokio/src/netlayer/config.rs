@@ -100,8 +100,12 @@ impl Ipv6Config {
         if self.prefix_len > 128 {
             return Err(ConfigError::PrefixTooLong);
         }
-        let unicast = |ip: Ipv6Addr| !ip.is_unspecified() && !ip.is_multicast() && !ip.is_loopback();
-        if !unicast(self.addr) || !unicast(self.link_local) || !self.link_local.is_unicast_link_local() {
+        let unicast =
+            |ip: Ipv6Addr| !ip.is_unspecified() && !ip.is_multicast() && !ip.is_loopback();
+        if !unicast(self.addr)
+            || !unicast(self.link_local)
+            || !self.link_local.is_unicast_link_local()
+        {
             return Err(ConfigError::AddrNotUnicast);
         }
         if self.hop_limit == 0 {
@@ -109,7 +113,11 @@ impl Ipv6Config {
         }
         if let Some(gateway) = self.gateway {
             let route = super::ipv6::Route6::new(self);
-            if !unicast(gateway) || gateway == self.addr || gateway == self.link_local || !route.on_link(gateway) {
+            if !unicast(gateway)
+                || gateway == self.addr
+                || gateway == self.link_local
+                || !route.on_link(gateway)
+            {
                 return Err(ConfigError::GatewayNotOnLink);
             }
         }
@@ -323,6 +331,9 @@ mod tests {
         assert_eq!(Ipv6Config::link_local_from_mac(mac), expected);
     }
 
+    /// A change to a valid IPv6 configuration.
+    type ChangeIpv6 = fn(&mut Ipv6Config);
+
     #[test]
     fn ipv6_configurations_are_checked() {
         let mac = MacAddr([0x02, 0, 0, 0, 0, 1]);
@@ -332,9 +343,12 @@ mod tests {
         let mut dual = config();
         dual.ipv6 = Some(good.clone());
         assert_eq!(dual.validate(), Ok(()));
-        let cases: [(fn(&mut Ipv6Config), ConfigError); 4] = [
+        let cases: [(ChangeIpv6, ConfigError); 4] = [
             (|c| c.prefix_len = 129, ConfigError::PrefixTooLong),
-            (|c| c.addr = Ipv6Addr::UNSPECIFIED, ConfigError::AddrNotUnicast),
+            (
+                |c| c.addr = Ipv6Addr::UNSPECIFIED,
+                ConfigError::AddrNotUnicast,
+            ),
             (|c| c.hop_limit = 0, ConfigError::ZeroTtl),
             (
                 |c| c.gateway = Some("2001:2:0:9::1".parse().unwrap()),

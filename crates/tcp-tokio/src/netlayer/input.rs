@@ -76,7 +76,12 @@ impl NetLayer {
         let for_us = message.target_ip == ours;
         if !probe {
             let learned = self.resolver.change(|resolver| {
-                resolver.learn(IpAddr::V4(message.sender_ip), message.sender_mac, now_us, for_us)
+                resolver.learn(
+                    IpAddr::V4(message.sender_ip),
+                    message.sender_mac,
+                    now_us,
+                    for_us,
+                )
             });
             if learned.evicted {
                 self.counters.arp_cache_evictions += 1;

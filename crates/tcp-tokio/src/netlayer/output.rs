@@ -212,7 +212,9 @@ impl NetLayer {
                 };
                 ipv4::write_header(&mut frame[ETHERNET_HEADER_LEN..], &packet, tcp_len);
             }
-            (IpAddr::V6(src), IpAddr::V6(dst)) => self.write_ipv6_tcp_headers(frame, src, dst, ecn, tcp_len),
+            (IpAddr::V6(src), IpAddr::V6(dst)) => {
+                self.write_ipv6_tcp_headers(frame, src, dst, ecn, tcp_len)
+            }
             _ => {}
         }
     }

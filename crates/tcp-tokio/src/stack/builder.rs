@@ -160,8 +160,7 @@ impl StackBuilder {
 
     /// The addresses given with [`StackBuilder::ipv4`] and [`StackBuilder::ipv6`], parsed;
     /// at least one.
-    #[allow(clippy::type_complexity)]
-    fn addresses(&self) -> io::Result<(Option<(Ipv4Addr, u8)>, Option<(Ipv6Addr, u8)>)> {
+    fn addresses(&self) -> io::Result<Addresses> {
         let ipv4 = self.ipv4.as_deref().map(parse_cidr).transpose()?;
         let ipv6 = self.ipv6.as_deref().map(parse_cidr_v6).transpose()?;
         if ipv4.is_none() && ipv6.is_none() {
@@ -189,6 +188,9 @@ impl StackBuilder {
         Stack::start(links, net, self.config, self.faults, pcap)
     }
 }
+
+/// The IPv4 and IPv6 address and prefix length a builder was given, each if it was.
+type Addresses = (Option<(Ipv4Addr, u8)>, Option<(Ipv6Addr, u8)>);
 
 /// The network layer's configuration for these addresses on the interface at `mac`.
 fn net_config(
@@ -270,7 +272,15 @@ mod tests {
     fn ipv6_cidr_parsing_accepts_addresses_and_refuses_nonsense() {
         let expected: Ipv6Addr = "2001:2:0:1::1".parse().unwrap();
         assert_eq!(parse_cidr_v6("2001:2:0:1::1/64").unwrap(), (expected, 64));
-        for bad in ["2001:2::1", "2001:2::1/129", "::/0", "ff02::1/64", "::1/128", "::ffff:198.18.0.1/96", "198.18.0.1/24"] {
+        for bad in [
+            "2001:2::1",
+            "2001:2::1/129",
+            "::/0",
+            "ff02::1/64",
+            "::1/128",
+            "::ffff:198.18.0.1/96",
+            "198.18.0.1/24",
+        ] {
             assert_eq!(
                 parse_cidr_v6(bad).unwrap_err().kind(),
                 io::ErrorKind::InvalidInput,

@@ -327,8 +327,16 @@ mod tests {
         assert_ne!(steer_v6(4, &ipv6(6, remote, local)), 0);
         assert_eq!(steer_v6(4, &ipv6(58, remote, local)), 0, "ICMPv6");
         assert_eq!(steer_v6(4, &ipv6(44, remote, local)), 0, "fragment header");
-        assert_eq!(steer_v6(4, &ipv6(0, remote, local)), 0, "hop-by-hop options");
-        assert_eq!(steer_v6(4, &ipv6(6, remote, local)[..42]), 0, "cut inside the ports");
+        assert_eq!(
+            steer_v6(4, &ipv6(0, remote, local)),
+            0,
+            "hop-by-hop options"
+        );
+        assert_eq!(
+            steer_v6(4, &ipv6(6, remote, local)[..42]),
+            0,
+            "cut inside the ports"
+        );
     }
 
     /// How many of `pairs` land on each of `shards` shards.

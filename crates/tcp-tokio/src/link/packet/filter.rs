@@ -74,9 +74,25 @@ pub(super) fn for_addresses(
         Insn::LoadPacketType,
         Insn::JumpIfEqual(u32::from(libc::PACKET_OUTGOING), drop, Target::Next),
         Insn::LoadHalf(ETHERTYPE),
-        Insn::JumpIfEqual(u32::from(ETH_P_IPV6), if ipv6.is_some() { v6 } else { drop }, Target::Next),
-        Insn::JumpIfEqual(u32::from(ETH_P_ARP), if ipv4.is_some() { Target::Label("accept") } else { drop }, Target::Next),
-        Insn::JumpIfEqual(u32::from(ETH_P_IP), if ipv4.is_some() { v4 } else { drop }, drop),
+        Insn::JumpIfEqual(
+            u32::from(ETH_P_IPV6),
+            if ipv6.is_some() { v6 } else { drop },
+            Target::Next,
+        ),
+        Insn::JumpIfEqual(
+            u32::from(ETH_P_ARP),
+            if ipv4.is_some() {
+                Target::Label("accept")
+            } else {
+                drop
+            },
+            Target::Next,
+        ),
+        Insn::JumpIfEqual(
+            u32::from(ETH_P_IP),
+            if ipv4.is_some() { v4 } else { drop },
+            drop,
+        ),
     ];
     if let Some(addr) = ipv4 {
         program.extend([
@@ -87,12 +103,18 @@ pub(super) fn for_addresses(
     }
     if let Some(ipv6) = ipv6 {
         for (index, destination) in ipv6.destinations().into_iter().enumerate() {
-            let next = IPV6_LABELS.get(index + 1).map_or(drop, |label| Target::Label(label));
+            let next = IPV6_LABELS
+                .get(index + 1)
+                .map_or(drop, |label| Target::Label(label));
             program.push(Insn::Label(IPV6_LABELS[index]));
             let octets = destination.octets();
             for (word, chunk) in octets.chunks_exact(4).enumerate() {
                 let value = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-                let matched = if word == 3 { Target::Label("accept") } else { Target::Next };
+                let matched = if word == 3 {
+                    Target::Label("accept")
+                } else {
+                    Target::Next
+                };
                 program.push(Insn::LoadWord(IPV6_DESTINATION + 4 * word as u32));
                 program.push(Insn::JumpIfEqual(value, matched, next));
             }
@@ -173,7 +195,11 @@ mod tests {
                 "{dst}"
             );
         }
-        assert_eq!(verdict(&frame(ETH_P_IPV6, OURS), libc::PACKET_HOST), 0, "IPv6");
+        assert_eq!(
+            verdict(&frame(ETH_P_IPV6, OURS), libc::PACKET_HOST),
+            0,
+            "IPv6"
+        );
         assert_eq!(
             verdict(&frame(0x8100, OURS), libc::PACKET_HOST),
             0,
@@ -222,7 +248,11 @@ mod tests {
     fn ipv6_for_our_addresses_and_their_solicited_node_groups_pass() {
         for ipv4 in [None, Some(OURS)] {
             for dst in OURS_V6.destinations() {
-                assert_eq!(verdict_with(ipv4, Some(OURS_V6), &frame_v6(dst)), WHOLE_FRAME, "{dst}");
+                assert_eq!(
+                    verdict_with(ipv4, Some(OURS_V6), &frame_v6(dst)),
+                    WHOLE_FRAME,
+                    "{dst}"
+                );
             }
         }
         let group: Ipv6Addr = "ff02::1:ff00:1".parse().unwrap();
@@ -231,18 +261,35 @@ mod tests {
 
     #[test]
     fn other_ipv6_destinations_and_near_misses_are_dropped() {
-        for dst in ["2001:2:0:1::2", "ff02::1", "ff02::1:ff00:2", "2001:2:0:1::1:1", "fe80::1"] {
+        for dst in [
+            "2001:2:0:1::2",
+            "ff02::1",
+            "ff02::1:ff00:2",
+            "2001:2:0:1::1:1",
+            "fe80::1",
+        ] {
             let dst: Ipv6Addr = dst.parse().unwrap();
-            assert_eq!(verdict_with(Some(OURS), Some(OURS_V6), &frame_v6(dst)), 0, "{dst}");
+            assert_eq!(
+                verdict_with(Some(OURS), Some(OURS_V6), &frame_v6(dst)),
+                0,
+                "{dst}"
+            );
         }
         let ours = frame_v6(OURS_V6.addr);
-        assert_eq!(verdict_with(Some(OURS), Some(OURS_V6), &ours[..53]), 0, "cut address");
+        assert_eq!(
+            verdict_with(Some(OURS), Some(OURS_V6), &ours[..53]),
+            0,
+            "cut address"
+        );
         assert_eq!(verdict_with(Some(OURS), None, &ours), 0, "IPv4 only");
     }
 
     #[test]
     fn an_ipv6_only_filter_drops_arp_and_ipv4() {
-        assert_eq!(verdict_with(None, Some(OURS_V6), &frame(ETH_P_ARP, OURS)), 0);
+        assert_eq!(
+            verdict_with(None, Some(OURS_V6), &frame(ETH_P_ARP, OURS)),
+            0
+        );
         assert_eq!(verdict_with(None, Some(OURS_V6), &frame(ETH_P_IP, OURS)), 0);
         assert!(for_addresses(None, None).is_none());
     }
@@ -251,7 +298,10 @@ mod tests {
     fn the_multicast_groups_are_the_solicited_node_ones() {
         assert_eq!(
             OURS_V6.multicast_macs(),
-            [[0x33, 0x33, 0xff, 0, 0, 1], [0x33, 0x33, 0xff, 0, 0x01, 0x01]]
+            [
+                [0x33, 0x33, 0xff, 0, 0, 1],
+                [0x33, 0x33, 0xff, 0, 0x01, 0x01]
+            ]
         );
     }
 

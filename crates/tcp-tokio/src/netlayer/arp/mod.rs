@@ -57,13 +57,7 @@ impl Resolver {
     /// Records that `ip` is at `mac`. A known address is always updated; an unknown one is
     /// added only when `insert` is set (RFC 826: when the message was for us) or when
     /// packets are waiting for it.
-    pub(crate) fn learn(
-        &mut self,
-        ip: IpAddr,
-        mac: MacAddr,
-        now_us: u64,
-        insert: bool,
-    ) -> Learned {
+    pub(crate) fn learn(&mut self, ip: IpAddr, mac: MacAddr, now_us: u64, insert: bool) -> Learned {
         let mut learned = Learned::default();
         let released = self.pending.take(ip);
         if !self.cache.refresh(ip, mac, now_us) && (insert || released.is_some()) {

@@ -89,7 +89,20 @@ mod tests {
     const B: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 1, 0, 0, 0, 1);
 
     fn request() -> Vec<u8> {
-        let mut message = vec![ECHO_REQUEST, 0, 0, 0, 0x12, 0x34, 0, 7, b'p', b'i', b'n', b'g'];
+        let mut message = vec![
+            ECHO_REQUEST,
+            0,
+            0,
+            0,
+            0x12,
+            0x34,
+            0,
+            7,
+            b'p',
+            b'i',
+            b'n',
+            b'g',
+        ];
         fill_checksum(A, B, &mut message);
         message
     }
@@ -101,7 +114,9 @@ mod tests {
         let mut reply = vec![0u8; request.len()];
         write_echo_reply(B, A, &request, &mut reply);
         let parsed = Icmpv6Slice::from_slice(&reply).unwrap();
-        assert!(matches!(parsed.icmp_type(), Icmpv6Type::EchoReply(echo) if echo.id == 0x1234 && echo.seq == 7));
+        assert!(
+            matches!(parsed.icmp_type(), Icmpv6Type::EchoReply(echo) if echo.id == 0x1234 && echo.seq == 7)
+        );
         assert_eq!(parsed.payload(), b"ping");
         assert_eq!(classify(B, A, &reply), Icmpv6Kind::Other);
     }
@@ -114,6 +129,10 @@ mod tests {
         corrupt[9] ^= 1;
         assert_eq!(classify(A, B, &corrupt), Icmpv6Kind::Malformed);
         let other = Ipv6Addr::new(0x2001, 2, 0, 1, 0, 0, 0, 3);
-        assert_eq!(classify(A, other, &request), Icmpv6Kind::Malformed, "pseudo-header");
+        assert_eq!(
+            classify(A, other, &request),
+            Icmpv6Kind::Malformed,
+            "pseudo-header"
+        );
     }
 }

@@ -133,7 +133,12 @@ impl NetLayer {
                 if src.is_unspecified() {
                     // Another node probing for our address (duplicate address detection):
                     // defend it to all nodes, unsolicited (RFC 4861 §7.2.4).
-                    self.send_advertisement(message.target, ALL_NODES, ndp::multicast_mac(ALL_NODES), false);
+                    self.send_advertisement(
+                        message.target,
+                        ALL_NODES,
+                        ndp::multicast_mac(ALL_NODES),
+                        false,
+                    );
                     return;
                 }
                 if !route.on_link(src) {

@@ -57,14 +57,26 @@ fn solicitation() -> Vec<u8> {
     let group = solicited_node(STACK_IP);
     let mut message = vec![0u8; MESSAGE_LEN];
     ndp::write_solicitation(&mut message, PEER_IP, group, STACK_IP, PEER_MAC);
-    frame(multicast_mac(group), (PEER_IP, group), NEXT_HEADER_ICMPV6, HOP_LIMIT, &message)
+    frame(
+        multicast_mac(group),
+        (PEER_IP, group),
+        NEXT_HEADER_ICMPV6,
+        HOP_LIMIT,
+        &message,
+    )
 }
 
 /// The peer's solicited advertisement of its address, to us.
 fn advertisement() -> Vec<u8> {
     let mut message = vec![0u8; MESSAGE_LEN];
     ndp::write_advertisement(&mut message, PEER_IP, STACK_IP, PEER_IP, PEER_MAC, true);
-    frame(STACK_MAC, (PEER_IP, STACK_IP), NEXT_HEADER_ICMPV6, HOP_LIMIT, &message)
+    frame(
+        STACK_MAC,
+        (PEER_IP, STACK_IP),
+        NEXT_HEADER_ICMPV6,
+        HOP_LIMIT,
+        &message,
+    )
 }
 
 /// Writes a SYN to the peer at the layer's TCP offset of `buffer`; its length.
@@ -108,17 +120,26 @@ fn answers_a_solicitation_for_our_address_and_learns_the_sender() {
     let ethernet = Ethernet2HeaderSlice::from_slice(&out[0]).unwrap();
     assert_eq!(ethernet.destination(), PEER_MAC.octets());
     let ip = Ipv6HeaderSlice::from_slice(&out[0][ETHERNET_HEADER_LEN..]).unwrap();
-    assert_eq!((ip.source_addr(), ip.destination_addr()), (STACK_IP, PEER_IP));
+    assert_eq!(
+        (ip.source_addr(), ip.destination_addr()),
+        (STACK_IP, PEER_IP)
+    );
     assert_eq!(ip.hop_limit(), 255);
     let Icmpv6Type::NeighborAdvertisement(flags) = icmp(&out[0]) else {
         panic!("not an advertisement");
     };
     assert!(flags.solicited && flags.r#override && !flags.router);
     let advert = ndp::parse(STACK_IP, PEER_IP, 255, &out[0][54..]).unwrap();
-    assert_eq!((advert.target, advert.link_addr), (STACK_IP, Some(STACK_MAC)));
+    assert_eq!(
+        (advert.target, advert.link_addr),
+        (STACK_IP, Some(STACK_MAC))
+    );
     let counters = net.counters();
     assert_eq!(
-        (counters.ndp_solicitations_in, counters.ndp_advertisements_out),
+        (
+            counters.ndp_solicitations_in,
+            counters.ndp_advertisements_out
+        ),
         (1, 1)
     );
     let mut buffer = [0u8; 1600];
@@ -149,7 +170,10 @@ fn a_segment_waits_for_the_advertisement_the_solicitation_asked_for() {
     let ip = Ipv6HeaderSlice::from_slice(&released[0][ETHERNET_HEADER_LEN..]).unwrap();
     assert_eq!(ip.next_header().0, NEXT_HEADER_TCP);
     assert_eq!(usize::from(ip.payload_length()), len);
-    assert_eq!(released[0][TCP_OFFSET_V6..], buffer[TCP_OFFSET_V6..TCP_OFFSET_V6 + len]);
+    assert_eq!(
+        released[0][TCP_OFFSET_V6..],
+        buffer[TCP_OFFSET_V6..TCP_OFFSET_V6 + len]
+    );
     assert_eq!(net.poll_timeout(), None);
 }
 
@@ -158,7 +182,8 @@ fn a_neighbour_that_never_answers_is_reported_unreachable() {
     let mut net = layer();
     let mut buffer = [0u8; 1600];
     let len = write_syn(&net, &mut buffer);
-    net.send_tcp(0, &mut buffer, STACK_IP, PEER_IP, len, false).unwrap();
+    net.send_tcp(0, &mut buffer, STACK_IP, PEER_IP, len, false)
+        .unwrap();
     while let Some(at) = net.poll_timeout() {
         net.handle_timeout(at);
     }
@@ -174,7 +199,13 @@ fn answers_an_echo_request_and_passes_tcp_up() {
     drain(&mut net);
     let mut request = vec![128, 0, 0, 0, 0, 9, 0, 1, b'h', b'i'];
     fill_checksum(PEER_IP, STACK_IP, &mut request);
-    let echo = frame(STACK_MAC, (PEER_IP, STACK_IP), NEXT_HEADER_ICMPV6, 64, &request);
+    let echo = frame(
+        STACK_MAC,
+        (PEER_IP, STACK_IP),
+        NEXT_HEADER_ICMPV6,
+        64,
+        &request,
+    );
     assert_eq!(net.handle_frame(1, &echo), None);
     let out = drain(&mut net);
     assert_eq!(out.len(), 1);
@@ -248,7 +279,10 @@ fn a_dual_stack_layer_places_ipv4_frames_behind_20_bytes_of_headroom() {
     let mut net = NetLayer::new(config).unwrap();
     assert_eq!(net.tcp_offset(), TCP_OFFSET_V6);
     assert_eq!(net.headroom(), 20);
-    assert_eq!(net.frame_start(IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2))), 20);
+    assert_eq!(
+        net.frame_start(IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2))),
+        20
+    );
     assert_eq!(net.frame_start(IpAddr::V6(PEER_IP)), 0);
     net.handle_frame(0, &solicitation());
     drain(&mut net);
@@ -259,7 +293,14 @@ fn a_dual_stack_layer_places_ipv4_frames_behind_20_bytes_of_headroom() {
         Ok(Egress::Ready(TCP_OFFSET_V6 + len))
     );
     assert_eq!(
-        net.send_tcp(0, &mut buffer, STACK_IP, Ipv4Addr::new(198, 18, 0, 2), len, false),
+        net.send_tcp(
+            0,
+            &mut buffer,
+            STACK_IP,
+            Ipv4Addr::new(198, 18, 0, 2),
+            len,
+            false
+        ),
         Err(crate::netlayer::SendError::MixedFamilies)
     );
 }

@@ -152,7 +152,11 @@ mod tests {
         padded.extend_from_slice(&[0; 10]);
         assert_eq!(parse(&padded).unwrap().payload, b"abc");
         let whole = packet(b"abc", 0);
-        assert_eq!(parse(&whole[..42]), Err(Ipv6Error::BadHeader), "cut payload");
+        assert_eq!(
+            parse(&whole[..42]),
+            Err(Ipv6Error::BadHeader),
+            "cut payload"
+        );
         assert_eq!(parse(&whole[..39]), Err(Ipv6Error::BadHeader), "cut header");
         let mut version4 = whole.clone();
         version4[0] = 0x45;

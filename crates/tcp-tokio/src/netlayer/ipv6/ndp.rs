@@ -84,14 +84,19 @@ pub(super) fn parse(
         _ => return None,
     };
     let link_addr = link_option(&message[BODY_LEN..], option_type)?;
-    match kind {
-        NdpKind::Solicitation if src.is_unspecified() => {
-            if !is_solicited_node(dst) || link_addr.is_some() {
-                return None;
-            }
+    let dad_probe = kind == NdpKind::Solicitation && src.is_unspecified();
+    if dad_probe && (!is_solicited_node(dst) || link_addr.is_some()) {
+        return None;
+    }
+    if matches!(
+        kind,
+        NdpKind::Advertisement {
+            solicited: true,
+            ..
         }
-        NdpKind::Advertisement { solicited: true, .. } if dst.is_multicast() => return None,
-        _ => {}
+    ) && dst.is_multicast()
+    {
+        return None;
     }
     Some(NdpMessage {
         kind,
@@ -132,7 +137,14 @@ pub(super) fn write_solicitation(
     target: Ipv6Addr,
     mac: MacAddr,
 ) {
-    write(out, NEIGHBOR_SOLICITATION, 0, target, SOURCE_LINK_ADDRESS, mac);
+    write(
+        out,
+        NEIGHBOR_SOLICITATION,
+        0,
+        target,
+        SOURCE_LINK_ADDRESS,
+        mac,
+    );
     fill_checksum(src, dst, &mut out[..MESSAGE_LEN]);
 }
 
@@ -152,7 +164,14 @@ pub(super) fn write_advertisement(
     let solicited = if solicited { FLAG_SOLICITED } else { 0 };
     let flags = solicited | FLAG_OVERRIDE;
     debug_assert_eq!(flags & FLAG_ROUTER, 0);
-    write(out, NEIGHBOR_ADVERTISEMENT, flags, target, TARGET_LINK_ADDRESS, mac);
+    write(
+        out,
+        NEIGHBOR_ADVERTISEMENT,
+        flags,
+        target,
+        TARGET_LINK_ADDRESS,
+        mac,
+    );
     fill_checksum(src, dst, &mut out[..MESSAGE_LEN]);
 }
 
@@ -208,7 +227,10 @@ mod tests {
     fn solicited_node_address_and_its_mac() {
         let group = solicited_node("2001:2::12:3456:789a".parse().unwrap());
         assert_eq!(group, "ff02::1:ff56:789a".parse::<Ipv6Addr>().unwrap());
-        assert_eq!(multicast_mac(group), MacAddr([0x33, 0x33, 0xff, 0x56, 0x78, 0x9a]));
+        assert_eq!(
+            multicast_mac(group),
+            MacAddr([0x33, 0x33, 0xff, 0x56, 0x78, 0x9a])
+        );
         assert!(is_solicited_node(group));
         assert!(!is_solicited_node("ff02::1".parse().unwrap()));
     }
@@ -240,8 +262,14 @@ mod tests {
     fn invalid_messages_are_refused() {
         let good = solicitation();
         let group = solicited_node(OURS);
-        assert!(parse(PEER, group, 64, &good).is_none(), "forwarded: hop limit 64");
-        assert!(parse(PEER, group, HOP_LIMIT, &good[..23]).is_none(), "short");
+        assert!(
+            parse(PEER, group, 64, &good).is_none(),
+            "forwarded: hop limit 64"
+        );
+        assert!(
+            parse(PEER, group, HOP_LIMIT, &good[..23]).is_none(),
+            "short"
+        );
         let mut code = good.clone();
         code[1] = 1;
         assert!(parse(PEER, group, HOP_LIMIT, &code).is_none(), "code 1");
@@ -250,16 +278,31 @@ mod tests {
         assert!(parse(PEER, group, HOP_LIMIT, &multicast_target).is_none());
         let mut empty_option = good.clone();
         empty_option[25] = 0;
-        assert!(parse(PEER, group, HOP_LIMIT, &empty_option).is_none(), "option length 0");
+        assert!(
+            parse(PEER, group, HOP_LIMIT, &empty_option).is_none(),
+            "option length 0"
+        );
         let mut long_option = good.clone();
         long_option[25] = 2;
-        assert!(parse(PEER, group, HOP_LIMIT, &long_option).is_none(), "option past the end");
+        assert!(
+            parse(PEER, group, HOP_LIMIT, &long_option).is_none(),
+            "option past the end"
+        );
         let unspecified = Ipv6Addr::UNSPECIFIED;
-        assert!(parse(unspecified, group, HOP_LIMIT, &good).is_none(), "DAD with an option");
-        assert!(parse(unspecified, group, HOP_LIMIT, &good[..BODY_LEN]).is_some(), "DAD");
+        assert!(
+            parse(unspecified, group, HOP_LIMIT, &good).is_none(),
+            "DAD with an option"
+        );
+        assert!(
+            parse(unspecified, group, HOP_LIMIT, &good[..BODY_LEN]).is_some(),
+            "DAD"
+        );
         let mut advert = vec![0u8; MESSAGE_LEN];
         write_advertisement(&mut advert, PEER, group, PEER, PEER_MAC, true);
-        assert!(parse(PEER, group, HOP_LIMIT, &advert).is_none(), "solicited to a group");
+        assert!(
+            parse(PEER, group, HOP_LIMIT, &advert).is_none(),
+            "solicited to a group"
+        );
     }
 
     #[test]

@@ -53,7 +53,8 @@ impl Route6 {
 
     /// True when `ip` is inside our prefix or link-local.
     pub(crate) fn on_link(&self, ip: Ipv6Addr) -> bool {
-        ip.is_unicast_link_local() || u128::from(ip) & self.mask == u128::from(self.addr) & self.mask
+        ip.is_unicast_link_local()
+            || u128::from(ip) & self.mask == u128::from(self.addr) & self.mask
     }
 
     /// True when `ip` can name one remote host: not ours, not unspecified, loopback,
@@ -110,7 +111,10 @@ mod tests {
     fn on_link_and_link_local_go_direct_and_the_rest_via_the_gateway() {
         let gateway = ip("fe80::1");
         let route = route(Some(gateway));
-        assert_eq!(route.next_hop(ip("2001:2:0:7::2")), Some(ip("2001:2:0:7::2")));
+        assert_eq!(
+            route.next_hop(ip("2001:2:0:7::2")),
+            Some(ip("2001:2:0:7::2"))
+        );
         assert_eq!(route.next_hop(ip("fe80::9")), Some(ip("fe80::9")));
         assert_eq!(route.next_hop(ip("2001:2:0:8::2")), Some(gateway));
         assert_eq!(self::route(None).next_hop(ip("2001:2:0:8::2")), None);
