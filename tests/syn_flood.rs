@@ -275,7 +275,10 @@ fn run_stack(
         .map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(async {
         let config = Config {
-            syn_queue_len: SYN_QUEUE,
+            listen: tcp_core::Listen {
+                syn_queue_len: SYN_QUEUE,
+                ..Default::default()
+            },
             ..Config::default()
         };
         let mut builder = Stack::builder()

@@ -43,7 +43,7 @@ impl Loss {
     };
 
     /// The table's loss levels, lightest first: 0.1, 1, 5 and 10 %.
-    const PER_MILLE: [u32; 4] = [1, 10, 50, 100];
+    pub(crate) const PER_MILLE: [u32; 4] = [1, 10, 50, 100];
 
     /// How this stack's rows meet this loss.
     pub(crate) fn stack(self) -> StackLoss {
@@ -137,7 +137,7 @@ pub(crate) fn measure(options: &Options) -> Measured {
         .into_iter()
         .filter(|&direction| chosen(direction) || baseline_runs)
         .collect();
-    let levels = Loss::PER_MILLE.map(|per_mille| Loss {
+    let levels = options.loss_levels.iter().map(|&per_mille| Loss {
         per_mille,
         stack: options.stack_loss,
     });

@@ -20,16 +20,18 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::congestion;
-use crate::loss::StackLoss;
+use crate::loss::{Loss, StackLoss};
 use crate::rows::Row;
 
 /// Usage text, printed for a bad command line.
 pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N] \
-[--loss-seconds N] [--stack-loss injector|nft] [--cc cubic|bbr|reno] [--stack-pacing] [--repeats N] \
+[--loss-seconds N] [--loss-levels N,M,...] [--stack-loss injector|nft] [--cc cubic|bbr|reno] \
+[--stack-pacing] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
 [--figures bulk,rr,memory,loss,rr64,http,cps] [--shards N,M,...]]
 --seconds N: each bulk transfer and each many-connection run (rr64, http, cps); default 10
+--loss-levels N,M,...: the loss table's levels, per mille; default 1,10,50,100
 --repeats N: runs per figure (bulk, loss, rr64, http, cps), the median reported; default 3
 rr64, http, cps: the same tokio server on tokio::net and on this stack, under kernel \
 tokio clients or, for http, `wrk -t2 -c50 --latency` (skipped when wrk is missing)
@@ -91,6 +93,8 @@ pub(crate) struct Options {
     pub(crate) many: Vec<Many>,
     /// Measure the table of bulk through loss (`--figures loss`).
     pub(crate) loss: bool,
+    /// The loss levels of that table, per mille (`--loss-levels 10,50`: 1 % and 5 %).
+    pub(crate) loss_levels: Vec<u32>,
     /// How this stack's rows meet that loss (`--stack-loss`).
     pub(crate) stack_loss: StackLoss,
     /// Shard counts of this stack's server in the many-connection figures (`--shards`),
@@ -110,6 +114,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
         figures: vec![Figure::Bulk, Figure::RoundTrips, Figure::Memory],
         many: vec![Many::RoundTrips, Many::Http, Many::Connections],
         loss: true,
+        loss_levels: Loss::PER_MILLE.to_vec(),
         stack_loss: StackLoss::default(),
         shards: default_shards(),
     };
@@ -121,6 +126,15 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
             "--seconds" => options.bulk_duration = Duration::from_secs(number(&value()?)?),
             "--loss-seconds" => {
                 options.loss_duration = Duration::from_secs(number(&value()?)?);
+            }
+            "--loss-levels" => {
+                options.loss_levels = value()?
+                    .split(',')
+                    .map(|level| match number(level)? {
+                        per_mille @ 1..=1000 => Ok(per_mille as u32),
+                        _ => Err("--loss-levels: per mille, 1 to 1000".to_string()),
+                    })
+                    .collect::<Result<_, _>>()?;
             }
             "--stack-loss" => {
                 options.stack_loss = match value()?.as_str() {

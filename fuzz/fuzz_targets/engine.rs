@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tcp_core::{
-    Algorithm, BufferSize, Config, ConnectionHandle, Endpoint, Event, Instant, Keepalive,
-    ListenerHandle, SocketOptions,
+    Algorithm, BufferSize, Config, ConnectionHandle, Endpoint, Event, Extensions, Hardening,
+    Instant, Keepalive, Listen, ListenerHandle, SocketOptions,
 };
 use tcp_wire::{Flags, Header, Options, SackBlocks, Segment, SeqNumber, Timestamps};
 use twin::{Twin, TwinOp};
@@ -252,11 +252,20 @@ struct Driver {
 fuzz_target!(|input: Input| {
     let knobs = &input.knobs;
     let mut config = Config {
-        timestamps: knobs.timestamps,
-        sack: knobs.sack,
-        window_scaling: knobs.window_scaling,
-        syn_cookies: knobs.syn_cookies,
-        challenge_ack_limit: u32::from(knobs.challenge_limit),
+        extensions: Extensions {
+            timestamps: knobs.timestamps,
+            sack: knobs.sack,
+            window_scaling: knobs.window_scaling,
+            ..Extensions::default()
+        },
+        listen: Listen {
+            syn_cookies: knobs.syn_cookies,
+            ..Listen::default()
+        },
+        hardening: Hardening {
+            challenge_ack_limit: u32::from(knobs.challenge_limit),
+            ..Hardening::default()
+        },
         ..Config::default()
     };
     if knobs.new_reno {
@@ -277,11 +286,11 @@ fuzz_target!(|input: Input| {
     }
     if knobs.tiny_limits {
         config.max_connections = 4;
-        config.syn_queue_len = 2;
-        config.max_backlog = 2;
-        config.syn_retries = 2;
-        config.synack_retries = 1;
-        config.data_retries = 3;
+        config.listen.syn_queue_len = 2;
+        config.listen.max_backlog = 2;
+        config.retransmission.syn_retries = 2;
+        config.retransmission.synack_retries = 1;
+        config.retransmission.data_retries = 3;
     }
     let max_segments = if knobs.super_segments { 8 } else { 1 };
     let buf_len = (usize::from(config.mtu) - 20) * max_segments;

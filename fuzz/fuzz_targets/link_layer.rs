@@ -9,7 +9,7 @@ use arbitrary::Arbitrary;
 use etherparse::{Ipv4HeaderSlice, NetSlice, SlicedPacket};
 use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr};
-use tcp_tokio::net::{Egress, MacAddr, NetConfig, NetLayer, SendError, TCP_OFFSET};
+use tcp_tokio::netlayer::{Egress, MacAddr, NetConfig, NetLayer, SendError, TCP_OFFSET};
 use tcp_wire::{Flags, Header, Segment, SeqNumber};
 
 const OUR_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 1]);

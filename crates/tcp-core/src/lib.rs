@@ -27,7 +27,9 @@ mod stats;
 mod time;
 
 pub use addr::FourTuple;
-pub use config::{BufferSize, Config, Keepalive, SocketOptions};
+pub use config::{
+    BufferSize, Config, Extensions, Hardening, Keepalive, Listen, Retransmission, SocketOptions,
+};
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
 pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
 pub use error::Error;

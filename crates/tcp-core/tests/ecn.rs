@@ -10,11 +10,17 @@ use tcp_core::{Config, SocketOptions};
 
 fn run(a_ecn: bool, b_ecn: bool) -> Sim {
     let a = Config {
-        ecn: a_ecn,
+        extensions: tcp_core::Extensions {
+            ecn: a_ecn,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let b = Config {
-        ecn: b_ecn,
+        extensions: tcp_core::Extensions {
+            ecn: b_ecn,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let mut sim = Sim::with_configs(a, b, 17);

@@ -52,7 +52,10 @@ impl Fuzzer {
         let mut secret = [0u8; 16];
         secret[..8].copy_from_slice(&seed.to_le_bytes());
         let config = Config {
-            syn_queue_len: 64,
+            listen: tcp_core::Listen {
+                syn_queue_len: 64,
+                ..Default::default()
+            },
             ..Config::default()
         };
         let mut h = Harness::with_secret(config, secret);

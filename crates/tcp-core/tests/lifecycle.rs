@@ -715,7 +715,10 @@ fn t5_user_timeout_aborts_when_data_stays_unacknowledged() {
 #[test]
 fn t1_data_retries_exhaust_and_time_out() {
     let config = Config {
-        data_retries: 4,
+        retransmission: tcp_core::Retransmission {
+            data_retries: 4,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let mut sim = Sim::new(config, 3);

@@ -89,8 +89,11 @@ fn close_listener_resets_what_it_holds_and_nothing_else() {
 #[test]
 fn a_half_open_connection_that_goes_frees_its_syn_queue_slot() {
     let config = Config {
-        syn_queue_len: 1,
-        syn_cookies: false,
+        listen: tcp_core::Listen {
+            syn_queue_len: 1,
+            syn_cookies: false,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let mut h = Harness::new(config);

@@ -445,7 +445,10 @@ fn r3_only_an_exact_rst_resets_an_inexact_one_is_challenged() {
 #[test]
 fn r3_challenge_acks_are_rate_limited_per_connection_and_endpoint_wide() {
     let config = Config {
-        challenge_ack_limit: 3,
+        hardening: tcp_core::Hardening {
+            challenge_ack_limit: 3,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let mut h = Harness::new(config);
@@ -743,7 +746,10 @@ fn h5_window_scale_is_used_only_when_both_sides_offer_it() {
 
     // We do not offer: nothing is scaled either way.
     let config = Config {
-        window_scaling: false,
+        extensions: tcp_core::Extensions {
+            window_scaling: false,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let (mut h, mut conn, syn, ack) = negotiate(config, peer_offers);
@@ -788,7 +794,10 @@ fn h5_sack_is_used_only_when_both_sides_offer_it() {
     );
 
     let config = Config {
-        sack: false,
+        extensions: tcp_core::Extensions {
+            sack: false,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let (mut h, mut conn, syn, _) = negotiate(config, peer_offers);
@@ -828,7 +837,10 @@ fn h5_timestamps_are_used_only_when_both_sides_offer_them() {
     assert!(data.header.options.timestamps.is_some());
 
     let config = Config {
-        timestamps: false,
+        extensions: tcp_core::Extensions {
+            timestamps: false,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let (mut h, conn, syn, ack) = negotiate(config, peer_offers);

@@ -224,9 +224,12 @@ fn deliver_held(sim: &mut Sim, held: &Held) -> u64 {
 fn soak(seed: u64, batched: bool) {
     let mut rng = Rng::new(seed.wrapping_mul(0x5851_f42d_4c95_7f2d));
     let config = Config {
-        timestamps: !rng.chance(0.25),
-        sack: !rng.chance(0.25),
-        window_scaling: !rng.chance(0.25),
+        extensions: tcp_core::Extensions {
+            timestamps: !rng.chance(0.25),
+            sack: !rng.chance(0.25),
+            window_scaling: !rng.chance(0.25),
+            ..Default::default()
+        },
         congestion_control: if rng.chance(0.5) {
             Algorithm::NewReno
         } else {

@@ -12,7 +12,10 @@ use tcp_wire::{Flags, Header, Options, Segment, SeqNumber};
 
 fn small_syn_queue() -> Config {
     Config {
-        syn_queue_len: 4,
+        listen: tcp_core::Listen {
+            syn_queue_len: 4,
+            ..Default::default()
+        },
         ..Config::default()
     }
 }
@@ -94,7 +97,10 @@ fn a_legitimate_client_gets_in_through_a_full_syn_queue() {
 #[test]
 fn without_timestamps_the_cookie_connection_uses_neither_window_scale_nor_sack() {
     let client_config = Config {
-        timestamps: false,
+        extensions: tcp_core::Extensions {
+            timestamps: false,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let mut sim = Sim::with_configs(client_config, small_syn_queue(), 4);

@@ -217,7 +217,10 @@ fn a_record_offers_the_window_the_connection_did_under_memory_pressure() {
 #[test]
 fn a_record_echoes_congestion_as_the_connection_did() {
     let config = Config {
-        ecn: true,
+        extensions: tcp_core::Extensions {
+            ecn: true,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let mut pair = pair(config, |h| {

@@ -5,7 +5,9 @@
 
 use arbitrary::Arbitrary;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use tcp_core::{BufferSize, Config, ConnectionHandle, Endpoint, Instant, SocketOptions};
+use tcp_core::{
+    BufferSize, Config, ConnectionHandle, Endpoint, Extensions, Instant, SocketOptions,
+};
 use tcp_wire::{Flags, Header, Segment};
 
 /// End A's address (it connects).
@@ -102,8 +104,11 @@ impl Twin {
             max: 8192,
         };
         let config = Config {
-            timestamps,
-            sack,
+            extensions: Extensions {
+                timestamps,
+                sack,
+                ..Extensions::default()
+            },
             send_buffer: small,
             recv_buffer: small,
             ..Config::default()

@@ -16,7 +16,7 @@ pub(crate) fn may_challenge(
     now: Instant,
     ctx: &mut Context<'_>,
 ) -> bool {
-    let interval = ctx.config.invalid_ack_interval;
+    let interval = ctx.config.hardening.invalid_ack_interval;
     if !replies.allow(now, interval) || !ctx.challenges.take(now) {
         ctx.counters.challenge_acks_rate_limited += 1;
         tracing::trace!("challenge ACK rate limited");
@@ -37,7 +37,7 @@ pub(crate) fn may_answer_invalid(
     ctx: &mut Context<'_>,
 ) -> bool {
     let may_loop = seg.seg_len() == 0 || seg.flags.syn();
-    if may_loop && !replies.allow(now, ctx.config.invalid_ack_interval) {
+    if may_loop && !replies.allow(now, ctx.config.hardening.invalid_ack_interval) {
         ctx.counters.invalid_acks_rate_limited += 1;
         tracing::trace!("duplicate ACK rate limited");
         return false;

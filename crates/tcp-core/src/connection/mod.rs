@@ -16,6 +16,7 @@ mod receive_space;
 mod recovery;
 mod recv_buffer;
 mod rtt;
+mod sack_report;
 mod send_buffer;
 mod send_space;
 mod shutdown;
@@ -108,7 +109,7 @@ impl Connection {
         let options = opening.options;
         let recv_capacity = options.recv_buffer.unwrap_or(config.recv_buffer.initial);
         let send_capacity = options.send_buffer.unwrap_or(config.send_buffer.initial);
-        let rcv_wscale = if config.window_scaling {
+        let rcv_wscale = if config.extensions.window_scaling {
             config.window_scale()
         } else {
             0
@@ -137,16 +138,20 @@ impl Connection {
             negotiated: Negotiated {
                 local_mss,
                 peer_mss: config.default_mss_for(opening.tuple.remote.ip()),
-                timestamps: config.timestamps.then_some(TimestampState {
+                timestamps: config.extensions.timestamps.then_some(TimestampState {
                     offset: opening.timestamp_offset,
                     recent: 0,
                     recent_age: opening.now,
                 }),
-                sack: config.sack,
-                offer_window_scale: config.window_scaling,
+                sack: config.extensions.sack,
+                offer_window_scale: config.extensions.window_scaling,
             },
             timing: Timing::new(
-                RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
+                RttEstimator::new(
+                    config.retransmission.initial_rto,
+                    config.retransmission.min_rto,
+                    config.retransmission.max_rto,
+                ),
                 opening.now,
             ),
             recovery: LossRecovery::new(
@@ -159,7 +164,7 @@ impl Connection {
                 config.pacing,
             ),
             ecn: ecn::EcnState {
-                offered: config.ecn,
+                offered: config.extensions.ecn,
                 ..ecn::EcnState::default()
             },
             last_segment_ect: false,

@@ -2,6 +2,7 @@
 //! RST) and writing it straight from the send buffer into the caller's buffer.
 
 use super::Connection;
+use crate::connection::sack_report;
 use crate::connection::timers::Timer;
 use crate::state::State;
 use crate::time::Instant;
@@ -361,7 +362,7 @@ impl Connection {
             if self.write_payload(next, out).is_none() {
                 break;
             }
-            self.after_emit(flags, edge);
+            self.after_emit(&header, edge);
             self.after_data_sent(now, next);
             burst.len += next.len as usize;
             burst.segments += 1;
@@ -393,7 +394,7 @@ impl Connection {
         }
         let (header, edge) = self.header_for(now, &mut seg.flags, seg.len);
         let written = self.write_segment(buf, &header, seg)?;
-        self.after_emit(seg.flags, edge);
+        self.after_emit(&header, edge);
         self.after_data_sent(now, seg);
         Some((written, header))
     }
@@ -505,32 +506,20 @@ impl Connection {
         options
     }
 
-    /// Up to four SACK blocks (three with timestamps): a D-SACK first, then the block holding
-    /// the most recent arrival, then the others by recency (RFC 2018 §4, RFC 2883).
+    /// Up to four SACK blocks (three with timestamps), chosen by
+    /// [`sack_report::choose`].
     fn sack_blocks(&self) -> SackBlocks {
-        let mut blocks = SackBlocks::new();
         let limit = if self.negotiated.timestamps.is_some() {
             3
         } else {
             4
         };
-        if let Some((left, right)) = self.rcv.dsack {
-            blocks.push(left, right);
-        }
-        let ranges = self.rcv.buf.out_of_order();
-        let mut below = u64::MAX;
-        while blocks.len() < limit {
-            let Some(next) = ranges
-                .iter()
-                .filter(|r| r.recency < below)
-                .max_by_key(|r| r.recency)
-            else {
-                break;
-            };
-            blocks.push(self.rcv.nxt + next.start, self.rcv.nxt + next.end);
-            below = next.recency;
-        }
-        blocks
+        sack_report::choose(
+            self.rcv.buf.out_of_order(),
+            self.rcv.nxt,
+            self.rcv.dsack,
+            limit,
+        )
     }
 
     /// Builds one segment into `buf` (header, options, payload from the send buffer; the
@@ -540,7 +529,7 @@ impl Connection {
         self.last_segment_ect = false;
         let (header, edge) = self.header_for(now, &mut seg.flags, seg.len);
         let written = self.write_segment(buf, &header, seg)?;
-        self.after_emit(seg.flags, edge);
+        self.after_emit(&header, edge);
         Some(written)
     }
 
@@ -607,10 +596,11 @@ impl Connection {
         Some(())
     }
 
-    /// The state a sent segment with `flags` changes: the pending ACK is answered and the
-    /// promised window edge `edge` recorded when it carries an ACK.
-    fn after_emit(&mut self, flags: Flags, edge: SeqNumber) {
-        if flags.ack() {
+    /// The state a sent segment with `header` changes: the pending ACK is answered, the
+    /// promised window edge `edge` recorded and its SACK blocks counted when it carries an
+    /// ACK; another ACK is due at once while an out-of-order range is owed a report.
+    fn after_emit(&mut self, header: &Header, edge: SeqNumber) {
+        if header.flags.ack() {
             self.rcv.last_ack_sent = self.rcv.nxt;
             self.rcv.ack.now = false;
             self.rcv.ack.unacked_segments = 0;
@@ -618,6 +608,12 @@ impl Connection {
             self.timing.timers.stop(Timer::DelayedAck);
             if edge.gt(self.rcv.adv) {
                 self.rcv.adv = edge;
+            }
+            let sent = &header.options.sack_blocks;
+            if !sent.is_empty() {
+                let nxt = self.rcv.nxt;
+                let ranges = self.rcv.buf.out_of_order_mut();
+                self.rcv.ack.now = sack_report::mark_sent(ranges, nxt, sent);
             }
         }
         self.stats.segments_out += 1;

@@ -37,6 +37,8 @@ pub(crate) struct OutOfOrderRange {
     pub(crate) end: u32,
     /// Larger means more recently extended.
     pub(crate) recency: u64,
+    /// ACKs that carried this range since it last grew (saturating).
+    pub(crate) reported: u8,
 }
 
 /// What one [`RecvBuffer::write`] did.
@@ -142,6 +144,13 @@ impl RecvBuffer {
     /// Out-of-order ranges, lowest first.
     pub(crate) fn out_of_order(&self) -> &[OutOfOrderRange] {
         self.ooo.as_deref().map_or(&[], |ooo| &ooo.ranges)
+    }
+
+    /// The same ranges, for [`crate::connection::sack_report`] to count their reports.
+    pub(crate) fn out_of_order_mut(&mut self) -> &mut [OutOfOrderRange] {
+        self.ooo
+            .as_deref_mut()
+            .map_or(&mut [], |ooo| &mut ooo.ranges)
     }
 
     fn ooo_span(&self) -> usize {
@@ -342,6 +351,7 @@ impl RecvBuffer {
             start,
             end,
             recency,
+            reported: 0,
         };
         ooo.ranges.retain(|r| {
             let touches = r.start <= merged.end && merged.start <= r.end;

@@ -118,9 +118,9 @@ impl Connection {
     fn on_retransmit_timeout(&mut self, now: Instant, ctx: &mut Context<'_>) {
         let config = ctx.config;
         let limit = match self.state {
-            State::SynSent => config.syn_retries,
-            State::SynReceived => config.synack_retries,
-            _ => config.data_retries,
+            State::SynSent => config.retransmission.syn_retries,
+            State::SynReceived => config.retransmission.synack_retries,
+            _ => config.retransmission.data_retries,
         };
         if self.snd.una == self.snd.max && self.state.is_synchronized() {
             return;
@@ -196,9 +196,9 @@ impl Connection {
     /// True when the zero-window probes so far are all a connection gets.
     fn persist_exhausted(&self, config: &Config) -> bool {
         if self.books.holder == Holder::Orphan {
-            self.timing.probes >= config.orphan_retries
+            self.timing.probes >= config.retransmission.orphan_retries
         } else {
-            self.timing.probes_unanswered >= config.data_retries
+            self.timing.probes_unanswered >= config.retransmission.data_retries
         }
     }
 

@@ -53,7 +53,7 @@ impl Endpoint {
         }
         let handle = ListenerHandle(self.next_id);
         self.next_id = self.next_id.saturating_add(1);
-        let backlog = backlog.clamp(1, self.config.max_backlog.max(1)) as usize;
+        let backlog = backlog.clamp(1, self.config.listen.max_backlog.max(1)) as usize;
         self.listeners.insert(
             handle,
             Listener {
@@ -154,7 +154,7 @@ impl Endpoint {
         }
         if seg.flags.ack() {
             if !seg.flags.syn()
-                && self.config.syn_cookies
+                && self.config.listen.syn_cookies
                 && self.accept_cookie(now, handle, tuple, seg)
             {
                 return;
@@ -180,8 +180,8 @@ impl Endpoint {
             self.counters.memory_refusals += 1;
             return;
         }
-        if listener.syn_queue.len() >= self.config.syn_queue_len as usize {
-            if self.config.syn_cookies {
+        if listener.syn_queue.len() >= self.config.listen.syn_queue_len as usize {
+            if self.config.listen.syn_cookies {
                 self.send_cookie(now, tuple, seg);
             } else {
                 self.counters.syn_queue_overflows += 1;
@@ -225,13 +225,13 @@ impl Endpoint {
             mss: Some(self.config.local_mss_for(tuple.local.ip())),
             ..Options::default()
         };
-        if let (Some(ts), true) = (seg.options.timestamps, self.config.timestamps) {
+        if let (Some(ts), true) = (seg.options.timestamps, self.config.extensions.timestamps) {
             let wanted = CookieOptions {
                 window_scale: seg
                     .options
                     .window_scale
-                    .filter(|_| self.config.window_scaling),
-                sack_permitted: seg.options.sack_permitted && self.config.sack,
+                    .filter(|_| self.config.extensions.window_scaling),
+                sack_permitted: seg.options.sack_permitted && self.config.extensions.sack,
             };
             let clock =
                 ((now.as_micros() / 1000) as u32).wrapping_add(self.timestamp_offset(&tuple));

@@ -164,7 +164,7 @@ impl Endpoint {
         let hasher = KeyedHasher::new(derive_key(&secret, b"tables"));
         let challenges = ChallengeBudget::new(
             derive_key(&secret, b"challenge"),
-            config.challenge_ack_limit,
+            config.hardening.challenge_ack_limit,
         );
         Endpoint {
             config,
@@ -247,7 +247,9 @@ impl Endpoint {
             self.counters.malformed += 1;
             return;
         };
-        if self.config.verify_checksums && !checksum_verified && !segment.verify_checksum(src, dst)
+        if self.config.hardening.verify_checksums
+            && !checksum_verified
+            && !segment.verify_checksum(src, dst)
         {
             self.counters.bad_checksum += 1;
             return;

@@ -77,7 +77,10 @@ fn fin_is_retransmitted() {
 #[test]
 fn fin_retransmissions_give_up() {
     let config = Config {
-        data_retries: 3,
+        retransmission: tcp_core::Retransmission {
+            data_retries: 3,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let (mut h, conn) = setup_with(config, State::LastAck);

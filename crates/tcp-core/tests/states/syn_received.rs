@@ -109,7 +109,10 @@ fn fin_with_the_final_ack_goes_to_close_wait() {
 #[test]
 fn syn_ack_is_retransmitted_then_the_half_open_connection_is_dropped() {
     let config = Config {
-        synack_retries: 2,
+        retransmission: tcp_core::Retransmission {
+            synack_retries: 2,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let (mut h, conn) = setup_with(config, State::SynReceived);

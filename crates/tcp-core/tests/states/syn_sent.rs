@@ -117,7 +117,10 @@ fn segment_without_syn_or_rst_is_dropped() {
 #[test]
 fn syn_is_retransmitted_with_backoff_then_times_out() {
     let config = Config {
-        syn_retries: 2,
+        retransmission: tcp_core::Retransmission {
+            syn_retries: 2,
+            ..Default::default()
+        },
         ..Config::default()
     };
     let (mut h, conn) = setup_with(config, State::SynSent);

@@ -201,6 +201,13 @@ impl Harness {
 
     /// Hands `seg` to the engine and returns everything it sends in reply.
     pub fn inject(&mut self, seg: &Seg) -> Vec<Reply> {
+        self.deliver(seg);
+        self.drain()
+    }
+
+    /// Hands `seg` to the engine without polling what it sends (as a driver handing it
+    /// a batch of segments before transmitting); [`Harness::drain`] collects the replies.
+    pub fn deliver(&mut self, seg: &Seg) {
         let bytes = seg.bytes();
         if self.recording {
             self.trace.push(format!(
@@ -212,7 +219,6 @@ impl Harness {
         let now = self.now;
         self.ep
             .handle_segment(now, seg.src.ip(), seg.dst.ip(), &bytes);
-        self.drain()
     }
 
     /// Hands raw bytes to the engine (nothing checked or fixed up).

@@ -24,10 +24,10 @@ pub(super) fn config_for(profile: Profile) -> Config {
         Profile::Linux => config.recv_buffer.max = LINUX_RECV_BUFFER_MAX,
         Profile::Rfc => {
             config.initial_window_segments = 3;
-            config.min_rto = Duration::from_secs(1);
+            config.retransmission.min_rto = Duration::from_secs(1);
             config.delayed_ack = Duration::from_millis(200);
             config.msl = Duration::from_secs(120);
-            config.syn_retries = 7;
+            config.retransmission.syn_retries = 7;
         }
     }
     config
@@ -41,19 +41,23 @@ mod tests {
     fn linux_profile_is_what_scripts_assume() {
         let config = config_for(Profile::Linux);
         assert_eq!(config.initial_window_segments, 10);
-        assert_eq!(config.min_rto, Duration::from_millis(200));
+        assert_eq!(config.retransmission.min_rto, Duration::from_millis(200));
         assert_eq!(config.delayed_ack, Duration::from_millis(40));
         assert_eq!(config.window_scale(), 8);
-        assert!(config.sack && config.timestamps && config.window_scaling);
+        assert!(
+            config.extensions.sack
+                && config.extensions.timestamps
+                && config.extensions.window_scaling
+        );
     }
 
     #[test]
     fn rfc_profile_uses_the_rfc_numbers() {
         let config = config_for(Profile::Rfc);
         assert_eq!(config.initial_window_segments, 3);
-        assert_eq!(config.min_rto, Duration::from_secs(1));
+        assert_eq!(config.retransmission.min_rto, Duration::from_secs(1));
         assert_eq!(config.time_wait(), Duration::from_secs(240));
         // 1 + 2 + ... + 64 s of SYN retransmissions, then 128 s more before giving up.
-        assert_eq!(config.syn_retries, 7);
+        assert_eq!(config.retransmission.syn_retries, 7);
     }
 }

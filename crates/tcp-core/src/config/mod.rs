@@ -2,6 +2,16 @@
 //! (design §3). Endpoint-wide settings live in [`Config`]; per-connection ones start from
 //! [`SocketOptions`] and can be changed on a live connection.
 
+mod extensions;
+mod hardening;
+mod listen;
+mod retransmission;
+
+pub use extensions::Extensions;
+pub use hardening::Hardening;
+pub use listen::Listen;
+pub use retransmission::Retransmission;
+
 use crate::congestion::Algorithm;
 use core::ops::RangeInclusive;
 use core::time::Duration;
@@ -17,22 +27,6 @@ pub struct Config {
     pub default_peer_mss_v6: u16,
     /// Initial congestion window in segments (RFC 6928).
     pub initial_window_segments: u32,
-    /// RTO before the first RTT sample.
-    pub initial_rto: Duration,
-    /// Lower bound of the RTO.
-    pub min_rto: Duration,
-    /// Upper bound of the RTO.
-    pub max_rto: Duration,
-    /// SYN retransmissions before `connect` fails with `TimedOut`.
-    pub syn_retries: u32,
-    /// SYN-ACK retransmissions before a half-open connection is dropped.
-    pub synack_retries: u32,
-    /// Data retransmissions before the connection is aborted (R2 of RFC 9293 §3.8.3), and
-    /// zero-window probes in a row without an answer before it is (Linux's `tcp_retries2`).
-    pub data_retries: u32,
-    /// Zero-window probes an orphaned connection (closed by the application) sends before
-    /// it is aborted, answered or not (Linux's `tcp_orphan_retries`, in effect 8).
-    pub orphan_retries: u32,
     /// Longest delay of an acknowledgment.
     pub delayed_ack: Duration,
     /// Maximum segment lifetime; TIME_WAIT lasts twice this.
@@ -48,41 +42,22 @@ pub struct Config {
     pub recv_buffer: BufferSize,
     /// Ports handed out to `connect` without an explicit local port.
     pub ephemeral_ports: RangeInclusive<u16>,
-    /// The largest accept backlog a listener may ask for.
-    pub max_backlog: u32,
-    /// Half-open connections per listener before SYN cookies (or drops) take over.
-    pub syn_queue_len: u32,
-    /// Answer SYNs with cookies when the SYN queue is full (RFC 4987).
-    pub syn_cookies: bool,
     /// Congestion control algorithm of new connections.
     pub congestion_control: Algorithm,
     /// Pace loss-based controllers (NewReno, CUBIC) at twice the window per RTT in slow
     /// start and 1.2 times after it, in bursts of about a millisecond; BBR always paces at
     /// its own rate. Default: off (see `docs/design.md`, "Pacing").
     pub pacing: bool,
-    /// Offer timestamps (RFC 7323).
-    pub timestamps: bool,
-    /// Offer SACK (RFC 2018).
-    pub sack: bool,
-    /// Offer window scaling (RFC 7323).
-    pub window_scaling: bool,
-    /// Negotiate ECN (RFC 3168) on new connections; off by default, as on Linux for
-    /// connections it opens.
-    pub ecn: bool,
-    /// Challenge ACKs sent per second endpoint-wide, on average (RFC 5961 §7): each second's
-    /// budget is drawn from `[limit / 2, limit * 3 / 2)` with the endpoint secret, as Linux
-    /// draws `tcp_challenge_ack_limit`'s, so its count reveals nothing off-path.
-    pub challenge_ack_limit: u32,
-    /// The shortest time between two ACKs one connection sends in reply to segments that
-    /// do not belong to it: outside the window, rejected by PAWS, in TIME_WAIT, or drawing
-    /// a challenge ACK (Linux's `tcp_invalid_ratelimit`, 500 ms). Such segments carrying
-    /// data (not a SYN) are always answered: they are not part of an ACK loop.
-    pub invalid_ack_interval: Duration,
     /// Connections (all states) the endpoint holds at most.
     pub max_connections: usize,
-    /// Verify checksums of received segments (turn off only when the link did it for
-    /// every segment; for some, see `Received::checksum_verified`).
-    pub verify_checksums: bool,
+    /// Retransmission timeouts and how many retransmissions each state makes.
+    pub retransmission: Retransmission,
+    /// Limits and SYN-flood defences of listeners.
+    pub listen: Listen,
+    /// TCP extensions offered on new connections.
+    pub extensions: Extensions,
+    /// Rate limits and checks against hostile or broken peers.
+    pub hardening: Hardening,
     /// Caps on what all connections hold together: buffer memory, TIME_WAIT entries,
     /// orphans.
     pub resources: crate::resource_limits::ResourceLimits,
@@ -95,13 +70,6 @@ impl Default for Config {
             default_peer_mss: 536,
             default_peer_mss_v6: 1220,
             initial_window_segments: 10,
-            initial_rto: Duration::from_secs(1),
-            min_rto: Duration::from_millis(200),
-            max_rto: Duration::from_secs(120),
-            syn_retries: 6,
-            synack_retries: 5,
-            data_retries: 15,
-            orphan_retries: 8,
             delayed_ack: Duration::from_millis(40),
             msl: Duration::from_secs(30),
             fin_wait2_timeout: Duration::from_secs(60),
@@ -115,19 +83,13 @@ impl Default for Config {
                 max: 6 * 1024 * 1024,
             },
             ephemeral_ports: 32768..=60999,
-            max_backlog: 4096,
-            syn_queue_len: 1024,
-            syn_cookies: true,
             congestion_control: Algorithm::Cubic,
             pacing: false,
-            timestamps: true,
-            sack: true,
-            window_scaling: true,
-            ecn: false,
-            challenge_ack_limit: 1000,
-            invalid_ack_interval: Duration::from_millis(500),
             max_connections: 1 << 20,
-            verify_checksums: true,
+            retransmission: Retransmission::default(),
+            listen: Listen::default(),
+            extensions: Extensions::default(),
+            hardening: Hardening::default(),
             resources: crate::resource_limits::ResourceLimits::default(),
         }
     }
