@@ -46,7 +46,8 @@ impl NetLayer {
             && [route.addr(), route.link_local()]
                 .into_iter()
                 .any(|ip| ndp::solicited_node(ip) == packet.dst);
-        if !route.is_ours(packet.dst) && !for_group {
+        let ndp_to_group = for_group && packet.next_header == NEXT_HEADER_ICMPV6;
+        if !route.is_ours(packet.dst) && !ndp_to_group {
             self.counters.ip_not_for_us += 1;
             return None;
         }
@@ -56,7 +57,7 @@ impl NetLayer {
             return None;
         }
         match packet.next_header {
-            NEXT_HEADER_TCP if !for_group => {
+            NEXT_HEADER_TCP => {
                 self.counters.tcp_in += 1;
                 Some(TcpSegment {
                     src: IpAddr::V6(packet.src),
@@ -155,6 +156,7 @@ impl NetLayer {
                 }
                 self.send_advertisement(message.target, src, mac, true);
             }
+            // As for ARP, the newest answer wins: the override flag is not consulted.
             NdpKind::Advertisement { .. } => {
                 self.counters.ndp_advertisements_in += 1;
                 if route.is_ours(message.target) {
