@@ -7,7 +7,9 @@ use crate::stats::Counters;
 use tcp_wire::SeqNumber;
 
 /// A RST the endpoint must send on behalf of no connection, or of a connection answering a
-/// segment from outside its own sequence space (RFC 9293 §3.10.7.1 and friends).
+/// segment from outside its own sequence space (RFC 9293 §3.10.7.1 and friends). A plain
+/// record a connection fills and the endpoint sends, with no invariant of its own (so its
+/// fields are open to both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ResetReply {
     pub(crate) tuple: FourTuple,
@@ -16,7 +18,8 @@ pub(crate) struct ResetReply {
     pub(crate) ack: Option<SeqNumber>,
 }
 
-/// Borrowed endpoint state.
+/// Borrowed endpoint state: the parts of the endpoint a connection may read and count in,
+/// lent for one call (so its fields are open to both sides).
 pub(crate) struct Context<'a> {
     pub(crate) config: &'a Config,
     /// Buffer bytes the connection may still allocate before the endpoint's buffer memory

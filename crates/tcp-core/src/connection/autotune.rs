@@ -53,6 +53,6 @@ impl Connection {
 /// The largest sizes autotuning may reach.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BufferLimits {
-    pub(crate) send_max: usize,
-    pub(crate) recv_max: usize,
+    pub(in crate::connection) send_max: usize,
+    pub(in crate::connection) recv_max: usize,
 }

@@ -10,15 +10,15 @@ use tcp_wire::{Flags, SeqNumber};
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct EcnState {
     /// We offer ECN (configuration).
-    pub(crate) offered: bool,
+    pub(in crate::connection) offered: bool,
     /// Both sides agreed on the SYN exchange.
-    pub(crate) negotiated: bool,
+    pub(in crate::connection) negotiated: bool,
     /// A CE mark arrived: our ACKs carry ECE until the peer's CWR.
-    pub(crate) echo: bool,
+    pub(in crate::connection) echo: bool,
     /// We reduced for an ECE: the next new data segment carries CWR.
-    pub(crate) send_cwr: bool,
+    pub(in crate::connection) send_cwr: bool,
     /// ECEs are ignored until SND.UNA passes this (one reduction per window).
-    pub(crate) reduced_until: Option<SeqNumber>,
+    pub(in crate::connection) reduced_until: Option<SeqNumber>,
 }
 
 impl EcnState {

@@ -10,19 +10,19 @@ use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;
 use core::time::Duration;
-use tcp_wire::{Flags, Options, SeqNumber};
+use tcp_wire::{Flags, Header, Options, SeqNumber};
 
 /// A received segment, already checksummed and parsed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Incoming<'a> {
-    pub(crate) seq: SeqNumber,
-    pub(crate) ack: SeqNumber,
-    pub(crate) flags: Flags,
-    pub(crate) window: u16,
-    pub(crate) options: Options,
-    pub(crate) payload: &'a [u8],
+    pub(in crate::connection) seq: SeqNumber,
+    pub(in crate::connection) ack: SeqNumber,
+    pub(in crate::connection) flags: Flags,
+    pub(in crate::connection) window: u16,
+    pub(in crate::connection) options: Options,
+    pub(in crate::connection) payload: &'a [u8],
     /// The IP header carried the CE codepoint (RFC 3168).
-    pub(crate) congestion_experienced: bool,
+    pub(in crate::connection) congestion_experienced: bool,
 }
 
 impl Incoming<'_> {
@@ -184,7 +184,7 @@ impl Connection {
             self.snd.max_wnd = self.snd.wnd;
             self.snd.wl1 = seg.seq;
             self.snd.wl2 = seg.ack;
-            let bits = if self.books.listener.is_some() {
+            let bits = if self.books.listener().is_some() {
                 Raise::Acceptable
             } else {
                 Raise::Connected
@@ -201,7 +201,7 @@ impl Connection {
             match self.state {
                 State::FinWait1 => {
                     self.set_state(State::FinWait2);
-                    if self.books.holder == Holder::Orphan {
+                    if self.books.holder() == Holder::Orphan {
                         let timeout = self
                             .options
                             .fin_wait2_timeout
@@ -226,7 +226,7 @@ impl Connection {
     /// the ACK of our SYN, not a new SYN, and establishes the connection without a reply.
     fn is_crossed_syn_ack(&self, seg: &Incoming<'_>) -> bool {
         self.state == State::SynReceived
-            && self.books.listener.is_none()
+            && self.books.listener().is_none()
             && seg.flags.contains(Flags::SYN | Flags::ACK)
             && seg.payload.is_empty()
             && seg.seq + 1 == self.rcv.nxt
@@ -296,7 +296,7 @@ impl Connection {
         }
         ctx.counters.resets_received += 1;
         match self.state {
-            State::SynReceived if self.books.listener.is_some() => {
+            State::SynReceived if self.books.listener().is_some() => {
                 self.enter_closed();
             }
             State::SynReceived => self.fail(Error::ConnectionRefused),
@@ -424,7 +424,7 @@ impl Connection {
             if !self.state.can_receive() || self.rcv.fin_received {
                 return;
             }
-            if self.books.holder == Holder::Orphan {
+            if self.books.holder() == Holder::Orphan {
                 self.stats.rare().aborted_on_data += 1;
                 ctx.reply_reset(self.tuple, seg.ack, None);
                 self.enter_closed();
@@ -568,4 +568,40 @@ pub(crate) fn reset_for(seg: &Incoming<'_>) -> (SeqNumber, Option<SeqNumber>) {
 fn reply_for_no_connection(conn: &Connection, seg: &Incoming<'_>, ctx: &mut Context<'_>) {
     let (seq, ack) = reset_for(seg);
     ctx.reply_reset(conn.tuple, seq, ack);
+}
+
+impl<'a> Incoming<'a> {
+    /// The segment with `header` and `payload`, its IP header's ECN field saying
+    /// `congestion_experienced` or not.
+    pub(crate) fn new(header: &Header, payload: &'a [u8], congestion_experienced: bool) -> Self {
+        Incoming {
+            seq: header.seq,
+            ack: header.ack,
+            flags: header.flags,
+            window: header.window,
+            options: header.options,
+            payload,
+            congestion_experienced,
+        }
+    }
+
+    /// The segment's sequence number.
+    pub(crate) fn seq(&self) -> SeqNumber {
+        self.seq
+    }
+
+    /// Its acknowledgment number.
+    pub(crate) fn ack(&self) -> SeqNumber {
+        self.ack
+    }
+
+    /// Its flags.
+    pub(crate) fn flags(&self) -> Flags {
+        self.flags
+    }
+
+    /// Its options.
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
+    }
 }

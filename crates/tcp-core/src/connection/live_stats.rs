@@ -9,39 +9,39 @@ use crate::stats::ConnectionStats;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LiveStats {
     /// Segments received.
-    pub(crate) segments_in: u64,
+    pub(in crate::connection) segments_in: u64,
     /// Segments sent.
-    pub(crate) segments_out: u64,
+    pub(in crate::connection) segments_out: u64,
     /// Payload bytes sent (retransmissions included).
-    pub(crate) bytes_sent: u64,
+    pub(in crate::connection) bytes_sent: u64,
     /// Sequence space acknowledged by the peer.
-    pub(crate) bytes_acked: u64,
+    pub(in crate::connection) bytes_acked: u64,
     /// Payload bytes received in order.
-    pub(crate) bytes_received: u64,
+    pub(in crate::connection) bytes_received: u64,
     /// Segments sent again.
-    pub(crate) retransmits: u64,
+    pub(in crate::connection) retransmits: u64,
     rare: Option<Box<RareStats>>,
 }
 
 /// The counters most connections never move; see [`ConnectionStats`] for each.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RareStats {
-    pub(crate) retransmission_timeouts: u64,
-    pub(crate) fast_retransmits: u64,
-    pub(crate) recovery_episodes: u64,
-    pub(crate) tail_loss_probes: u64,
-    pub(crate) lost_retransmits: u64,
-    pub(crate) spurious_fast_retransmits: u64,
-    pub(crate) spurious_timeouts: u64,
-    pub(crate) duplicate_acks: u64,
-    pub(crate) dsacks_received: u64,
-    pub(crate) congestion_marks_received: u64,
-    pub(crate) ecn_reductions: u64,
-    pub(crate) window_probes: u64,
-    pub(crate) keepalive_probes: u64,
-    pub(crate) out_of_order_dropped: u64,
-    pub(crate) aborted_on_data: u64,
-    pub(crate) dropped_for_memory: u64,
+    pub(in crate::connection) retransmission_timeouts: u64,
+    pub(in crate::connection) fast_retransmits: u64,
+    pub(in crate::connection) recovery_episodes: u64,
+    pub(in crate::connection) tail_loss_probes: u64,
+    pub(in crate::connection) lost_retransmits: u64,
+    pub(in crate::connection) spurious_fast_retransmits: u64,
+    pub(in crate::connection) spurious_timeouts: u64,
+    pub(in crate::connection) duplicate_acks: u64,
+    pub(in crate::connection) dsacks_received: u64,
+    pub(in crate::connection) congestion_marks_received: u64,
+    pub(in crate::connection) ecn_reductions: u64,
+    pub(in crate::connection) window_probes: u64,
+    pub(in crate::connection) keepalive_probes: u64,
+    pub(in crate::connection) out_of_order_dropped: u64,
+    pub(in crate::connection) aborted_on_data: u64,
+    pub(in crate::connection) dropped_for_memory: u64,
 }
 
 impl LiveStats {

@@ -2,7 +2,6 @@
 //! on it. Segment arrival is in `input`, segment generation in `output`, timers in `timeout`.
 
 mod autotune;
-mod bookkeeping;
 mod ecn;
 mod far_store;
 mod input;
@@ -26,6 +25,7 @@ mod time_wait_record;
 mod timeout;
 mod timers;
 mod timing;
+mod view;
 
 use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
@@ -42,8 +42,8 @@ use core::fmt;
 use std::sync::Arc;
 use tcp_wire::{Options, SeqNumber};
 
-use bookkeeping::Bookkeeping;
-pub(crate) use bookkeeping::Holder;
+use crate::endpoint::bookkeeping::Bookkeeping;
+pub(crate) use crate::endpoint::bookkeeping::Holder;
 pub(crate) use input::{Disposition, Incoming, reset_for};
 pub(crate) use live_stats::LiveStats;
 use negotiated::Negotiated;
@@ -66,13 +66,13 @@ use timing::Timing;
 /// sent, the out-of-order record of the receive buffer, the rarely moved counters; its
 /// options and tracing span are shared.
 pub(crate) struct Connection {
-    pub(crate) tuple: FourTuple,
-    pub(crate) state: State,
+    tuple: FourTuple,
+    state: State,
     /// Shared with the connections opened alike (the endpoint's defaults, or its listener's
     /// options) until `set_options` gives it its own.
-    pub(crate) options: Arc<SocketOptions>,
+    options: Arc<SocketOptions>,
     /// The endpoint's bookkeeping (queues, counts, memory, raised events).
-    pub(crate) books: Bookkeeping,
+    books: Bookkeeping,
     /// The send sequence space and send buffer.
     snd: SendSpace,
     /// The receive sequence space, receive buffer and ACK schedule.
@@ -85,15 +85,17 @@ pub(crate) struct Connection {
     recovery: LossRecovery,
     ecn: ecn::EcnState,
     /// The last segment produced carries new data and may be marked ECN-capable.
-    pub(crate) last_segment_ect: bool,
+    last_segment_ect: bool,
     send_reset: bool,
-    pub(crate) error: Option<Error>,
-    pub(crate) stats: LiveStats,
+    error: Option<Error>,
+    stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
-    pub(crate) span: ConnectionSpan,
+    span: ConnectionSpan,
 }
 
-/// What the caller supplies to open a connection block.
+/// What the endpoint supplies to open a connection block: a plain record the endpoint
+/// fills and the connection reads, with no invariant of its own (so its fields are open
+/// to both).
 pub(crate) struct Opening {
     pub(crate) handle: ConnectionHandle,
     pub(crate) tuple: FourTuple,
@@ -220,8 +222,7 @@ impl Connection {
         config: &Config,
         listener: ListenerHandle,
     ) {
-        self.books.listener = Some(listener);
-        self.books.holder = Holder::Listener;
+        self.books.held_by(listener);
         self.ecn.on_syn(seg.flags);
         self.set_state(State::SynReceived);
         self.rcv.irs = seg.seq;
@@ -248,8 +249,7 @@ impl Connection {
         mss: u16,
         syn_ack_window: u32,
     ) {
-        self.books.listener = Some(listener);
-        self.books.holder = Holder::Listener;
+        self.books.held_by(listener);
         self.rcv.irs = seg.seq - 1;
         self.rcv.nxt = seg.seq;
         self.snd.una = self.snd.iss + 1;
@@ -262,8 +262,8 @@ impl Connection {
             .map(|ts| crate::endpoint::syn_cookie::decode_timestamp(ts.echo));
         let offered = Options {
             mss: Some(mss),
-            window_scale: client.and_then(|c| c.window_scale),
-            sack_permitted: client.is_some_and(|c| c.sack_permitted),
+            window_scale: client.and_then(|c| c.window_scale()),
+            sack_permitted: client.is_some_and(|c| c.sack_permitted()),
             timestamps: seg.options.timestamps,
             ..Options::default()
         };
@@ -351,7 +351,7 @@ impl Connection {
 
     /// Raises events for the endpoint.
     pub(crate) fn raise(&mut self, kinds: impl Into<Raised>) {
-        self.books.raised |= kinds.into();
+        self.books.raise(kinds.into());
     }
 
     /// Ends the connection with `error`: buffers dropped, timers stopped, CLOSED.
@@ -381,7 +381,9 @@ impl Connection {
     /// True when the engine may forget this block: closed, and the application no longer
     /// holds its handle.
     pub(crate) fn is_finished(&self) -> bool {
-        self.state == State::Closed && self.books.holder != Holder::Application && !self.send_reset
+        self.state == State::Closed
+            && self.books.holder() != Holder::Application
+            && !self.send_reset
     }
 
     /// Queues application data, allocating at most `room` more bytes of storage; returns
@@ -463,7 +465,7 @@ impl Connection {
     /// already held, and no buffer grown by autotuning (the room to allocate comes with each
     /// call that may allocate).
     pub(crate) fn set_budget(&mut self, budget: crate::endpoint::memory_budget::Budget) {
-        self.rcv.buf.limit_window_to_storage(budget.pressure);
+        self.rcv.buf.limit_window_to_storage(budget.pressure());
     }
 
     /// The endpoint is under memory pressure, as it said last.

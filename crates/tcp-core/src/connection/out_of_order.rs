@@ -9,12 +9,12 @@ use crate::connection::recv_buffer::OutOfOrderRange;
 #[derive(Debug, Default)]
 pub(crate) struct OutOfOrder {
     /// Ranges held, as offsets from RCV.NXT, lowest first.
-    pub(crate) ranges: Vec<OutOfOrderRange>,
+    pub(in crate::connection) ranges: Vec<OutOfOrderRange>,
     /// Bytes beyond what the ring may grow to.
-    pub(crate) far: FarStore,
+    pub(in crate::connection) far: FarStore,
     /// Arrivals counted since the record was made; a range's recency is the count when its
     /// latest piece arrived (only their order matters).
-    pub(crate) arrivals: u64,
+    pub(in crate::connection) arrivals: u64,
 }
 
 impl OutOfOrder {

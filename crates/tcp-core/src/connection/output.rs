@@ -24,11 +24,11 @@ struct Outgoing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Burst {
     /// Bytes written: the header and every segment's payload.
-    pub(crate) len: usize,
+    pub(in crate::connection) len: usize,
     /// Segments in it; above 1 only for a super-segment.
-    pub(crate) segments: u32,
+    pub(in crate::connection) segments: u32,
     /// Every segment's payload but the last's, which may be shorter.
-    pub(crate) segment_size: u32,
+    pub(in crate::connection) segment_size: u32,
 }
 
 /// Flags a segment inside a super-segment may differ in from its first: the offload gives
@@ -641,4 +641,21 @@ fn continues(first: &Header, next: &Header) -> bool {
         ..*header
     };
     per_segment(first) == per_segment(next)
+}
+
+impl Burst {
+    /// Bytes written: the first segment's header and every segment's payload.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Segments it holds (1: a plain segment).
+    pub(crate) fn segments(&self) -> u32 {
+        self.segments
+    }
+
+    /// Payload bytes of each segment but the last, which may be shorter (0 for one).
+    pub(crate) fn segment_size(&self) -> u32 {
+        self.segment_size
+    }
 }

@@ -32,32 +32,32 @@ use crate::connection::out_of_order::OutOfOrder;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OutOfOrderRange {
     /// First byte, as an offset from RCV.NXT (always > 0).
-    pub(crate) start: u32,
+    pub(in crate::connection) start: u32,
     /// One past the last byte.
-    pub(crate) end: u32,
+    pub(in crate::connection) end: u32,
     /// Larger means more recently extended.
-    pub(crate) recency: u64,
+    pub(in crate::connection) recency: u64,
     /// ACKs that carried this range since it last grew (saturating).
-    pub(crate) reported: u8,
+    pub(in crate::connection) reported: u8,
 }
 
 /// What one [`RecvBuffer::write`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct WriteOutcome {
     /// Bytes by which the in-order edge (RCV.NXT) moved.
-    pub(crate) advanced: u32,
+    pub(in crate::connection) advanced: u32,
     /// The data was out of order (left a hole before it).
-    pub(crate) out_of_order: bool,
+    pub(in crate::connection) out_of_order: bool,
     /// The data filled (part of) a hole before existing out-of-order data.
-    pub(crate) filled_gap: bool,
+    pub(in crate::connection) filled_gap: bool,
     /// Every byte was already held (a duplicate).
-    pub(crate) duplicate: bool,
+    pub(in crate::connection) duplicate: bool,
     /// The data was dropped because storing it needed more memory than the endpoint's
     /// budget had room for (`dropped` is set too).
-    pub(crate) no_memory: bool,
+    pub(in crate::connection) no_memory: bool,
     /// The range limit (or the [`FarStore`]'s chunk limit) was reached and the data was
     /// dropped.
-    pub(crate) dropped: bool,
+    pub(in crate::connection) dropped: bool,
 }
 
 /// Whether out-of-order data found a place.

@@ -1,6 +1,6 @@
 //! Ending a connection from the application's side: half-close, close, abort.
 
-use super::{Connection, Holder, Raise};
+use super::{Connection, Raise};
 use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::error::Error;
@@ -61,7 +61,7 @@ impl Connection {
     /// The application lets go of the connection. With unread data or a zero linger time
     /// this is an abort (RST, R-2); otherwise the stack finishes a graceful close alone.
     pub(crate) fn close(&mut self, now: Instant, config: &Config) {
-        self.books.holder = Holder::Orphan;
+        self.books.orphan();
         if self.state == State::Closed {
             return;
         }

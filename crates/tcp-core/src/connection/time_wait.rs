@@ -2,15 +2,14 @@
 //! set of rules for a segment that arrives in it, which a connection still held whole and a
 //! compact [`TimeWaitRecord`] both follow.
 
+use super::Connection;
 use super::input::{Disposition, Incoming};
 use super::invalid::{may_answer_invalid, may_challenge};
 use super::negotiated::TimestampState;
 use super::time_wait_record::TimeWaitRecord;
 use super::timers::Timer;
-use super::{Connection, Holder};
 use crate::config::Config;
 use crate::context::Context;
-use crate::endpoint::census::Tally;
 use crate::handle::ConnectionHandle;
 use crate::rate_limit::ReplyLimiter;
 use crate::state::State;
@@ -35,11 +34,11 @@ pub(crate) enum TimeWaitVerdict {
 /// What TIME_WAIT keeps of the connection to judge a segment.
 pub(crate) struct TimeWaitView<'a> {
     /// RCV.NXT, past the peer's FIN.
-    pub(crate) rcv_nxt: SeqNumber,
+    pub(in crate::connection) rcv_nxt: SeqNumber,
     /// TS.Recent and its age, with timestamps in use.
-    pub(crate) timestamps: Option<TimestampState>,
+    pub(in crate::connection) timestamps: Option<TimestampState>,
     /// The connection's limit on replies to segments that do not belong.
-    pub(crate) replies: &'a mut ReplyLimiter,
+    pub(in crate::connection) replies: &'a mut ReplyLimiter,
 }
 
 impl TimeWaitView<'_> {
@@ -129,9 +128,7 @@ impl Connection {
     /// sent acknowledged.
     pub(crate) fn time_wait_record(&self, handle: ConnectionHandle) -> Option<TimeWaitRecord> {
         let at_rest = self.state == State::TimeWait
-            && self.books.holder == Holder::Orphan
-            && self.books.tally == Tally::TimeWait
-            && self.books.charged == 0
+            && self.books.only_resting()
             && self.buffer_memory() == 0
             && self.snd.una == self.snd.max
             && !self.wants_to_transmit()

@@ -19,9 +19,9 @@ use tcp_wire::{Flags, Header, Options, SeqNumber, Timestamps};
 pub(crate) struct TimeWaitRecord {
     /// The connection's handle: its place in the timer queue, the socket table's order, and
     /// the `Closed` event when TIME_WAIT ends.
-    pub(crate) handle: ConnectionHandle,
+    pub(in crate::connection) handle: ConnectionHandle,
     /// The 4-tuple it holds.
-    pub(crate) tuple: FourTuple,
+    pub(in crate::connection) tuple: FourTuple,
     /// SND.NXT: every byte sent is acknowledged, so also SND.UNA and SND.MAX.
     pub(super) snd_nxt: SeqNumber,
     /// RCV.NXT, past the peer's FIN.
@@ -56,7 +56,7 @@ pub(crate) struct WindowRecord {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TimeWaitAck {
     /// The 4-tuple it travels on.
-    pub(crate) tuple: FourTuple,
+    pub(in crate::connection) tuple: FourTuple,
     seq: SeqNumber,
     ack: SeqNumber,
     flags: Flags,
@@ -87,11 +87,11 @@ impl TimeWaitAck {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RecordAnswer {
     /// [`Disposition::Reopen`] for a SYN that may reopen the tuple.
-    pub(crate) disposition: Disposition,
+    pub(in crate::connection) disposition: Disposition,
     /// TIME_WAIT starts again (2 MSL from now).
-    pub(crate) restart: bool,
+    pub(in crate::connection) restart: bool,
     /// The ACK to send.
-    pub(crate) ack: Option<TimeWaitAck>,
+    pub(in crate::connection) ack: Option<TimeWaitAck>,
 }
 
 impl TimeWaitRecord {
@@ -198,5 +198,41 @@ impl super::Connection {
                 .min(u32::from(self.negotiated.local_mss)),
             wscale: self.rcv.wscale,
         }
+    }
+}
+
+impl RecordAnswer {
+    /// A SYN that may reopen the tuple: the endpoint makes a new connection of it.
+    pub(crate) fn reopens(&self) -> bool {
+        self.disposition == Disposition::Reopen
+    }
+
+    /// TIME_WAIT starts again (2 MSL from now).
+    pub(crate) fn restarts(&self) -> bool {
+        self.restart
+    }
+
+    /// The ACK to send, if any.
+    pub(crate) fn into_ack(self) -> Option<TimeWaitAck> {
+        self.ack
+    }
+}
+
+impl TimeWaitAck {
+    /// The 4-tuple it travels on.
+    pub(crate) fn tuple(&self) -> FourTuple {
+        self.tuple
+    }
+}
+
+impl TimeWaitRecord {
+    /// The handle the connection had, which still names the record.
+    pub(crate) fn handle(&self) -> ConnectionHandle {
+        self.handle
+    }
+
+    /// The 4-tuple it rests on.
+    pub(crate) fn tuple(&self) -> FourTuple {
+        self.tuple
     }
 }

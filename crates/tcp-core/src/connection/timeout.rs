@@ -126,7 +126,7 @@ impl Connection {
             return;
         }
         if self.timing.retries >= limit || self.user_timeout_expired(now) {
-            if self.state == State::SynReceived && self.books.listener.is_some() {
+            if self.state == State::SynReceived && self.books.listener().is_some() {
                 self.enter_closed();
             } else {
                 self.fail(Error::TimedOut);
@@ -176,7 +176,7 @@ impl Connection {
                 tracing::debug!(
                     probes = self.timing.probes,
                     unanswered = self.timing.probes_unanswered,
-                    orphaned = self.books.holder == Holder::Orphan,
+                    orphaned = self.books.holder() == Holder::Orphan,
                     "zero window: giving up"
                 );
                 ctx.counters.zero_window_timeouts += 1;
@@ -195,7 +195,7 @@ impl Connection {
 
     /// True when the zero-window probes so far are all a connection gets.
     fn persist_exhausted(&self, config: &Config) -> bool {
-        if self.books.holder == Holder::Orphan {
+        if self.books.holder() == Holder::Orphan {
             self.timing.probes >= config.retransmission.orphan_retries
         } else {
             self.timing.probes_unanswered >= config.retransmission.data_retries

@@ -58,7 +58,7 @@ impl Endpoint {
             timestamp_offset: self.timestamp_offset(&tuple),
         };
         let mut conn = Connection::new(&self.config, opening);
-        conn.books.holder = Holder::Application;
+        conn.books_mut().holder = Holder::Application;
         conn.open_active(now);
         self.counters.active_opens += 1;
         self.index_tuple(tuple, handle);
@@ -71,7 +71,7 @@ impl Endpoint {
         self.connections
             .get(&handle)
             .map(|c| &**c)
-            .filter(|c| c.books.holder == Holder::Application)
+            .filter(|c| c.books().holder == Holder::Application)
             .ok_or(Error::InvalidHandle)
     }
 
@@ -97,9 +97,9 @@ impl Endpoint {
         if result == Err(Error::WouldBlock)
             && let Some(conn) = self.connections.get_mut(&handle)
             && conn.send_room() > 0
-            && !conn.books.waiting_for_memory
+            && !conn.books().waiting_for_memory
         {
-            conn.books.waiting_for_memory = true;
+            conn.books_mut().waiting_for_memory = true;
             self.memory.wait(handle);
         }
         result
@@ -159,27 +159,27 @@ impl Endpoint {
 
     /// The connection's current options.
     pub fn options(&self, handle: ConnectionHandle) -> Result<SocketOptions, Error> {
-        Ok(*self.connection(handle)?.options)
+        Ok(*self.connection(handle)?.options())
     }
 
     /// The connection's state.
     pub fn state(&self, handle: ConnectionHandle) -> Result<State, Error> {
-        Ok(self.connection(handle)?.state)
+        Ok(self.connection(handle)?.state())
     }
 
     /// The connection's counters.
     pub fn stats(&self, handle: ConnectionHandle) -> Result<ConnectionStats, Error> {
-        Ok(self.connection(handle)?.stats.snapshot())
+        Ok(self.connection(handle)?.stats().snapshot())
     }
 
     /// Our address of the connection.
     pub fn local_addr(&self, handle: ConnectionHandle) -> Result<SocketAddr, Error> {
-        Ok(self.connection(handle)?.tuple.local)
+        Ok(self.connection(handle)?.tuple().local)
     }
 
     /// The peer's address.
     pub fn peer_addr(&self, handle: ConnectionHandle) -> Result<SocketAddr, Error> {
-        Ok(self.connection(handle)?.tuple.remote)
+        Ok(self.connection(handle)?.tuple().remote)
     }
 
     /// Bytes ready to read.
@@ -201,13 +201,13 @@ impl Endpoint {
             .connections
             .get_mut(&handle)
             .ok_or(Error::InvalidHandle)?;
-        Ok(conn.error.take())
+        Ok(conn.take_error())
     }
 
     /// The error [`Endpoint::take_error`] would return, left in place (what `poll` reports
     /// as POLLERR).
     pub fn pending_error(&self, handle: ConnectionHandle) -> Result<Option<Error>, Error> {
-        Ok(self.connection(handle)?.error)
+        Ok(self.connection(handle)?.error())
     }
 
     /// Memory the connection holds in bytes: its control block plus buffer storage.

@@ -39,21 +39,21 @@ impl Census {
         counters: &mut Counters,
         now: Instant,
     ) {
-        let wanted = match conn.state {
-            State::TimeWait if conn.books.tally == Tally::Expiring => Tally::Expiring,
+        let wanted = match conn.state() {
+            State::TimeWait if conn.books().tally == Tally::Expiring => Tally::Expiring,
             State::TimeWait => Tally::TimeWait,
             State::Closed => Tally::None,
-            _ if conn.books.holder == Holder::Orphan => Tally::Orphan,
+            _ if conn.books().holder == Holder::Orphan => Tally::Orphan,
             _ => Tally::None,
         };
         if wanted == Tally::Expiring {
             conn.end_time_wait_at(now);
         }
-        if wanted == conn.books.tally {
+        if wanted == conn.books().tally {
             return;
         }
-        self.leave(conn.books.tally);
-        conn.books.tally = match wanted {
+        self.leave(conn.books().tally);
+        conn.books_mut().tally = match wanted {
             Tally::TimeWait if self.time_wait >= limits.max_time_wait => {
                 counters.time_wait_overflows += 1;
                 tracing::debug!("TIME_WAIT cap reached: closing without TIME_WAIT");
@@ -80,7 +80,7 @@ impl Census {
 
     /// `conn` leaves the endpoint: it leaves its count too.
     pub(crate) fn remove(&mut self, conn: &Connection) {
-        self.leave(conn.books.tally);
+        self.leave(conn.books().tally);
     }
 
     /// A TIME_WAIT record (a counted entry) leaves the endpoint.

@@ -85,7 +85,7 @@ impl Endpoint {
         }
         for handle in listener.held() {
             self.with_connection(handle, |conn, _| {
-                conn.books.listener = None;
+                conn.books_mut().listener = None;
                 conn.abort();
             });
         }
@@ -105,8 +105,8 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.books.listener = None;
-            conn.books.holder = Holder::Application;
+            conn.books_mut().listener = None;
+            conn.books_mut().holder = Holder::Application;
             let bits = conn.pending_since_accept();
             conn.raise(bits);
             self.settle(handle);
@@ -149,11 +149,11 @@ impl Endpoint {
         seg: &Incoming<'_>,
         iss_floor: Option<SeqNumber>,
     ) {
-        if seg.flags.rst() {
+        if seg.flags().rst() {
             return;
         }
-        if seg.flags.ack() {
-            if !seg.flags.syn()
+        if seg.flags().ack() {
+            if !seg.flags().syn()
                 && self.config.listen.syn_cookies
                 && self.accept_cookie(now, handle, tuple, seg)
             {
@@ -161,12 +161,12 @@ impl Endpoint {
             }
             self.queue_reset(ResetReply {
                 tuple,
-                seq: seg.ack,
+                seq: seg.ack(),
                 ack: None,
             });
             return;
         }
-        if !seg.flags.syn() {
+        if !seg.flags().syn() {
             return;
         }
         let Some(listener) = self.listeners.get(&handle) else {
@@ -217,21 +217,21 @@ impl Endpoint {
     /// SYN-ACK has the MSS alone, as Linux does.
     fn send_cookie(&mut self, now: Instant, tuple: FourTuple, seg: &Incoming<'_>) {
         let client_mss = seg
-            .options
+            .options()
             .mss
             .unwrap_or(self.config.default_mss_for(tuple.remote.ip()));
-        let iss = self.cookies.make(now, &tuple, seg.seq, client_mss);
+        let iss = self.cookies.make(now, &tuple, seg.seq(), client_mss);
         let mut options = Options {
             mss: Some(self.config.local_mss_for(tuple.local.ip())),
             ..Options::default()
         };
-        if let (Some(ts), true) = (seg.options.timestamps, self.config.extensions.timestamps) {
+        if let (Some(ts), true) = (seg.options().timestamps, self.config.extensions.timestamps) {
             let wanted = CookieOptions {
                 window_scale: seg
-                    .options
+                    .options()
                     .window_scale
                     .filter(|_| self.config.extensions.window_scaling),
-                sack_permitted: seg.options.sack_permitted && self.config.extensions.sack,
+                sack_permitted: seg.options().sack_permitted && self.config.extensions.sack,
             };
             let clock =
                 ((now.as_micros() / 1000) as u32).wrapping_add(self.timestamp_offset(&tuple));
@@ -247,7 +247,7 @@ impl Endpoint {
         self.queue_stateless(StatelessReply::CookieSynAck(CookieSynAck {
             tuple,
             iss,
-            ack: seg.seq + 1,
+            ack: seg.seq() + 1,
             window,
             options,
         }));
@@ -262,7 +262,7 @@ impl Endpoint {
         tuple: FourTuple,
         seg: &Incoming<'_>,
     ) -> bool {
-        let Some(contents) = self.cookies.check(now, &tuple, seg.seq - 1, seg.ack) else {
+        let Some(contents) = self.cookies.check(now, &tuple, seg.seq() - 1, seg.ack()) else {
             self.counters.syn_cookies_failed += 1;
             return false;
         };
@@ -282,7 +282,7 @@ impl Endpoint {
         let opening = Opening {
             handle: conn_handle,
             tuple,
-            iss: seg.ack - 1,
+            iss: seg.ack() - 1,
             options,
             now,
             timestamp_offset: self.timestamp_offset(&tuple),
@@ -310,13 +310,13 @@ impl Endpoint {
         let Some(conn) = self.connections.get(&handle) else {
             return false;
         };
-        conn.state == crate::state::State::SynReceived
-            && seg.flags.ack()
+        conn.state() == crate::state::State::SynReceived
+            && seg.flags().ack()
             && !seg
-                .flags
+                .flags()
                 .intersects(tcp_wire::Flags::RST | tcp_wire::Flags::SYN)
             && conn
-                .books
+                .books()
                 .listener
                 .and_then(|l| self.listeners.get(&l))
                 .is_some_and(Listener::accept_queue_full)
@@ -327,7 +327,11 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) else {
+        let Some(listener) = conn
+            .books()
+            .listener
+            .and_then(|l| self.listeners.get_mut(&l))
+        else {
             return;
         };
         listener.syn_queue.remove(&handle);

@@ -10,17 +10,17 @@ use std::sync::Arc;
 /// One listener.
 #[derive(Debug)]
 pub(crate) struct Listener {
-    pub(crate) handle: ListenerHandle,
+    pub(in crate::endpoint) handle: ListenerHandle,
     /// `*:port` when the IP is unspecified, else `ip:port`.
-    pub(crate) local: SocketAddr,
+    pub(in crate::endpoint) local: SocketAddr,
     /// Completed connections the application may take; at most `backlog`.
-    pub(crate) accept_queue: VecDeque<ConnectionHandle>,
-    pub(crate) backlog: usize,
+    pub(in crate::endpoint) accept_queue: VecDeque<ConnectionHandle>,
+    pub(in crate::endpoint) backlog: usize,
     /// Half-open connections (SYN_RCVD) this listener created, at most
     /// `Config::syn_queue_len`.
-    pub(crate) syn_queue: HashSet<ConnectionHandle, HandleHasher>,
+    pub(in crate::endpoint) syn_queue: HashSet<ConnectionHandle, HandleHasher>,
     /// Options every accepted connection starts with, shared with them.
-    pub(crate) options: Arc<SocketOptions>,
+    pub(in crate::endpoint) options: Arc<SocketOptions>,
 }
 
 impl Listener {

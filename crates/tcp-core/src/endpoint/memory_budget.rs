@@ -9,10 +9,10 @@ use crate::stats::Counters;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Budget {
     /// Buffer bytes it may still allocate before the endpoint's total reaches the limit.
-    pub(crate) room: usize,
+    pub(in crate::endpoint) room: usize,
     /// The endpoint is under memory pressure: offer no window beyond storage already
     /// allocated, grow no buffer by autotuning.
-    pub(crate) pressure: bool,
+    pub(in crate::endpoint) pressure: bool,
 }
 
 /// Buffer memory of all connections together, and the writers waiting for some.
@@ -74,5 +74,12 @@ impl BufferMemory {
     /// `handle`'s write found no memory: it hears `Writable` when pressure ends.
     pub(crate) fn wait(&mut self, handle: ConnectionHandle) {
         self.waiters.push(handle);
+    }
+}
+
+impl Budget {
+    /// The endpoint is under memory pressure: windows shrink to the storage held.
+    pub(crate) fn pressure(&self) -> bool {
+        self.pressure
     }
 }

@@ -2,6 +2,7 @@
 //! segments to them, and the queues the driver polls.
 
 mod api;
+pub(crate) mod bookkeeping;
 pub(crate) mod census;
 mod hashing;
 mod isn;
@@ -116,12 +117,12 @@ impl Received {
 /// - Time is always passed in as `now`; the endpoint never reads a clock, never blocks,
 ///   never spawns. Given the same secret and inputs it produces the same outputs.
 pub struct Endpoint {
-    pub(crate) config: Config,
+    pub(in crate::endpoint) config: Config,
     isn: IsnGenerator,
     hasher: KeyedHasher,
     /// Every connection by handle. Boxed: the table keeps a quarter to a half of its buckets
     /// empty, and an empty bucket then costs a pointer, not a control block.
-    pub(crate) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
+    pub(in crate::endpoint) connections: HashMap<ConnectionHandle, Box<Connection>, HandleHasher>,
     /// Connections nobody holds that rest in TIME_WAIT, as compact records, by handle (the
     /// 4-tuple index and the timer queue name them like connections).
     time_wait: HashMap<ConnectionHandle, TimeWaitRecord, HandleHasher>,
@@ -209,7 +210,7 @@ impl Endpoint {
     pub fn connection_totals(&self) -> ConnectionStats {
         let mut total = self.retired;
         for conn in self.connections.values() {
-            total += conn.stats.snapshot();
+            total += conn.stats().snapshot();
         }
         total
     }
@@ -262,15 +263,7 @@ impl Endpoint {
             self.counters.malformed += 1;
             return;
         }
-        let seg = Incoming {
-            seq: header.seq,
-            ack: header.ack,
-            flags: header.flags,
-            window: header.window,
-            options: header.options,
-            payload: segment.payload(),
-            congestion_experienced,
-        };
+        let seg = Incoming::new(&header, segment.payload(), congestion_experienced);
         let tuple = FourTuple {
             local: SocketAddr::new(dst, header.dst_port),
             remote: SocketAddr::new(src, header.src_port),
@@ -294,7 +287,7 @@ impl Endpoint {
             Some(listener) => self.on_listener_segment(now, listener, tuple, &seg, None),
             None => {
                 self.counters.no_connection += 1;
-                if !seg.flags.rst() {
+                if !seg.flags().rst() {
                     let (seq, ack) = crate::connection::reset_for(&seg);
                     self.queue_reset(ResetReply { tuple, seq, ack });
                 }
@@ -312,7 +305,7 @@ impl Endpoint {
         let conn = self.connections.get_mut(&handle)?;
         let budget = self.memory.budget(&self.config.resources);
         conn.set_budget(budget);
-        let span = conn.span.clone();
+        let span = conn.span().clone();
         let _entered = span.enter();
         let mut resets = Vec::new();
         let mut ctx = Context {
@@ -353,15 +346,15 @@ impl Endpoint {
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        let bits = std::mem::take(&mut conn.books.raised);
+        let bits = std::mem::take(&mut conn.books_mut().raised);
         if bits.contains(Raise::Acceptable) {
             self.enqueue_accepted(handle);
         }
         let Some(conn) = self.connections.get_mut(&handle) else {
             return;
         };
-        if conn.books.holder == Holder::Application {
-            push_events(&mut self.events, handle, bits, conn.error);
+        if conn.books().holder == Holder::Application {
+            push_events(&mut self.events, handle, bits, conn.error());
         }
         self.census.update(
             conn,
@@ -370,16 +363,16 @@ impl Endpoint {
             self.last_now,
         );
         let held = conn.buffer_memory();
-        let woken = if held == conn.books.charged {
+        let woken = if held == conn.books().charged {
             Vec::new()
         } else {
-            let before = core::mem::replace(&mut conn.books.charged, held);
+            let before = core::mem::replace(&mut conn.books_mut().charged, held);
             let limits = &self.config.resources;
             self.memory
                 .recharge(before, held, limits, &mut self.counters)
         };
-        if !conn.books.in_transmit_queue && conn.wants_to_transmit() {
-            conn.books.in_transmit_queue = true;
+        if !conn.books().in_transmit_queue && conn.wants_to_transmit() {
+            conn.books_mut().in_transmit_queue = true;
             self.transmit_queue.push_back(handle);
         }
         conn.arm_stall_timer(self.last_now);
@@ -402,8 +395,8 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.books.waiting_for_memory = false;
-            if conn.books.holder == Holder::Application {
+            conn.books_mut().waiting_for_memory = false;
+            if conn.books().holder == Holder::Application {
                 self.events.push_back(Event::Writable(handle));
             }
         }
@@ -414,21 +407,25 @@ impl Endpoint {
         let Some(conn) = self.connections.remove(&handle) else {
             return;
         };
-        self.by_tuple.remove(&conn.tuple, handle);
+        self.by_tuple.remove(&conn.tuple(), handle);
         self.deadlines.set(handle, None);
         self.census.remove(&conn);
         let limits = &self.config.resources;
         let woken = self
             .memory
-            .recharge(conn.books.charged, 0, limits, &mut self.counters);
+            .recharge(conn.books().charged, 0, limits, &mut self.counters);
         self.wake_writers(woken);
-        if let Some(listener) = conn.books.listener.and_then(|l| self.listeners.get_mut(&l)) {
+        if let Some(listener) = conn
+            .books()
+            .listener
+            .and_then(|l| self.listeners.get_mut(&l))
+        {
             listener.syn_queue.remove(&handle);
         }
-        if conn.books.holder.was_exposed() {
+        if conn.books().holder.was_exposed() {
             self.events.push_back(Event::Closed(handle));
         }
-        self.retired += conn.stats.snapshot();
+        self.retired += conn.stats().snapshot();
         tracing::trace!(conn = %conn, "removed");
     }
 
@@ -482,19 +479,19 @@ impl Endpoint {
             let Some(conn) = self.connections.get_mut(&handle) else {
                 continue;
             };
-            conn.books.in_transmit_queue = false;
-            let span = conn.span.clone();
+            conn.books_mut().in_transmit_queue = false;
+            let span = conn.span().clone();
             let _entered = span.enter();
             let sent = conn.poll_transmit(now, buf, max_segments).map(|burst| {
                 let transmit = Transmit {
-                    src: conn.tuple.local.ip(),
-                    dst: conn.tuple.remote.ip(),
-                    len: burst.len,
-                    ecn_capable: conn.last_segment_ect,
-                    segment_size: (burst.segments > 1)
-                        .then(|| u16::try_from(burst.segment_size).unwrap_or(u16::MAX)),
+                    src: conn.tuple().local.ip(),
+                    dst: conn.tuple().remote.ip(),
+                    len: burst.len(),
+                    ecn_capable: conn.last_segment_ect(),
+                    segment_size: (burst.segments() > 1)
+                        .then(|| u16::try_from(burst.segment_size()).unwrap_or(u16::MAX)),
                 };
-                (transmit, burst.segments)
+                (transmit, burst.segments())
             });
             if let Some((transmit, segments)) = sent {
                 let written = buf.get(..transmit.len).unwrap_or_default();
@@ -596,8 +593,8 @@ fn tuple_held(
     handle: ConnectionHandle,
 ) -> Option<FourTuple> {
     match connections.get(&handle) {
-        Some(conn) => Some(conn.tuple),
-        None => time_wait.get(&handle).map(|record| record.tuple),
+        Some(conn) => Some(conn.tuple()),
+        None => time_wait.get(&handle).map(|record| record.tuple()),
     }
 }
 

@@ -31,7 +31,7 @@ impl StatelessReply {
         match self {
             StatelessReply::Reset(reset) => reset.tuple,
             StatelessReply::CookieSynAck(syn_ack) => syn_ack.tuple,
-            StatelessReply::TimeWaitAck(ack) => ack.tuple,
+            StatelessReply::TimeWaitAck(ack) => ack.tuple(),
         }
     }
 

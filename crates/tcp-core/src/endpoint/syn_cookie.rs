@@ -27,16 +27,16 @@ const NO_WSCALE: u32 = 0xf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CookieContents {
     /// The MSS to use towards the client (never above what it announced).
-    pub(crate) mss: u16,
+    pub(in crate::endpoint) mss: u16,
 }
 
 /// The client options encoded in a cookie's TSval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CookieOptions {
     /// The client's window scale, if it offered one.
-    pub(crate) window_scale: Option<u8>,
+    pub(in crate::endpoint) window_scale: Option<u8>,
     /// The client offered SACK.
-    pub(crate) sack_permitted: bool,
+    pub(in crate::endpoint) sack_permitted: bool,
 }
 
 /// Makes and checks cookies with one secret.
@@ -125,6 +125,18 @@ pub(crate) fn decode_timestamp(echo: u32) -> CookieOptions {
     CookieOptions {
         window_scale: (wscale != NO_WSCALE).then_some(wscale.min(14) as u8),
         sack_permitted: echo & 0x10 != 0,
+    }
+}
+
+impl CookieOptions {
+    /// The peer's window scale, if it offered the option.
+    pub(crate) fn window_scale(&self) -> Option<u8> {
+        self.window_scale
+    }
+
+    /// The peer offered SACK.
+    pub(crate) fn sack_permitted(&self) -> bool {
+        self.sack_permitted
     }
 }
 

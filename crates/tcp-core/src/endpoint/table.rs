@@ -53,7 +53,7 @@ impl Endpoint {
     pub fn sockets_with_info(
         &self,
     ) -> Vec<(SocketInfo, Option<(ConnectionInfo, ConnectionStats)>)> {
-        self.rows(|c| Some((c.info(), c.stats.snapshot())))
+        self.rows(|c| Some((c.info(), c.stats().snapshot())))
     }
 
     /// The table's rows in [`Endpoint::sockets`]' order, each with what `detail` says of
@@ -68,9 +68,9 @@ impl Endpoint {
                 let row = SocketInfo {
                     recv_q: c.readable(),
                     send_q: c.send_queued(),
-                    local: c.tuple.local,
-                    remote: c.tuple.remote,
-                    state: c.state,
+                    local: c.tuple().local,
+                    remote: c.tuple().remote,
+                    state: c.state(),
                 };
                 (handle, row, detail(c))
             })
@@ -78,11 +78,11 @@ impl Endpoint {
                 let row = SocketInfo {
                     recv_q: 0,
                     send_q: 0,
-                    local: r.tuple.local,
-                    remote: r.tuple.remote,
+                    local: r.tuple().local,
+                    remote: r.tuple().remote,
                     state: State::TimeWait,
                 };
-                (r.handle, row, None)
+                (r.handle(), row, None)
             }))
             .collect();
         connections.sort_by_key(|(handle, _, _)| *handle);

@@ -7,7 +7,7 @@
 use super::stateless::StatelessReply;
 use super::{Endpoint, REOPEN_ISS_GAP};
 use crate::addr::FourTuple;
-use crate::connection::{Disposition, Incoming, TimeWaitAck, TimeWaitRecord};
+use crate::connection::{Incoming, TimeWaitAck, TimeWaitRecord};
 use crate::context::Context;
 use crate::event::Event;
 use crate::handle::ConnectionHandle;
@@ -27,7 +27,7 @@ impl Endpoint {
         let Some(conn) = self.connections.remove(&handle) else {
             return;
         };
-        self.retired += conn.stats.snapshot();
+        self.retired += conn.stats().snapshot();
         tracing::trace!(conn = %conn, "TIME_WAIT record");
         self.time_wait.insert(handle, record);
     }
@@ -47,14 +47,15 @@ impl Endpoint {
             return;
         };
         self.retired.segments_in += 1;
-        if answer.restart {
+        if answer.restarts() {
             self.deadlines
                 .set(handle, Some(now + self.config.time_wait()));
         }
-        if let Some(ack) = answer.ack {
+        let reopens = answer.reopens();
+        if let Some(ack) = answer.into_ack() {
             self.queue_time_wait_ack(ack);
         }
-        if answer.disposition == Disposition::Reopen {
+        if reopens {
             self.reopen_from_time_wait(now, handle, tuple, seg);
         }
     }
@@ -120,11 +121,11 @@ impl Endpoint {
         let Some(record) = self.time_wait.remove(&handle) else {
             return;
         };
-        self.by_tuple.remove(&record.tuple, handle);
+        self.by_tuple.remove(&record.tuple(), handle);
         self.deadlines.set(handle, None);
         self.census.leave_time_wait();
         self.events.push_back(Event::Closed(handle));
-        tracing::trace!(tuple = %record.tuple, "TIME_WAIT record removed");
+        tracing::trace!(tuple = %record.tuple(), "TIME_WAIT record removed");
     }
 
     /// Queues a record's ACK with the replies on behalf of no connection, counted in the

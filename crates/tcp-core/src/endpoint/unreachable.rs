@@ -28,7 +28,9 @@ impl Endpoint {
         let connecting: Vec<ConnectionHandle> = self
             .connections
             .iter()
-            .filter(|(_, conn)| conn.state == State::SynSent && unreachable(conn.tuple.remote.ip()))
+            .filter(|(_, conn)| {
+                conn.state() == State::SynSent && unreachable(conn.tuple().remote.ip())
+            })
             .map(|(&handle, _)| handle)
             .collect();
         for &handle in &connecting {

@@ -63,24 +63,24 @@ pub(crate) enum LossTimer {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AckInput<'a> {
     /// The cumulative acknowledgment.
-    pub(crate) ack: SeqNumber,
+    pub(in crate::connection) ack: SeqNumber,
     /// It moved SND.UNA.
-    pub(crate) advanced: bool,
+    pub(in crate::connection) advanced: bool,
     /// It was at SND.UNA with data outstanding: a duplicate if it also carried new SACK
     /// information or is `classic`.
-    pub(crate) at_snd_una: bool,
+    pub(in crate::connection) at_snd_una: bool,
     /// RFC 5681's duplicate ACK: no data, no SYN or FIN, the window unchanged.
-    pub(crate) classic: bool,
+    pub(in crate::connection) classic: bool,
     /// Its SACK blocks (empty without SACK).
-    pub(crate) sack_blocks: &'a [(SeqNumber, SeqNumber)],
+    pub(in crate::connection) sack_blocks: &'a [(SeqNumber, SeqNumber)],
     /// Its echoed timestamp, if any.
-    pub(crate) ts_echo: Option<u32>,
+    pub(in crate::connection) ts_echo: Option<u32>,
     /// SND.MAX.
-    pub(crate) snd_max: SeqNumber,
+    pub(in crate::connection) snd_max: SeqNumber,
     /// The smoothed RTT.
-    pub(crate) srtt: Option<Duration>,
+    pub(in crate::connection) srtt: Option<Duration>,
     /// The sender was using the whole window when the acknowledged data went out.
-    pub(crate) cwnd_limited: bool,
+    pub(in crate::connection) cwnd_limited: bool,
 }
 
 /// What the connection takes from one ACK.
@@ -88,7 +88,7 @@ pub(crate) struct AckInput<'a> {
 pub(crate) struct AckOutcome {
     /// An RTT sample (RFC 6298, Karn's rule applied: none when a retransmission was
     /// acknowledged).
-    pub(crate) rtt: Option<Duration>,
+    pub(in crate::connection) rtt: Option<Duration>,
 }
 
 /// What the rate estimator needs of a delivered segment.

@@ -43,12 +43,12 @@ pub(crate) struct Rack {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Detected {
     /// Segments newly declared lost.
-    pub(crate) lost: u32,
+    pub(in crate::connection) lost: u32,
     /// Of those, retransmissions (lost again).
-    pub(crate) lost_retransmits: u32,
+    pub(in crate::connection) lost_retransmits: u32,
     /// Time until the next segment's deadline passes, if one was spared only by time: the
     /// reordering timer (RFC 8985 §6.3).
-    pub(crate) timeout: Option<Duration>,
+    pub(in crate::connection) timeout: Option<Duration>,
 }
 
 impl Rack {

@@ -32,16 +32,16 @@ pub(crate) enum SegmentState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SentSegment {
     /// First sequence number.
-    pub(crate) start: SeqNumber,
+    pub(in crate::connection) start: SeqNumber,
     /// One past the last sequence number (the FIN included).
-    pub(crate) end: SeqNumber,
+    pub(in crate::connection) end: SeqNumber,
     /// When it last went out.
-    pub(crate) sent_at: Instant,
-    pub(crate) state: SegmentState,
+    pub(in crate::connection) sent_at: Instant,
+    pub(in crate::connection) state: SegmentState,
     /// It was sent more than once, so an ACK for it may be for either copy.
-    pub(crate) retransmitted: bool,
+    pub(in crate::connection) retransmitted: bool,
     /// The connection's delivery state when it last went out (for the rate sample).
-    pub(crate) snapshot: SendSnapshot,
+    pub(in crate::connection) snapshot: SendSnapshot,
 }
 
 impl SentSegment {

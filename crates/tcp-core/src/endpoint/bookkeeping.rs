@@ -2,7 +2,7 @@
 //! its handle, which queues and counts it is in, what memory it may use, and the events it
 //! raised for the endpoint to deliver.
 
-use super::Raised;
+use crate::connection::Raised;
 use crate::endpoint::census::Tally;
 use crate::handle::ListenerHandle;
 
@@ -29,19 +29,19 @@ impl Holder {
 #[derive(Debug)]
 pub(crate) struct Bookkeeping {
     /// The listener a passive open came through, until the application accepts it.
-    pub(crate) listener: Option<ListenerHandle>,
+    pub(in crate::endpoint) listener: Option<ListenerHandle>,
     /// Who holds the handle.
-    pub(crate) holder: Holder,
+    pub(in crate::endpoint) holder: Holder,
     /// Listed in the endpoint's transmit queue.
-    pub(crate) in_transmit_queue: bool,
+    pub(in crate::endpoint) in_transmit_queue: bool,
     /// The endpoint's count (TIME_WAIT entries, orphans) it is in.
-    pub(crate) tally: Tally,
+    pub(in crate::endpoint) tally: Tally,
     /// Buffer bytes the endpoint has counted for it.
-    pub(crate) charged: usize,
+    pub(in crate::endpoint) charged: usize,
     /// A write found no memory and waits for the endpoint's pressure to end.
-    pub(crate) waiting_for_memory: bool,
+    pub(in crate::endpoint) waiting_for_memory: bool,
     /// Events raised and not yet turned into [`crate::Event`]s.
-    pub(crate) raised: Raised,
+    pub(in crate::endpoint) raised: Raised,
 }
 
 impl Default for Bookkeeping {
@@ -55,5 +55,39 @@ impl Default for Bookkeeping {
             waiting_for_memory: false,
             raised: Raised::default(),
         }
+    }
+}
+
+impl Bookkeeping {
+    /// Who holds the handle.
+    pub(crate) fn holder(&self) -> Holder {
+        self.holder
+    }
+
+    /// The application closed the connection: the stack finishes the close alone.
+    pub(crate) fn orphan(&mut self) {
+        self.holder = Holder::Orphan;
+    }
+
+    /// The listener a passive open came through, until the application accepts it.
+    pub(crate) fn listener(&self) -> Option<ListenerHandle> {
+        self.listener
+    }
+
+    /// A passive open: `listener` holds it until the application accepts it.
+    pub(crate) fn held_by(&mut self, listener: ListenerHandle) {
+        self.listener = Some(listener);
+        self.holder = Holder::Listener;
+    }
+
+    /// Records events for the endpoint to deliver.
+    pub(crate) fn raise(&mut self, kinds: Raised) {
+        self.raised |= kinds;
+    }
+
+    /// Nothing but its TIME_WAIT count ties the connection to the endpoint: an orphan
+    /// holding no buffer memory, so it can rest as a compact record.
+    pub(crate) fn only_resting(&self) -> bool {
+        self.holder == Holder::Orphan && self.tally == Tally::TimeWait && self.charged == 0
     }
 }
