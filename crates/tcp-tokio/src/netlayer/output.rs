@@ -215,6 +215,7 @@ impl NetLayer {
             (IpAddr::V6(src), IpAddr::V6(dst)) => {
                 self.write_ipv6_tcp_headers(frame, src, dst, ecn, tcp_len)
             }
+            // `send` refused mixed families before calling this.
             _ => {}
         }
     }
