@@ -402,11 +402,16 @@ fn report(o: &Outcome) {
     );
     println!(
         "  cookies        sent {}, validated {}, failed {}",
-        tcp.syn_cookies_sent, tcp.syn_cookies_validated, tcp.syn_cookies_failed
+        tcp.listen.syn_cookies_sent,
+        tcp.listen.syn_cookies_validated,
+        tcp.listen.syn_cookies_failed
     );
     println!(
         "  queues         syn_queue_overflows {}, listen_overflows {}, passive_opens {}, resets_suppressed {}",
-        tcp.syn_queue_overflows, tcp.listen_overflows, tcp.passive_opens, tcp.resets_suppressed
+        tcp.listen.syn_queue_overflows,
+        tcp.listen.listen_overflows,
+        tcp.passive_opens,
+        tcp.resources.resets_suppressed
     );
     println!(
         "  arp            queue drops {}, unresolved drops {}, requests out {}, tx queue drops {}",
@@ -452,9 +457,12 @@ fn check(o: &Outcome) {
         o.clients.failures()
     );
     assert!(o.flood.sent > 0, "the flood sent nothing");
-    assert!(tcp.syn_cookies_sent > 0, "no SYN cookies sent: {tcp:?}");
     assert!(
-        tcp.syn_cookies_validated > 0,
+        tcp.listen.syn_cookies_sent > 0,
+        "no SYN cookies sent: {tcp:?}"
+    );
+    assert!(
+        tcp.listen.syn_cookies_validated > 0,
         "no SYN cookie validated (real clients did not get in through cookies): {tcp:?}"
     );
     assert!(

@@ -2,8 +2,8 @@
 
 use crate::addr::FourTuple;
 use crate::config::Config;
+use crate::counters::Counters;
 use crate::rate_limit::ChallengeBudget;
-use crate::stats::Counters;
 use tcp_wire::SeqNumber;
 
 /// A RST the endpoint must send on behalf of no connection, or of a connection answering a

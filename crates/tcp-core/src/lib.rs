@@ -16,9 +16,11 @@ mod config;
 mod congestion;
 mod connection;
 mod context;
+mod counters;
 mod endpoint;
 mod error;
 mod event;
+mod field_sum;
 mod handle;
 mod rate_limit;
 mod resource_limits;
@@ -31,11 +33,12 @@ pub use config::{
     BufferSize, Config, Extensions, Hardening, Keepalive, Listen, Retransmission, SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
+pub use counters::{Counters, ListenCounters, ResourceCounters};
 pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};
 pub use resource_limits::ResourceLimits;
 pub use state::State;
-pub use stats::{ConnectionInfo, ConnectionStats, Counters};
+pub use stats::{ConnectionInfo, ConnectionStats};
 pub use time::Instant;

@@ -550,7 +550,7 @@ fn l2_accept_queue_overflow_drops_syns_silently_until_space_opens() {
         Ok(State::SynSent),
         "SYN dropped, no RST"
     );
-    assert!(sim.b.counters().listen_overflows >= 1);
+    assert!(sim.b.counters().listen.listen_overflows >= 1);
     assert_eq!(sim.b.counters().resets_sent, 0);
     let accepted = sim.b.accept(listener).unwrap();
     assert_eq!(sim.b.peer_addr(accepted), sim.a.local_addr(first));

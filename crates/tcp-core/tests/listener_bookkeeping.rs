@@ -106,7 +106,7 @@ fn a_half_open_connection_that_goes_frees_its_syn_queue_slot() {
         second.send(&mut h, &syn).is_empty(),
         "the SYN queue is full"
     );
-    assert_eq!(h.ep.counters().syn_queue_overflows, 1);
+    assert_eq!(h.ep.counters().listen.syn_queue_overflows, 1);
 
     let rst = first.peer.seg(Flags::RST).seq(first.peer.seq);
     assert!(h.inject(&rst).is_empty());

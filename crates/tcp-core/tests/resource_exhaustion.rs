@@ -125,7 +125,7 @@ fn accept_queue_never_exceeds_the_backlog_when_handshakes_complete() {
             "{queued} connections queued for a backlog of 2"
         );
     }
-    assert_eq!(h.ep.counters().listen_overflows, 3);
+    assert_eq!(h.ep.counters().listen.listen_overflows, 3);
     let waiting = peers
         .iter()
         .filter(|c| h.state_of(c.peer.local, c.peer.addr) == "SYN_RECV")
@@ -181,7 +181,7 @@ fn time_wait_entries_are_capped() {
         assert!(time_wait(&h) <= 2, "{:?}", h.states());
     }
     assert_eq!(time_wait(&h), 2);
-    assert_eq!(h.ep.counters().time_wait_overflows, 3);
+    assert_eq!(h.ep.counters().resources.time_wait_overflows, 3);
     // Once an entry ends, there is room again.
     h.advance(Duration::from_secs(61));
     assert_eq!(time_wait(&h), 0);
@@ -189,7 +189,7 @@ fn time_wait_entries_are_capped() {
     let conn = fixture::fin_wait_1(&mut h, conn);
     let conn = fixture::fin_wait_2(&mut h, conn);
     fixture::time_wait(&mut h, conn);
-    assert_eq!(h.ep.counters().time_wait_overflows, 3);
+    assert_eq!(h.ep.counters().resources.time_wait_overflows, 3);
 }
 
 /// Four connections with data in flight are closed against a cap of two orphans. Each
@@ -214,7 +214,7 @@ fn orphans_are_capped() {
         let expected = if i < 2 { "FIN_WAIT_1" } else { "gone" };
         assert_eq!(conn.state(&h), expected, "{}", h.transcript());
     }
-    assert_eq!(h.ep.counters().orphans_reset, 2);
+    assert_eq!(h.ep.counters().resources.orphans_reset, 2);
 }
 
 /// 10,000 clients connect and each sends out-of-order data (two 1,000-byte segments past
@@ -280,20 +280,20 @@ fn ten_thousand_connections_with_out_of_order_data_stay_within_the_memory_budget
         h.ep.buffer_memory(),
         limits.buffer_limit
     );
-    assert!(h.ep.counters().memory_pressure_events >= 1);
+    assert!(h.ep.counters().resources.memory_pressure_events >= 1);
     assert!(dropped > 0, "the limit was reached and data dropped");
-    assert_eq!(h.ep.counters().memory_refusals, 0);
+    assert_eq!(h.ep.counters().resources.memory_refusals, 0);
     // A new client now: its SYN is dropped (it will retry), and counted.
     let mut late = client(10_000);
     silent(&h.inject(&late.syn(fixture::plain_options())), &h);
-    assert_eq!(h.ep.counters().memory_refusals, 1);
+    assert_eq!(h.ep.counters().resources.memory_refusals, 1);
     let now = h.now;
     let other = Spec::ports(41_000, 50_000);
     assert_eq!(
         h.ep.connect(now, other.local, other.remote, SocketOptions::default()),
         Err(tcp_core::Error::NoBuffers)
     );
-    assert_eq!(h.ep.counters().memory_refusals, 2);
+    assert_eq!(h.ep.counters().resources.memory_refusals, 2);
     // Half the connections go: memory falls below the pressure mark, new ones get in.
     for (handle, _) in accepted.drain(..accepted.len() / 2) {
         h.ep.abort(handle).unwrap();

@@ -475,7 +475,7 @@ fn the_connection_limit_refuses_connects_and_drops_syns() {
         silent(&h.inject(&peer.syn(fixture::plain_options())), &h);
         assert_eq!(h.ep.connection_count(), 4);
     }
-    assert_eq!(h.ep.counters().syn_queue_overflows, 20);
+    assert_eq!(h.ep.counters().listen.syn_queue_overflows, 20);
     // Once one connection goes, there is room again.
     h.ep.abort(handles[0]).unwrap();
     h.ep.close(now, handles[0]).unwrap();

@@ -60,7 +60,7 @@ fn a_legitimate_client_gets_in_through_a_full_syn_queue() {
         sim.b.connection_count() <= 4,
         "half-open state is bounded by the SYN queue"
     );
-    assert!(sim.b.counters().syn_cookies_sent >= 4_996);
+    assert!(sim.b.counters().listen.syn_cookies_sent >= 4_996);
     let (now, local, remote) = (sim.now, sim.a_addr(0), sim.b_addr(SERVER_PORT));
     let client = sim
         .a
@@ -76,7 +76,7 @@ fn a_legitimate_client_gets_in_through_a_full_syn_queue() {
         server.is_some()
     }));
     let server = server.unwrap();
-    assert_eq!(sim.b.counters().syn_cookies_validated, 1);
+    assert_eq!(sim.b.counters().listen.syn_cookies_validated, 1);
     let info = sim.b.connection_info(server).unwrap();
     assert!(info.timestamps && info.sack, "{info:?}");
     assert_eq!(
@@ -159,8 +159,8 @@ fn forged_and_stale_acks_are_refused_with_a_reset() {
     for guess in 0..1000u32 {
         forged_ack(&mut sim, SeqNumber(guess.wrapping_mul(4_294_967)));
     }
-    assert_eq!(sim.b.counters().syn_cookies_validated, 0);
-    assert_eq!(sim.b.counters().syn_cookies_failed, 1000);
+    assert_eq!(sim.b.counters().listen.syn_cookies_validated, 0);
+    assert_eq!(sim.b.counters().listen.syn_cookies_failed, 1000);
     let (now, mut out, mut resets) = (sim.now, [0u8; 1600], 0);
     while let Some(t) = sim.b.poll_transmit(now, &mut out) {
         let segment = Segment::new_checked(&out[..t.len]).unwrap();
@@ -184,13 +184,13 @@ fn forged_and_stale_acks_are_refused_with_a_reset() {
     });
     sim.advance(Duration::from_secs(200));
     sim.filter = None;
-    let validated = sim.b.counters().syn_cookies_validated;
+    let validated = sim.b.counters().listen.syn_cookies_validated;
     let _ = sim.a.write(client, b"late");
     sim.run_until(Duration::from_secs(5), |sim| {
         sim.a.state(client) == Ok(State::Closed)
     });
     assert_eq!(
-        sim.b.counters().syn_cookies_validated,
+        sim.b.counters().listen.syn_cookies_validated,
         validated,
         "stale cookie accepted"
     );

@@ -398,13 +398,13 @@ fn records_count_against_the_time_wait_cap() {
         close_to_time_wait(&mut h, port);
     }
     assert_eq!(h.ep.memory_usage().time_wait_entries, 2);
-    assert_eq!(h.ep.counters().time_wait_overflows, 2);
+    assert_eq!(h.ep.counters().resources.time_wait_overflows, 2);
     assert_eq!(h.ep.connection_count(), 2);
     h.advance(Duration::from_secs(60));
     assert_eq!(h.ep.connection_count(), 0);
     close_to_time_wait(&mut h, 41_010);
     assert_eq!(h.ep.memory_usage().time_wait_entries, 1);
-    assert_eq!(h.ep.counters().time_wait_overflows, 2);
+    assert_eq!(h.ep.counters().resources.time_wait_overflows, 2);
     let tuple = SocketAddr::new(support::inject::LOCAL_IP, 41_010);
     assert!(
         h.ep.sockets()

@@ -34,7 +34,7 @@ impl Endpoint {
             return Err(Error::NoBuffers);
         }
         if self.memory.under_pressure() {
-            self.counters.memory_refusals += 1;
+            self.counters.resources.memory_refusals += 1;
             return Err(Error::NoBuffers);
         }
         let port = match local.port() {

@@ -2,9 +2,9 @@
 //! [`ResourceLimits`].
 
 use crate::connection::{Connection, Holder};
+use crate::counters::Counters;
 use crate::resource_limits::ResourceLimits;
 use crate::state::State;
-use crate::stats::Counters;
 use crate::time::Instant;
 
 /// Which count a connection is in.
@@ -55,13 +55,13 @@ impl Census {
         self.leave(conn.books().tally);
         conn.books_mut().tally = match wanted {
             Tally::TimeWait if self.time_wait >= limits.max_time_wait => {
-                counters.time_wait_overflows += 1;
+                counters.resources.time_wait_overflows += 1;
                 tracing::debug!("TIME_WAIT cap reached: closing without TIME_WAIT");
                 conn.end_time_wait_at(now);
                 Tally::Expiring
             }
             Tally::Orphan if self.orphans >= limits.max_orphans => {
-                counters.orphans_reset += 1;
+                counters.resources.orphans_reset += 1;
                 tracing::debug!("orphan cap reached: resetting");
                 conn.abort();
                 Tally::None

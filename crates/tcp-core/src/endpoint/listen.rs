@@ -173,23 +173,23 @@ impl Endpoint {
             return;
         };
         if listener.accept_queue_full() {
-            self.counters.listen_overflows += 1;
+            self.counters.listen.listen_overflows += 1;
             return;
         }
         if self.memory.under_pressure() {
-            self.counters.memory_refusals += 1;
+            self.counters.resources.memory_refusals += 1;
             return;
         }
         if listener.syn_queue.len() >= self.config.listen.syn_queue_len as usize {
             if self.config.listen.syn_cookies {
                 self.send_cookie(now, tuple, seg);
             } else {
-                self.counters.syn_queue_overflows += 1;
+                self.counters.listen.syn_queue_overflows += 1;
             }
             return;
         }
         if self.connection_count() >= self.config.max_connections {
-            self.counters.syn_queue_overflows += 1;
+            self.counters.listen.syn_queue_overflows += 1;
             return;
         }
         let options = Arc::clone(&listener.options);
@@ -243,7 +243,7 @@ impl Endpoint {
             options.window_scale = wanted.window_scale.map(|_| self.config.window_scale());
         }
         let window = self.config.recv_buffer.initial.min(0xffff) as u16;
-        self.counters.syn_cookies_sent += 1;
+        self.counters.listen.syn_cookies_sent += 1;
         self.queue_stateless(StatelessReply::CookieSynAck(CookieSynAck {
             tuple,
             iss,
@@ -263,18 +263,18 @@ impl Endpoint {
         seg: &Incoming<'_>,
     ) -> bool {
         let Some(contents) = self.cookies.check(now, &tuple, seg.seq() - 1, seg.ack()) else {
-            self.counters.syn_cookies_failed += 1;
+            self.counters.listen.syn_cookies_failed += 1;
             return false;
         };
         let Some(listener) = self.listeners.get(&handle) else {
             return false;
         };
         if listener.accept_queue_full() || self.connection_count() >= self.config.max_connections {
-            self.counters.listen_overflows += 1;
+            self.counters.listen.listen_overflows += 1;
             return true;
         }
         if self.memory.under_pressure() {
-            self.counters.memory_refusals += 1;
+            self.counters.resources.memory_refusals += 1;
             return true;
         }
         let options = Arc::clone(&listener.options);
@@ -290,7 +290,7 @@ impl Endpoint {
         let mut conn = Connection::new(&self.config, opening);
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
-        self.counters.syn_cookies_validated += 1;
+        self.counters.listen.syn_cookies_validated += 1;
         self.index_tuple(tuple, conn_handle);
         self.connections.insert(conn_handle, Box::new(conn));
         self.with_connection(conn_handle, |conn, ctx| conn.on_segment(now, seg, ctx));

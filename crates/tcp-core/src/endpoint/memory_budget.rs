@@ -1,9 +1,9 @@
 //! The endpoint's account of buffer memory: the send and receive storage of every
 //! connection together, held to [`ResourceLimits`]' pressure mark and limit.
 
+use crate::counters::Counters;
 use crate::handle::ConnectionHandle;
 use crate::resource_limits::ResourceLimits;
-use crate::stats::Counters;
 
 /// What a connection may allocate for its buffers now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ impl BufferMemory {
         }
         self.pressure = pressure;
         if pressure {
-            counters.memory_pressure_events += 1;
+            counters.resources.memory_pressure_events += 1;
             tracing::info!(bytes = self.total, "buffer memory under pressure");
             return Vec::new();
         }

@@ -24,13 +24,14 @@ use crate::addr::FourTuple;
 use crate::config::{Config, SocketOptions};
 use crate::connection::{Connection, Holder, Incoming, Raise, Raised, TimeWaitRecord};
 use crate::context::{Context, ResetReply};
+use crate::counters::Counters;
 use crate::endpoint::hashing::{HandleHasher, KeyedHasher};
 use crate::endpoint::isn::IsnGenerator;
 use crate::endpoint::listener::Listener;
 use crate::event::Event;
 use crate::handle::{ConnectionHandle, ListenerHandle};
 use crate::rate_limit::ChallengeBudget;
-use crate::stats::{ConnectionStats, Counters};
+use crate::stats::ConnectionStats;
 use crate::time::Instant;
 use core::hash::{BuildHasher, Hasher};
 use core::net::{IpAddr, SocketAddr};
@@ -274,7 +275,7 @@ impl Endpoint {
                 return;
             }
             if self.completes_into_a_full_queue(handle, &seg) {
-                self.counters.listen_overflows += 1;
+                self.counters.listen.listen_overflows += 1;
                 return;
             }
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
@@ -331,7 +332,7 @@ impl Endpoint {
     fn queue_stateless(&mut self, reply: stateless::StatelessReply) -> bool {
         if self.stateless.len() >= MAX_PENDING_RESETS {
             if reply.is_reset() {
-                self.counters.resets_suppressed += 1;
+                self.counters.resources.resets_suppressed += 1;
             }
             return false;
         }

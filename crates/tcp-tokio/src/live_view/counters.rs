@@ -3,16 +3,52 @@
 
 use crate::StackCounters;
 use crate::netlayer::Counters as NetCounters;
-use tcp_core::{ConnectionStats, Counters as TcpCounters};
+use tcp_core::{ConnectionStats, Counters as TcpCounters, ListenCounters, ResourceCounters};
 
-/// Lists a struct's fields as `(prefix.field, value)`, every field by its name:
-/// destructuring it without `..` makes a field added later a compile error here until it
-/// is listed.
+/// Lists a struct's fields as `(prefix.field, value)`, every field by its name (its
+/// `groups`, sub-structs, are listed on their own): destructuring it without `..` makes a
+/// field added later a compile error here until it is listed.
 macro_rules! named {
     ($prefix:literal, $value:expr, $type:ident { $($field:ident),* $(,)? }) => {{
         let $type { $($field),* } = $value;
         [$((concat!($prefix, ".", stringify!($field)), $field)),*]
     }};
+    ($prefix:literal, $value:expr, $type:ident { $($field:ident),* $(,)? } groups { $($group:ident),* }) => {{
+        let $type { $($field,)* $($group: _),* } = $value;
+        [$((concat!($prefix, ".", stringify!($field)), $field)),*]
+    }};
+}
+
+/// Calls `$mac! { $($arg)* ConnectionStats { ...every field... } }`: the one list of the
+/// fields of [`ConnectionStats`], for the `connections.*` rows here and the protocol's
+/// encoding of a connection's counters.
+macro_rules! with_connection_stats_fields {
+    ($mac:ident $($arg:tt)*) => {
+        $mac! { $($arg)* ConnectionStats {
+            segments_in,
+            segments_out,
+            bytes_sent,
+            bytes_acked,
+            bytes_received,
+            retransmits,
+            retransmission_timeouts,
+            fast_retransmits,
+            recovery_episodes,
+            tail_loss_probes,
+            lost_retransmits,
+            spurious_fast_retransmits,
+            spurious_timeouts,
+            duplicate_acks,
+            dsacks_received,
+            congestion_marks_received,
+            ecn_reductions,
+            window_probes,
+            keepalive_probes,
+            out_of_order_dropped,
+            aborted_on_data,
+            dropped_for_memory,
+        } }
+    };
 }
 
 /// Every counter of `counters`, named `group.field`, in a fixed order.
@@ -42,11 +78,26 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             zero_window_timeouts,
             active_opens,
             passive_opens,
+        } groups {
+            listen,
+            resources
+        }
+    ));
+    rows.extend(named!(
+        "tcp",
+        tcp.listen,
+        ListenCounters {
             listen_overflows,
             syn_queue_overflows,
             syn_cookies_sent,
             syn_cookies_validated,
             syn_cookies_failed,
+        }
+    ));
+    rows.extend(named!(
+        "tcp",
+        tcp.resources,
+        ResourceCounters {
             resets_suppressed,
             time_wait_overflows,
             orphans_reset,
@@ -99,34 +150,7 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             tx_queue_drops,
         }
     ));
-    rows.extend(named!(
-        "connections",
-        connections,
-        ConnectionStats {
-            segments_in,
-            segments_out,
-            bytes_sent,
-            bytes_acked,
-            bytes_received,
-            retransmits,
-            retransmission_timeouts,
-            fast_retransmits,
-            recovery_episodes,
-            tail_loss_probes,
-            lost_retransmits,
-            spurious_fast_retransmits,
-            spurious_timeouts,
-            duplicate_acks,
-            dsacks_received,
-            congestion_marks_received,
-            ecn_reductions,
-            window_probes,
-            keepalive_probes,
-            out_of_order_dropped,
-            aborted_on_data,
-            dropped_for_memory,
-        }
-    ));
+    rows.extend(with_connection_stats_fields!(named "connections", connections,));
     rows
 }
 

@@ -14,6 +14,7 @@
 //! [`Stack::sockets_with_info`]: crate::Stack::sockets_with_info
 //! [`Stack::counters`]: crate::Stack::counters
 
+#[macro_use]
 mod counters;
 pub mod protocol;
 mod server;

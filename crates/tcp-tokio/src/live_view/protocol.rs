@@ -346,30 +346,7 @@ fields!(ConnectionInfo {
     ecn,
 });
 
-fields!(ConnectionStats {
-    segments_in,
-    segments_out,
-    bytes_sent,
-    bytes_acked,
-    bytes_received,
-    retransmits,
-    retransmission_timeouts,
-    fast_retransmits,
-    recovery_episodes,
-    tail_loss_probes,
-    lost_retransmits,
-    spurious_fast_retransmits,
-    spurious_timeouts,
-    duplicate_acks,
-    dsacks_received,
-    congestion_marks_received,
-    ecn_reductions,
-    window_probes,
-    keepalive_probes,
-    out_of_order_dropped,
-    aborted_on_data,
-    dropped_for_memory,
-});
+with_connection_stats_fields!(fields);
 
 #[cfg(test)]
 mod tests {
