@@ -110,17 +110,17 @@ impl RoutedTopology {
                 far_if, "netns", router,
             ])?;
         }
-        self.stack.run(|| prepare_device(STACK_IF))??;
+        self.stack.run(|| prepare_device(STACK_IF, false))??;
         self.router.run(|| {
             for dev in [ROUTER_STACK_IF, ROUTER_PEER_IF, ROUTER_TWIN_IF] {
-                prepare_device(dev)?;
+                prepare_device(dev, false)?;
             }
             let forwarding = "/proc/sys/net/ipv4/ip_forward";
             fs::write(forwarding, "1")
                 .map_err(|e| io::Error::new(e.kind(), format!("writing {forwarding}: {e}")))
         })??;
-        self.peer.run(|| prepare_device(PEER_IF))??;
-        self.twin.run(|| prepare_device(TWIN_IF))??;
+        self.peer.run(|| prepare_device(PEER_IF, false))??;
+        self.twin.run(|| prepare_device(TWIN_IF, false))??;
         let cidr = |addr: Ipv4Addr| format!("{addr}/{PREFIX_LEN}");
         for (netns, dev, addr) in [
             (router, ROUTER_STACK_IF, self.router_stack_addr()),

@@ -142,9 +142,8 @@ impl Connection {
         } else {
             0
         };
-        let local_mss = options
-            .max_segment
-            .map_or(config.local_mss(), |m| m.min(config.local_mss()));
+        let link_mss = config.local_mss_for(opening.tuple.local.ip());
+        let local_mss = options.max_segment.map_or(link_mss, |m| m.min(link_mss));
         let iss = opening.iss;
         Connection {
             tuple: opening.tuple,

@@ -7,7 +7,7 @@ use crate::addr::FourTuple;
 use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
 use crate::endpoint::hashing::HandleHasher;
-use crate::endpoint::listener::Listener;
+use crate::endpoint::listener::{Listener, covers};
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::error::Error;
 use crate::event::Event;
@@ -40,7 +40,10 @@ impl Endpoint {
             _ => local,
         };
         let clash = self.listeners.values().any(|l| {
+            let families_meet = covers(l.local.ip(), l.options.only_v6, local.ip())
+                || covers(local.ip(), options.only_v6, l.local.ip());
             l.local.port() == local.port()
+                && families_meet
                 && (l.local.ip() == local.ip()
                     || l.local.ip().is_unspecified()
                     || local.ip().is_unspecified())
@@ -224,7 +227,7 @@ impl Endpoint {
             .unwrap_or(self.config.default_mss_for(tuple.remote.ip()));
         let iss = self.cookies.make(now, &tuple, seg.seq(), client_mss);
         let mut options = Options {
-            mss: Some(self.config.local_mss()),
+            mss: Some(self.config.local_mss_for(tuple.local.ip())),
             ..Options::default()
         };
         if let (Some(ts), true) = (seg.options().timestamps, self.config.extensions.timestamps) {

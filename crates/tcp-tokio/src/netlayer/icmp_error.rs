@@ -114,18 +114,16 @@ impl NetLayer {
     }
 
     /// Negative advice from the engine about the path to `remote` (RFC 9293 MUST-20): if
-    /// its next hop is in the ARP cache, asks for it again now, so an answer from a
-    /// neighbour that moved updates the entry (RFC 1122 §2.3.2.1's re-confirmation).
+    /// its next hop is in the neighbour cache, asks for it again now (ARP or neighbour
+    /// solicitation), so an answer from a neighbour that moved updates the entry (RFC 1122
+    /// §2.3.2.1's re-confirmation).
     pub fn reconfirm_neighbour(&mut self, now_us: u64, remote: IpAddr) {
-        let IpAddr::V4(remote) = remote else {
-            return;
-        };
         let Some(hop) = self.next_hop(remote) else {
             return;
         };
         if self.resolver.lookup(hop, now_us).is_some() {
             self.counters.arp_reconfirmations += 1;
-            self.send_arp_request(hop);
+            self.ask_for(hop);
         }
     }
 }
