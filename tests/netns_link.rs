@@ -3,7 +3,7 @@
 //! the namespaces gone afterwards.
 
 use std::io::{self, Read};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use tokio::time::timeout;
 const PATIENCE: Duration = Duration::from_secs(5);
 
 /// A TCP segment the layer handed up: source, destination, bytes.
-type Delivered = (Ipv4Addr, Ipv4Addr, Vec<u8>);
+type Delivered = (IpAddr, IpAddr, Vec<u8>);
 
 /// A request to the driver: send this TCP segment to `dst`, optionally breaking the IPv4
 /// header checksum of the finished frame, and say what became of it.
@@ -315,12 +315,15 @@ async fn a_kernel_syn_arrives_as_an_intact_tcp_segment() {
         .expect("IPv4")
         .port();
     let (src, dst, bytes) = driver.next_segment().await;
-    assert_eq!((src, dst), (topology.kernel_addr(), topology.stack_addr()));
-    let segment = Segment::new_checked(&bytes[..]).expect("parses as TCP");
-    assert!(
-        segment.verify_checksum(src.into(), dst.into()),
-        "checksum valid"
+    assert_eq!(
+        (src, dst),
+        (
+            IpAddr::V4(topology.kernel_addr()),
+            IpAddr::V4(topology.stack_addr())
+        )
     );
+    let segment = Segment::new_checked(&bytes[..]).expect("parses as TCP");
+    assert!(segment.verify_checksum(src, dst), "checksum valid");
     assert_eq!(segment.flags(), Flags::SYN);
     assert_eq!(segment.dst_port(), 5001);
     assert_eq!(segment.src_port(), client_port);

@@ -1,10 +1,11 @@
 //! `PacketSocket::open_sharded` on a veth: frames from the kernel's side reach exactly the
-//! shard `shard_of` names, everything that is not whole TCP/IPv4 reaches shard 0, the
-//! shards never see frames leaving the interface, and noise that was flowing while the
-//! group was set up is never misdelivered.
+//! shard `shard_of` names, over IPv4 and IPv6 alike, everything that is not whole TCP/IPv4
+//! or TCP right behind an IPv6 header reaches shard 0, the shards never see frames leaving
+//! the interface, and noise that was flowing while the group was set up is never
+//! misdelivered.
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -336,6 +337,139 @@ async fn frames_reach_the_shard_of_their_ports(protocols: Protocols) {
     );
     stop.store(true, Ordering::Relaxed);
     assert!(noise.await.expect("noise task") > 0);
+    for receiver in receivers {
+        receiver.abort();
+    }
+}
+
+/// An Ethernet frame from `src_mac` to `dst_mac` carrying an IPv6 packet from `src` to
+/// `dst` whose next header is `next_header`, flow label `label` (which names it here) and
+/// body `body`.
+fn ipv6_frame(
+    (src_mac, dst_mac): (MacAddr, MacAddr),
+    (src, dst): (Ipv6Addr, Ipv6Addr),
+    next_header: u8,
+    label: u32,
+    body: &[u8],
+) -> Vec<u8> {
+    let mut frame = ethernet(dst_mac, src_mac, 0x86dd);
+    let mut ip = [0u8; 40];
+    ip[..4].copy_from_slice(&(6 << 28 | label & 0xf_ffff).to_be_bytes());
+    ip[4..6].copy_from_slice(&(body.len() as u16).to_be_bytes());
+    ip[6] = next_header;
+    ip[7] = 64;
+    ip[8..24].copy_from_slice(&src.octets());
+    ip[24..40].copy_from_slice(&dst.octets());
+    frame.extend_from_slice(&ip);
+    frame.extend_from_slice(body);
+    frame
+}
+
+/// The flow label of an IPv6 frame.
+fn flow_label(frame: &[u8]) -> u32 {
+    u32::from_be_bytes([frame[14], frame[15], frame[16], frame[17]]) & 0xf_ffff
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_ipv6_frame_reaches_the_shard_of_its_ports() {
+    if !netns::require("packet_fanout::every_ipv6_frame_reaches_the_shard_of_its_ports") {
+        return;
+    }
+    let topology = Topology::new("pkt-fanout6").expect("building the topology");
+    let runtime = tokio::runtime::Handle::current();
+    let plain = PacketSocketConfig {
+        segmentation_offload: false,
+        ..PacketSocketConfig::default()
+    };
+    let mut peer = topology
+        .in_kernel_ns(|| {
+            let _entered = runtime.enter();
+            PacketSocket::open_with(topology.kernel_if(), &plain)
+        })
+        .expect("entering the kernel namespace")
+        .expect("opening a raw socket on the kernel's end");
+    let shards = topology
+        .in_stack_ns(|| {
+            let _entered = runtime.enter();
+            PacketSocket::open_sharded(topology.stack_if(), &plain, SHARDS)
+        })
+        .expect("entering the stack namespace")
+        .expect("opening the shards");
+    let macs = (peer.info().mac, shards[0].info().mac);
+    let addrs: (Ipv6Addr, Ipv6Addr) = ("2001:2::2".parse().unwrap(), "2001:2::1".parse().unwrap());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let receivers: Vec<_> = (0..SHARDS)
+        .zip(shards)
+        .map(|(shard, link)| tokio::spawn(forward(shard, link, tx.clone())))
+        .collect();
+
+    let mut expected = HashMap::new();
+    let mut frames = Vec::new();
+    let mut state = 0x2545_f491u32 ^ std::process::id();
+    for label in 1..=200u32 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let (remote, local) = (state as u16 | 1, (state >> 16) as u16);
+        frames.push(ipv6_frame(macs, addrs, 6, label, &syn(remote, local)));
+        expected.insert(label, shard_of(local, remote, SHARDS));
+    }
+    let elsewhere = (1..)
+        .map(|local| (local, 40000))
+        .find(|&(local, remote)| shard_of(local, remote, SHARDS) != 0)
+        .expect("a pair off shard 0");
+    let tcp = syn(elsewhere.1, elsewhere.0);
+    let mut behind_fragment_header = vec![6, 0, 0, 0, 0, 0, 0, 1];
+    behind_fragment_header.extend_from_slice(&tcp);
+    for (label, next_header, body) in [
+        (1000, 58, vec![128, 0, 0, 0, 0, 0, 0, 0]),
+        (1001, 44, behind_fragment_header),
+        (1002, 17, tcp[..8].to_vec()),
+    ] {
+        frames.push(ipv6_frame(macs, addrs, next_header, label, &body));
+        expected.insert(label, 0);
+    }
+    let mut out = FrameBatch::new(BATCH, SLOT);
+    for chunk in frames.chunks(BATCH) {
+        for frame in chunk {
+            out.push(frame).expect("room");
+        }
+        peer.send(&mut out)
+            .await
+            .expect("sending from the kernel's end");
+    }
+
+    let mut arrived: HashMap<u32, Vec<u16>> = HashMap::new();
+    let collect = async {
+        while arrived.len() < expected.len() {
+            let (shard, frame) = rx.recv().await.expect("receivers running");
+            if frame[12..14] != [0x86, 0xdd] || frame[6..12] != macs.0.0 {
+                continue;
+            }
+            let label = flow_label(&frame);
+            if expected.contains_key(&label) {
+                arrived.entry(label).or_default().push(shard);
+            }
+        }
+    };
+    if timeout(PATIENCE, collect).await.is_err() {
+        let missing: Vec<_> = expected
+            .keys()
+            .filter(|k| !arrived.contains_key(k))
+            .collect();
+        panic!("never arrived: {missing:?}");
+    }
+    for (label, shard) in &expected {
+        assert_eq!(
+            arrived[label],
+            [*shard],
+            "frame {label} and where it arrived"
+        );
+    }
+    assert!(
+        expected.values().filter(|shard| **shard == 1).count() > 50,
+        "both shards were exercised"
+    );
     for receiver in receivers {
         receiver.abort();
     }

@@ -22,7 +22,7 @@ const BACKLOG: i32 = 4096;
 /// A listener on `addr` whose `accept` gives up after [`STALL`] (`SO_RCVTIMEO` applies to
 /// accept on Linux), so a failed client cannot leave the server waiting forever.
 pub(crate) fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     congestion::apply(&socket)?;
     socket.bind(&addr.into())?;
@@ -69,7 +69,7 @@ pub(crate) fn open(addr: SocketAddr, count: usize) -> io::Result<Vec<TcpStream>>
 
 /// Connects, with reads and writes that give up after [`STALL`] without progress.
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     congestion::apply(&socket)?;
     socket.connect(&addr.into())?;
     let stream: TcpStream = socket.into();

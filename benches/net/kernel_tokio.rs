@@ -45,7 +45,11 @@ pub(crate) fn listen(addr: SocketAddr) -> io::Result<tokio::net::TcpListener> {
 
 /// A connection to `addr` with the run's congestion control and nodelay on.
 pub(crate) async fn connect(addr: SocketAddr) -> io::Result<tokio::net::TcpStream> {
-    let socket = tokio::net::TcpSocket::new_v4()?;
+    let socket = if addr.is_ipv6() {
+        tokio::net::TcpSocket::new_v6()?
+    } else {
+        tokio::net::TcpSocket::new_v4()?
+    };
     congestion::apply(&SockRef::from(&socket))?;
     let stream = socket.connect(addr).await?;
     stream.set_nodelay(true)?;

@@ -16,6 +16,7 @@
 mod client;
 mod congestion;
 mod engine_memory;
+mod family;
 mod figures;
 mod http;
 mod idle;
@@ -84,13 +85,20 @@ fn table_run(options: &Options) -> std::io::Result<()> {
     let mut sections = String::new();
     let mut failures = Vec::new();
     if !options.figures.is_empty() {
-        let mut rows = Vec::new();
-        for &row in &options.rows {
-            let measured = measure::row(row, options, &engine);
-            rows.push((row, measured.figures));
-            failures.extend(measured.failures);
+        for &family in &options.families {
+            family::choose(family);
+            let mut rows = Vec::new();
+            for &row in &options.rows {
+                let measured = measure::row(row, options, &engine);
+                rows.push((row, measured.figures));
+                failures.extend(measured.failures);
+            }
+            if options.families.len() > 1 {
+                let _ = writeln!(sections, "\n### {}\n", family::heading(family));
+            }
+            sections.push_str(&table::render(&rows));
         }
-        sections.push_str(&table::render(&rows));
+        family::choose(family::Family::V4);
         sections.push_str(NOTES);
     }
     if options.loss {
@@ -174,6 +182,9 @@ const NOTES: &str = "
   application does its connections' work; from the thread in `block_on` instead, every
   wake-up is one more thread hop). The kernel's bulk and memory sides use blocking
   sockets, one thread per side.
+- `--family v4,v6`: the table once per address family, the second on `2001:2:0:X::/64`
+  (the kernel's end `::2`, the stack or the kernel server `::1`, no duplicate address
+  detection); memory and smoltcp are IPv4 only (n/a over IPv6).
 - Segmentation: this stack hands the kernel 64 KiB super-frames (`PACKET_VNET_HDR`, its
   default). With offloads off the kernel cuts them into segments in software, as it does
   for its own TCP in the baseline row (kernel TCP always builds super-frames: perf shows

@@ -2,6 +2,7 @@
 //! table cells, keeping the reason for each failure.
 
 use crate::engine_memory::EngineMemory;
+use crate::family::{self, Family};
 use crate::figures::{Outcome, Work, median, percentile_micros};
 use crate::loss::Loss;
 use crate::options::{Figure, Options};
@@ -23,7 +24,12 @@ pub(crate) fn row(row: Row, options: &Options, engine: &Result<EngineMemory, Str
         figures: Figures::default(),
         failures: Vec::new(),
     };
+    let ipv6 = family::current() == Family::V6;
     for &figure in &options.figures {
+        if ipv6 && (figure == Figure::Memory || row.client() == System::Smoltcp) {
+            measured.figures.not_applicable(figure);
+            continue;
+        }
         eprintln!("net bench: {}: {figure:?}", row.label());
         let result = match figure {
             Figure::Bulk => bulk(row, options, &mut measured.figures),

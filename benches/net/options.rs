@@ -12,6 +12,7 @@
 //! `rr64` (64 connections' round trips per second), `http` (HTTP/1.1 keep-alive requests
 //! per second and median latency under `wrk`; skipped with a note when `wrk` is not
 //! installed) and `cps` (connections per second).
+//! `--family v4,v6` measures the main table once per address family (default `v4`).
 //! `--shards N,M,...` are the shard counts this stack's server runs the many-connection
 //! figures with, one column each (default: the runtime's worker count, then 1). `--idle ROW` and
 //! `--open ADDR COUNT` are the bench running parts of itself in child processes.
@@ -20,6 +21,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::congestion;
+use crate::family::{self, Family};
 use crate::loss::{Loss, StackLoss};
 use crate::rows::Row;
 
@@ -29,7 +31,8 @@ pub(crate) const USAGE: &str = "usage: cargo bench --bench net [-- [--seconds N]
 [--stack-pacing] [--repeats N] \
 [--rows kernel-kernel,kernel-kernel-offloads,stack-kernel,kernel-stack,\
 stack-kernel-offloads,kernel-stack-offloads,smoltcp-kernel] \
-[--figures bulk,rr,memory,loss,rr64,http,cps] [--shards N,M,...]]
+[--figures bulk,rr,memory,loss,rr64,http,cps] [--family v4,v6] [--shards N,M,...]]
+--family v4,v6: the main table once per address family, in this order; default v4
 --seconds N: each bulk transfer and each many-connection run (rr64, http, cps); default 10
 --loss-levels N,M,...: the loss table's levels, per mille; default 1,10,50,100
 --repeats N: runs per figure (bulk, loss, rr64, http, cps), the median reported; default 3
@@ -97,6 +100,8 @@ pub(crate) struct Options {
     pub(crate) loss_levels: Vec<u32>,
     /// How this stack's rows meet that loss (`--stack-loss`).
     pub(crate) stack_loss: StackLoss,
+    /// Address families of the main table, a table each (`--family`).
+    pub(crate) families: Vec<Family>,
     /// Shard counts of this stack's server in the many-connection figures (`--shards`),
     /// a column each, passed only through
     /// [`stack::stack_builder`](crate::stack::stack_builder).
@@ -117,6 +122,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
         loss_levels: Loss::PER_MILLE.to_vec(),
         stack_loss: StackLoss::default(),
         shards: default_shards(),
+        families: vec![Family::V4],
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -158,6 +164,12 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode, Stri
                         0 => Err("--shards: a shard count is at least 1".to_string()),
                         count => Ok(count as usize),
                     })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--family" => {
+                options.families = value()?
+                    .split(',')
+                    .map(|name| family::parse(name).ok_or(format!("unknown family {name}")))
                     .collect::<Result<_, _>>()?;
             }
             "--rows" => {

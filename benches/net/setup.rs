@@ -2,13 +2,14 @@
 //! run against each other in it.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use tcp_stack::netns::{Netns, Topology, enable_offloads};
 
+use crate::family::{self, Family};
 use crate::loss::{Loss, StackLoss};
 use crate::nft;
 use crate::rows::{Row, System};
@@ -46,7 +47,12 @@ impl Net {
                 "smoltcp's rows run without loss",
             ));
         }
-        let topology = Topology::new("tcpbench")?;
+        let ipv6 = family::current() == Family::V6;
+        let topology = if ipv6 {
+            Topology::new_dual_stack("tcpbench")?
+        } else {
+            Topology::new("tcpbench")?
+        };
         let net = Net {
             topology,
             row,
@@ -62,6 +68,18 @@ impl Net {
             net.topology
                 .stack_ns()
                 .exec("ip", &["addr", "add", &cidr, "dev", dev])?;
+            if ipv6 {
+                let cidr = format!(
+                    "{}/{}",
+                    net.topology.stack_addr_v6(),
+                    net.topology.prefix_len_v6()
+                );
+                let sysctl = format!("net.ipv6.conf.{dev}.disable_ipv6=0");
+                net.topology.stack_ns().exec("sysctl", &["-qw", &sysctl])?;
+                net.topology
+                    .stack_ns()
+                    .exec("ip", &["addr", "add", &cidr, "dev", dev, "nodad"])?;
+            }
         }
         let kernel_pair = row.client() == System::Kernel && row.server() == System::Kernel;
         if loss != Loss::NONE && (kernel_pair || loss.stack() == StackLoss::Nftables) {
@@ -97,14 +115,16 @@ impl Net {
         self.row.client() == System::Kernel
     }
 
-    /// The address the server listens on.
+    /// The address the server listens on, of the family being measured.
     pub(crate) fn server_addr(&self) -> SocketAddr {
-        let ip = if self.server_in_stack_ns() {
-            self.topology.stack_addr()
-        } else {
-            self.topology.kernel_addr()
+        let topology = &self.topology;
+        let ip = match (family::current(), self.server_in_stack_ns()) {
+            (Family::V4, true) => IpAddr::V4(topology.stack_addr()),
+            (Family::V4, false) => IpAddr::V4(topology.kernel_addr()),
+            (Family::V6, true) => IpAddr::V6(topology.stack_addr_v6()),
+            (Family::V6, false) => IpAddr::V6(topology.kernel_addr_v6()),
         };
-        SocketAddr::from((ip, PORT))
+        SocketAddr::new(ip, PORT)
     }
 
     /// The namespace the server runs in.

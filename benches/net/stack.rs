@@ -11,6 +11,7 @@ use tcp_tokio::link::{FaultConfig, PacketSocketConfig, Protocols};
 use tcp_tokio::{Stack, StackBuilder, State, TcpListener, TcpSocket, TcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::family::{self, Family};
 use crate::figures::{CHUNK, Meter, STALL, Transfer, Work, within};
 use crate::loss::{Loss, StackLoss};
 use crate::recovery::Recovery;
@@ -79,6 +80,14 @@ pub(crate) fn row_builder(net: &Net) -> StackBuilder {
             topology.prefix_len()
         ))
         .config(congestion::stack_config());
+    let builder = match family::current() {
+        Family::V4 => builder,
+        Family::V6 => builder.ipv6(format!(
+            "{}/{}",
+            topology.stack_addr_v6(),
+            topology.prefix_len_v6()
+        )),
+    };
     let loss = net.loss();
     if loss == Loss::NONE {
         return builder;
@@ -121,7 +130,11 @@ async fn settle(stack: &Stack) {
 
 /// A listener on `addr` with the kernel listeners' backlog.
 pub(crate) fn listen(stack: &Stack, addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = TcpSocket::new_v4_on(stack)?;
+    let socket = if addr.is_ipv6() {
+        TcpSocket::new_v6_on(stack)?
+    } else {
+        TcpSocket::new_v4_on(stack)?
+    };
     socket.bind(addr)?;
     socket.listen(BACKLOG)
 }

@@ -35,6 +35,21 @@ pub(crate) struct Figures {
     pub(crate) memory_growth: Cell,
 }
 
+impl Figures {
+    /// Marks the cells of `figure` as not applying to this row.
+    pub(crate) fn not_applicable(&mut self, figure: crate::options::Figure) {
+        use crate::options::Figure;
+        let cells = match figure {
+            Figure::Bulk => [&mut self.bulk, &mut self.cpu_per_gb],
+            Figure::RoundTrips => [&mut self.rr_p50, &mut self.rr_p99],
+            Figure::Memory => [&mut self.memory_engine, &mut self.memory_growth],
+        };
+        for cell in cells {
+            *cell = Cell::NotApplicable;
+        }
+    }
+}
+
 impl Default for Figures {
     fn default() -> Figures {
         Figures {

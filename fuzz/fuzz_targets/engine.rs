@@ -212,6 +212,7 @@ impl Opts {
             max_segment: self.max_segment,
             fin_wait2_timeout: self.fin_wait2.map(|s| Duration::from_secs(u64::from(s))),
             reuse_address: self.reuse_address,
+            only_v6: false,
         }
     }
 }

@@ -8,7 +8,7 @@
 use arbitrary::Arbitrary;
 use etherparse::{Ipv4HeaderSlice, NetSlice, SlicedPacket};
 use libfuzzer_sys::fuzz_target;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use tcp_tokio::netlayer::{Egress, MacAddr, NetConfig, NetLayer, SendError, TCP_OFFSET};
 use tcp_wire::{Flags, Header, Segment, SeqNumber};
 
@@ -202,8 +202,8 @@ impl Driver {
         }
         let frame = std::mem::take(&mut self.frame);
         if let Some(segment) = self.net.handle_frame(self.now_us, &frame) {
-            assert_eq!(segment.dst, OUR_IP);
-            assert_ne!(segment.src, OUR_IP);
+            assert_eq!(segment.dst, IpAddr::V4(OUR_IP));
+            assert_ne!(segment.src, IpAddr::V4(OUR_IP));
             assert!(segment.bytes.len() <= frame.len());
             let start = segment.bytes.as_ptr() as usize - frame.as_ptr() as usize;
             assert!(start >= 14 + 20 && start + segment.bytes.len() <= frame.len());
@@ -323,6 +323,7 @@ impl Driver {
             Err(SendError::TooLong) => assert!(tcp_len > max),
             Err(SendError::BufferTooSmall) => assert!(short || frame.len() < TCP_OFFSET + tcp_len),
             Err(SendError::NoRoute) => {}
+            Err(SendError::MixedFamilies) => panic!("both addresses are IPv4"),
         }
     }
 

@@ -7,6 +7,7 @@
 mod command;
 mod namespace;
 mod offload;
+mod routed;
 #[allow(unsafe_code)]
 mod sys;
 mod topology;
@@ -16,6 +17,7 @@ use std::process::Command;
 
 pub use namespace::Netns;
 pub use offload::enable_offloads;
+pub use routed::{BOTTLENECK_MTU, RoutedTopology};
 pub use sys::set_tcp_option;
 pub use topology::Topology;
 

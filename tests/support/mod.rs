@@ -14,6 +14,8 @@
 // Each test binary includes this module and uses part of it.
 #![allow(dead_code)]
 
+pub(crate) mod ipv6;
+
 use std::future::Future;
 use std::io::{self, Read};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};

@@ -46,6 +46,8 @@ pub struct Counters {
     pub resources: ResourceCounters,
     /// What TCP Fast Open (RFC 7413) did, as a server and as a client.
     pub fast_open: FastOpenCounters,
+    /// What became of ICMP errors (`Endpoint::handle_icmp_error`).
+    pub icmp: IcmpCounters,
 }
 
 field_sum!(Counters {
@@ -64,7 +66,7 @@ field_sum!(Counters {
     zero_window_timeouts,
     active_opens,
     passive_opens,
-} groups { listen, resources, fast_open });
+} groups { listen, resources, fast_open, icmp });
 
 /// What listeners did with SYNs: overflows and SYN cookies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -142,4 +144,26 @@ field_sum!(FastOpenCounters {
     cookies_sent,
     active,
     active_fail,
+});
+
+/// What became of the ICMP and ICMPv6 errors handed to `Endpoint::handle_icmp_error`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IcmpCounters {
+    /// Errors handed in (those quoting fewer than 8 bytes are also counted in
+    /// `Counters::malformed`).
+    pub errors_in: u64,
+    /// Errors dropped because the quoted 4-tuple names no connection.
+    pub no_connection: u64,
+    /// Errors dropped because the quoted sequence number was not in flight (Linux's
+    /// `OutOfWindowIcmps`, RFC 5927).
+    pub out_of_window: u64,
+    /// Connections whose MSS a "packet too big" lowered.
+    pub path_mtu_reductions: u64,
+}
+
+field_sum!(IcmpCounters {
+    errors_in,
+    no_connection,
+    out_of_window,
+    path_mtu_reductions,
 });

@@ -29,12 +29,15 @@ mod time;
 
 pub use addr::FourTuple;
 pub use config::{
-    BufferSize, Config, Departures, Extensions, Hardening, Keepalive, Listen, Retransmission,
-    SocketOptions,
+    BufferSize, Config, Departures, Extensions, Hardening, Keepalive, Listen, PathMtu,
+    Retransmission, SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
-pub use counters::{Counters, FastOpenCounters, ListenCounters, ResourceCounters};
-pub use endpoint::{Endpoint, MemoryUsage, PortPartition, Received, SocketInfo, Transmit};
+pub use counters::{Counters, FastOpenCounters, IcmpCounters, ListenCounters, ResourceCounters};
+pub use endpoint::{
+    Endpoint, IcmpError, IcmpOutcome, IcmpReport, MemoryUsage, PortPartition, Received, SocketInfo,
+    Transmit,
+};
 pub use error::Error;
 pub use event::Event;
 pub use handle::{ConnectionHandle, ListenerHandle};

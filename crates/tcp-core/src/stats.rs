@@ -54,6 +54,17 @@ pub struct ConnectionStats {
     /// Segments whose data was dropped because storing it would take the endpoint's buffer
     /// memory past `ResourceLimits::buffer_limit` (Linux's `TCPRcvQDrop`).
     pub dropped_for_memory: u64,
+    /// Times retransmissions reached R1 (three in a row) and the connection gave the layer
+    /// below negative advice (RFC 9293 MUST-20): the application's view of a path in
+    /// trouble before the connection times out.
+    pub negative_advice: u64,
+    /// Times black-hole detection lowered the MSS after R1 retransmission timeouts in a
+    /// row (RFC 4821, `PathMtu::black_hole_detection`).
+    pub mtu_black_holes: u64,
+    /// Path MTU probes that got through (Linux's `TCPMTUPSuccess`).
+    pub mtu_probes_passed: u64,
+    /// Path MTU probes that were lost (Linux's `TCPMTUPFail`).
+    pub mtu_probes_failed: u64,
 }
 
 field_sum!(ConnectionStats {
@@ -79,6 +90,10 @@ field_sum!(ConnectionStats {
     out_of_order_dropped,
     aborted_on_data,
     dropped_for_memory,
+    negative_advice,
+    mtu_black_holes,
+    mtu_probes_passed,
+    mtu_probes_failed,
 });
 
 /// A connection's live transmission state, like Linux's `tcp_info`.

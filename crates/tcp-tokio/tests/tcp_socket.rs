@@ -85,8 +85,20 @@ async fn bad_arguments_are_errors_that_change_nothing() {
         socket.local_addr().unwrap_err().kind(),
         ErrorKind::InvalidInput
     );
-    let v6 = TcpSocket::new_v6().unwrap_err();
-    assert_eq!(v6.kind(), ErrorKind::Unsupported);
+    assert_eq!(
+        socket.bind("[::]:80".parse().unwrap()).unwrap_err().kind(),
+        ErrorKind::InvalidInput,
+        "an IPv6 address on an IPv4 socket"
+    );
+    let v6 = TcpSocket::new_v6_on(&a).unwrap();
+    assert_eq!(
+        v6.bind("198.18.0.1:80".parse().unwrap())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput,
+        "an IPv4 address on an IPv6 socket"
+    );
+    v6.bind("[::]:80".parse().unwrap()).unwrap();
 }
 
 #[tokio::test]

@@ -6,12 +6,14 @@ mod departures;
 mod extensions;
 mod hardening;
 mod listen;
+mod path_mtu;
 mod retransmission;
 
 pub use departures::Departures;
 pub use extensions::Extensions;
 pub use hardening::Hardening;
 pub use listen::Listen;
+pub use path_mtu::PathMtu;
 pub use retransmission::Retransmission;
 
 use crate::congestion::Algorithm;
@@ -21,7 +23,7 @@ use core::time::Duration;
 /// Endpoint-wide configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Link MTU; the MSS we announce is `mtu - 40`.
+    /// Link MTU; the MSS we announce is `mtu - 40` over IPv4 and `mtu - 60` over IPv6.
     pub mtu: u16,
     /// The send MSS assumed when an IPv4 peer's SYN carries no MSS option (RFC 9293 §3.7.1).
     pub default_peer_mss: u16,
@@ -66,6 +68,8 @@ pub struct Config {
     /// Where Linux departs from RFC 9293 in what it sends, which of the two the engine
     /// follows (Linux's by default).
     pub departures: Departures,
+    /// Path MTU discovery: the cache of reported MTUs, black-hole detection and probing.
+    pub path_mtu: PathMtu,
 }
 
 impl Default for Config {
@@ -97,6 +101,7 @@ impl Default for Config {
             hardening: Hardening::default(),
             resources: crate::resource_limits::ResourceLimits::default(),
             departures: Departures::default(),
+            path_mtu: PathMtu::default(),
         }
     }
 }
@@ -111,12 +116,20 @@ impl Config {
         }
     }
 
-    /// The MSS we announce: MTU minus 20 bytes of IPv4 and 20 of TCP header.
-    pub fn local_mss(&self) -> u16 {
+    /// The MSS we announce on a connection from our address `local`: the MTU minus 20
+    /// bytes of TCP header and the IP header, 20 bytes for IPv4 and 40 for IPv6 (RFC 9293
+    /// §3.7.1: the MSS counts neither header). At least 64.
+    pub fn local_mss_for(&self, local: core::net::IpAddr) -> u16 {
         const IPV4_HEADER_LEN: u16 = 20;
+        const IPV6_HEADER_LEN: u16 = 40;
         const TCP_HEADER_LEN: u16 = tcp_wire::HEADER_LEN as u16;
+        let ip_header_len = if local.is_ipv6() {
+            IPV6_HEADER_LEN
+        } else {
+            IPV4_HEADER_LEN
+        };
         self.mtu
-            .saturating_sub(IPV4_HEADER_LEN + TCP_HEADER_LEN)
+            .saturating_sub(ip_header_len + TCP_HEADER_LEN)
             .max(64)
     }
 
@@ -195,6 +208,9 @@ pub struct SocketOptions {
     /// socket, Linux's `TCP_FASTOPEN_CONNECT`: the SYN asks for a cookie, or, with one cached
     /// for the peer, waits for the first write and carries that data.
     pub fast_open: bool,
+    /// IPV6_V6ONLY for a listener on `[::]`: take IPv6 connections only. Off (the
+    /// default, as Linux's `net.ipv6.bindv6only`), a `[::]` listener also takes IPv4 ones.
+    pub only_v6: bool,
 }
 
 #[cfg(test)]
@@ -204,7 +220,10 @@ mod tests {
     #[test]
     fn defaults_follow_the_design_table() {
         let config = Config::default();
-        assert_eq!(config.local_mss(), 1460);
+        let v4 = core::net::IpAddr::from([198, 18, 0, 1]);
+        let v6 = core::net::IpAddr::from([0x2001, 2, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(config.local_mss_for(v4), 1460);
+        assert_eq!(config.local_mss_for(v6), 1440);
         assert_eq!(config.time_wait(), Duration::from_secs(60));
         assert_eq!(config.window_scale(), 7);
         assert_eq!(config.ephemeral_ports, 32768..=60999);

@@ -367,6 +367,9 @@ impl Connection {
             && window == self.snd.wnd;
         if advances {
             self.acknowledge(now, ack);
+            if let Some(path) = self.path.as_deref_mut() {
+                path.clear_soft_error();
+            }
         }
         let sack_blocks = if self.negotiated.sack {
             seg.options.sack_blocks.as_slice()
@@ -388,6 +391,7 @@ impl Connection {
         if let Some(rtt) = outcome.rtt {
             self.timing.rtt.on_sample(rtt);
         }
+        self.judge_mtu_probe(now, ctx.config);
         if advances && !self.recovery.in_recovery() {
             self.autotune_send_buffer();
         }

@@ -1,7 +1,7 @@
 //! A connection's counters as it keeps them: the six that every segment moves inline, the
-//! sixteen that only loss, reordering, probes, ECN or misbehaving peers move in a box made
+//! twenty that only loss, reordering, probes, ECN or misbehaving peers move in a box made
 //! the first time one of them does, so a connection that never sees those holds 56 bytes of
-//! counters instead of 176.
+//! counters instead of 208.
 
 use crate::stats::ConnectionStats;
 
@@ -42,6 +42,10 @@ pub(crate) struct RareStats {
     pub(in crate::connection) out_of_order_dropped: u64,
     pub(in crate::connection) aborted_on_data: u64,
     pub(in crate::connection) dropped_for_memory: u64,
+    pub(in crate::connection) negative_advice: u64,
+    pub(in crate::connection) mtu_black_holes: u64,
+    pub(in crate::connection) mtu_probes_passed: u64,
+    pub(in crate::connection) mtu_probes_failed: u64,
 }
 
 impl LiveStats {
@@ -81,6 +85,10 @@ impl LiveStats {
             out_of_order_dropped: rare.out_of_order_dropped,
             aborted_on_data: rare.aborted_on_data,
             dropped_for_memory: rare.dropped_for_memory,
+            negative_advice: rare.negative_advice,
+            mtu_black_holes: rare.mtu_black_holes,
+            mtu_probes_passed: rare.mtu_probes_passed,
+            mtu_probes_failed: rare.mtu_probes_failed,
         }
     }
 }

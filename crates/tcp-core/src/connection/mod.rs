@@ -11,6 +11,7 @@ mod live_stats;
 mod negotiated;
 mod out_of_order;
 mod output;
+mod path;
 mod raised;
 mod receive_space;
 mod recovery;
@@ -90,6 +91,9 @@ pub(crate) struct Connection {
     last_segment_ect: bool,
     send_reset: bool,
     error: Option<Error>,
+    /// What is known of the path beyond the first hop, and the soft error an ICMP message
+    /// left, once there is anything.
+    path: Option<Box<path::PathState>>,
     stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
     span: ConnectionSpan,
@@ -141,9 +145,8 @@ impl Connection {
         } else {
             0
         };
-        let local_mss = options
-            .max_segment
-            .map_or(config.local_mss(), |m| m.min(config.local_mss()));
+        let link_mss = config.local_mss_for(opening.tuple.local.ip());
+        let local_mss = options.max_segment.map_or(link_mss, |m| m.min(link_mss));
         let iss = opening.iss;
         Connection {
             tuple: opening.tuple,
@@ -199,6 +202,7 @@ impl Connection {
             last_segment_ect: false,
             send_reset: false,
             error: None,
+            path: None,
             stats: LiveStats::default(),
             span: ConnectionSpan::new(tracing::debug_span!(
                 "tcp",
@@ -392,16 +396,26 @@ impl Connection {
         }
     }
 
-    /// Bytes of payload per full-sized segment we send: the negotiated MSS less the options
-    /// every segment carries (timestamps), as Linux counts it.
+    /// Bytes of payload per full-sized segment we send: the negotiated MSS, lowered to what
+    /// the path allows (`path`), less the options every segment carries (timestamps), as
+    /// Linux counts it.
     pub(crate) fn send_mss(&self) -> u32 {
-        let mss = u32::from(self.negotiated.peer_mss.min(self.negotiated.local_mss));
-        let options = if self.negotiated.timestamps.is_some() {
+        let mss = u32::from(
+            self.negotiated
+                .peer_mss
+                .min(self.negotiated.local_mss)
+                .min(self.path_cap()),
+        );
+        mss.saturating_sub(self.options_len()).max(1)
+    }
+
+    /// Bytes of options every segment carries: 12 with timestamps, else none.
+    fn options_len(&self) -> u32 {
+        if self.negotiated.timestamps.is_some() {
             12
         } else {
             0
-        };
-        mss.saturating_sub(options).max(1)
+        }
     }
 
     /// The peer acknowledged our SYN. A flag, not `SND.UNA > ISS`: that comparison turns
@@ -639,11 +653,13 @@ mod tests {
 
     /// Issue #14: an idle connection costs at most 1 KiB with its controller and its share
     /// of the endpoint's tables (`benches/scale.rs`); the control block is most of it, so
-    /// its growth is noticed here.
+    /// its growth is noticed here. 712 since issue #16: the pointer to what is known of the
+    /// path (its MTU, the black-hole search, an ICMP soft error), boxed when first needed;
+    /// 720 since issue #18: the pointer to the Fast Open cookie a SYN or SYN-ACK carries.
     #[test]
     fn the_control_block_stays_compact() {
         assert!(
-            size_of::<Connection>() <= 712,
+            size_of::<Connection>() <= 720,
             "Connection is {} bytes",
             size_of::<Connection>()
         );

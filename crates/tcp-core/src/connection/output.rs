@@ -76,6 +76,7 @@ impl Connection {
 
     /// [`Connection::poll_transmit`] without the checksum.
     fn next_burst(&mut self, now: Instant, buf: &mut [u8], max_segments: u32) -> Option<Burst> {
+        self.expire_path_report(now);
         if self.send_reset {
             self.send_reset = false;
             let seg = Outgoing {
@@ -245,7 +246,7 @@ impl Connection {
         {
             return Some(self.resend(seq, len, data_end, false));
         }
-        let next = self.next_sequential_segment(mss, data_end);
+        let next = self.next_sequential_segment(self.segment_size(mss, data_end), data_end);
         if !self.recovery.probe_due() {
             return next;
         }
@@ -258,6 +259,21 @@ impl Connection {
             }
             (_, resend) => resend.map(|(seq, len)| self.resend(seq, len, data_end, true)),
         }
+    }
+
+    /// The size of the next new segment: a path MTU probe's when one may go out (larger
+    /// than `mss`), else `mss`.
+    fn segment_size(&self, mss: u32, data_end: SeqNumber) -> u32 {
+        if self.path.is_none() {
+            return mss;
+        }
+        let available = if data_end.gt(self.snd.nxt) {
+            data_end - self.snd.nxt
+        } else {
+            0
+        };
+        self.mtu_probe_len(available, self.send_allowance())
+            .unwrap_or(mss)
     }
 
     /// The next bytes at SND.NXT (or the FIN), if the windows, Nagle and sender-side SWS
@@ -448,6 +464,9 @@ impl Connection {
         }
         if !retransmission && seg.len > 0 && seg.len < self.send_mss() {
             self.snd.small_segment_end = Some(end);
+        }
+        if !retransmission && seg.len > self.send_mss() {
+            self.mtu_probe_sent(seg.seq, seg.seq + seg.len);
         }
         self.snd.cwnd_limited = self.send_allowance() < self.send_mss();
         self.stats.bytes_sent += u64::from(seg.len);

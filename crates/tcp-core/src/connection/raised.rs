@@ -18,6 +18,9 @@ pub(crate) enum Raise {
     Failed,
     /// A passive open reached ESTABLISHED: it belongs in the accept queue.
     Acceptable,
+    /// Retransmissions reached R1: the layer below should re-confirm the path to the peer
+    /// (RFC 9293 MUST-20).
+    NegativeAdvice,
 }
 
 impl Raise {

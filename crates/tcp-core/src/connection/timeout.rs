@@ -6,7 +6,6 @@ use super::recovery::LossTimer;
 use super::{Connection, Holder};
 use crate::config::Config;
 use crate::connection::timers::Timer;
-use crate::error::Error;
 use crate::state::State;
 use crate::time::Instant;
 use core::time::Duration;
@@ -129,7 +128,7 @@ impl Connection {
             if self.state == State::SynReceived && self.books.listener().is_some() {
                 self.enter_closed();
             } else {
-                self.fail(Error::TimedOut);
+                self.fail_timed_out();
             }
             return;
         }
@@ -151,6 +150,7 @@ impl Connection {
             self.snd.nxt = self.snd.una;
             self.timing.syn_sent_at = None;
         }
+        self.after_retransmission_timeout(now, config);
         self.timing.rtt.back_off();
         self.arm_retransmit(now);
     }
@@ -168,7 +168,7 @@ impl Connection {
             return;
         }
         if self.user_timeout_expired(now) {
-            self.fail(Error::TimedOut);
+            self.fail_timed_out();
             return;
         }
         if self.snd.wnd == 0 {
@@ -180,7 +180,7 @@ impl Connection {
                     "zero window: giving up"
                 );
                 ctx.counters.zero_window_timeouts += 1;
-                self.fail(Error::TimedOut);
+                self.fail_timed_out();
                 return;
             }
             self.timing.probe_pending = true;
@@ -268,7 +268,7 @@ impl Connection {
         }
         if self.timing.keepalive_probes >= keepalive.probes {
             self.send_reset = true;
-            self.fail(Error::TimedOut);
+            self.fail_timed_out();
             return;
         }
         self.timing.keepalive_probes += 1;

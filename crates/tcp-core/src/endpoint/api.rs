@@ -58,6 +58,7 @@ impl Endpoint {
             self.timestamp_offset(&tuple),
         );
         let mut conn = Connection::new(&self.config, opening);
+        self.start_with_recorded_path(now, &mut conn);
         conn.books_mut().holder = Holder::Application;
         if conn.fast_open_requested() {
             match self.fast_open_cache.get(remote.ip()) {

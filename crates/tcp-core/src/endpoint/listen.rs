@@ -8,7 +8,7 @@ use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
 use crate::endpoint::fast_open::CookieCheck;
 use crate::endpoint::hashing::HandleHasher;
-use crate::endpoint::listener::Listener;
+use crate::endpoint::listener::{Listener, covers};
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
 use crate::error::Error;
 use crate::event::Event;
@@ -41,7 +41,10 @@ impl Endpoint {
             _ => local,
         };
         let clash = self.listeners.values().any(|l| {
+            let families_meet = covers(l.local.ip(), l.options.only_v6, local.ip())
+                || covers(local.ip(), options.only_v6, l.local.ip());
             l.local.port() == local.port()
+                && families_meet
                 && (l.local.ip() == local.ip()
                     || l.local.ip().is_unspecified()
                     || local.ip().is_unspecified())
@@ -209,6 +212,7 @@ impl Endpoint {
             self.timestamp_offset(&tuple),
         );
         let mut conn = Connection::new(&self.config, opening);
+        self.start_with_recorded_path(now, &mut conn);
         conn.open_passive(now, seg, &self.config, handle);
         if let Some(cookie) = fast_open.cookie {
             conn.offer_fast_open_cookie(cookie);
@@ -289,7 +293,7 @@ impl Endpoint {
             .unwrap_or(self.config.default_mss_for(tuple.remote.ip()));
         let iss = self.cookies.make(now, &tuple, seg.seq(), client_mss);
         let mut options = Options {
-            mss: Some(self.config.local_mss()),
+            mss: Some(self.config.local_mss_for(tuple.local.ip())),
             ..Options::default()
         };
         if let (Some(ts), true) = (seg.options().timestamps, self.config.extensions.timestamps) {
@@ -355,6 +359,7 @@ impl Endpoint {
             self.timestamp_offset(&tuple),
         );
         let mut conn = Connection::new(&self.config, opening);
+        self.start_with_recorded_path(now, &mut conn);
         let window = self.config.recv_buffer.initial.min(0xffff) as u32;
         conn.open_from_cookie(now, seg, (handle, &self.config), contents.mss, window);
         self.counters.listen.syn_cookies_validated += 1;

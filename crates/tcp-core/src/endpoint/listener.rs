@@ -3,7 +3,7 @@
 use crate::config::SocketOptions;
 use crate::endpoint::hashing::HandleHasher;
 use crate::handle::{ConnectionHandle, ListenerHandle};
-use core::net::SocketAddr;
+use core::net::{IpAddr, SocketAddr};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -24,10 +24,13 @@ pub(crate) struct Listener {
 }
 
 impl Listener {
-    /// True when `addr` is one this listener accepts connections on.
+    /// True when `addr` is one this listener accepts connections on: its own address, or
+    /// any address its wildcard covers (see [`covers`]).
     pub(crate) fn accepts(&self, addr: SocketAddr) -> bool {
         self.local.port() == addr.port()
-            && (self.local.ip().is_unspecified() || self.local.ip() == addr.ip())
+            && (self.local.ip() == addr.ip()
+                || (self.local.ip().is_unspecified()
+                    && covers(self.local.ip(), self.options.only_v6, addr.ip())))
     }
 
     /// Every connection the listener holds, half-open or waiting in the accept queue, in
@@ -47,5 +50,15 @@ impl Listener {
     /// True when the accept queue is full.
     pub(crate) fn accept_queue_full(&self) -> bool {
         self.accept_queue.len() >= self.backlog
+    }
+}
+/// True when a listener on `local` (with IPV6_V6ONLY as `only_v6`) may take connections to
+/// `addr`, as Linux decides: a listener takes its own family, and an IPv6 one that is not
+/// V6ONLY takes IPv4 too (a dual-stack socket sees IPv4 peers as `::ffff:a.b.c.d`).
+pub(crate) fn covers(local: IpAddr, only_v6: bool, addr: IpAddr) -> bool {
+    match (local, addr) {
+        (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => true,
+        (IpAddr::V6(_), IpAddr::V4(_)) => !only_v6,
+        (IpAddr::V4(_), IpAddr::V6(_)) => false,
     }
 }

@@ -7,11 +7,13 @@ pub(crate) mod census;
 pub(crate) mod fast_open;
 mod fast_open_cache;
 mod hashing;
+mod icmp_error;
 mod isn;
 mod listen;
 mod listener;
 pub(crate) mod memory_budget;
 mod memory_usage;
+mod path_mtu_cache;
 mod port_partition;
 mod ports;
 pub(crate) mod stateless;
@@ -43,6 +45,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tcp_wire::{Header, Segment};
 
+pub use icmp_error::{IcmpError, IcmpOutcome, IcmpReport};
 pub use memory_usage::MemoryUsage;
 pub use port_partition::PortPartition;
 pub use table::SocketInfo;
@@ -162,6 +165,10 @@ pub struct Endpoint {
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
     last_now: Instant,
+    /// Path MTUs ICMP errors reported, by destination.
+    path_mtus: path_mtu_cache::PathMtuCache,
+    /// Remote addresses connections gave negative advice about (`poll_negative_advice`).
+    negative_advice: VecDeque<IpAddr>,
 }
 
 impl Endpoint {
@@ -198,6 +205,8 @@ impl Endpoint {
             next_id: NonZeroU64::MIN,
             default_options: Arc::default(),
             last_now: Instant::ZERO,
+            path_mtus: path_mtu_cache::PathMtuCache::default(),
+            negative_advice: VecDeque::new(),
         }
     }
 
@@ -361,6 +370,10 @@ impl Endpoint {
             return;
         };
         let bits = std::mem::take(&mut conn.books_mut().raised);
+        if bits.contains(Raise::NegativeAdvice) {
+            let remote = conn.tuple().remote.ip();
+            self.advise(remote);
+        }
         if bits.contains(Raise::Acceptable) {
             self.enqueue_accepted(handle);
         }

@@ -3,6 +3,7 @@
 //! the close on drop.
 
 use super::error::to_io;
+use super::family;
 use super::info::TcpInfo;
 use super::ttl::Ttl;
 use crate::stack::Stack;
@@ -24,6 +25,8 @@ pub(crate) struct Connection {
     pub(crate) handle: ConnectionHandle,
     /// IP_TTL (stored and reported; see `api::ttl`).
     pub(crate) ttl: Ttl,
+    /// An IPv6 socket's connection over IPv4: its addresses are reported IPv4-mapped.
+    pub(crate) mapped: bool,
 }
 
 /// Which way an operation moves data, and so which readiness it consumes.
@@ -123,15 +126,19 @@ impl Connection {
             })
     }
 
+    /// Our address, IPv4-mapped for an IPv6 socket's IPv4 connection.
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
         self.shard
             .inspect(|state| state.endpoint.local_addr(self.handle))
+            .map(|addr| family::report(addr, self.mapped))
             .map_err(to_io)
     }
 
+    /// The peer's address, IPv4-mapped for an IPv6 socket's IPv4 connection.
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.shard
             .inspect(|state| state.endpoint.peer_addr(self.handle))
+            .map(|addr| family::report(addr, self.mapped))
             .map_err(to_io)
     }
 

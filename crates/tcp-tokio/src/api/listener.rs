@@ -2,6 +2,7 @@
 
 use super::connection::Connection;
 use super::error::to_io;
+use super::family;
 use super::resolve::first_success;
 use super::stream::TcpStream;
 use super::ttl::Ttl;
@@ -26,6 +27,9 @@ pub struct TcpListener {
     next: AtomicUsize,
     /// IP_TTL, passed on to accepted connections (stored and reported; see `api::ttl`).
     ttl: Ttl,
+    /// Bound to an IPv6 address (`[::]` or a mapped one): IPv4 connections are reported
+    /// with IPv4-mapped addresses, and so is an IPv4 local address.
+    v6: bool,
 }
 
 /// Backlog `TcpListener::bind` uses, as tokio does.
@@ -38,11 +42,14 @@ impl TcpListener {
         TcpListener::bind_on(&Stack::default_stack()?, addr).await
     }
 
-    /// Listens on `addr` on `stack`: `0.0.0.0:port` or the stack's address with a port
-    /// (`AddrNotAvailable` for another address); port 0 picks a free ephemeral port, which
-    /// [`TcpListener::local_addr`] reports. `addr` is resolved as tokio does, and each
-    /// address tried in turn. Like tokio, sets SO_REUSEADDR so a restarted server can bind
-    /// while old connections linger in TIME_WAIT; the backlog is 1024.
+    /// Listens on `addr` on `stack`: `0.0.0.0:port`, `[::]:port` or one of the stack's
+    /// addresses with a port (`AddrNotAvailable` for another address); port 0 picks a free
+    /// ephemeral port, which [`TcpListener::local_addr`] reports. As on Linux, `[::]` takes
+    /// IPv4 connections too (IPV6_V6ONLY off), whose peers [`TcpListener::accept`] reports
+    /// as `[::ffff:a.b.c.d]`, and `[::ffff:a.b.c.d]` listens on the IPv4 address. `addr`
+    /// is resolved as tokio does, and each address tried in turn. Like tokio, sets
+    /// SO_REUSEADDR so a restarted server can bind while old connections linger in
+    /// TIME_WAIT; the backlog is 1024.
     pub async fn bind_on<A: ToSocketAddrs>(stack: &Stack, addr: A) -> io::Result<TcpListener> {
         let options = SocketOptions {
             reuse_address: true,
@@ -61,9 +68,10 @@ impl TcpListener {
         backlog: u32,
         options: SocketOptions,
     ) -> io::Result<TcpListener> {
-        check_local(stack, addr)?;
+        let v6 = addr.is_ipv6();
+        let (mut addr, _) = family::unmap(addr);
+        family::check_local(stack, addr)?;
         let mut handles = Vec::with_capacity(stack.shards.len());
-        let mut addr = addr;
         for shard in stack.shards.iter() {
             let listened = shard.call(|state| {
                 let handle = state
@@ -89,6 +97,7 @@ impl TcpListener {
             handles,
             next: AtomicUsize::new(0),
             ttl: Ttl::new(stack.shards[0].ttl),
+            v6,
         })
     }
 
@@ -112,7 +121,7 @@ impl TcpListener {
                         state
                             .endpoint
                             .peer_addr(accepted)
-                            .map(|peer| (accepted, peer))
+                            .map(|peer| (accepted, family::report(peer, self.v6)))
                             .map_err(to_io),
                     )
                 }
@@ -130,6 +139,7 @@ impl TcpListener {
                         shard: shard.clone(),
                         handle: accepted,
                         ttl: self.ttl.inherit(),
+                        mapped: self.v6,
                     };
                     (TcpStream::from_connection(Arc::new(connection)), peer)
                 }));
@@ -143,6 +153,7 @@ impl TcpListener {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stack.shards[0]
             .inspect(|state| state.endpoint.listener_addr(self.handles[0]))
+            .map(|addr| family::report(addr, self.v6))
             .map_err(to_io)
     }
 
@@ -183,20 +194,5 @@ impl std::fmt::Debug for TcpListener {
         f.debug_struct("TcpListener")
             .field("local", &self.local_addr().ok())
             .finish()
-    }
-}
-
-/// Refuses addresses that are not the stack's (or the wildcard) with `AddrNotAvailable`,
-/// as the kernel does for a foreign address.
-pub(crate) fn check_local(stack: &Stack, addr: SocketAddr) -> io::Result<()> {
-    match addr {
-        SocketAddr::V4(v4) if v4.ip().is_unspecified() || *v4.ip() == stack.local_ipv4() => Ok(()),
-        _ => Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!(
-                "{addr} is not an address of this stack ({})",
-                stack.local_ipv4()
-            ),
-        )),
     }
 }

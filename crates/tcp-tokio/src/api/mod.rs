@@ -4,6 +4,7 @@
 mod call;
 mod connection;
 mod error;
+mod family;
 mod info;
 mod listener;
 mod ready;

@@ -1,7 +1,8 @@
 //! `TcpSocket`: options before `listen` or `connect`, with `tokio::net::TcpSocket`'s
 //! signatures (setters take `&self`).
 
-use super::listener::{TcpListener, check_local};
+use super::family;
+use super::listener::TcpListener;
 use super::stream::TcpStream;
 use crate::stack::Stack;
 use std::io;
@@ -24,6 +25,9 @@ struct Settings {
     local: Option<SocketAddr>,
     reuse_port: bool,
     tos: u8,
+    /// An IPv6 socket (`new_v6`): binds and connects to IPv6 addresses, IPv4 ones only
+    /// mapped.
+    v6: bool,
 }
 
 /// The ECN bits of the TOS byte, which the stack sets per packet (RFC 3168).
@@ -44,13 +48,24 @@ impl TcpSocket {
         })
     }
 
-    /// An IPv6 socket: always fails with `Unsupported`, since the stack has only an IPv4
-    /// network layer.
+    /// A new IPv6 socket on the default stack ([`Stack::make_default`]; `NotFound` when
+    /// none was made the default).
     pub fn new_v6() -> io::Result<TcpSocket> {
-        Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "IPv6 is not supported: the stack has only an IPv4 network layer",
-        ))
+        TcpSocket::new_v6_on(&Stack::default_stack()?)
+    }
+
+    /// A new IPv6 socket on `stack`. As a Linux socket with IPV6_V6ONLY off (tokio's
+    /// default): listening on `[::]` it takes IPv4 connections too, and it reaches IPv4
+    /// peers given as `[::ffff:a.b.c.d]`, reporting mapped addresses for them.
+    pub fn new_v6_on(stack: &Stack) -> io::Result<TcpSocket> {
+        let settings = Settings {
+            v6: true,
+            ..Settings::default()
+        };
+        Ok(TcpSocket {
+            stack: stack.clone(),
+            settings: Mutex::new(settings),
+        })
     }
 
     /// The settings; a panic elsewhere while holding the lock leaves plain values behind,
@@ -225,11 +240,15 @@ impl TcpSocket {
         Ok(None)
     }
 
-    /// Binds the local address used by `listen` or `connect`: the stack's address or
-    /// `0.0.0.0`, else `AddrNotAvailable`. Port 0 leaves the port to `listen` or `connect`.
+    /// Binds the local address used by `listen` or `connect`: one of the stack's
+    /// addresses or the wildcard of the socket's family (an IPv6 socket may name an IPv4
+    /// address mapped), else `AddrNotAvailable`; an address of the other family is
+    /// `InvalidInput`. Port 0 leaves the port to `listen` or `connect`.
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        check_local(&self.stack, addr)?;
-        self.settings().local = Some(addr);
+        let mut settings = self.settings();
+        check_family(settings.v6, addr)?;
+        family::check_local(&self.stack, family::unmap(addr).0)?;
+        settings.local = Some(addr);
         Ok(())
     }
 
@@ -242,20 +261,42 @@ impl TcpSocket {
     }
 
     /// Starts listening with an accept queue of `backlog` connections, on the bound address
-    /// or, if unbound, on `0.0.0.0` and a port the stack picks (as the kernel does).
+    /// or, if unbound, on `0.0.0.0` (`[::]` for an IPv6 socket) and a port the stack picks
+    /// (as the kernel does).
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
         let settings = *self.settings();
-        let addr = settings
-            .local
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let wildcard = if settings.v6 {
+            SocketAddr::from(([0u16; 8], 0))
+        } else {
+            SocketAddr::from(([0, 0, 0, 0], 0))
+        };
+        let addr = settings.local.unwrap_or(wildcard);
         TcpListener::bind_with(&self.stack, addr, backlog, settings.options)
     }
 
-    /// Connects to `addr` with this socket's options (and bound address, if any).
+    /// Connects to `addr` with this socket's options (and bound address, if any); an
+    /// address of the other family is `InvalidInput`, as the kernel's EAFNOSUPPORT.
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
         let settings = *self.settings();
+        check_family(settings.v6, addr)?;
         TcpStream::connect_with(&self.stack, settings.local, addr, settings.options).await
     }
+}
+
+/// `InvalidInput` when `addr` is not of the socket's family (`v6` or IPv4).
+fn check_family(v6: bool, addr: SocketAddr) -> io::Result<()> {
+    if addr.is_ipv6() == v6 {
+        return Ok(());
+    }
+    let (socket, given) = if v6 {
+        ("IPv6", "IPv4")
+    } else {
+        ("IPv4", "IPv6")
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("an {socket} socket cannot use the {given} address {addr}"),
+    ))
 }
 
 /// `size` as a buffer size; `InvalidInput` for 0.

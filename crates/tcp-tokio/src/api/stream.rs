@@ -3,6 +3,7 @@
 
 use super::connection::Connection;
 use super::error::to_io;
+use super::family;
 use super::info::TcpInfo;
 use super::resolve::first_success;
 use super::socket::checked_keepalive;
@@ -40,11 +41,14 @@ impl TcpStream {
         TcpStream::connect_on(&Stack::default_stack()?, addr).await
     }
 
-    /// Opens a connection on `stack` to `addr` from the stack's address and an ephemeral
-    /// port. `addr` is resolved as tokio does, and each address tried in turn until one
-    /// connects. Errors (the last address's): `ConnectionRefused` (RST), `TimedOut` (no
-    /// answer after the SYN retries), `InvalidInput` for an unusable address (IPv6
-    /// included).
+    /// Opens a connection on `stack` to `addr` from the stack's address of `addr`'s
+    /// family (for a link-local IPv6 peer, the link-local address) and an ephemeral port.
+    /// An IPv4-mapped peer (`[::ffff:a.b.c.d]`) is reached over IPv4, and the stream then
+    /// reports both addresses IPv4-mapped, as tokio does. `addr` is resolved as tokio does,
+    /// and each address tried in turn until one connects. Errors (the last address's):
+    /// `ConnectionRefused` (RST), `TimedOut` (no answer after the SYN retries),
+    /// `NetworkUnreachable` when the stack has no address of that family, `InvalidInput`
+    /// for an unusable address.
     pub async fn connect_on<A: ToSocketAddrs>(stack: &Stack, addr: A) -> io::Result<TcpStream> {
         first_success(addr, |addr| {
             TcpStream::connect_with(stack, None, addr, SocketOptions::default())
@@ -58,11 +62,13 @@ impl TcpStream {
         addr: SocketAddr,
         options: SocketOptions,
     ) -> io::Result<TcpStream> {
-        let local = local.unwrap_or_else(|| SocketAddr::from((stack.local_ipv4(), 0)));
-        let local = if local.ip().is_unspecified() {
-            SocketAddr::from((stack.local_ipv4(), local.port()))
-        } else {
-            local
+        let (addr, mapped) = family::unmap(addr);
+        let local = match local.map(family::unmap) {
+            Some((local, _)) if !local.ip().is_unspecified() => local,
+            bound => {
+                let port = bound.map_or(0, |(local, _)| local.port());
+                SocketAddr::new(family::source_for(stack, addr.ip())?, port)
+            }
         };
         let shard = match local.port() {
             0 => stack.home_shard(),
@@ -82,6 +88,7 @@ impl TcpStream {
             shard: shard.clone(),
             handle,
             ttl: Ttl::new(shard.ttl),
+            mapped,
         });
         poll_fn(|cx| connection.poll_connected(cx)).await?;
         Ok(TcpStream { connection })

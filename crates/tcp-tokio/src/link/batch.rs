@@ -16,6 +16,9 @@ pub struct FrameBatch {
     slot_len: usize,
     slots: usize,
     lens: Vec<usize>,
+    /// Per frame, where in its slot it starts (room left in front, see
+    /// [`FrameBatch::commit_at`]).
+    offsets: Vec<usize>,
     /// Per frame, the segment size a super-frame is cut at; 0 for a plain frame.
     segment_sizes: Vec<u16>,
     /// Per frame, whether the link vouches for its TCP checksum.
@@ -53,6 +56,7 @@ impl FrameBatch {
             slot_len,
             slots,
             lens: Vec::with_capacity(slots),
+            offsets: Vec::with_capacity(slots),
             segment_sizes: Vec::with_capacity(slots),
             checksums_verified: Vec::with_capacity(slots),
             start: 0,
@@ -87,6 +91,7 @@ impl FrameBatch {
     /// Removes every frame.
     pub fn clear(&mut self) {
         self.lens.clear();
+        self.offsets.clear();
         self.segment_sizes.clear();
         self.checksums_verified.clear();
         self.start = 0;
@@ -96,22 +101,24 @@ impl FrameBatch {
     pub fn get(&self, index: usize) -> Option<&[u8]> {
         let slot = self.start.checked_add(index)?;
         let len = *self.lens.get(slot)?;
-        Some(&self.data[slot * self.slot_len..][..len])
+        Some(&self.data[slot * self.slot_len + self.offsets[slot]..][..len])
     }
 
     /// The `index`th frame, writable in place (its length is fixed).
     pub fn get_mut(&mut self, index: usize) -> Option<&mut [u8]> {
         let slot = self.start.checked_add(index)?;
         let len = *self.lens.get(slot)?;
-        Some(&mut self.data[slot * self.slot_len..][..len])
+        Some(&mut self.data[slot * self.slot_len + self.offsets[slot]..][..len])
     }
 
     /// The frames in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        self.lens[self.start..]
+        let frames = self.lens[self.start..]
             .iter()
-            .enumerate()
-            .map(move |(i, len)| &self.data[(self.start + i) * self.slot_len..][..*len])
+            .zip(&self.offsets[self.start..]);
+        frames.enumerate().map(move |(i, (len, offset))| {
+            &self.data[(self.start + i) * self.slot_len + offset..][..*len]
+        })
     }
 
     /// Copies `frame` into the next free slot.
@@ -142,10 +149,26 @@ impl FrameBatch {
     /// If the batch is full or `len` exceeds [`FrameBatch::slot_len`]: both mean the caller
     /// did not get the slot from `spare_slot` first.
     pub fn commit(&mut self, len: usize) {
+        self.commit_at(0, len, 0);
+    }
+
+    /// Adds the `len` bytes from `offset` of the slot last returned by
+    /// [`FrameBatch::spare_slot`] as a frame: a frame built behind room for a longer header
+    /// than it got. `segment_size` as [`FrameBatch::commit_segmented`] takes it, 0 for a
+    /// plain frame.
+    ///
+    /// # Panics
+    /// If the batch is full or `offset + len` exceeds [`FrameBatch::slot_len`], as
+    /// [`FrameBatch::commit`].
+    pub fn commit_at(&mut self, offset: usize, len: usize, segment_size: u16) {
         assert!(!self.is_full(), "commit on a full FrameBatch");
-        assert!(len <= self.slot_len, "commit longer than a FrameBatch slot");
+        assert!(
+            offset.saturating_add(len) <= self.slot_len,
+            "commit longer than a FrameBatch slot"
+        );
         self.lens.push(len);
-        self.segment_sizes.push(0);
+        self.offsets.push(offset);
+        self.segment_sizes.push(segment_size);
         self.checksums_verified.push(false);
     }
 
@@ -156,10 +179,7 @@ impl FrameBatch {
     /// # Panics
     /// As [`FrameBatch::commit`].
     pub fn commit_segmented(&mut self, len: usize, segment_size: u16) {
-        self.commit(len);
-        if let Some(last) = self.segment_sizes.last_mut() {
-            *last = segment_size;
-        }
+        self.commit_at(0, len, segment_size);
     }
 
     /// The segment size of each frame, in the order of [`FrameBatch::iter`]; 0 for a frame
@@ -211,6 +231,7 @@ impl FrameBatch {
                 self.data.copy_within(from..from + len, to);
             }
             self.lens.push(len);
+            self.offsets.push(0);
             self.segment_sizes.push(0);
             self.checksums_verified.push(checksum_verified);
         }
@@ -254,6 +275,26 @@ mod tests {
         batch.get_mut(0).unwrap()[0] = b'X';
         assert_eq!(batch.get(0), Some(&b"Xyz"[..]));
         assert_eq!(batch.get(1), None);
+    }
+
+    #[test]
+    fn a_frame_may_start_inside_its_slot() {
+        let mut batch = FrameBatch::new(2, 8);
+        batch.spare_slot().unwrap()[..6].copy_from_slice(b"..abcd");
+        batch.commit_at(2, 4, 3);
+        batch.push(b"xy").unwrap();
+        assert_eq!(batch.get(0), Some(&b"abcd"[..]));
+        assert_eq!(batch.iter().collect::<Vec<_>>(), [&b"abcd"[..], b"xy"]);
+        assert_eq!(batch.segment_sizes().collect::<Vec<_>>(), [3, 0]);
+        batch.get_mut(0).unwrap()[0] = b'A';
+        assert_eq!(batch.get(0), Some(&b"Abcd"[..]));
+    }
+
+    #[test]
+    #[should_panic(expected = "longer than a FrameBatch slot")]
+    fn a_frame_past_its_slot_end_is_refused() {
+        let mut batch = FrameBatch::new(1, 8);
+        batch.commit_at(4, 5, 0);
     }
 
     #[test]

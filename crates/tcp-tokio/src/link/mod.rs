@@ -25,7 +25,9 @@ use std::io;
 pub use batch::{FrameBatch, PushError};
 pub use faulty::{FaultConfig, FaultCounters, FaultyLink};
 pub use memory::{MemoryLink, MemoryLinkConfig};
-pub use packet::{DEFAULT_RECV_BUFFER, PacketSocket, PacketSocketConfig, Protocols, shard_of};
+pub use packet::{
+    DEFAULT_RECV_BUFFER, Ipv6Filter, PacketSocket, PacketSocketConfig, Protocols, shard_of,
+};
 
 use crate::netlayer::MacAddr;
 

@@ -4,7 +4,8 @@
 use crate::StackCounters;
 use crate::netlayer::Counters as NetCounters;
 use tcp_core::{
-    ConnectionStats, Counters as TcpCounters, FastOpenCounters, ListenCounters, ResourceCounters,
+    ConnectionStats, Counters as TcpCounters, FastOpenCounters, IcmpCounters, ListenCounters,
+    ResourceCounters,
 };
 
 /// Lists a struct's fields as `(prefix.field, value)`, every field by its name (its
@@ -49,6 +50,10 @@ macro_rules! with_connection_stats_fields {
             out_of_order_dropped,
             aborted_on_data,
             dropped_for_memory,
+            negative_advice,
+            mtu_black_holes,
+            mtu_probes_passed,
+            mtu_probes_failed,
         } }
     };
 }
@@ -83,7 +88,8 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
         } groups {
             listen,
             resources,
-            fast_open
+            fast_open,
+            icmp
         }
     ));
     rows.extend(named!(
@@ -120,6 +126,16 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
         }
     ));
     rows.extend(named!(
+        "tcp.icmp",
+        tcp.icmp,
+        IcmpCounters {
+            errors_in,
+            no_connection,
+            out_of_window,
+            path_mtu_reductions,
+        }
+    ));
+    rows.extend(named!(
         "net",
         net,
         NetCounters {
@@ -139,6 +155,13 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             arp_cache_evictions,
             arp_queue_drops,
             arp_unresolved_drops,
+            ndp_solicitations_in,
+            ndp_advertisements_in,
+            ndp_solicitations_out,
+            ndp_advertisements_out,
+            ndp_malformed,
+            ndp_bogus_sender,
+            ndp_conflicts,
             ip_in,
             ip_bad_header,
             ip_bad_checksum,
@@ -152,6 +175,9 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             icmp_malformed,
             icmp_echo_replied,
             icmp_ignored,
+            icmp_errors_in,
+            icmp_errors_dropped,
+            arp_reconfirmations,
             tcp_in,
             tcp_out,
             tx_queue_drops,

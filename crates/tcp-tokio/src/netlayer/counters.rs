@@ -16,7 +16,8 @@ pub struct Counters {
     pub frames_not_for_us: u64,
     /// Frames sent by our own MAC address coming back to us.
     pub frames_looped: u64,
-    /// Frames of an EtherType other than IPv4 and ARP.
+    /// Frames of an EtherType other than IPv4, ARP and IPv6, or of a family the layer has no
+    /// address of.
     pub frames_unknown_ethertype: u64,
 
     /// ARP requests received (for any target).
@@ -42,34 +43,63 @@ pub struct Counters {
     /// Packets dropped because their next hop never answered ARP.
     pub arp_unresolved_drops: u64,
 
-    /// IPv4 packets received (in a frame for us with the IPv4 EtherType).
+    /// Neighbour solicitations received (valid ones, for any target).
+    pub ndp_solicitations_in: u64,
+    /// Neighbour advertisements received (valid ones).
+    pub ndp_advertisements_in: u64,
+    /// Neighbour solicitations sent while resolving a next hop.
+    pub ndp_solicitations_out: u64,
+    /// Neighbour advertisements sent for our addresses.
+    pub ndp_advertisements_out: u64,
+    /// Neighbour discovery messages failing RFC 4861 §7.1's validation (hop limit, code,
+    /// length, target, options).
+    pub ndp_malformed: u64,
+    /// Neighbour discovery messages from off-link, or naming a link-layer address that
+    /// cannot be a host's.
+    pub ndp_bogus_sender: u64,
+    /// Neighbour advertisements from a station claiming one of our IPv6 addresses.
+    pub ndp_conflicts: u64,
+    /// IPv4 and IPv6 packets received (in a frame for us with their EtherType).
     pub ip_in: u64,
-    /// IPv4 packets with a malformed header: version, header length, total length.
+    /// IPv4 and IPv6 packets with a malformed header: version, header length, total (or
+    /// payload) length.
     pub ip_bad_header: u64,
     /// IPv4 packets whose header checksum does not verify.
     pub ip_bad_checksum: u64,
-    /// IPv4 packets from a source that cannot be a host (ours, multicast, broadcast, zero).
+    /// IPv4 and IPv6 packets from a source that cannot be a host (ours, multicast,
+    /// broadcast, zero, IPv4-mapped).
     pub ip_bad_source: u64,
-    /// IPv4 fragments (MF set or offset non-zero); reassembly is not supported.
+    /// IPv4 fragments (MF set or offset non-zero) and IPv6 packets with a fragment header;
+    /// reassembly is not supported.
     pub ip_fragments_dropped: u64,
-    /// IPv4 packets for an address that is not ours (including broadcasts).
+    /// IPv4 and IPv6 packets for an address that is not ours (including broadcasts and
+    /// multicast groups other than our solicited-node ones).
     pub ip_not_for_us: u64,
-    /// IPv4 packets of a protocol other than TCP and ICMP.
+    /// IPv4 and IPv6 packets of a protocol other than TCP and ICMP (ICMPv6), IPv6 extension
+    /// headers included.
     pub ip_unknown_protocol: u64,
-    /// IPv4 packets built and sent (TCP and ICMP).
+    /// IPv4 and IPv6 packets built and sent (TCP, ICMP and ICMPv6; neighbour discovery
+    /// counted apart).
     pub ip_out: u64,
     /// Outgoing packets with no route: a destination that is not a remote host, or off-link
     /// without a gateway.
     pub ip_no_route: u64,
 
-    /// ICMP messages received.
+    /// ICMP and ICMPv6 messages received.
     pub icmp_in: u64,
-    /// ICMP messages that are truncated or fail their checksum.
+    /// ICMP and ICMPv6 messages that are truncated or fail their checksum.
     pub icmp_malformed: u64,
-    /// ICMP echo requests answered.
+    /// ICMP and ICMPv6 echo requests answered.
     pub icmp_echo_replied: u64,
-    /// ICMP messages of a type this layer ignores.
+    /// ICMP and ICMPv6 messages of a type this layer ignores (solicitations for another
+    /// target included), and errors that quote no TCP packet of ours.
     pub icmp_ignored: u64,
+    /// ICMP errors about our TCP packets queued for the engine (`poll_icmp_error`).
+    pub icmp_errors_in: u64,
+    /// ICMP errors about our TCP packets dropped because 64 were already waiting.
+    pub icmp_errors_dropped: u64,
+    /// ARP requests sent to re-confirm a neighbour on the engine's negative advice.
+    pub arp_reconfirmations: u64,
 
     /// TCP segments handed up to the engine.
     pub tcp_in: u64,
@@ -101,6 +131,13 @@ impl core::ops::AddAssign for Counters {
             arp_cache_evictions,
             arp_queue_drops,
             arp_unresolved_drops,
+            ndp_solicitations_in,
+            ndp_advertisements_in,
+            ndp_solicitations_out,
+            ndp_advertisements_out,
+            ndp_malformed,
+            ndp_bogus_sender,
+            ndp_conflicts,
             ip_in,
             ip_bad_header,
             ip_bad_checksum,
@@ -114,6 +151,9 @@ impl core::ops::AddAssign for Counters {
             icmp_malformed,
             icmp_echo_replied,
             icmp_ignored,
+            icmp_errors_in,
+            icmp_errors_dropped,
+            arp_reconfirmations,
             tcp_in,
             tcp_out,
             tx_queue_drops,
@@ -134,6 +174,13 @@ impl core::ops::AddAssign for Counters {
         self.arp_cache_evictions += arp_cache_evictions;
         self.arp_queue_drops += arp_queue_drops;
         self.arp_unresolved_drops += arp_unresolved_drops;
+        self.ndp_solicitations_in += ndp_solicitations_in;
+        self.ndp_advertisements_in += ndp_advertisements_in;
+        self.ndp_solicitations_out += ndp_solicitations_out;
+        self.ndp_advertisements_out += ndp_advertisements_out;
+        self.ndp_malformed += ndp_malformed;
+        self.ndp_bogus_sender += ndp_bogus_sender;
+        self.ndp_conflicts += ndp_conflicts;
         self.ip_in += ip_in;
         self.ip_bad_header += ip_bad_header;
         self.ip_bad_checksum += ip_bad_checksum;
@@ -147,6 +194,9 @@ impl core::ops::AddAssign for Counters {
         self.icmp_malformed += icmp_malformed;
         self.icmp_echo_replied += icmp_echo_replied;
         self.icmp_ignored += icmp_ignored;
+        self.icmp_errors_in += icmp_errors_in;
+        self.icmp_errors_dropped += icmp_errors_dropped;
+        self.arp_reconfirmations += arp_reconfirmations;
         self.tcp_in += tcp_in;
         self.tcp_out += tcp_out;
         self.tx_queue_drops += tx_queue_drops;

@@ -9,6 +9,8 @@ pub const ETHERNET_HEADER_LEN: usize = 14;
 pub(crate) const ETHERTYPE_IPV4: u16 = 0x0800;
 /// EtherType of ARP.
 pub(crate) const ETHERTYPE_ARP: u16 = 0x0806;
+/// EtherType of IPv6.
+pub(crate) const ETHERTYPE_IPV6: u16 = 0x86dd;
 
 /// A 48-bit IEEE 802 MAC address.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]

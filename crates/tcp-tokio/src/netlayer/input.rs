@@ -1,20 +1,23 @@
 //! Received frames: Ethernet demultiplexing, ARP, IPv4 checks, ICMP echo.
 
-use core::net::Ipv4Addr;
+use core::net::{IpAddr, Ipv4Addr};
 
 use etherparse::Ethernet2HeaderSlice;
 
 use super::arp::{ARP_LEN, ArpMessage, ArpOp};
-use super::ethernet::{self, ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, MacAddr};
+use super::ethernet::{
+    self, ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, MacAddr,
+};
 use super::icmp::{self, IcmpKind};
 use super::ipv4::{self, IPV4_HEADER_LEN, Ipv4Error, Ipv4Out, PROTOCOL_ICMP, PROTOCOL_TCP};
 use super::layer::{NetLayer, TcpSegment};
 
 impl NetLayer {
     /// Takes one received Ethernet frame. Returns the TCP segment it carried when it was an
-    /// intact, unfragmented IPv4 packet for our address from a plausible source; answers ARP
-    /// requests for our address and ICMP echo requests (queued for
-    /// [`NetLayer::poll_transmit`]); drops and counts everything else.
+    /// intact, unfragmented IPv4 or IPv6 packet for our address from a plausible source;
+    /// answers ARP requests and neighbour solicitations for our addresses and ICMP and
+    /// ICMPv6 echo requests (queued for [`NetLayer::poll_transmit`]); drops and counts
+    /// everything else.
     pub fn handle_frame<'a>(&mut self, now_us: u64, frame: &'a [u8]) -> Option<TcpSegment<'a>> {
         self.counters.frames_in += 1;
         let Ok(header) = Ethernet2HeaderSlice::from_slice(frame) else {
@@ -27,14 +30,15 @@ impl NetLayer {
             self.counters.frames_looped += 1;
             return None;
         }
-        if dst != self.config.mac && !dst.is_broadcast() {
+        if dst != self.config.mac && !dst.is_broadcast() && !self.joined(dst) {
             self.counters.frames_not_for_us += 1;
             return None;
         }
         let payload = &frame[ETHERNET_HEADER_LEN..];
         match header.ether_type().0 {
-            ETHERTYPE_IPV4 => self.handle_ipv4(now_us, payload),
-            ETHERTYPE_ARP => {
+            ETHERTYPE_IPV4 if self.config.has_ipv4() => self.handle_ipv4(now_us, payload),
+            ETHERTYPE_IPV6 if self.route6.is_some() => self.handle_ipv6(now_us, src, payload),
+            ETHERTYPE_ARP if self.config.has_ipv4() => {
                 self.handle_arp(now_us, payload);
                 None
             }
@@ -72,7 +76,12 @@ impl NetLayer {
         let for_us = message.target_ip == ours;
         if !probe {
             let learned = self.resolver.change(|resolver| {
-                resolver.learn(message.sender_ip, message.sender_mac, now_us, for_us)
+                resolver.learn(
+                    IpAddr::V4(message.sender_ip),
+                    message.sender_mac,
+                    now_us,
+                    for_us,
+                )
             });
             if learned.evicted {
                 self.counters.arp_cache_evictions += 1;
@@ -123,8 +132,8 @@ impl NetLayer {
             PROTOCOL_TCP => {
                 self.counters.tcp_in += 1;
                 Some(TcpSegment {
-                    src: packet.src,
-                    dst: packet.dst,
+                    src: IpAddr::V4(packet.src),
+                    dst: IpAddr::V4(packet.dst),
                     bytes: packet.payload,
                     congestion_experienced: packet.ecn == ipv4::CE,
                 })
@@ -145,7 +154,7 @@ impl NetLayer {
         self.counters.icmp_in += 1;
         match icmp::classify(message) {
             IcmpKind::Malformed => self.counters.icmp_malformed += 1,
-            IcmpKind::Other => self.counters.icmp_ignored += 1,
+            IcmpKind::Other => self.take_icmp_error(message),
             IcmpKind::EchoRequest if IPV4_HEADER_LEN + message.len() > self.config.mtu => {
                 self.counters.icmp_ignored += 1;
             }
@@ -166,7 +175,7 @@ impl NetLayer {
                 icmp::write_echo_reply(message, &mut frame[icmp_start..]);
                 self.counters.ip_out += 1;
                 self.counters.icmp_echo_replied += 1;
-                self.route_frame(now_us, src, frame);
+                self.route_frame(now_us, IpAddr::V4(src), frame);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The network layer's state and its sans-IO surface; input and output live beside it.
 
-use core::net::Ipv4Addr;
+use core::net::IpAddr;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -9,10 +9,16 @@ use super::config::{ConfigError, NetConfig};
 use super::counters::Counters;
 use super::ethernet::ETHERNET_HEADER_LEN;
 use super::ipv4::IPV4_HEADER_LEN;
+use super::ipv6::{IPV6_HEADER_LEN, Route6};
 use super::route::Route;
 
-/// Offset of the TCP segment in a frame this layer builds: Ethernet (14) plus IPv4 (20).
+/// Offset of the TCP segment in an IPv4 frame this layer builds: Ethernet (14) plus IPv4
+/// (20).
 pub const TCP_OFFSET: usize = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
+
+/// Offset of the TCP segment in an IPv6 frame this layer builds: Ethernet (14) plus IPv6
+/// (40).
+pub const TCP_OFFSET_V6: usize = ETHERNET_HEADER_LEN + IPV6_HEADER_LEN;
 
 /// Ethernet, ARP, IPv4 and ICMP echo for one interface, as a state machine without I/O.
 ///
@@ -35,6 +41,8 @@ pub const TCP_OFFSET: usize = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 pub struct NetLayer {
     pub(super) config: NetConfig,
     pub(super) route: Route,
+    /// The IPv6 routes, when the interface has IPv6.
+    pub(super) route6: Option<Route6>,
     /// ARP state, shared with the layers of the stack's other shards (see
     /// [`NetLayer::sibling`]).
     pub(super) resolver: Arc<SharedResolver>,
@@ -44,17 +52,19 @@ pub struct NetLayer {
     /// The shared ARP state's failure number up to which this layer has reported
     /// unreachable next hops (see [`NetLayer::poll_unreachable`]).
     failure_cursor: u64,
+    /// ICMP errors about our TCP packets, for [`NetLayer::poll_icmp_error`].
+    pub(super) icmp_errors: VecDeque<super::IcmpErrorReport>,
     pub(super) counters: Counters,
 }
 
 /// A TCP segment that arrived for our address, borrowed from the frame it came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpSegment<'a> {
-    /// Source address of the IPv4 packet.
-    pub src: Ipv4Addr,
-    /// Destination address (always ours).
-    pub dst: Ipv4Addr,
-    /// The TCP header and payload, exactly as long as the IPv4 total length says; neither
+    /// Source address of the IPv4 or IPv6 packet.
+    pub src: IpAddr,
+    /// Destination address (always ours, of the same family).
+    pub dst: IpAddr,
+    /// The TCP header and payload, exactly as long as the IP header says; neither
     /// parsed nor checksum-verified here (that is the engine's job).
     pub bytes: &'a [u8],
     /// The IP header carried the ECN codepoint CE (congestion experienced).
@@ -67,11 +77,13 @@ impl NetLayer {
         config.validate()?;
         Ok(NetLayer {
             route: Route::new(&config),
+            route6: config.ipv6.as_ref().map(Route6::new),
             resolver: Arc::new(SharedResolver::new(Resolver::new(&config.arp))),
             tx: VecDeque::with_capacity(config.tx_queue_capacity.min(1024)),
             spare: Vec::new(),
             next_ident: config.first_ident,
             failure_cursor: 0,
+            icmp_errors: VecDeque::new(),
             counters: Counters::default(),
             config,
         })
@@ -85,11 +97,13 @@ impl NetLayer {
         NetLayer {
             config: self.config.clone(),
             route: Route::new(&self.config),
+            route6: self.route6,
             resolver: Arc::clone(&self.resolver),
             tx: VecDeque::with_capacity(self.config.tx_queue_capacity.min(1024)),
             spare: Vec::new(),
             next_ident: self.config.first_ident,
             failure_cursor: self.failure_cursor,
+            icmp_errors: VecDeque::new(),
             counters: Counters::default(),
         }
     }
@@ -111,9 +125,37 @@ impl NetLayer {
         ETHERNET_HEADER_LEN + self.config.mtu
     }
 
-    /// The largest TCP segment (header included) that fits the MTU.
+    /// The largest TCP segment (header included) that fits the MTU in an IPv4 packet.
     pub fn max_tcp_len(&self) -> usize {
         self.config.mtu - IPV4_HEADER_LEN
+    }
+
+    /// Where in a frame buffer the engine writes a TCP segment for [`NetLayer::send`]:
+    /// [`TCP_OFFSET_V6`] when the interface has IPv6, so that either header fits in front
+    /// of it, else [`TCP_OFFSET`].
+    pub fn tcp_offset(&self) -> usize {
+        if self.route6.is_some() {
+            TCP_OFFSET_V6
+        } else {
+            TCP_OFFSET
+        }
+    }
+
+    /// Where in the buffer a frame to `dst` built by [`NetLayer::send`] starts: 0 for IPv6
+    /// and for IPv4 on an IPv4-only layer, [`NetLayer::headroom`] for IPv4 on a dual-stack
+    /// one (its shorter header leaves room in front).
+    pub fn frame_start(&self, dst: IpAddr) -> usize {
+        match dst {
+            IpAddr::V4(_) => self.headroom(),
+            IpAddr::V6(_) => 0,
+        }
+    }
+
+    /// The bytes in front of an IPv4 frame in a buffer given to [`NetLayer::send`]: 0, or
+    /// 20 on a dual-stack layer. Buffers for `send` must be this much longer than the
+    /// frames they carry.
+    pub fn headroom(&self) -> usize {
+        self.tcp_offset() - TCP_OFFSET
     }
 
     /// Copies the next frame this layer wants sent (ARP, ICMP, or TCP segments released by
@@ -150,27 +192,31 @@ impl NetLayer {
     /// the last call, whichever sibling layer gave up on it; the caller fails the
     /// connections it was opening through that hop (see [`NetLayer::next_hop`]). Without
     /// a lock when there is none.
-    pub fn poll_unreachable(&mut self) -> Option<Ipv4Addr> {
+    pub fn poll_unreachable(&mut self) -> Option<IpAddr> {
         let (hop, cursor) = self.resolver.failure_since(self.failure_cursor)?;
         self.failure_cursor = cursor;
         Some(hop)
     }
 
     /// The address whose MAC address a packet to `dst` is sent to: `dst` on the link, the
-    /// gateway off it; `None` when there is no route.
-    pub fn next_hop(&self, dst: Ipv4Addr) -> Option<Ipv4Addr> {
-        self.route.next_hop(dst)
+    /// gateway off it; `None` when there is no route (or no address of `dst`'s family).
+    pub fn next_hop(&self, dst: IpAddr) -> Option<IpAddr> {
+        match dst {
+            IpAddr::V4(dst) if self.config.has_ipv4() => self.route.next_hop(dst).map(IpAddr::V4),
+            IpAddr::V4(_) => None,
+            IpAddr::V6(dst) => self.route6?.next_hop(dst).map(IpAddr::V6),
+        }
     }
 
-    /// Does whatever is due at `now_us`: repeats ARP requests, and drops (and counts) the
-    /// packets of next hops that never answered.
+    /// Does whatever is due at `now_us`: repeats ARP requests and neighbour solicitations,
+    /// and drops (and counts) the packets of next hops that never answered.
     pub fn handle_timeout(&mut self, now_us: u64) {
         let mut due = Vec::new();
         self.resolver
             .change(|resolver| resolver.expire(now_us, |event| due.push(event)));
         for event in due {
             match event {
-                super::arp::Due::Retry(ip) => self.send_arp_request(ip),
+                super::arp::Due::Retry(ip) => self.ask_for(ip),
                 super::arp::Due::GaveUp { hop, dropped } => {
                     self.resolver.record_failure(hop);
                     self.counters.arp_unresolved_drops += dropped as u64;

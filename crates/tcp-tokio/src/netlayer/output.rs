@@ -7,7 +7,8 @@ use tcp_wire::Segment;
 use super::arp::{ArpMessage, ArpOp, Enqueued};
 use super::ethernet::{self, ETHERNET_HEADER_LEN, ETHERTYPE_IPV4, MacAddr};
 use super::ipv4::{self, IPV4_HEADER_LEN, Ipv4Out, PROTOCOL_TCP};
-use super::layer::{NetLayer, TCP_OFFSET};
+use super::ipv6::IPV6_HEADER_LEN;
+use super::layer::NetLayer;
 
 /// What became of a TCP segment handed to [`NetLayer::send_tcp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +32,10 @@ pub enum SendError {
     NoRoute,
     /// The segment is longer than [`NetLayer::max_tcp_len`].
     TooLong,
-    /// The frame buffer is shorter than [`TCP_OFFSET`] plus the segment.
+    /// The frame buffer is shorter than [`NetLayer::tcp_offset`] plus the segment.
     BufferTooSmall,
+    /// Source and destination are of different families.
+    MixedFamilies,
 }
 
 impl fmt::Display for SendError {
@@ -42,6 +45,7 @@ impl fmt::Display for SendError {
             SendError::NoRoute => "no route to destination",
             SendError::TooLong => "segment exceeds the MTU",
             SendError::BufferTooSmall => "frame buffer too small for the segment",
+            SendError::MixedFamilies => "source and destination of different IP versions",
         };
         f.write_str(text)
     }
@@ -49,13 +53,14 @@ impl fmt::Display for SendError {
 
 impl std::error::Error for SendError {}
 
-/// A TCP segment the caller wrote at [`TCP_OFFSET`] of a frame, for [`NetLayer::send`].
+/// A TCP segment the caller wrote at [`NetLayer::tcp_offset`] of a frame buffer, for
+/// [`NetLayer::send`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpOut {
     /// Our address.
-    pub src: Ipv4Addr,
-    /// The peer's address.
-    pub dst: Ipv4Addr,
+    pub src: IpAddr,
+    /// The peer's address, of the same family.
+    pub dst: IpAddr,
     /// The segment's length, header included.
     pub len: usize,
     /// Mark the packet ECT(0).
@@ -68,21 +73,26 @@ pub struct TcpOut {
 }
 
 impl NetLayer {
-    /// The part of `frame` where the TCP engine writes a segment: from [`TCP_OFFSET`] up to
-    /// the MTU (or the end of `frame`, if shorter). Empty when `frame` has no room at all.
+    /// The part of `frame` where the TCP engine writes a segment: from
+    /// [`NetLayer::tcp_offset`] up to what an IPv4 packet of MTU size holds (or the end of
+    /// `frame`, if shorter). The engine's MSS keeps IPv6 segments 20 bytes shorter, so they
+    /// fit too. Empty when `frame` has no room at all.
     pub fn tcp_buffer<'b>(&self, frame: &'b mut [u8]) -> &'b mut [u8] {
-        let end = frame.len().min(self.frame_capacity());
-        frame.get_mut(TCP_OFFSET..end).unwrap_or_default()
+        let offset = self.tcp_offset();
+        let end = frame.len().min(offset + self.max_tcp_len());
+        frame.get_mut(offset..end).unwrap_or_default()
     }
 
     /// [`NetLayer::tcp_buffer`] for a super-segment: up to [`NetLayer::max_tcp_batch_len`]
     /// bytes, as much of that as `frame` holds.
     pub fn tcp_batch_buffer<'b>(&self, frame: &'b mut [u8]) -> &'b mut [u8] {
-        let end = frame.len().min(TCP_OFFSET + Self::max_tcp_batch_len());
-        frame.get_mut(TCP_OFFSET..end).unwrap_or_default()
+        let offset = self.tcp_offset();
+        let end = frame.len().min(offset + Self::max_tcp_batch_len());
+        frame.get_mut(offset..end).unwrap_or_default()
     }
 
-    /// The longest super-segment: what fits the largest IPv4 packet.
+    /// The longest super-segment: what fits the largest IPv4 packet (an IPv6 packet's
+    /// payload may be 20 bytes longer; one limit serves both).
     pub const fn max_tcp_batch_len() -> usize {
         u16::MAX as usize - IPV4_HEADER_LEN
     }
@@ -92,14 +102,14 @@ impl NetLayer {
         &mut self,
         now_us: u64,
         frame: &mut [u8],
-        src: Ipv4Addr,
-        dst: Ipv4Addr,
+        src: impl Into<IpAddr>,
+        dst: impl Into<IpAddr>,
         tcp_len: usize,
         ecn_capable: bool,
     ) -> Result<Egress, SendError> {
         let out = TcpOut {
-            src,
-            dst,
+            src: src.into(),
+            dst: dst.into(),
             len: tcp_len,
             ecn_capable,
             segment_size: None,
@@ -108,36 +118,54 @@ impl NetLayer {
     }
 
     /// Finishes the frame around the TCP segment `out` that the caller already wrote
-    /// (checksum included, or partial for a super-segment) at [`TCP_OFFSET`] of `frame`:
-    /// writes the IPv4 header (DF, our TTL, the next identification, checksum, and ECT(0)
-    /// when `ecn_capable`) and the Ethernet header, in place.
+    /// (checksum included, or partial for a super-segment) at [`NetLayer::tcp_offset`] of
+    /// `buffer`: writes the IP header and the Ethernet header in place, in front of it. The
+    /// frame starts at [`NetLayer::frame_start`]`(out.dst)` of `buffer`; `Egress::Ready`
+    /// gives its length from there. IPv4 gets DF, our TTL, the next identification and a
+    /// checksum; IPv6 our hop limit and flow label 0; both ECT(0) when `ecn_capable`.
     ///
     /// When the next hop's MAC address is cached the frame is ready to send; otherwise the
-    /// layer copies it, sends an ARP request and releases the copy through
-    /// [`NetLayer::poll_transmit`] when the reply comes. Of a super-segment only the first
-    /// segment is kept that way (cut out, its checksum completed): frames released later
-    /// go out as they are, and the rest is TCP's to resend, as after any loss.
+    /// layer copies it, sends an ARP request (a neighbour solicitation for IPv6) and
+    /// releases the copy through [`NetLayer::poll_transmit`] when the answer comes. Of a
+    /// super-segment only the first segment is kept that way (cut out, its checksum
+    /// completed): frames released later go out as they are, and the rest is TCP's to
+    /// resend, as after any loss.
     pub fn send(
         &mut self,
         now_us: u64,
-        frame: &mut [u8],
+        buffer: &mut [u8],
         out: TcpOut,
     ) -> Result<Egress, SendError> {
-        if out.src != self.route.addr() {
-            return Err(SendError::NotOurAddress);
-        }
+        let (ip_header_len, limit) = match (out.src, out.dst) {
+            (IpAddr::V4(src), IpAddr::V4(_)) if self.config.has_ipv4() => {
+                if src != self.route.addr() {
+                    return Err(SendError::NotOurAddress);
+                }
+                (IPV4_HEADER_LEN, self.max_tcp_len())
+            }
+            (IpAddr::V6(src), IpAddr::V6(_)) => {
+                if !self.route6.is_some_and(|route| route.is_ours(src)) {
+                    return Err(SendError::NotOurAddress);
+                }
+                (IPV6_HEADER_LEN, self.config.mtu - IPV6_HEADER_LEN)
+            }
+            (IpAddr::V4(_), IpAddr::V4(_)) => return Err(SendError::NotOurAddress),
+            _ => return Err(SendError::MixedFamilies),
+        };
         let limit = match out.segment_size {
-            None => self.max_tcp_len(),
+            None => limit,
             Some(_) => Self::max_tcp_batch_len(),
         };
         if out.len > limit {
             return Err(SendError::TooLong);
         }
-        let frame_len = TCP_OFFSET + out.len;
-        let frame = frame
-            .get_mut(..frame_len)
+        let tcp_at = ETHERNET_HEADER_LEN + ip_header_len;
+        let frame_len = tcp_at + out.len;
+        let start = self.frame_start(out.dst);
+        let frame = buffer
+            .get_mut(start..start + frame_len)
             .ok_or(SendError::BufferTooSmall)?;
-        let Some(hop) = self.route.next_hop(out.dst) else {
+        let Some(hop) = self.next_hop(out.dst) else {
             self.counters.ip_no_route += 1;
             return Err(SendError::NoRoute);
         };
@@ -151,13 +179,13 @@ impl NetLayer {
         }
         let parked_len = match out.segment_size {
             None => out.len,
-            Some(size) => first_segment_len(&frame[TCP_OFFSET..], size),
+            Some(size) => first_segment_len(&frame[tcp_at..], size),
         };
-        let mut copy = self.buffer(TCP_OFFSET + parked_len);
-        copy.copy_from_slice(&frame[..TCP_OFFSET + parked_len]);
+        let mut copy = self.buffer(tcp_at + parked_len);
+        copy.copy_from_slice(&frame[..tcp_at + parked_len]);
         if out.segment_size.is_some() {
-            let mut segment = Segment::new_unchecked(&mut copy[TCP_OFFSET..]);
-            segment.fill_checksum(IpAddr::V4(out.src), IpAddr::V4(out.dst));
+            let mut segment = Segment::new_unchecked(&mut copy[tcp_at..]);
+            segment.fill_checksum(out.src, out.dst);
         }
         self.write_headers(&mut copy, &out, parked_len);
         if self.wait_for_hop(now_us, hop, copy) {
@@ -167,25 +195,35 @@ impl NetLayer {
         }
     }
 
-    /// Writes the Ethernet header (destination left blank) and the IPv4 header for a TCP
-    /// segment of `tcp_len` bytes into `frame`.
+    /// Writes the Ethernet header (destination left blank) and the IP header for a TCP
+    /// segment of `tcp_len` bytes into `frame`; the families of `out` are checked.
     fn write_headers(&mut self, frame: &mut [u8], out: &TcpOut, tcp_len: usize) {
-        ethernet::write_header(frame, MacAddr::ZERO, self.config.mac, ETHERTYPE_IPV4);
-        let packet = Ipv4Out {
-            src: out.src,
-            dst: out.dst,
-            protocol: PROTOCOL_TCP,
-            ident: self.take_ident(),
-            ttl: self.config.ttl,
-            ecn: if out.ecn_capable { ipv4::ECT0 } else { 0 },
-        };
-        ipv4::write_header(&mut frame[ETHERNET_HEADER_LEN..], &packet, tcp_len);
+        let ecn = if out.ecn_capable { ipv4::ECT0 } else { 0 };
+        match (out.src, out.dst) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => {
+                ethernet::write_header(frame, MacAddr::ZERO, self.config.mac, ETHERTYPE_IPV4);
+                let packet = Ipv4Out {
+                    src,
+                    dst,
+                    protocol: PROTOCOL_TCP,
+                    ident: self.take_ident(),
+                    ttl: self.config.ttl,
+                    ecn,
+                };
+                ipv4::write_header(&mut frame[ETHERNET_HEADER_LEN..], &packet, tcp_len);
+            }
+            (IpAddr::V6(src), IpAddr::V6(dst)) => {
+                self.write_ipv6_tcp_headers(frame, src, dst, ecn, tcp_len)
+            }
+            // `send` refused mixed families before calling this.
+            _ => {}
+        }
     }
 
     /// Sends a frame the layer built itself (Ethernet destination still blank) towards
     /// `dst`, resolving the next hop first when needed.
-    pub(super) fn route_frame(&mut self, now_us: u64, dst: Ipv4Addr, mut frame: Vec<u8>) {
-        let Some(hop) = self.route.next_hop(dst) else {
+    pub(super) fn route_frame(&mut self, now_us: u64, dst: IpAddr, mut frame: Vec<u8>) {
+        let Some(hop) = self.next_hop(dst) else {
             self.counters.ip_no_route += 1;
             return;
         };
@@ -200,15 +238,15 @@ impl NetLayer {
         }
     }
 
-    /// Parks `frame` until `hop` answers ARP, asking for it if nobody has yet; false when
-    /// the frame had to be dropped.
-    fn wait_for_hop(&mut self, now_us: u64, hop: Ipv4Addr, frame: Vec<u8>) -> bool {
+    /// Parks `frame` until `hop` answers ARP (or NDP), asking for it if nobody has yet;
+    /// false when the frame had to be dropped.
+    fn wait_for_hop(&mut self, now_us: u64, hop: IpAddr, frame: Vec<u8>) -> bool {
         let enqueued = self
             .resolver
             .change(|resolver| resolver.enqueue(hop, frame, now_us));
         match enqueued {
             Enqueued::NewHop => {
-                self.send_arp_request(hop);
+                self.ask_for(hop);
                 true
             }
             Enqueued::Queued => true,
@@ -220,6 +258,14 @@ impl NetLayer {
     }
 
     /// Broadcasts "who has `target`?".
+    /// Asks who holds `hop`: an ARP request over IPv4, a neighbour solicitation over IPv6.
+    pub(super) fn ask_for(&mut self, hop: IpAddr) {
+        match hop {
+            IpAddr::V4(hop) => self.send_arp_request(hop),
+            IpAddr::V6(hop) => self.send_solicitation(hop),
+        }
+    }
+
     pub(super) fn send_arp_request(&mut self, target: Ipv4Addr) {
         let request = ArpMessage {
             op: ArpOp::Request,

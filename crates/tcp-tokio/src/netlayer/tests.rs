@@ -1,6 +1,6 @@
 //! The whole layer against real frames: what it answers, passes up, builds and drops.
 
-use core::net::Ipv4Addr;
+use core::net::{IpAddr, Ipv4Addr};
 
 use etherparse::{Ethernet2HeaderSlice, Ipv4HeaderSlice};
 use tcp_wire::{Flags, Segment, SeqNumber};
@@ -201,7 +201,10 @@ fn answers_ping_with_the_reply_linux_accepted() {
 fn passes_the_kernels_syn_up_intact() {
     let mut net = layer();
     let segment = net.handle_frame(0, &testdata::SYN).unwrap();
-    assert_eq!((segment.src, segment.dst), (KERNEL_IP, STACK_IP));
+    assert_eq!(
+        (segment.src, segment.dst),
+        (IpAddr::V4(KERNEL_IP), IpAddr::V4(STACK_IP))
+    );
     let tcp = Segment::new_checked(segment.bytes).unwrap();
     assert!(tcp.verify_checksum(KERNEL_IP.into(), STACK_IP.into()));
     assert_eq!(tcp.flags(), Flags::SYN);
@@ -518,8 +521,8 @@ fn a_super_segment_is_sent_whole_to_a_known_hop() {
     let len = write_super_segment(&net, &mut frame, 1448);
     assert!(len > net.max_tcp_len());
     let out = TcpOut {
-        src: STACK_IP,
-        dst: KERNEL_IP,
+        src: IpAddr::V4(STACK_IP),
+        dst: IpAddr::V4(KERNEL_IP),
         len,
         ecn_capable: false,
         segment_size: Some(1448),
@@ -543,8 +546,8 @@ fn a_super_segment_to_an_unresolved_hop_is_parked_as_its_first_segment() {
     let mut frame = vec![0u8; TCP_OFFSET + NetLayer::max_tcp_batch_len()];
     let len = write_super_segment(&net, &mut frame, 1000);
     let out = TcpOut {
-        src: STACK_IP,
-        dst: KERNEL_IP,
+        src: IpAddr::V4(STACK_IP),
+        dst: IpAddr::V4(KERNEL_IP),
         len,
         ecn_capable: false,
         segment_size: Some(1000),
@@ -605,9 +608,12 @@ fn every_sibling_hears_once_of_a_next_hop_that_never_answered() {
         first.handle_timeout(due);
     }
     assert_eq!(first.counters().arp_unresolved_drops, 1);
-    assert_eq!(first.poll_unreachable(), Some(KERNEL_IP));
+    assert_eq!(first.poll_unreachable(), Some(IpAddr::V4(KERNEL_IP)));
     assert_eq!(first.poll_unreachable(), None);
-    assert_eq!(second.poll_unreachable(), Some(KERNEL_IP));
+    assert_eq!(second.poll_unreachable(), Some(IpAddr::V4(KERNEL_IP)));
     assert_eq!(second.poll_unreachable(), None);
-    assert_eq!(second.next_hop(KERNEL_IP), Some(KERNEL_IP));
+    assert_eq!(
+        second.next_hop(IpAddr::V4(KERNEL_IP)),
+        Some(IpAddr::V4(KERNEL_IP))
+    );
 }

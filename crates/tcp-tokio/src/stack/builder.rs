@@ -2,10 +2,10 @@
 
 use super::Stack;
 use super::pcap::PcapWriter;
-use crate::link::{FaultConfig, Link, PacketSocket, PacketSocketConfig};
-use crate::netlayer::NetConfig;
+use crate::link::{FaultConfig, Ipv6Filter, Link, PacketSocket, PacketSocketConfig, Protocols};
+use crate::netlayer::{Ipv6Config, MacAddr, NetConfig};
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use tcp_core::Config;
 
@@ -18,6 +18,8 @@ pub struct StackBuilder {
     interface: Option<String>,
     ipv4: Option<String>,
     gateway: Option<Ipv4Addr>,
+    ipv6: Option<String>,
+    gateway_v6: Option<Ipv6Addr>,
     config: Config,
     socket: PacketSocketConfig,
     faults: Option<(u64, FaultConfig, FaultConfig)>,
@@ -41,6 +43,23 @@ impl StackBuilder {
     /// The router for destinations outside the prefix.
     pub fn gateway(mut self, gateway: Ipv4Addr) -> StackBuilder {
         self.gateway = Some(gateway);
+        self
+    }
+
+    /// The stack's IPv6 address and prefix, as `"2001:2:0:1::1/64"`; with or without
+    /// [`StackBuilder::ipv4`] (dual stack, or IPv6 only). The stack also owns the
+    /// link-local address derived from the interface's MAC (modified EUI-64, see
+    /// [`Ipv6Config::link_local_from_mac`]) and answers neighbour solicitations for both.
+    /// Duplicate address detection is not done: the addresses are used at once.
+    pub fn ipv6(mut self, cidr: impl Into<String>) -> StackBuilder {
+        self.ipv6 = Some(cidr.into());
+        self
+    }
+
+    /// The IPv6 router for destinations outside the IPv6 prefix: an on-link address,
+    /// usually the router's link-local one.
+    pub fn gateway_v6(mut self, gateway: Ipv6Addr) -> StackBuilder {
+        self.gateway_v6 = Some(gateway);
         self
     }
 
@@ -79,11 +98,13 @@ impl StackBuilder {
 
     /// Opens the interface (one socket per shard, in one fanout group) and starts the
     /// drivers on the current tokio runtime. Every socket receives only ARP and IPv4 for
-    /// the stack's address (a socket filter), not every frame on the interface.
+    /// the stack's IPv4 address and IPv6 for its IPv6 addresses and their solicited-node
+    /// groups (a socket filter), not every frame on the interface.
     ///
     /// Fails with `NotFound` for an unknown interface, `PermissionDenied` without
-    /// `CAP_NET_RAW`, and `InvalidInput` for a missing or malformed address or a shard
-    /// count of 0 or above [`MAX_SHARDS`].
+    /// `CAP_NET_RAW`, and `InvalidInput` for a missing (neither IPv4 nor IPv6) or
+    /// malformed address, an IPv6 address with [`Protocols::IpAndArp`] sockets (they do
+    /// not receive IPv6), or a shard count of 0 or above [`MAX_SHARDS`].
     pub async fn build(self) -> io::Result<Stack> {
         let name = self
             .interface
@@ -101,9 +122,20 @@ impl StackBuilder {
                 .num_workers()
                 .clamp(1, MAX_SHARDS),
         };
-        let (addr, _) = parse_cidr(self.address()?)?;
+        let (ipv4, ipv6) = self.addresses()?;
+        if ipv6.is_some() && self.socket.protocols == Protocols::IpAndArp {
+            return Err(invalid("IPv6 needs Protocols::All packet sockets"));
+        }
+        let filter_ipv6 = match ipv6 {
+            Some((addr, _)) => Some(Ipv6Filter {
+                addr,
+                link_local: Ipv6Config::link_local_from_mac(PacketSocket::interface_mac(&name)?),
+            }),
+            None => None,
+        };
         let socket = PacketSocketConfig {
-            filter_ipv4: self.socket.filter_ipv4.or(Some(addr)),
+            filter_ipv4: self.socket.filter_ipv4.or(ipv4.map(|(addr, _)| addr)),
+            filter_ipv6: self.socket.filter_ipv6.or(filter_ipv6),
             ..self.socket
         };
         let links: Vec<Box<dyn Link + Send>> = if shards == 1 {
@@ -126,25 +158,56 @@ impl StackBuilder {
         self.start(vec![Box::new(link)])
     }
 
-    /// The address given with [`StackBuilder::ipv4`].
-    fn address(&self) -> io::Result<&str> {
-        self.ipv4
-            .as_deref()
-            .ok_or_else(|| invalid("no address given: call StackBuilder::ipv4"))
+    /// The addresses given with [`StackBuilder::ipv4`] and [`StackBuilder::ipv6`], parsed;
+    /// at least one.
+    fn addresses(&self) -> io::Result<Addresses> {
+        let ipv4 = self.ipv4.as_deref().map(parse_cidr).transpose()?;
+        let ipv6 = self.ipv6.as_deref().map(parse_cidr_v6).transpose()?;
+        if ipv4.is_none() && ipv6.is_none() {
+            return Err(invalid(
+                "no address given: call StackBuilder::ipv4 or StackBuilder::ipv6",
+            ));
+        }
+        Ok((ipv4, ipv6))
     }
 
     /// Starts the stack with one shard per link.
     fn start(self, links: Vec<Box<dyn Link + Send>>) -> io::Result<Stack> {
-        let (addr, prefix) = parse_cidr(self.address()?)?;
+        let (ipv4, ipv6) = self.addresses()?;
         let info = links
             .first()
             .ok_or_else(|| invalid("no link to run on"))?
             .info();
-        let mut net = NetConfig::new(info.mac, addr, prefix);
+        let mut net = net_config(info.mac, ipv4, ipv6);
+        if let Some(ipv6) = net.ipv6.as_mut() {
+            ipv6.gateway = self.gateway_v6;
+        }
         net.mtu = info.mtu;
         net.gateway = self.gateway;
         let pcap = self.pcap.as_deref().map(PcapWriter::create).transpose()?;
         Stack::start(links, net, self.config, self.faults, pcap)
+    }
+}
+
+/// The IPv4 and IPv6 address and prefix length a builder was given, each if it was.
+type Addresses = (Option<(Ipv4Addr, u8)>, Option<(Ipv6Addr, u8)>);
+
+/// The network layer's configuration for these addresses on the interface at `mac`.
+fn net_config(
+    mac: MacAddr,
+    ipv4: Option<(Ipv4Addr, u8)>,
+    ipv6: Option<(Ipv6Addr, u8)>,
+) -> NetConfig {
+    let ipv6 = ipv6.map(|(addr, prefix)| Ipv6Config::new(mac, addr, prefix));
+    match ipv4 {
+        Some((addr, prefix)) => NetConfig {
+            ipv6,
+            ..NetConfig::new(mac, addr, prefix)
+        },
+        None => NetConfig {
+            ipv6,
+            ..NetConfig::new(mac, Ipv4Addr::UNSPECIFIED, 0)
+        },
     }
 }
 
@@ -159,6 +222,22 @@ fn parse_cidr(cidr: &str) -> io::Result<(Ipv4Addr, u8)> {
     let addr: Ipv4Addr = addr.parse().map_err(|_| bad())?;
     let len: u8 = len.parse().map_err(|_| bad())?;
     if len > 32 || addr.is_unspecified() || addr.is_multicast() || addr.is_broadcast() {
+        return Err(bad());
+    }
+    Ok((addr, len))
+}
+
+/// Parses `x:x::x/len` (a unicast address that is not IPv4-mapped).
+fn parse_cidr_v6(cidr: &str) -> io::Result<(Ipv6Addr, u8)> {
+    let bad = || invalid(&format!("bad IPv6 address {cidr:?}: expected x:x::x/len"));
+    let (addr, len) = cidr.split_once('/').ok_or_else(bad)?;
+    let addr: Ipv6Addr = addr.parse().map_err(|_| bad())?;
+    let len: u8 = len.parse().map_err(|_| bad())?;
+    let unusable = addr.is_unspecified()
+        || addr.is_multicast()
+        || addr.is_loopback()
+        || addr.to_ipv4_mapped().is_some();
+    if len > 128 || unusable {
         return Err(bad());
     }
     Ok((addr, len))
@@ -183,6 +262,27 @@ mod tests {
         ] {
             assert_eq!(
                 parse_cidr(bad).unwrap_err().kind(),
+                io::ErrorKind::InvalidInput,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn ipv6_cidr_parsing_accepts_addresses_and_refuses_nonsense() {
+        let expected: Ipv6Addr = "2001:2:0:1::1".parse().unwrap();
+        assert_eq!(parse_cidr_v6("2001:2:0:1::1/64").unwrap(), (expected, 64));
+        for bad in [
+            "2001:2::1",
+            "2001:2::1/129",
+            "::/0",
+            "ff02::1/64",
+            "::1/128",
+            "::ffff:198.18.0.1/96",
+            "198.18.0.1/24",
+        ] {
+            assert_eq!(
+                parse_cidr_v6(bad).unwrap_err().kind(),
                 io::ErrorKind::InvalidInput,
                 "{bad}"
             );

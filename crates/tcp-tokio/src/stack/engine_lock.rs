@@ -89,6 +89,7 @@ mod tests {
             readiness: HashMap::new(),
             accept_wakers: HashMap::new(),
             failure: None,
+            icmp_relay: None,
         })
     }
 

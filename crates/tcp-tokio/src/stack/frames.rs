@@ -4,7 +4,7 @@
 
 use super::shared::StackState;
 use crate::link::FrameBatch;
-use crate::netlayer::{Egress, SendError, TCP_OFFSET, TcpOut};
+use crate::netlayer::{Egress, IcmpErrorReport, SendError, TcpOut};
 use core::net::IpAddr;
 use tcp_core::{Instant, Received};
 use tcp_wire::TcpdumpLine;
@@ -14,11 +14,28 @@ use tcp_wire::TcpdumpLine;
 const MAX_SEGMENTS: usize = 64;
 
 impl StackState {
-    /// Every frame of `rx` through the network layer into the engine.
+    /// Every frame of `rx` through the network layer into the engine, then the ICMP
+    /// errors about our packets among them.
     pub(crate) fn deliver_all(&mut self, now: Instant, rx: &FrameBatch) {
         for (frame, checksum_verified) in rx.iter().zip(rx.checksums_verified()) {
             self.deliver(now, frame, checksum_verified);
         }
+        while let Some(report) = self.net.poll_icmp_error() {
+            if let Some((relay, own)) = &self.icmp_relay {
+                let shard = relay.shard_for(&report);
+                if shard != *own {
+                    relay.send(shard, report);
+                    continue;
+                }
+            }
+            self.take_icmp_error(now, &report);
+        }
+    }
+
+    /// One ICMP error about a packet of ours into the engine.
+    fn take_icmp_error(&mut self, now: Instant, report: &IcmpErrorReport) {
+        let outcome = self.endpoint.handle_icmp_error(now, report.as_report());
+        tracing::debug!(?report, ?outcome, "ICMP error");
     }
 
     /// One received frame through the network layer into the engine; `checksum_verified`
@@ -27,7 +44,7 @@ impl StackState {
         let Some(segment) = self.net.handle_frame(now.as_micros(), frame) else {
             return;
         };
-        let (src, dst) = (IpAddr::V4(segment.src), IpAddr::V4(segment.dst));
+        let (src, dst) = (segment.src, segment.dst);
         if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
             tracing::debug!(target: "tcp_tokio::segment", "in  {}", TcpdumpLine::new(src, dst, segment.bytes));
         }
@@ -40,10 +57,16 @@ impl StackState {
         self.endpoint.handle_received(now, received, segment.bytes);
     }
 
-    /// Runs the engine's and the network layer's timers that are due, then fails the
-    /// connects whose next hop never answered ARP (`HostUnreachable`, as Linux after its
-    /// ARP retries).
+    /// Takes the ICMP errors another shard relayed here, runs the engine's and the network
+    /// layer's timers that are due, passes the engine's negative advice (R1
+    /// retransmissions) down as neighbour re-confirmations, then fails the connects whose
+    /// next hop never answered ARP or NDP (`HostUnreachable`, as Linux after its retries).
     pub(crate) fn run_timers(&mut self, now: Instant) {
+        if let Some((relay, own)) = &self.icmp_relay {
+            for report in relay.take(*own) {
+                self.take_icmp_error(now, &report);
+            }
+        }
         if self.endpoint.poll_timeout().is_some_and(|at| at <= now) {
             self.endpoint.handle_timeout(now);
         }
@@ -54,12 +77,12 @@ impl StackState {
         {
             self.net.handle_timeout(now.as_micros());
         }
+        while let Some(remote) = self.endpoint.poll_negative_advice() {
+            self.net.reconfirm_neighbour(now.as_micros(), remote);
+        }
         while let Some(hop) = self.net.poll_unreachable() {
             let net = &self.net;
-            let via_hop = |ip: IpAddr| match ip {
-                IpAddr::V4(ip) => net.next_hop(ip) == Some(hop),
-                IpAddr::V6(_) => false,
-            };
+            let via_hop = |ip: IpAddr| net.next_hop(ip) == Some(hop);
             let failed = self.endpoint.destination_unreachable(
                 now,
                 via_hop,
@@ -70,9 +93,11 @@ impl StackState {
     }
 
     /// Fills the free slots of `tx` with frames: the network layer's own first, then TCP
-    /// segments the engine writes in place behind the Ethernet and IPv4 headers (on a link
+    /// segments the engine writes in place behind the Ethernet and IP headers (on a link
     /// with segmentation offload, super-segments of up to [`MAX_SEGMENTS`]). Returns true
-    /// when `tx` filled up before the engine ran out of segments.
+    /// when `tx` filled up before the engine ran out of segments. The engine writes at the
+    /// layer's `tcp_offset`, before it is known which family the segment is; an IPv4
+    /// frame on a dual-stack layer then starts 20 bytes into its slot (`frame_start`).
     pub(crate) fn produce(&mut self, now: Instant, tx: &mut FrameBatch) -> bool {
         loop {
             let Some(slot) = tx.spare_slot() else {
@@ -93,12 +118,11 @@ impl StackState {
             else {
                 return false;
             };
-            let (IpAddr::V4(src), IpAddr::V4(dst)) = (transmit.src, transmit.dst) else {
-                continue;
-            };
+            let (src, dst) = (transmit.src, transmit.dst);
             if tracing::enabled!(target: "tcp_tokio::segment", tracing::Level::DEBUG) {
-                let bytes = &slot[TCP_OFFSET..TCP_OFFSET + transmit.len];
-                tracing::debug!(target: "tcp_tokio::segment", "out {}", TcpdumpLine::new(transmit.src, transmit.dst, bytes));
+                let offset = self.net.tcp_offset();
+                let bytes = &slot[offset..offset + transmit.len];
+                tracing::debug!(target: "tcp_tokio::segment", "out {}", TcpdumpLine::new(src, dst, bytes));
             }
             let out = TcpOut {
                 src,
@@ -108,15 +132,15 @@ impl StackState {
                 segment_size: transmit.segment_size,
             };
             match self.net.send(now.as_micros(), slot, out) {
-                Ok(Egress::Ready(len)) => match transmit.segment_size {
-                    Some(size) => tx.commit_segmented(len, size),
-                    None => tx.commit(len),
-                },
+                Ok(Egress::Ready(len)) => {
+                    let start = self.net.frame_start(dst);
+                    tx.commit_at(start, len, transmit.segment_size.unwrap_or(0));
+                }
                 Ok(Egress::Queued | Egress::Dropped) => {}
                 Err(SendError::NoRoute) => {
                     let failed = self.endpoint.destination_unreachable(
                         now,
-                        |ip| ip == IpAddr::V4(dst),
+                        |ip| ip == dst,
                         tcp_core::Error::NetworkUnreachable,
                     );
                     tracing::debug!(%dst, ?failed, "no route");

@@ -6,6 +6,7 @@ mod drive;
 mod driver;
 mod engine_lock;
 mod frames;
+mod icmp_relay;
 mod pcap;
 pub(crate) mod readiness;
 mod shard_io;
@@ -18,7 +19,7 @@ use crate::link::{FaultConfig, FaultyLink, Link};
 use crate::netlayer::{NetConfig, NetLayer};
 use shared::Shared;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tcp_core::{Config, Endpoint, PortPartition, SocketInfo};
@@ -133,6 +134,14 @@ impl Stack {
                 epoch,
             )));
         }
+        if shards.len() > 1 {
+            let relay = Arc::new(icmp_relay::IcmpRelay::new(
+                shards.iter().map(|shard| shard.driver_waker()).collect(),
+            ));
+            for (index, shard) in shards.iter().enumerate() {
+                shard.lock().icmp_relay = Some((relay.clone(), index));
+            }
+        }
         let shards: Arc<[Arc<Shared>]> = shards.into();
         for shard in shards.iter() {
             tokio::spawn(driver::run(shard.clone()));
@@ -146,9 +155,48 @@ impl Stack {
         })
     }
 
-    /// The stack's IPv4 address.
+    /// The stack's IPv4 address; `0.0.0.0` on an IPv6-only stack.
     pub fn local_ipv4(&self) -> Ipv4Addr {
         self.shards[0].addr
+    }
+
+    /// The stack's global IPv6 address, if it has IPv6.
+    pub fn local_ipv6(&self) -> Option<Ipv6Addr> {
+        self.shards[0].ipv6.as_ref().map(|ipv6| ipv6.addr)
+    }
+
+    /// The stack's link-local IPv6 address, if it has IPv6.
+    pub fn link_local_ipv6(&self) -> Option<Ipv6Addr> {
+        self.shards[0].ipv6.as_ref().map(|ipv6| ipv6.link_local)
+    }
+
+    /// Whether the stack has an IPv4 address.
+    pub(crate) fn has_ipv4(&self) -> bool {
+        !self.local_ipv4().is_unspecified()
+    }
+
+    /// Whether `ip` is one of the stack's IPv6 addresses (global or link-local).
+    pub(crate) fn owns_ipv6(&self, ip: Ipv6Addr) -> bool {
+        self.local_ipv6() == Some(ip) || self.link_local_ipv6() == Some(ip)
+    }
+
+    /// Our IPv6 address to connect to `remote` from: the link-local one for a link-local
+    /// peer, else the global one; `None` without IPv6.
+    pub(crate) fn ipv6_source_for(&self, remote: Ipv6Addr) -> Option<Ipv6Addr> {
+        if remote.is_unicast_link_local() {
+            self.link_local_ipv6()
+        } else {
+            self.local_ipv6()
+        }
+    }
+
+    /// The stack's addresses, for messages: `198.18.0.1`, `2001:2::1` or both.
+    pub(crate) fn addresses(&self) -> String {
+        match (self.has_ipv4(), self.local_ipv6()) {
+            (true, Some(v6)) => format!("{}, {v6}", self.local_ipv4()),
+            (false, Some(v6)) => v6.to_string(),
+            _ => self.local_ipv4().to_string(),
+        }
     }
 
     /// How many shards serve the stack.
@@ -253,6 +301,7 @@ impl std::fmt::Debug for Stack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stack")
             .field("addr", &self.local_ipv4())
+            .field("addr_v6", &self.local_ipv6())
             .field("shards", &self.shards.len())
             .finish_non_exhaustive()
     }

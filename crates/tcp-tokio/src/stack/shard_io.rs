@@ -37,11 +37,17 @@ pub(crate) enum Receiver {
 }
 
 impl Io {
-    pub(crate) fn new(link: Box<dyn Link + Send>, pcap: Option<Arc<Mutex<PcapWriter>>>) -> Io {
+    /// Buffers for `link`; each send slot has `headroom` bytes more than the longest frame,
+    /// for frames built behind room for a longer header (`NetLayer::headroom`).
+    pub(crate) fn new(
+        link: Box<dyn Link + Send>,
+        pcap: Option<Arc<Mutex<PcapWriter>>>,
+        headroom: usize,
+    ) -> Io {
         let slot_len = link.info().max_frame();
         Io {
             rx: FrameBatch::new(BATCH, slot_len),
-            tx: FrameBatch::new(BATCH, slot_len),
+            tx: FrameBatch::new(BATCH, slot_len + headroom),
             link,
             pcap,
             link_down_until: None,

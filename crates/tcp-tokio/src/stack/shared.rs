@@ -6,7 +6,7 @@ use super::pcap::PcapWriter;
 use super::readiness::Readiness;
 use super::shard_io::{Io, Receiver};
 use crate::link::Link;
-use crate::netlayer::NetLayer;
+use crate::netlayer::{Ipv6Config, NetLayer};
 use core::cell::Cell;
 use core::task::{Context, Waker};
 use futures::task::AtomicWaker;
@@ -48,6 +48,9 @@ pub(crate) struct StackState {
     pub(crate) accept_wakers: HashMap<ListenerHandle, Waker>,
     /// Set when the driver stopped on an I/O error; every call then fails with it.
     pub(crate) failure: Option<(io::ErrorKind, String)>,
+    /// With several shards: the relay that brings ICMP errors to the shard holding the
+    /// connection they quote, and this shard's index in it.
+    pub(crate) icmp_relay: Option<(Arc<super::icmp_relay::IcmpRelay>, usize)>,
 }
 
 impl StackState {
@@ -147,7 +150,10 @@ pub(crate) struct Shared {
     /// for that round, which sends it in one batch, instead of each task sending its own.
     dispatching: AtomicBool,
     epoch: tokio::time::Instant,
+    /// The IPv4 address; `0.0.0.0` on an IPv6-only stack.
     pub(crate) addr: Ipv4Addr,
+    /// The IPv6 addresses, if the stack has IPv6.
+    pub(crate) ipv6: Option<Ipv6Config>,
     /// The TTL the network layer puts on every packet.
     pub(crate) ttl: u8,
 }
@@ -163,6 +169,8 @@ impl Shared {
         epoch: tokio::time::Instant,
     ) -> Shared {
         let (addr, ttl) = (net.config().addr, net.config().ttl);
+        let ipv6 = net.config().ipv6.clone();
+        let headroom = net.headroom();
         let offload = link.info().gso_max_frame.is_some();
         let kick = Arc::new(DriverKick::default());
         Shared {
@@ -174,14 +182,16 @@ impl Shared {
                 readiness: HashMap::new(),
                 accept_wakers: HashMap::new(),
                 failure: None,
+                icmp_relay: None,
             }),
-            io: Mutex::new(Io::new(link, pcap)),
+            io: Mutex::new(Io::new(link, pcap, headroom)),
             kick_waker: Waker::from(kick.clone()),
             kick,
             shutdown: AtomicBool::new(false),
             dispatching: AtomicBool::new(false),
             epoch,
             addr,
+            ipv6,
             ttl,
         }
     }
@@ -261,6 +271,11 @@ impl Shared {
         if kick || !settled {
             self.kick_driver();
         }
+    }
+
+    /// A waker that makes the driver run a round soon.
+    pub(crate) fn driver_waker(&self) -> Waker {
+        self.kick_waker.clone()
     }
 
     /// Makes the driver run a round soon.

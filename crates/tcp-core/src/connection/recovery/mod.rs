@@ -647,6 +647,33 @@ impl LossRecovery {
         self.flight_mut().reorder_wait = None;
     }
 
+    /// The path MTU fell to `mss`-byte segments: whatever is in flight in longer ones is
+    /// lost and goes out again at once, re-cut, without a congestion response (the network
+    /// did not drop them for congestion), as Linux's `tcp_simple_retransmit`: outside
+    /// recovery the phase becomes `Loss` up to `snd_max`, with the window as it was.
+    pub(crate) fn on_path_mtu_reduced(&mut self, mss: u32, snd_max: SeqNumber) {
+        self.set_path(mss, self.sack);
+        if self.flight.is_none() || self.flight_mut().sent.mark_lost_longer_than(mss) == 0 {
+            return;
+        }
+        if self.phase == Phase::Open {
+            self.phase = Phase::Loss { recover: snd_max };
+            let flight = self.flight_mut();
+            flight.tlp.cancel();
+            flight.timeout_ts = None;
+            flight.unproven_retransmits = None;
+            flight.reorder_wait = None;
+        }
+    }
+
+    /// The data at `seq` was declared lost or sent again since it first went out.
+    pub(crate) fn lost_or_resent(&self, seq: SeqNumber) -> bool {
+        self.flight()
+            .sent
+            .holding(seq)
+            .is_some_and(|s| s.state == SegmentState::Lost || s.retransmitted)
+    }
+
     /// The probe timer expired: the next transmission is a probe.
     pub(crate) fn on_probe_timeout(&mut self) {
         self.flight_mut().tlp.fire();

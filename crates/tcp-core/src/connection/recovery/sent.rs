@@ -333,6 +333,32 @@ impl SentQueue {
         }
     }
 
+    /// Marks lost every record in flight longer than `mss`: sent before the path MTU fell,
+    /// none of them gets through (Linux's `tcp_simple_retransmit`). Returns how many bytes
+    /// it marked.
+    pub(crate) fn mark_lost_longer_than(&mut self, mss: u32) -> u32 {
+        let mut marked = 0;
+        for index in 0..self.segments.len() {
+            let segment = self.segments[index];
+            if segment.state == SegmentState::InFlight && segment.len() > mss {
+                self.set_state(index, SegmentState::Lost);
+                marked += segment.len();
+            }
+        }
+        marked
+    }
+
+    /// The record holding `seq`, if one does.
+    pub(crate) fn holding(&self, seq: SeqNumber) -> Option<&SentSegment> {
+        let first = self.segments.front()?;
+        if seq.lt(first.start) {
+            return None;
+        }
+        self.segments
+            .get(self.index_of(seq))
+            .filter(|s| seq.lt(s.end))
+    }
+
     /// Puts every lost record back in flight (the loss was spurious, so the copies sent
     /// are still travelling).
     pub(crate) fn unmark_lost(&mut self) {

@@ -9,13 +9,13 @@ use libc::sock_filter;
 use socket2::Socket;
 
 use super::bpf::{Insn, Target, assemble};
-use super::{ETH_P_IP, PacketSocket, PacketSocketConfig, filter, open, sys};
+use super::{ETH_P_IP, ETH_P_IPV6, PacketSocket, PacketSocketConfig, filter, open, sys};
 
 /// The multiplier of the port hash: 2^32 divided by the golden ratio, rounded to odd
 /// (Fibonacci hashing).
 const GOLDEN: u32 = 0x9E37_79B9;
 
-/// The shard, in `0..shards`, whose socket receives the TCP/IPv4 frames of the connection
+/// The shard, in `0..shards`, whose socket receives the TCP frames (IPv4 or IPv6) of the connection
 /// between our `local_port` and a peer's `remote_port` in a group of `shards` sockets
 /// opened by [`PacketSocket::open_sharded`]; 0 when `shards` is 0.
 ///
@@ -37,11 +37,12 @@ pub fn shard_of(local_port: u16, remote_port: u16, shards: u16) -> u16 {
 
 impl PacketSocket {
     /// Opens `shards` sockets on `interface` that divide its received frames between them:
-    /// the `i`th socket returned receives exactly the TCP/IPv4 frames for which
-    /// [`shard_of`]`(destination port, source port, shards)` is `i`, and socket 0 also
-    /// receives everything else `config` selects: ARP, ICMP, other EtherTypes, and every
-    /// IPv4 fragment (the first one too, so that the pieces of a datagram meet in one
-    /// shard). Each socket sends on its own, and each is otherwise what
+    /// the `i`th socket returned receives exactly the TCP frames, over IPv4 or IPv6, for
+    /// which [`shard_of`]`(destination port, source port, shards)` is `i`, and socket 0
+    /// also receives everything else `config` selects: ARP, ICMP, ICMPv6 (neighbour
+    /// discovery), other EtherTypes, every IPv4 fragment (the first one too, so that the
+    /// pieces of a datagram meet in one shard) and IPv6 whose first next header is not TCP
+    /// (extension headers, fragments). Each socket sends on its own, and each is otherwise what
     /// [`PacketSocket::open_with`] opens with `config`.
     ///
     /// The sockets join one `PACKET_FANOUT` group of mode `PACKET_FANOUT_CBPF`, whose
@@ -100,7 +101,7 @@ impl PacketSocket {
             group = Some(id);
             members.push(socket);
         }
-        let filter = config.filter_ipv4.map(filter::for_ipv4);
+        let filter = filter::for_addresses(config.filter_ipv4, config.filter_ipv6);
         for socket in &members {
             match &filter {
                 Some(program) => opener.attach(socket, program)?,
@@ -136,10 +137,11 @@ fn join(socket: &Socket, group: Option<u16>) -> io::Result<u16> {
     Ok(joined as u16)
 }
 
-/// The steering program of a group of `shards` sockets: [`shard_of`] of a TCP/IPv4 frame's
-/// ports, 0 for anything else. The kernel runs a fanout program on the packet from its IP
-/// header on (the Ethernet header already pulled off), so the EtherType comes from
-/// `skb->protocol` and IP offsets count from 0.
+/// The steering program of a group of `shards` sockets: [`shard_of`] of the ports of a TCP
+/// frame over IPv4 or IPv6 (TCP right behind the fixed header), 0 for anything else. The
+/// kernel runs a fanout program on the packet from its IP header on (the Ethernet header
+/// already pulled off), so the EtherType comes from `skb->protocol` and IP offsets count
+/// from 0.
 fn program(shards: u16) -> Vec<sock_filter> {
     /// Offset of the IPv4 flags and fragment offset word.
     const FRAGMENT: u32 = 6;
@@ -147,9 +149,21 @@ fn program(shards: u16) -> Vec<sock_filter> {
     const ANY_FRAGMENT: u32 = 0x3fff;
     /// Offset of the IPv4 protocol byte.
     const PROTOCOL: u32 = 9;
-    assemble(&[
+    /// Offset of the IPv6 next header byte.
+    const NEXT_HEADER: u32 = 6;
+    /// Length of the fixed IPv6 header: where TCP starts when it is the next header.
+    const IPV6_HEADER_LEN: u32 = 40;
+    // A = source port << 16 | destination port (remote << 16 | local) -> the shard.
+    let hash = [
+        Insn::Mul(GOLDEN),
+        Insn::Rsh(16),
+        Insn::Mul(u32::from(shards)),
+        Insn::Rsh(16),
+        Insn::ReturnA,
+    ];
+    let mut program = vec![
         Insn::LoadProtocol,
-        Insn::JumpIfEqual(u32::from(ETH_P_IP), Target::Next, Target::Label("first")),
+        Insn::JumpIfEqual(u32::from(ETH_P_IP), Target::Next, Target::Label("ipv6")),
         Insn::LoadByte(PROTOCOL),
         Insn::JumpIfEqual(
             libc::IPPROTO_TCP as u32,
@@ -160,16 +174,23 @@ fn program(shards: u16) -> Vec<sock_filter> {
         Insn::JumpIfAnySet(ANY_FRAGMENT, Target::Label("first"), Target::Next),
         // X = the IPv4 header's length: the TCP header starts at X.
         Insn::LoadIpv4HeaderLenToX(0),
-        // A = source port << 16 | destination port: remote << 16 | local.
         Insn::LoadWordAtX(0),
-        Insn::Mul(GOLDEN),
-        Insn::Rsh(16),
-        Insn::Mul(u32::from(shards)),
-        Insn::Rsh(16),
-        Insn::ReturnA,
-        Insn::Label("first"),
-        Insn::Return(0),
-    ])
+    ];
+    program.extend(hash);
+    program.extend([
+        Insn::Label("ipv6"),
+        Insn::JumpIfEqual(u32::from(ETH_P_IPV6), Target::Next, Target::Label("first")),
+        Insn::LoadByte(NEXT_HEADER),
+        Insn::JumpIfEqual(
+            libc::IPPROTO_TCP as u32,
+            Target::Next,
+            Target::Label("first"),
+        ),
+        Insn::LoadWord(IPV6_HEADER_LEN),
+    ]);
+    program.extend(hash);
+    program.extend([Insn::Label("first"), Insn::Return(0)]);
+    assemble(&program)
 }
 
 #[cfg(test)]
@@ -256,13 +277,66 @@ mod tests {
         );
         let tcp = ipv4(6, 0, 0, remote, local);
         assert_eq!(steer(4, &tcp[..22]), 0, "cut inside the ports");
-        for protocol in [ETH_P_ARP, 0x86dd] {
-            let packet = Packet {
-                protocol,
-                ..Packet::received(&tcp)
-            };
-            assert_eq!(run(&program(4), &packet), 0, "EtherType {protocol:#x}");
+        let packet = Packet {
+            protocol: ETH_P_ARP,
+            ..Packet::received(&tcp)
+        };
+        assert_eq!(run(&program(4), &packet), 0, "ARP");
+    }
+
+    /// An IPv6 packet (from the IP header on) whose next header is `next_header`, followed
+    /// by a transport header starting with `src_port`, `dst_port`.
+    fn ipv6(next_header: u8, src_port: u16, dst_port: u16) -> Vec<u8> {
+        let mut packet = vec![0u8; 40 + 20];
+        packet[0] = 0x60;
+        packet[6] = next_header;
+        packet[40..42].copy_from_slice(&src_port.to_be_bytes());
+        packet[42..44].copy_from_slice(&dst_port.to_be_bytes());
+        packet
+    }
+
+    /// What the program for `shards` returns for an IPv6 `packet`.
+    fn steer_v6(shards: u16, packet: &[u8]) -> u32 {
+        let packet = Packet {
+            protocol: ETH_P_IPV6,
+            ..Packet::received(packet)
+        };
+        run(&program(shards), &packet)
+    }
+
+    #[test]
+    fn the_program_computes_shard_of_for_tcp_over_ipv6_as_for_ipv4() {
+        for shards in [1, 2, 3, 4, 7, 16, 255, 1000, u16::MAX] {
+            for (local, remote) in port_pairs() {
+                let expected = u32::from(shard_of(local, remote, shards));
+                assert_eq!(
+                    steer_v6(shards, &ipv6(6, remote, local)),
+                    expected,
+                    "{shards} shards, ports {local} <- {remote}"
+                );
+                assert_eq!(steer(shards, &ipv4(6, 0, 0, remote, local)), expected);
+            }
         }
+    }
+
+    #[test]
+    fn ipv6_that_is_not_tcp_right_behind_the_header_goes_to_shard_0() {
+        let (local, remote) = port_pairs()
+            .find(|&(local, remote)| shard_of(local, remote, 4) != 0)
+            .expect("some pair lands elsewhere");
+        assert_ne!(steer_v6(4, &ipv6(6, remote, local)), 0);
+        assert_eq!(steer_v6(4, &ipv6(58, remote, local)), 0, "ICMPv6");
+        assert_eq!(steer_v6(4, &ipv6(44, remote, local)), 0, "fragment header");
+        assert_eq!(
+            steer_v6(4, &ipv6(0, remote, local)),
+            0,
+            "hop-by-hop options"
+        );
+        assert_eq!(
+            steer_v6(4, &ipv6(6, remote, local)[..42]),
+            0,
+            "cut inside the ports"
+        );
     }
 
     /// How many of `pairs` land on each of `shards` shards.

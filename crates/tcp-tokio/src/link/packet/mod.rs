@@ -10,6 +10,7 @@ mod open;
 mod sys;
 
 pub use fanout::shard_of;
+pub use filter::Ipv6Filter;
 
 use core::future::Future;
 use core::pin::Pin;
@@ -23,7 +24,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::time::Sleep;
 
 use super::{BATCH, FrameBatch, Link, LinkInfo};
-use crate::netlayer::{ETHERNET_HEADER_LEN, MacAddr, TCP_OFFSET};
+use crate::netlayer::{ETHERNET_HEADER_LEN, IPV6_HEADER_LEN, MacAddr, TCP_OFFSET, TCP_OFFSET_V6};
 use tcp_wire::{CHECKSUM_OFFSET, HEADER_LEN, Segment};
 
 /// EtherType value meaning every protocol.
@@ -32,6 +33,8 @@ const ETH_P_ALL: u16 = libc::ETH_P_ALL as u16;
 const ETH_P_IP: u16 = libc::ETH_P_IP as u16;
 /// EtherType of ARP.
 const ETH_P_ARP: u16 = libc::ETH_P_ARP as u16;
+/// EtherType of IPv6.
+const ETH_P_IPV6: u16 = libc::ETH_P_IPV6 as u16;
 /// `PACKET_QDISC_BYPASS` from `linux/if_packet.h`.
 const PACKET_QDISC_BYPASS: libc::c_int = 20;
 /// `PACKET_IGNORE_OUTGOING` from `linux/if_packet.h` (Linux 4.20).
@@ -44,8 +47,11 @@ const VIRTIO_NET_HDR_F_NEEDS_CSUM: u8 = 1;
 const VIRTIO_NET_HDR_F_DATA_VALID: u8 = 2;
 /// `VIRTIO_NET_HDR_GSO_TCPV4`: a TCP over IPv4 super-frame to be cut at `gso_size`.
 const VIRTIO_NET_HDR_GSO_TCPV4: u8 = 1;
-/// The longest super-frame: an Ethernet header and the largest IPv4 packet.
-const GSO_MAX_FRAME: usize = ETHERNET_HEADER_LEN + 65_535;
+/// `VIRTIO_NET_HDR_GSO_TCPV6`: the same over IPv6.
+const VIRTIO_NET_HDR_GSO_TCPV6: u8 = 4;
+/// The longest super-frame: an Ethernet header and the largest IPv6 packet (its 65,535
+/// bytes of payload behind the fixed header; the largest IPv4 packet is 40 bytes shorter).
+const GSO_MAX_FRAME: usize = ETHERNET_HEADER_LEN + IPV6_HEADER_LEN + 65_535;
 
 /// Which frames the socket asks the kernel for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -98,11 +104,20 @@ pub struct PacketSocketConfig {
     /// its own, and every receive slot is MTU-sized instead of 64 KiB.
     pub segmentation_offload: bool,
     /// With an address: a socket filter (classic BPF, `SO_ATTACH_FILTER`) in the kernel
-    /// lets through only ARP and IPv4 addressed to it, so frames for other hosts, IPv6,
-    /// broadcast and multicast IPv4 cost the stack nothing. It is attached before the
-    /// socket is bound, so not one frame outside it is ever received. `None` (the
-    /// default) receives everything [`PacketSocketConfig::protocols`] selects.
+    /// lets through only ARP and IPv4 addressed to it (and IPv6 as
+    /// [`PacketSocketConfig::filter_ipv6`] says), so frames for other hosts, broadcast and
+    /// multicast IPv4 cost the stack nothing. It is attached before the socket is bound,
+    /// so not one frame outside it is ever received. With neither this nor `filter_ipv6`
+    /// (the default) the socket receives everything [`PacketSocketConfig::protocols`]
+    /// selects.
     pub filter_ipv4: Option<Ipv4Addr>,
+    /// With IPv6 addresses: the socket filter lets through IPv6 to them and to their
+    /// solicited-node multicast groups (and no ARP or IPv4 unless
+    /// [`PacketSocketConfig::filter_ipv4`] is set too), and the socket joins those groups'
+    /// Ethernet addresses (`PACKET_ADD_MEMBERSHIP`), so a device that filters multicast
+    /// still delivers the neighbour solicitations for them. IPv6 needs
+    /// [`Protocols::All`]: the sockets of [`Protocols::IpAndArp`] never see it.
+    pub filter_ipv6: Option<Ipv6Filter>,
 }
 
 impl Default for PacketSocketConfig {
@@ -114,6 +129,7 @@ impl Default for PacketSocketConfig {
             send_buffer: None,
             segmentation_offload: true,
             filter_ipv4: None,
+            filter_ipv6: None,
         }
     }
 }
@@ -157,12 +173,20 @@ impl PacketSocket {
     /// `InvalidInput` for an impossible name, `Other` outside a runtime.
     pub fn open_with(interface: &str, config: &PacketSocketConfig) -> io::Result<PacketSocket> {
         let mut opener = open::Opener::start(interface)?;
-        let filter = config.filter_ipv4.map(filter::for_ipv4);
+        let filter = filter::for_addresses(config.filter_ipv4, config.filter_ipv6);
         let protocol = open::Opener::main_protocol(config);
         let main = opener.bound(protocol, config, filter.as_deref())?;
         let main = opener.register(main)?;
         let arp = opener.arp(config, filter.as_deref())?;
         Ok(PacketSocket::from_parts(&opener, main, arp, config))
+    }
+
+    /// The MAC address of `interface` in the calling thread's network namespace, read
+    /// through a packet socket opened and closed for it: what a stack derives its IPv6
+    /// link-local address from before it opens its sockets. Errors as
+    /// [`PacketSocket::open_with`].
+    pub fn interface_mac(interface: &str) -> io::Result<MacAddr> {
+        Ok(MacAddr(open::Opener::start(interface)?.facts().mac))
     }
 
     /// A socket made of registered, bound sockets `main` and `arp` on `opener`'s interface.
@@ -358,10 +382,10 @@ fn try_recv_fd(
     Ok(!batch.is_empty())
 }
 
-/// The virtio header for each frame of `batch`: super-frames are TCP over IPv4 to be cut
-/// at their segment size, with the TCP checksum left to the kernel (the frame's checksum
-/// field holds the pseudo-header sum, see `StackState::produce`); other frames go as they
-/// are.
+/// The virtio header for each frame of `batch`: super-frames are TCP over IPv4 or IPv6 (by
+/// their EtherType) to be cut at their segment size, with the TCP checksum left to the
+/// kernel (the frame's checksum field holds the pseudo-header sum, see
+/// `StackState::produce`); other frames go as they are.
 fn vnet_headers(batch: &FrameBatch) -> [sys::VnetHeader; BATCH] {
     let mut headers = [sys::VnetHeader::default(); BATCH];
     for ((header, frame), segment_size) in headers
@@ -372,16 +396,22 @@ fn vnet_headers(batch: &FrameBatch) -> [sys::VnetHeader; BATCH] {
         if segment_size == 0 {
             continue;
         }
+        let ipv6 = frame.get(12..14) == Some(&ETH_P_IPV6.to_be_bytes()[..]);
+        let (tcp_offset, gso_type) = if ipv6 {
+            (TCP_OFFSET_V6, VIRTIO_NET_HDR_GSO_TCPV6)
+        } else {
+            (TCP_OFFSET, VIRTIO_NET_HDR_GSO_TCPV4)
+        };
         let tcp_header_len = frame
-            .get(TCP_OFFSET..)
+            .get(tcp_offset..)
             .and_then(|tcp| Segment::new_checked(tcp).ok())
             .map_or(HEADER_LEN, |segment| segment.header_len());
         *header = sys::VnetHeader {
             flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
-            gso_type: VIRTIO_NET_HDR_GSO_TCPV4,
-            hdr_len: ((TCP_OFFSET + tcp_header_len) as u16).to_le(),
+            gso_type,
+            hdr_len: ((tcp_offset + tcp_header_len) as u16).to_le(),
             gso_size: segment_size.to_le(),
-            csum_start: (TCP_OFFSET as u16).to_le(),
+            csum_start: (tcp_offset as u16).to_le(),
             csum_offset: (CHECKSUM_OFFSET as u16).to_le(),
         };
     }
@@ -516,6 +546,31 @@ mod tests {
             }
         );
         assert_eq!(headers[2], sys::VnetHeader::default());
+    }
+
+    #[test]
+    fn an_ipv6_super_frame_gets_a_tcpv6_header_with_its_offsets() {
+        let mut frame = vec![0u8; TCP_OFFSET_V6 + HEADER_LEN + 1000];
+        frame[12..14].copy_from_slice(&ETH_P_IPV6.to_be_bytes());
+        frame[14] = 0x60;
+        assert_eq!(
+            Header::default().emit(&mut frame[TCP_OFFSET_V6..]),
+            Ok(HEADER_LEN)
+        );
+        let mut batch = FrameBatch::new(1, 2048);
+        batch.spare_slot().unwrap()[..frame.len()].copy_from_slice(&frame);
+        batch.commit_segmented(frame.len(), 500);
+        assert_eq!(
+            vnet_headers(&batch)[0],
+            sys::VnetHeader {
+                flags: VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                gso_type: VIRTIO_NET_HDR_GSO_TCPV6,
+                hdr_len: ((TCP_OFFSET_V6 + HEADER_LEN) as u16).to_le(),
+                gso_size: 500u16.to_le(),
+                csum_start: (TCP_OFFSET_V6 as u16).to_le(),
+                csum_offset: (CHECKSUM_OFFSET as u16).to_le(),
+            }
+        );
     }
 
     #[tokio::test]

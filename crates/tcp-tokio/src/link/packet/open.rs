@@ -85,6 +85,14 @@ impl<'a> Opener<'a> {
             self.attach(&socket, program)?;
         }
         sys::bind(&socket, protocol, self.facts.index).map_err(|e| self.context("bind", e))?;
+        for mac in config
+            .filter_ipv6
+            .iter()
+            .flat_map(|ipv6| ipv6.multicast_macs())
+        {
+            sys::add_membership(&socket, self.facts.index, mac)
+                .map_err(|e| self.context("joining a solicited-node group", e))?;
+        }
         Ok(socket)
     }
 

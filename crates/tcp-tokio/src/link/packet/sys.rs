@@ -70,6 +70,35 @@ fn set_int_option(socket: &Socket, level: c_int, name: c_int, value: c_int) -> i
     Ok(())
 }
 
+/// Makes `socket` receive the Ethernet multicast group `mac` on the interface `ifindex`
+/// (`PACKET_ADD_MEMBERSHIP`, `PACKET_MR_MULTICAST`): the device is told to accept the group
+/// while the socket is open.
+pub(super) fn add_membership(socket: &Socket, ifindex: c_int, mac: [u8; 6]) -> io::Result<()> {
+    let mut address = [0u8; 8];
+    address[..6].copy_from_slice(&mac);
+    let request = libc::packet_mreq {
+        mr_ifindex: ifindex,
+        mr_type: libc::PACKET_MR_MULTICAST as u16,
+        mr_alen: 6,
+        mr_address: address,
+    };
+    // SAFETY: `request` is a fully initialised packet_mreq living across the call, and its
+    // exact size is passed; the fd is open for as long as `socket` is borrowed.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_ADD_MEMBERSHIP,
+            ptr::from_ref(&request).cast::<c_void>(),
+            mem::size_of::<libc::packet_mreq>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Reads an integer `SOL_PACKET` option.
 pub(super) fn packet_option(socket: &Socket, name: c_int) -> io::Result<c_int> {
     let mut value: c_int = 0;

@@ -1,6 +1,7 @@
-//! The ARP cache: IPv4 address to MAC address, with expiry and a size bound.
+//! The neighbour cache: IPv4 (ARP) or IPv6 (NDP) address to MAC address, with expiry and
+//! a size bound shared by both families.
 
-use core::net::Ipv4Addr;
+use core::net::IpAddr;
 use core::time::Duration;
 use std::collections::HashMap;
 
@@ -10,7 +11,7 @@ use crate::netlayer::ethernet::MacAddr;
 /// evicting the entry that expires first (an already expired one, when there is one).
 #[derive(Debug)]
 pub(crate) struct ArpCache {
-    entries: HashMap<Ipv4Addr, Entry>,
+    entries: HashMap<IpAddr, Entry>,
     capacity: usize,
     lifetime_us: u64,
 }
@@ -42,7 +43,7 @@ impl ArpCache {
     }
 
     /// The MAC address of `ip`, if known and not expired at `now_us`.
-    pub(crate) fn lookup(&self, ip: Ipv4Addr, now_us: u64) -> Option<MacAddr> {
+    pub(crate) fn lookup(&self, ip: IpAddr, now_us: u64) -> Option<MacAddr> {
         self.entries
             .get(&ip)
             .filter(|entry| now_us < entry.expires_us)
@@ -51,7 +52,7 @@ impl ArpCache {
 
     /// Updates `ip` if it is in the cache (expired or not) and restarts its lifetime;
     /// returns whether it was there (RFC 826's merge step).
-    pub(crate) fn refresh(&mut self, ip: Ipv4Addr, mac: MacAddr, now_us: u64) -> bool {
+    pub(crate) fn refresh(&mut self, ip: IpAddr, mac: MacAddr, now_us: u64) -> bool {
         match self.entries.get_mut(&ip) {
             Some(entry) => {
                 *entry = Entry {
@@ -65,7 +66,7 @@ impl ArpCache {
     }
 
     /// Adds or updates `ip`, evicting the soonest-expiring entry when the cache is full.
-    pub(crate) fn insert(&mut self, ip: Ipv4Addr, mac: MacAddr, now_us: u64) -> Inserted {
+    pub(crate) fn insert(&mut self, ip: IpAddr, mac: MacAddr, now_us: u64) -> Inserted {
         if self.refresh(ip, mac, now_us) {
             return Inserted::Plain;
         }
@@ -104,8 +105,8 @@ mod tests {
 
     const SECOND: u64 = 1_000_000;
 
-    fn ip(last: u8) -> Ipv4Addr {
-        Ipv4Addr::new(198, 18, 0, last)
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::V4(core::net::Ipv4Addr::new(198, 18, 0, last))
     }
 
     fn mac(last: u8) -> MacAddr {

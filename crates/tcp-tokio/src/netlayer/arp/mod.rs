@@ -1,11 +1,13 @@
-//! Address resolution: the cache, the packets waiting on it and the request schedule.
+//! Address resolution, ARP (IPv4) and NDP (IPv6) alike: one neighbour cache, the packets
+//! waiting on it and the request schedule, keyed by `IpAddr`, so both families share one
+//! mechanism and one set of bounds.
 
 mod cache;
 mod packet;
 mod pending;
 mod shared;
 
-use core::net::Ipv4Addr;
+use core::net::IpAddr;
 use std::collections::VecDeque;
 
 pub(crate) use cache::micros;
@@ -48,20 +50,14 @@ impl Resolver {
     }
 
     /// The MAC address of `ip` if it is cached and fresh.
-    pub(crate) fn lookup(&self, ip: Ipv4Addr, now_us: u64) -> Option<MacAddr> {
+    pub(crate) fn lookup(&self, ip: IpAddr, now_us: u64) -> Option<MacAddr> {
         self.cache.lookup(ip, now_us)
     }
 
     /// Records that `ip` is at `mac`. A known address is always updated; an unknown one is
     /// added only when `insert` is set (RFC 826: when the message was for us) or when
     /// packets are waiting for it.
-    pub(crate) fn learn(
-        &mut self,
-        ip: Ipv4Addr,
-        mac: MacAddr,
-        now_us: u64,
-        insert: bool,
-    ) -> Learned {
+    pub(crate) fn learn(&mut self, ip: IpAddr, mac: MacAddr, now_us: u64, insert: bool) -> Learned {
         let mut learned = Learned::default();
         let released = self.pending.take(ip);
         if !self.cache.refresh(ip, mac, now_us) && (insert || released.is_some()) {
@@ -73,7 +69,7 @@ impl Resolver {
 
     /// Parks `frame` until `hop` resolves; on [`Enqueued::NewHop`] the caller sends the
     /// first request now.
-    pub(crate) fn enqueue(&mut self, hop: Ipv4Addr, frame: Vec<u8>, now_us: u64) -> Enqueued {
+    pub(crate) fn enqueue(&mut self, hop: IpAddr, frame: Vec<u8>, now_us: u64) -> Enqueued {
         self.pending
             .enqueue(hop, frame, now_us.saturating_add(self.retry_us))
     }
@@ -95,7 +91,9 @@ impl Resolver {
 mod tests {
     use super::*;
 
-    const PEER: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
+    use core::net::Ipv4Addr;
+
+    const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2));
     const PEER_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 2]);
 
     #[test]

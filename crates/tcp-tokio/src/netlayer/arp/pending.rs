@@ -1,12 +1,12 @@
 //! Packets waiting for their next hop's MAC address, and the request schedule per hop.
 
-use core::net::Ipv4Addr;
+use core::net::IpAddr;
 use std::collections::{HashMap, VecDeque};
 
 /// The bounded waiting room: at most `max_hops` next hops, at most `per_hop` frames each.
 #[derive(Debug)]
 pub(crate) struct Pending {
-    hops: HashMap<Ipv4Addr, Hop>,
+    hops: HashMap<IpAddr, Hop>,
     per_hop: usize,
     max_hops: usize,
 }
@@ -37,9 +37,9 @@ pub(crate) enum Enqueued {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Due {
     /// Send another request for this address.
-    Retry(Ipv4Addr),
+    Retry(IpAddr),
     /// The address never answered; its `dropped` frames were dropped.
-    GaveUp { hop: Ipv4Addr, dropped: usize },
+    GaveUp { hop: IpAddr, dropped: usize },
 }
 
 impl Pending {
@@ -54,7 +54,7 @@ impl Pending {
 
     /// Queues `frame` for `hop`. A new hop counts its first request as sent now, with the
     /// next one due at `retry_at_us`.
-    pub(crate) fn enqueue(&mut self, hop: Ipv4Addr, frame: Vec<u8>, retry_at_us: u64) -> Enqueued {
+    pub(crate) fn enqueue(&mut self, hop: IpAddr, frame: Vec<u8>, retry_at_us: u64) -> Enqueued {
         if let Some(waiting) = self.hops.get_mut(&hop) {
             if waiting.frames.len() >= self.per_hop {
                 return Enqueued::Dropped;
@@ -75,7 +75,7 @@ impl Pending {
     }
 
     /// Removes `hop` and returns its frames in the order they were queued.
-    pub(crate) fn take(&mut self, hop: Ipv4Addr) -> Option<VecDeque<Vec<u8>>> {
+    pub(crate) fn take(&mut self, hop: IpAddr) -> Option<VecDeque<Vec<u8>>> {
         self.hops.remove(&hop).map(|waiting| waiting.frames)
     }
 
@@ -117,7 +117,9 @@ impl Pending {
 mod tests {
     use super::*;
 
-    const HOP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
+    use core::net::Ipv4Addr;
+
+    const HOP: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2));
 
     #[test]
     fn retries_then_gives_up() {
@@ -159,7 +161,7 @@ mod tests {
         let mut pending = Pending::new(1, 1);
         assert_eq!(pending.enqueue(HOP, vec![1], 0), Enqueued::NewHop);
         assert_eq!(pending.enqueue(HOP, vec![2], 0), Enqueued::Dropped);
-        let other = Ipv4Addr::new(198, 18, 0, 3);
+        let other = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 3));
         assert_eq!(pending.enqueue(other, vec![3], 0), Enqueued::Dropped);
     }
 }

@@ -1,8 +1,8 @@
-//! One ARP state for the network layers of all of a stack's shards: lookups, the hot path
+//! One address resolution state (ARP and NDP) for the network layers of all of a stack's shards: lookups, the hot path
 //! of every frame sent, take a read lock; changes take the write lock; and the next
 //! deadline, which every drive pass asks for, is read without any lock.
 
-use core::net::Ipv4Addr;
+use core::net::IpAddr;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -24,7 +24,7 @@ pub(crate) struct SharedResolver {
     next_due: AtomicU64,
     /// The next hops given up on, each with its number in the order of failures, the
     /// last [`FAILURES_KEPT`] of them.
-    failures: Mutex<VecDeque<(u64, Ipv4Addr)>>,
+    failures: Mutex<VecDeque<(u64, IpAddr)>>,
     /// How many next hops were given up on so far: a layer whose cursor equals it has
     /// seen them all, without taking a lock.
     failure_count: AtomicU64,
@@ -41,7 +41,7 @@ impl SharedResolver {
     }
 
     /// Records that `hop` never answered.
-    pub(crate) fn record_failure(&self, hop: Ipv4Addr) {
+    pub(crate) fn record_failure(&self, hop: IpAddr) {
         let mut failures = self.failures();
         let number = self.failure_count.load(Ordering::Acquire);
         failures.push_back((number, hop));
@@ -54,7 +54,7 @@ impl SharedResolver {
     /// The first next hop given up on at or after failure number `cursor` still kept,
     /// with the cursor past it; `None` when there is none (without a lock when the
     /// cursor is current).
-    pub(crate) fn failure_since(&self, cursor: u64) -> Option<(Ipv4Addr, u64)> {
+    pub(crate) fn failure_since(&self, cursor: u64) -> Option<(IpAddr, u64)> {
         if self.failure_count.load(Ordering::Acquire) <= cursor {
             return None;
         }
@@ -64,14 +64,14 @@ impl SharedResolver {
             .map(|&(number, hop)| (hop, number + 1))
     }
 
-    fn failures(&self) -> MutexGuard<'_, VecDeque<(u64, Ipv4Addr)>> {
+    fn failures(&self) -> MutexGuard<'_, VecDeque<(u64, IpAddr)>> {
         self.failures
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The MAC address of `ip` if it is cached and fresh.
-    pub(crate) fn lookup(&self, ip: Ipv4Addr, now_us: u64) -> Option<MacAddr> {
+    pub(crate) fn lookup(&self, ip: IpAddr, now_us: u64) -> Option<MacAddr> {
         self.read().lookup(ip, now_us)
     }
 
