@@ -18,6 +18,7 @@ use std::process::Command;
 pub use namespace::Netns;
 pub use offload::enable_offloads;
 pub use routed::{BOTTLENECK_MTU, RoutedTopology};
+pub use sys::set_tcp_option;
 pub use topology::Topology;
 
 /// Environment variable that turns a missing namespace capability from a skip into a

@@ -1,5 +1,5 @@
-//! The libc boundary of the harness: entering a namespace, the effective user, and the
-//! ethtool ioctl. Every `unsafe` block of the root package lives here.
+//! The libc boundary of the harness: entering a namespace, the effective user, the
+//! ethtool ioctl and TCP socket options. Every `unsafe` block of the root package lives here.
 
 use core::ffi::c_char;
 use core::{mem, ptr};
@@ -64,4 +64,25 @@ pub(super) fn ethtool(socket: &Socket, name: &str, cmd: u32, data: u32) -> io::R
         return Err(io::Error::last_os_error());
     }
     Ok(value.data)
+}
+
+/// Sets the integer option `name` at the TCP level (`IPPROTO_TCP`) of `socket`, for options
+/// socket2 does not wrap, such as `TCP_FASTOPEN` and `TCP_FASTOPEN_CONNECT`.
+pub fn set_tcp_option(socket: &Socket, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: the descriptor is open for the duration of the call (borrowed from `socket`),
+    // and the value is a c_int on the stack whose size is passed alongside.
+    let result = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            name,
+            (&raw const value).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }

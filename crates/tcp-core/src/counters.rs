@@ -44,6 +44,8 @@ pub struct Counters {
     pub listen: ListenCounters,
     /// What the resource caps (`ResourceLimits`) refused or cut short.
     pub resources: ResourceCounters,
+    /// What TCP Fast Open (RFC 7413) did, as a server and as a client.
+    pub fast_open: FastOpenCounters,
     /// What became of ICMP errors (`Endpoint::handle_icmp_error`).
     pub icmp: IcmpCounters,
 }
@@ -64,7 +66,7 @@ field_sum!(Counters {
     zero_window_timeouts,
     active_opens,
     passive_opens,
-} groups { listen, resources, icmp });
+} groups { listen, resources, fast_open, icmp });
 
 /// What listeners did with SYNs: overflows and SYN cookies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -114,6 +116,34 @@ field_sum!(ResourceCounters {
     orphans_reset,
     memory_pressure_events,
     memory_refusals,
+});
+
+/// What TCP Fast Open did, named after Linux's `TcpExtTCPFastOpen*` counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FastOpenCounters {
+    /// SYNs with a valid cookie: their connections were accepted, with the SYN's data,
+    /// before the handshake completed (`TCPFastOpenPassive`).
+    pub passive: u64,
+    /// SYNs with a cookie that did not validate: their data was ignored
+    /// (`TCPFastOpenPassiveFail`).
+    pub passive_fail: u64,
+    /// Cookies sent in SYN-ACKs, asked for or replacing an invalid or old one
+    /// (`TCPFastOpenCookieReqd` counts only the asked for).
+    pub cookies_sent: u64,
+    /// SYNs sent with a cookie and data whose SYN-ACK acknowledged the data
+    /// (`TCPFastOpenActive`).
+    pub active: u64,
+    /// SYNs sent with a cookie and data whose SYN-ACK acknowledged only the SYN: the data
+    /// went again after the handshake (`TCPFastOpenActiveFail`).
+    pub active_fail: u64,
+}
+
+field_sum!(FastOpenCounters {
+    passive,
+    passive_fail,
+    cookies_sent,
+    active,
+    active_fail,
 });
 
 /// What became of the ICMP and ICMPv6 errors handed to `Endpoint::handle_icmp_error`.

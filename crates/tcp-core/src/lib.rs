@@ -33,7 +33,7 @@ pub use config::{
     Retransmission, SocketOptions,
 };
 pub use congestion::{Algorithm, Bbr, CongestionControl, Cubic, Delivery, NewReno, RateSample};
-pub use counters::{Counters, IcmpCounters, ListenCounters, ResourceCounters};
+pub use counters::{Counters, FastOpenCounters, IcmpCounters, ListenCounters, ResourceCounters};
 pub use endpoint::{
     Endpoint, IcmpError, IcmpOutcome, IcmpReport, MemoryUsage, PortPartition, Received, SocketInfo,
     Transmit,

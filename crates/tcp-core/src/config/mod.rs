@@ -202,6 +202,12 @@ pub struct SocketOptions {
     pub fin_wait2_timeout: Option<Duration>,
     /// Allow binding a port held by connections in TIME_WAIT (SO_REUSEADDR).
     pub reuse_address: bool,
+    /// TCP Fast Open (RFC 7413), off by default. On a listener, Linux's `TCP_FASTOPEN`: a
+    /// SYN asking for a cookie gets one, and a SYN with a valid cookie has its data accepted
+    /// and its connection queued for accept before the handshake completes. On a connecting
+    /// socket, Linux's `TCP_FASTOPEN_CONNECT`: the SYN asks for a cookie, or, with one cached
+    /// for the peer, waits for the first write and carries that data.
+    pub fast_open: bool,
     /// IPV6_V6ONLY for a listener on `[::]`: take IPv6 connections only. Off (the
     /// default, as Linux's `net.ipv6.bindv6only`), a `[::]` listener also takes IPv4 ones.
     pub only_v6: bool,

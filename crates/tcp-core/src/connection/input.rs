@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::recovery::AckInput;
-use super::{Connection, Holder, Raise};
+use super::{Connection, Holder, Raise, Raised};
 use crate::config::Config;
 use crate::connection::timers::Timer;
 use crate::error::Error;
@@ -92,15 +92,40 @@ impl Connection {
         self.snd.wl2 = seg.ack;
         if flags.ack() {
             self.ecn.on_syn_ack(flags);
+            if self.negotiated.fast_open {
+                self.settle_syn_data(seg.ack, ctx);
+            }
             self.acknowledge(now, seg.ack);
             self.become_established();
-            self.raise(Raise::Connected | Raise::Writable);
+            self.fast_open = None;
+            if self.negotiated.fast_open {
+                self.raise(Raise::Writable);
+            } else {
+                self.raise(Raise::Connected | Raise::Writable);
+            }
             self.rcv.ack.now = true;
             self.arm_keepalive(now);
             self.receive_text(now, seg, ctx);
         } else {
             self.set_state(State::SynReceived);
             self.snd.nxt = self.snd.iss;
+        }
+    }
+
+    /// A SYN-ACK answered our Fast Open SYN (RFC 7413 §4.1.3): data it does not acknowledge
+    /// (a server that refused the cookie, or a SYN sent again without data) counts as never
+    /// sent, and goes again once the connection is established.
+    fn settle_syn_data(&mut self, ack: SeqNumber, ctx: &mut Context<'_>) {
+        let data_sent = self.snd.max - (self.snd.iss + 1);
+        if data_sent == 0 {
+            return;
+        }
+        if ack == self.snd.max {
+            ctx.counters.fast_open.active += 1;
+        } else {
+            ctx.counters.fast_open.active_fail += 1;
+            self.snd.nxt = ack;
+            self.snd.max = ack;
         }
     }
 
@@ -184,11 +209,14 @@ impl Connection {
             self.snd.max_wnd = self.snd.wnd;
             self.snd.wl1 = seg.seq;
             self.snd.wl2 = seg.ack;
-            let bits = if self.books.listener().is_some() {
-                Raise::Acceptable
+            let bits = if self.negotiated.fast_open {
+                Raised::default()
+            } else if self.books.listener().is_some() {
+                Raised::from(Raise::Acceptable)
             } else {
-                Raise::Connected
+                Raised::from(Raise::Connected)
             };
+            self.fast_open = None;
             self.raise(bits | Raise::Writable);
             self.arm_keepalive(now);
         }
@@ -458,7 +486,7 @@ impl Connection {
     /// Stores the in-window part of `payload` (starting at `seq`), within the buffer room
     /// and the delayed-ACK time `ctx` gives. Returns false when the tail was cut off by the
     /// window (so a FIN after it is not yet acceptable).
-    fn accept_payload(
+    pub(super) fn accept_payload(
         &mut self,
         now: Instant,
         seq: SeqNumber,

@@ -42,7 +42,7 @@ use crate::stats::ConnectionInfo;
 use crate::time::Instant;
 use core::fmt;
 use std::sync::Arc;
-use tcp_wire::{Options, SeqNumber};
+use tcp_wire::{FastOpenCookie, Options, SeqNumber};
 
 use crate::endpoint::bookkeeping::Bookkeeping;
 pub(crate) use crate::endpoint::bookkeeping::Holder;
@@ -97,6 +97,9 @@ pub(crate) struct Connection {
     stats: LiveStats,
     /// The tracing span every log line about this connection is recorded in.
     span: ConnectionSpan,
+    /// The Fast Open option (RFC 7413) our SYN or SYN-ACK carries: a cookie, or an empty
+    /// request for one; boxed, as few connections have one.
+    fast_open: Option<Box<FastOpenCookie>>,
 }
 
 /// What the endpoint supplies to open a connection block.
@@ -173,6 +176,7 @@ impl Connection {
                 }),
                 sack: config.extensions.sack,
                 offer_window_scale: config.extensions.window_scaling,
+                fast_open: false,
             },
             timing: Timing::new(
                 RttEstimator::new(
@@ -206,6 +210,7 @@ impl Connection {
                 remote = %opening.tuple.remote,
                 id = opening.handle.0
             )),
+            fast_open: None,
         }
     }
 
@@ -234,14 +239,50 @@ impl Connection {
         self.timing.timers.set(timers::Timer::TimeWait, at);
     }
 
-    /// Starts an active open: CLOSED -> SYN_SENT; the SYN goes out on the next poll.
+    /// Starts an active open: CLOSED -> SYN_SENT; the SYN goes out on the next poll, or,
+    /// when [`Connection::defer_syn_for_fast_open`] was called, with the first write (the
+    /// connection is writable at once, as after Linux's `TCP_FASTOPEN_CONNECT`).
     pub(crate) fn open_active(&mut self, now: Instant) {
         self.set_state(State::SynSent);
-        self.arm_retransmit(now);
+        if self.negotiated.fast_open {
+            self.raise(Raise::Connected | Raise::Writable);
+        } else {
+            self.arm_retransmit(now);
+        }
+    }
+
+    /// Fast Open with a cookie the server at the far end gave before (RFC 7413 §4.1.3): the
+    /// SYN waits for the first write and carries `cookie` and the data written, up to what
+    /// the server's `mss` allows.
+    pub(crate) fn defer_syn_for_fast_open(&mut self, cookie: FastOpenCookie, mss: u16) {
+        self.offer_fast_open_cookie(cookie);
+        self.negotiated.fast_open = true;
+        self.negotiated.peer_mss = mss.max(64);
+    }
+
+    /// SYN_SENT or SYN_RCVD, unless a Fast Open SYN carries (or waits for) the first write.
+    pub(crate) fn handshake_pending(&self) -> bool {
+        match self.state {
+            State::SynSent => !self.negotiated.fast_open,
+            State::SynReceived => true,
+            _ => false,
+        }
+    }
+
+    /// A passive open queued for accept when its Fast Open SYN arrived, not when its
+    /// handshake completed.
+    pub(crate) fn accepted_before_handshake(&self) -> bool {
+        self.negotiated.fast_open && self.state == State::SynReceived
+    }
+
+    /// The connection was opened with Fast Open asked for (`SocketOptions::fast_open`).
+    pub(crate) fn fast_open_requested(&self) -> bool {
+        self.options.fast_open
     }
 
     /// Starts a passive open from a listener's SYN: LISTEN -> SYN_RCVD; the SYN-ACK goes out
-    /// on the next poll. A SYN's payload is not kept (no Fast Open): the peer sends it again.
+    /// on the next poll. A SYN's payload is not kept (the peer sends it again) unless
+    /// [`Connection::accept_fast_open`] takes it.
     pub(crate) fn open_passive(
         &mut self,
         now: Instant,
@@ -261,6 +302,25 @@ impl Connection {
         self.snd.wl2 = self.snd.iss;
         self.timing.last_received = now;
         self.arm_retransmit(now);
+    }
+
+    /// Our SYN or SYN-ACK carries `cookie` in a Fast Open option (an empty one asks for a
+    /// cookie).
+    pub(crate) fn offer_fast_open_cookie(&mut self, cookie: FastOpenCookie) {
+        self.fast_open = Some(Box::new(cookie));
+    }
+
+    /// A passive open whose SYN carried a valid Fast Open cookie (RFC 7413 §4.2.2): the
+    /// SYN's data is accepted now (the SYN-ACK acknowledges it) and the connection may be
+    /// accepted before the handshake completes, as Linux queues a Fast Open child at once.
+    pub(crate) fn accept_fast_open(&mut self, now: Instant, seg: &Incoming<'_>, ctx: &Context<'_>) {
+        self.negotiated.fast_open = true;
+        if !seg.payload.is_empty() {
+            self.accept_payload(now, seg.seq + 1, seg.payload, seg.flags.psh(), ctx);
+            self.rcv.ack.now = false;
+            self.timing.timers.stop(timers::Timer::DelayedAck);
+        }
+        self.raise(Raise::Acceptable | Raise::Writable);
     }
 
     /// Opens a passive connection from the ACK that completed a SYN-cookie handshake
@@ -521,10 +581,15 @@ impl Connection {
     }
 
     /// Heap bytes this connection owns: buffer storage, the record of segments in flight,
-    /// the congestion controller, the rarely moved counters once boxed, and its share of
-    /// the options and the tracing span it shares.
+    /// the congestion controller, the rarely moved counters once boxed, a Fast Open cookie
+    /// while its handshake lasts, and its share of the options and the tracing span it
+    /// shares.
     pub(crate) fn heap(&self) -> usize {
         self.buffer_memory()
+            + self
+                .fast_open
+                .as_ref()
+                .map_or(0, |_| size_of::<FastOpenCookie>())
             + self.rcv.buf.record_heap()
             + self.recovery.allocated()
             + self.stats.allocated()
@@ -589,11 +654,12 @@ mod tests {
     /// Issue #14: an idle connection costs at most 1 KiB with its controller and its share
     /// of the endpoint's tables (`benches/scale.rs`); the control block is most of it, so
     /// its growth is noticed here. 712 since issue #16: the pointer to what is known of the
-    /// path (its MTU, the black-hole search, an ICMP soft error), boxed when first needed.
+    /// path (its MTU, the black-hole search, an ICMP soft error), boxed when first needed;
+    /// 720 since issue #18: the pointer to the Fast Open cookie a SYN or SYN-ACK carries.
     #[test]
     fn the_control_block_stays_compact() {
         assert!(
-            size_of::<Connection>() <= 712,
+            size_of::<Connection>() <= 720,
             "Connection is {} bytes",
             size_of::<Connection>()
         );

@@ -51,4 +51,7 @@ pub(crate) struct Negotiated {
     pub(super) sack: bool,
     /// Window scaling: offered, then in use.
     pub(super) offer_window_scale: bool,
+    /// Fast Open (RFC 7413) carried data on the SYN: as a server, the connection was
+    /// queued for accept when the SYN arrived, not when the handshake completed.
+    pub(super) fast_open: bool,
 }

@@ -43,7 +43,7 @@ impl Connection {
         }
         match self.state {
             State::Closed | State::Listen | State::TimeWait => false,
-            _ if self.snd.nxt == self.snd.iss && !self.syn_acked() => true,
+            _ if self.snd.nxt == self.snd.iss && !self.syn_acked() => !self.syn_deferred(),
             State::SynSent | State::SynReceived => false,
             _ => self.next_data_segment().is_some(),
         }
@@ -90,7 +90,7 @@ impl Connection {
         match self.state {
             State::Closed | State::Listen => return None,
             State::SynSent | State::SynReceived | State::FinWait1
-                if self.snd.nxt == self.snd.iss && !self.syn_acked() =>
+                if self.snd.nxt == self.snd.iss && !self.syn_acked() && !self.syn_deferred() =>
             {
                 return self.emit_syn(now, buf).map(Burst::single);
             }
@@ -144,6 +144,25 @@ impl Connection {
         }
     }
 
+    /// A Fast Open SYN waiting for the application's first write.
+    fn syn_deferred(&self) -> bool {
+        self.state == State::SynSent
+            && self.negotiated.fast_open
+            && self.snd.max == self.snd.iss
+            && self.snd.buf.len() == 0
+    }
+
+    /// Bytes of data the SYN carries: with a Fast Open cookie, on the first transmission
+    /// only, as much as was written up to the server's MSS less the 40 bytes options may
+    /// take (Linux's `tcp_send_syn_data`); otherwise none.
+    fn syn_data_len(&self) -> u32 {
+        if self.state != State::SynSent || !self.negotiated.fast_open || self.timing.retries > 0 {
+            return 0;
+        }
+        let room = u32::from(self.negotiated.peer_mss).saturating_sub(40);
+        (self.snd.buf.len() as u32).min(room)
+    }
+
     fn emit_syn(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let syn_ack = self.state != State::SynSent;
         let mut flags = if syn_ack {
@@ -152,13 +171,14 @@ impl Connection {
             Flags::SYN
         };
         flags |= self.ecn.syn_flags(syn_ack);
+        let data = self.syn_data_len();
         let len = self.emit(
             now,
             buf,
             Outgoing {
                 seq: self.snd.iss,
                 flags,
-                len: 0,
+                len: data,
                 probe: false,
             },
         )?;
@@ -171,7 +191,7 @@ impl Connection {
             // The user timeout runs from the first SYN, as Linux's `retrans_stamp` does.
             self.timing.unacked_since = Some(now);
         }
-        self.snd.nxt = self.snd.iss + 1;
+        self.snd.nxt = self.snd.iss + 1 + data;
         self.snd.max = self.snd.max.max(self.snd.nxt);
         if !self.timing.timers.is_armed(Timer::Retransmit) {
             self.arm_retransmit(now);
@@ -514,6 +534,7 @@ impl Connection {
             options.timestamps = Some(Timestamps { value, echo });
         }
         if flags.syn() {
+            options.fast_open = self.fast_open.as_deref().copied();
             options.mss = Some(self.negotiated.local_mss);
             options.sack_permitted = self.negotiated.sack;
             if self.negotiated.offer_window_scale {
@@ -606,7 +627,8 @@ impl Connection {
         if seg.len == 0 {
             return Some(());
         }
-        let offset = (seg.seq - self.snd.buf_seq) as usize;
+        let first = seg.seq + u32::from(seg.flags.syn());
+        let offset = (first - self.snd.buf_seq) as usize;
         if offset + out.len() > self.snd.buf.len() {
             debug_assert!(false, "segment {seg:?} reaches past the send buffer");
             return None;

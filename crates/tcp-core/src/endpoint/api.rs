@@ -60,6 +60,12 @@ impl Endpoint {
         let mut conn = Connection::new(&self.config, opening);
         self.start_with_recorded_path(now, &mut conn);
         conn.books_mut().holder = Holder::Application;
+        if conn.fast_open_requested() {
+            match self.fast_open_cache.get(remote.ip()) {
+                Some(cached) => conn.defer_syn_for_fast_open(cached.cookie, cached.mss),
+                None => conn.offer_fast_open_cookie(tcp_wire::FastOpenCookie::request()),
+            }
+        }
         conn.open_active(now);
         self.counters.active_opens += 1;
         self.index_tuple(tuple, handle);
@@ -166,6 +172,13 @@ impl Endpoint {
     /// The connection's state.
     pub fn state(&self, handle: ConnectionHandle) -> Result<State, Error> {
         Ok(self.connection(handle)?.state())
+    }
+
+    /// True while the connection's handshake keeps the application from using it: SYN_SENT
+    /// or SYN_RCVD, except a Fast Open connect whose SYN waits for the first write, which
+    /// is usable at once (as Linux's `connect` with `TCP_FASTOPEN_CONNECT` returns at once).
+    pub fn handshake_pending(&self, handle: ConnectionHandle) -> Result<bool, Error> {
+        Ok(self.connection(handle)?.handshake_pending())
     }
 
     /// The connection's counters.

@@ -6,6 +6,7 @@ use super::stateless::{CookieSynAck, StatelessReply};
 use crate::addr::FourTuple;
 use crate::config::SocketOptions;
 use crate::connection::{Connection, Holder, Incoming, Opening};
+use crate::endpoint::fast_open::CookieCheck;
 use crate::endpoint::hashing::HandleHasher;
 use crate::endpoint::listener::{Listener, covers};
 use crate::endpoint::syn_cookie::{CookieOptions, encode_timestamp};
@@ -17,7 +18,7 @@ use crate::time::Instant;
 use core::net::SocketAddr;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
-use tcp_wire::{Options, SeqNumber, Timestamps};
+use tcp_wire::{FastOpenCookie, Options, SeqNumber, Timestamps};
 
 impl Endpoint {
     /// Starts listening on `local` (`0.0.0.0:port` for every address, or `ip:port`) with an
@@ -197,6 +198,10 @@ impl Endpoint {
             return;
         }
         let options = Arc::clone(&listener.options);
+        let fast_open = match seg.options().fast_open {
+            Some(cookie) if options.fast_open => self.judge_fast_open(tuple, &cookie),
+            _ => FastOpenReply::default(),
+        };
         let conn_handle = self.allocate_handle();
         let opening = Opening::new(
             conn_handle,
@@ -209,12 +214,73 @@ impl Endpoint {
         let mut conn = Connection::new(&self.config, opening);
         self.start_with_recorded_path(now, &mut conn);
         conn.open_passive(now, seg, &self.config, handle);
+        if let Some(cookie) = fast_open.cookie {
+            conn.offer_fast_open_cookie(cookie);
+        }
         if let Some(listener) = self.listeners.get_mut(&handle) {
             listener.syn_queue.insert(conn_handle);
         }
         self.index_tuple(tuple, conn_handle);
         self.connections.insert(conn_handle, Box::new(conn));
-        self.settle(conn_handle);
+        if fast_open.accept {
+            self.with_connection(conn_handle, |conn, ctx| {
+                conn.accept_fast_open(now, seg, ctx)
+            });
+        } else {
+            self.settle(conn_handle);
+        }
+    }
+
+    /// What a Fast Open listener does with the Fast Open option of a SYN from `tuple`
+    /// (RFC 7413 §4.2.2): a request gets a cookie; a valid cookie gets the connection
+    /// accepted at once with the SYN's data (and a fresh cookie when it was made with the
+    /// previous key); an invalid one gets its data ignored and a fresh cookie.
+    fn judge_fast_open(&mut self, tuple: FourTuple, cookie: &FastOpenCookie) -> FastOpenReply {
+        let client = tuple.remote.ip();
+        let fresh = Some(self.fast_open_keys.cookie(client));
+        let reply = if cookie.is_request() {
+            FastOpenReply {
+                accept: false,
+                cookie: fresh,
+            }
+        } else {
+            match self.fast_open_keys.check(client, cookie) {
+                CookieCheck::Current => FastOpenReply {
+                    accept: true,
+                    cookie: None,
+                },
+                CookieCheck::Previous => FastOpenReply {
+                    accept: true,
+                    cookie: fresh,
+                },
+                CookieCheck::Invalid => {
+                    self.counters.fast_open.passive_fail += 1;
+                    FastOpenReply {
+                        accept: false,
+                        cookie: fresh,
+                    }
+                }
+            }
+        };
+        self.counters.fast_open.passive += u64::from(reply.accept);
+        self.counters.fast_open.cookies_sent += u64::from(reply.cookie.is_some());
+        reply
+    }
+
+    /// Makes a new key for the Fast Open cookies listeners hand out. Cookies made with the
+    /// key before stay valid (and are answered with a fresh cookie) until the next rotation;
+    /// older ones no longer validate. Rotate as often as cookies should expire (Linux keeps
+    /// one key until changed by hand).
+    pub fn rotate_fast_open_key(&mut self) {
+        self.fast_open_keys.rotate();
+    }
+
+    /// Sets the key Fast Open cookies are made with (Linux's `TCP_FASTOPEN_KEY`), in place of
+    /// the one derived from the endpoint secret; cookies made with the key before stay valid
+    /// until the next rotation. Endpoints given the same key accept each other's cookies, so
+    /// a client may reach any of them.
+    pub fn set_fast_open_key(&mut self, key: [u8; 16]) {
+        self.fast_open_keys.replace(key);
     }
 
     /// Answers a SYN with a cookie SYN-ACK and keeps nothing (RFC 4987). Window scaling and
@@ -308,6 +374,7 @@ impl Endpoint {
     /// does with `tcp_abort_on_overflow` off: the half-open connection stays, its SYN-ACK is
     /// sent again, and the client's next ACK gets in once `accept` makes room. So the accept
     /// queue never holds more than the backlog, however many handshakes complete at once.
+    /// A Fast Open connection is in the accept queue already: its ACK always gets in.
     pub(super) fn completes_into_a_full_queue(
         &self,
         handle: ConnectionHandle,
@@ -317,6 +384,7 @@ impl Endpoint {
             return false;
         };
         conn.state() == crate::state::State::SynReceived
+            && !conn.accepted_before_handshake()
             && seg.flags().ack()
             && !seg
                 .flags()
@@ -345,6 +413,15 @@ impl Endpoint {
         self.counters.passive_opens += 1;
         self.events.push_back(Event::Incoming(listener.handle));
     }
+}
+
+/// What a listener answers to a SYN's Fast Open option.
+#[derive(Debug, Clone, Copy, Default)]
+struct FastOpenReply {
+    /// Accept the connection and the SYN's data before the handshake completes.
+    accept: bool,
+    /// The cookie the SYN-ACK carries.
+    cookie: Option<FastOpenCookie>,
 }
 
 /// `iss`, or `floor` when `iss` would start at or below it.

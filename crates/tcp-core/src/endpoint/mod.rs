@@ -4,6 +4,8 @@
 mod api;
 pub(crate) mod bookkeeping;
 pub(crate) mod census;
+pub(crate) mod fast_open;
+mod fast_open_cache;
 mod hashing;
 mod icmp_error;
 mod isn;
@@ -143,6 +145,10 @@ pub struct Endpoint {
     /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
     stateless: Vec<stateless::StatelessReply>,
     cookies: crate::endpoint::syn_cookie::CookieJar,
+    /// The keys of the Fast Open cookies listeners hand out.
+    fast_open_keys: fast_open::FastOpenKeys,
+    /// The Fast Open cookies servers gave this endpoint's connections.
+    fast_open_cache: fast_open_cache::FastOpenCache,
     events: VecDeque<Event>,
     counters: Counters,
     /// The stats of every connection already removed, summed.
@@ -188,6 +194,8 @@ impl Endpoint {
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),
             cookies: crate::endpoint::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),
+            fast_open_keys: fast_open::FastOpenKeys::new(derive_key(&secret, b"fast open")),
+            fast_open_cache: fast_open_cache::FastOpenCache::new(hasher),
             events: VecDeque::new(),
             counters: Counters::default(),
             retired: ConnectionStats::default(),
@@ -285,7 +293,14 @@ impl Endpoint {
                 self.counters.listen.listen_overflows += 1;
                 return;
             }
+            let was_syn_sent = self
+                .connections
+                .get(&handle)
+                .is_some_and(|conn| conn.state() == crate::state::State::SynSent);
             let reopen = self.with_connection(handle, |conn, ctx| conn.on_segment(now, &seg, ctx));
+            if was_syn_sent {
+                self.learn_fast_open_cookie(handle, &seg);
+            }
             if reopen == Some(crate::connection::Disposition::Reopen) {
                 self.reopen_from_time_wait(now, handle, tuple, &seg);
             }

@@ -54,11 +54,15 @@ impl Connection {
             if let Some(error) = state.endpoint.take_error(self.handle).map_err(to_io)? {
                 return Poll::Ready(Err(to_io(error)));
             }
+            if state
+                .endpoint
+                .handshake_pending(self.handle)
+                .map_err(to_io)?
+            {
+                self.readiness(state).write.register(cx.waker());
+                return Poll::Pending;
+            }
             match state.endpoint.state(self.handle).map_err(to_io)? {
-                State::SynSent | State::SynReceived => {
-                    self.readiness(state).write.register(cx.waker());
-                    Poll::Pending
-                }
                 State::Closed => Poll::Ready(Err(io::Error::from(io::ErrorKind::NotConnected))),
                 _ => Poll::Ready(Ok(())),
             }

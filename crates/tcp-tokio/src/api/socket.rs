@@ -164,6 +164,22 @@ impl TcpSocket {
         Ok(self.settings().options.nodelay)
     }
 
+    /// TCP Fast Open (RFC 7413), off by default. Before [`TcpSocket::listen`] it is Linux's
+    /// `TCP_FASTOPEN`: clients asking get a cookie, and a SYN with a valid cookie has its
+    /// data read at once, its stream accepted before the handshake completes. Before
+    /// [`TcpSocket::connect`] it is `TCP_FASTOPEN_CONNECT`: without a cookie from that server
+    /// the SYN asks for one; with one, `connect` returns at once and the first write goes
+    /// out on the SYN.
+    pub fn set_fast_open(&self, fast_open: bool) -> io::Result<()> {
+        self.settings().options.fast_open = fast_open;
+        Ok(())
+    }
+
+    /// Whether Fast Open is on.
+    pub fn fast_open(&self) -> io::Result<bool> {
+        Ok(self.settings().options.fast_open)
+    }
+
     /// SO_LINGER: `Some(Duration::ZERO)` makes dropping the stream reset it. Unlike the
     /// kernel's, a drop never blocks: with another duration the close goes on in the
     /// background.

@@ -4,7 +4,8 @@
 use crate::StackCounters;
 use crate::netlayer::Counters as NetCounters;
 use tcp_core::{
-    ConnectionStats, Counters as TcpCounters, IcmpCounters, ListenCounters, ResourceCounters,
+    ConnectionStats, Counters as TcpCounters, FastOpenCounters, IcmpCounters, ListenCounters,
+    ResourceCounters,
 };
 
 /// Lists a struct's fields as `(prefix.field, value)`, every field by its name (its
@@ -87,6 +88,7 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
         } groups {
             listen,
             resources,
+            fast_open,
             icmp
         }
     ));
@@ -110,6 +112,17 @@ pub(crate) fn named_counters(counters: &StackCounters) -> Vec<(&'static str, u64
             orphans_reset,
             memory_pressure_events,
             memory_refusals,
+        }
+    ));
+    rows.extend(named!(
+        "tcp.fast_open",
+        tcp.fast_open,
+        FastOpenCounters {
+            passive,
+            passive_fail,
+            cookies_sent,
+            active,
+            active_fail,
         }
     ));
     rows.extend(named!(

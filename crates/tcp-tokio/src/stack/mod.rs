@@ -105,8 +105,11 @@ impl Stack {
         let mut nets: Vec<NetLayer> = (1..count).map(|_| first.sibling()).collect();
         nets.insert(0, first);
         let mut shards = Vec::with_capacity(links.len());
+        let fast_open_key = random_secret();
         for (index, (link, net)) in links.into_iter().zip(nets).enumerate() {
             let mut endpoint = Endpoint::new(config.clone(), random_secret());
+            // One Fast Open key for every shard: a client's next SYN may land on another.
+            endpoint.set_fast_open_key(fast_open_key);
             if count > 1 {
                 endpoint.set_port_partition(Some(PortPartition {
                     index: index as u16,

@@ -36,6 +36,12 @@ pub mod kind {
     pub const TIMESTAMPS: u8 = 8;
     /// TCP Fast Open cookie (RFC 7413).
     pub const FAST_OPEN: u8 = 34;
+    /// The shared experimental kind (RFC 6994), which Fast Open used before it had its own,
+    /// marked by [`FAST_OPEN_MAGIC`].
+    pub const EXPERIMENTAL: u8 = 254;
+    /// The magic number opening the data of an experimental option that is a Fast Open
+    /// cookie (RFC 7413 §4.1.1).
+    pub const FAST_OPEN_MAGIC: [u8; 2] = [0xf9, 0x89];
 }
 
 /// The largest window scale shift RFC 7323 §2.3 allows. A larger received value is treated as

@@ -1,7 +1,9 @@
 //! The set of options the stack understands ([`Options`], with [`Timestamps`]), gathered from
 //! a header's option area or to be written into one in Linux's layout.
 
-use super::{FastOpenCookie, MAX_WINDOW_SCALE, OptionIter, OptionWriter, SackBlocks, TcpOption};
+use super::{
+    FastOpenCookie, MAX_WINDOW_SCALE, OptionIter, OptionWriter, SackBlocks, TcpOption, kind,
+};
 use crate::error::Error;
 
 /// Timestamp option values (RFC 7323 §3).
@@ -33,7 +35,8 @@ pub struct Options {
 
 impl Options {
     /// Gathers the known options from an option area. A later duplicate of a kind replaces an
-    /// earlier one; a malformed option makes the whole list an error.
+    /// earlier one; a malformed option makes the whole list an error. A Fast Open cookie in
+    /// the experimental option (kind 254, magic 0xF989) counts as one of kind 34.
     pub fn parse(bytes: &[u8]) -> Result<Options, Error> {
         let mut options = Options::default();
         for option in OptionIter::new(bytes) {
@@ -48,6 +51,13 @@ impl Options {
                     options.timestamps = Some(Timestamps { value, echo });
                 }
                 TcpOption::FastOpen(cookie) => options.fast_open = Some(cookie),
+                TcpOption::Unknown {
+                    kind: kind::EXPERIMENTAL,
+                    data,
+                } if data.starts_with(&kind::FAST_OPEN_MAGIC) => {
+                    let cookie = &data[kind::FAST_OPEN_MAGIC.len()..];
+                    options.fast_open = Some(FastOpenCookie::new(cookie)?);
+                }
                 TcpOption::EndOfList | TcpOption::NoOperation | TcpOption::Unknown { .. } => {}
             }
         }
@@ -162,6 +172,31 @@ mod tests {
         let mut buf = [0u8; 40];
         assert_eq!(options.emit(&mut buf), Ok(40));
         assert_eq!(Options::parse(&buf), Ok(options));
+    }
+
+    #[test]
+    fn experimental_fast_open_is_read_as_fast_open() {
+        let cookie = [254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8];
+        assert_eq!(
+            Options::parse(&cookie).unwrap().fast_open,
+            Some(FastOpenCookie::new(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap())
+        );
+        let request = [254, 4, 0xf9, 0x89];
+        assert!(
+            Options::parse(&request)
+                .unwrap()
+                .fast_open
+                .unwrap()
+                .is_request()
+        );
+        assert_eq!(
+            Options::parse(&[254, 5, 0xf9, 0x89, 1, 0, 0, 0]),
+            Err(Error::OptionBadLength)
+        );
+        assert_eq!(
+            Options::parse(&[254, 4, 0x12, 0x34]).unwrap().fast_open,
+            None
+        );
     }
 
     #[test]
