@@ -192,6 +192,7 @@ struct Opts {
     max_segment: Option<u16>,
     fin_wait2: Option<u8>,
     reuse_address: bool,
+    fast_open: bool,
 }
 
 impl Opts {
@@ -213,6 +214,7 @@ impl Opts {
             fin_wait2_timeout: self.fin_wait2.map(|s| Duration::from_secs(u64::from(s))),
             reuse_address: self.reuse_address,
             only_v6: false,
+            fast_open: self.fast_open,
         }
     }
 }

@@ -61,7 +61,7 @@ impl Endpoint {
         self.start_with_recorded_path(now, &mut conn);
         conn.books_mut().holder = Holder::Application;
         if conn.fast_open_requested() {
-            match self.fast_open_cache.get(remote.ip()) {
+            match self.fast_open.cache.get(remote.ip()) {
                 Some(cached) => conn.defer_syn_for_fast_open(cached.cookie, cached.mss),
                 None => conn.offer_fast_open_cookie(tcp_wire::FastOpenCookie::request()),
             }

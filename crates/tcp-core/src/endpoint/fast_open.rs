@@ -95,6 +95,16 @@ fn generation_key(base: &[u8; 16], generation: u64) -> [u8; 16] {
     key
 }
 
+/// The endpoint's Fast Open state: the keys its listeners make cookies with, and the
+/// cookies servers gave its clients.
+#[derive(Debug)]
+pub(super) struct FastOpen {
+    /// Current and previous cookie keys (server side).
+    pub(super) keys: FastOpenKeys,
+    /// Cookies by server address (client side).
+    pub(super) cache: super::fast_open_cache::FastOpenCache,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,9 +17,9 @@ const MAX_SERVERS: usize = 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CachedCookie {
     /// The server's cookie.
-    pub(crate) cookie: FastOpenCookie,
+    pub(in crate::endpoint) cookie: FastOpenCookie,
     /// The MSS of the server's SYN-ACK: it bounds the data a SYN may carry.
-    pub(crate) mss: u16,
+    pub(in crate::endpoint) mss: u16,
 }
 
 /// Cookies by server address, at most [`MAX_SERVERS`].
@@ -76,7 +76,8 @@ impl Endpoint {
             .options()
             .mss
             .unwrap_or(self.config.default_mss_for(server));
-        self.fast_open_cache
+        self.fast_open
+            .cache
             .insert(server, CachedCookie { cookie, mss });
     }
 }

@@ -169,7 +169,8 @@ impl Endpoint {
             self.counters.icmp.path_mtu_reductions += 1;
             let capacity = self.config.path_mtu.cache_size;
             let mtu = u16::try_from(mtu).unwrap_or(u16::MAX);
-            self.path_mtus
+            self.paths
+                .mtus
                 .record(report.remote, mtu, now + expiry, now, capacity);
         }
         outcome
@@ -180,20 +181,22 @@ impl Endpoint {
     /// network layer should re-confirm the neighbour that reaches it (ARP, NDP). At most
     /// 64 wait; more are dropped.
     pub fn poll_negative_advice(&mut self) -> Option<IpAddr> {
-        self.negative_advice.pop_front()
+        self.paths.negative_advice.pop_front()
     }
 
     /// Gives a new connection the path MTU recorded for its destination, if one holds.
     pub(super) fn start_with_recorded_path(&self, now: Instant, conn: &mut Connection) {
-        if let Some((mtu, until)) = self.path_mtus.get(conn.tuple().remote.ip(), now) {
+        if let Some((mtu, until)) = self.paths.mtus.get(conn.tuple().remote.ip(), now) {
             conn.start_with_path_mtu(mtu, until);
         }
     }
 
     /// Queues negative advice about `remote` for [`Endpoint::poll_negative_advice`].
     pub(super) fn advise(&mut self, remote: IpAddr) {
-        if self.negative_advice.len() < MAX_ADVICE && !self.negative_advice.contains(&remote) {
-            self.negative_advice.push_back(remote);
+        if self.paths.negative_advice.len() < MAX_ADVICE
+            && !self.paths.negative_advice.contains(&remote)
+        {
+            self.paths.negative_advice.push_back(remote);
         }
     }
 }

@@ -237,14 +237,14 @@ impl Endpoint {
     /// previous key); an invalid one gets its data ignored and a fresh cookie.
     fn judge_fast_open(&mut self, tuple: FourTuple, cookie: &FastOpenCookie) -> FastOpenReply {
         let client = tuple.remote.ip();
-        let fresh = Some(self.fast_open_keys.cookie(client));
+        let fresh = Some(self.fast_open.keys.cookie(client));
         let reply = if cookie.is_request() {
             FastOpenReply {
                 accept: false,
                 cookie: fresh,
             }
         } else {
-            match self.fast_open_keys.check(client, cookie) {
+            match self.fast_open.keys.check(client, cookie) {
                 CookieCheck::Current => FastOpenReply {
                     accept: true,
                     cookie: None,
@@ -272,7 +272,7 @@ impl Endpoint {
     /// older ones no longer validate. Rotate as often as cookies should expire (Linux keeps
     /// one key until changed by hand).
     pub fn rotate_fast_open_key(&mut self) {
-        self.fast_open_keys.rotate();
+        self.fast_open.keys.rotate();
     }
 
     /// Sets the key Fast Open cookies are made with (Linux's `TCP_FASTOPEN_KEY`), in place of
@@ -280,7 +280,7 @@ impl Endpoint {
     /// until the next rotation. Endpoints given the same key accept each other's cookies, so
     /// a client may reach any of them.
     pub fn set_fast_open_key(&mut self, key: [u8; 16]) {
-        self.fast_open_keys.replace(key);
+        self.fast_open.keys.replace(key);
     }
 
     /// Answers a SYN with a cookie SYN-ACK and keeps nothing (RFC 4987). Window scaling and

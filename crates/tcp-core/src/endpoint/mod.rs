@@ -145,10 +145,8 @@ pub struct Endpoint {
     /// Replies on behalf of no connection (RSTs, cookie SYN-ACKs), bounded.
     stateless: Vec<stateless::StatelessReply>,
     cookies: crate::endpoint::syn_cookie::CookieJar,
-    /// The keys of the Fast Open cookies listeners hand out.
-    fast_open_keys: fast_open::FastOpenKeys,
-    /// The Fast Open cookies servers gave this endpoint's connections.
-    fast_open_cache: fast_open_cache::FastOpenCache,
+    /// Fast Open keys and the cookies servers gave (RFC 7413).
+    fast_open: fast_open::FastOpen,
     events: VecDeque<Event>,
     counters: Counters,
     /// The stats of every connection already removed, summed.
@@ -165,10 +163,8 @@ pub struct Endpoint {
     /// The latest `now` any call passed in; calls without one (`write`, `read`, ...) arm
     /// timers relative to it.
     last_now: Instant,
-    /// Path MTUs ICMP errors reported, by destination.
-    path_mtus: path_mtu_cache::PathMtuCache,
-    /// Remote addresses connections gave negative advice about (`poll_negative_advice`).
-    negative_advice: VecDeque<IpAddr>,
+    /// Reported path MTUs and pending negative advice.
+    paths: path_mtu_cache::Paths,
 }
 
 impl Endpoint {
@@ -194,8 +190,10 @@ impl Endpoint {
             transmit_queue: VecDeque::new(),
             stateless: Vec::new(),
             cookies: crate::endpoint::syn_cookie::CookieJar::new(derive_key(&secret, b"cookies")),
-            fast_open_keys: fast_open::FastOpenKeys::new(derive_key(&secret, b"fast open")),
-            fast_open_cache: fast_open_cache::FastOpenCache::new(hasher),
+            fast_open: fast_open::FastOpen {
+                keys: fast_open::FastOpenKeys::new(derive_key(&secret, b"fast open")),
+                cache: fast_open_cache::FastOpenCache::new(hasher),
+            },
             events: VecDeque::new(),
             counters: Counters::default(),
             retired: ConnectionStats::default(),
@@ -205,8 +203,7 @@ impl Endpoint {
             next_id: NonZeroU64::MIN,
             default_options: Arc::default(),
             last_now: Instant::ZERO,
-            path_mtus: path_mtu_cache::PathMtuCache::default(),
-            negative_advice: VecDeque::new(),
+            paths: path_mtu_cache::Paths::default(),
         }
     }
 

@@ -56,6 +56,16 @@ impl PathMtuCache {
     }
 }
 
+/// What the endpoint learned about the paths to its peers: the MTUs ICMP reported, and the
+/// peers its connections gave negative advice about (RFC 9293 MUST-20) not yet polled.
+#[derive(Debug, Default)]
+pub(super) struct Paths {
+    /// Reported path MTUs by destination.
+    pub(super) mtus: PathMtuCache,
+    /// Remote addresses connections gave negative advice about (`poll_negative_advice`).
+    pub(super) negative_advice: std::collections::VecDeque<core::net::IpAddr>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
