@@ -6,11 +6,11 @@
 use std::fs;
 use std::io;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 
 use super::command::{ip, run};
 use super::namespace::Netns;
-use super::topology::{prepare_device, remove_stale};
+use super::topology::{fresh_base, prepare_device};
 
 /// The router's veth end on the stack's link, and the stack's end.
 const ROUTER_STACK_IF: &str = "veth-rs";
@@ -64,19 +64,7 @@ impl RoutedTopology {
     /// Fails with the failing step's error (and deletes what it made) when not root or
     /// when iproute2 or the kernel refuses.
     pub fn new(prefix: &str) -> io::Result<RoutedTopology> {
-        if prefix.is_empty()
-            || !prefix
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("namespace prefix {prefix:?} must be letters, digits and '-'"),
-            ));
-        }
-        remove_stale(prefix);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let base = format!("{prefix}-{}-{n}", std::process::id());
+        let (base, n) = fresh_base(prefix, &COUNTER)?;
         let topology = RoutedTopology {
             stack: Netns::new(format!("{base}-a")),
             router: Netns::new(format!("{base}-r")),

@@ -61,19 +61,7 @@ impl Topology {
     }
 
     fn make(prefix: &str, ipv6: bool) -> io::Result<Topology> {
-        if prefix.is_empty()
-            || !prefix
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("namespace prefix {prefix:?} must be letters, digits and '-'"),
-            ));
-        }
-        remove_stale(prefix);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let base = format!("{prefix}-{}-{n}", std::process::id());
+        let (base, n) = fresh_base(prefix, &COUNTER)?;
         let topology = Topology {
             stack: Netns::new(format!("{base}-a")),
             kernel: Netns::new(format!("{base}-b")),
@@ -204,9 +192,28 @@ pub(super) fn prepare_device(dev: &str, ipv6: bool) -> io::Result<()> {
     offload::disable_offloads(dev)
 }
 
+/// The base name `<prefix>-<pid>-<n>` of a new topology's namespaces and its number `n`
+/// (from `counter`), once `prefix` is checked (letters, digits and `-`) and the namespaces
+/// a dead process left with it are deleted.
+pub(super) fn fresh_base(prefix: &str, counter: &AtomicU32) -> io::Result<(String, u32)> {
+    if prefix.is_empty()
+        || !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("namespace prefix {prefix:?} must be letters, digits and '-'"),
+        ));
+    }
+    remove_stale(prefix);
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    Ok((format!("{prefix}-{}-{n}", std::process::id()), n))
+}
+
 /// Deletes namespaces named `<prefix>-<pid>-<n>-a|b|r|c` (a [`Topology`] or a
 /// [`super::RoutedTopology`]) whose process no longer exists.
-pub(super) fn remove_stale(prefix: &str) {
+fn remove_stale(prefix: &str) {
     let Ok(entries) = fs::read_dir(NETNS_DIR) else {
         return;
     };
