@@ -1,9 +1,9 @@
 //! IPv6 on the test link: a dual-stack topology and stack, kernel sockets of either family,
 //! and an ICMPv6 ping from the kernel's namespace.
 
-use std::io::{self, Read};
+use std::io;
 use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tcp_stack::netns::Topology;
@@ -87,26 +87,11 @@ pub(crate) fn ping6(dst: Ipv6Addr, count: u16) -> io::Result<u16> {
         request.extend_from_slice(&seq.to_be_bytes());
         request.extend((0..56).map(|i| i as u8));
         socket.send_to(&request, &SocketAddrV6::new(dst, 0, 0, 0).into())?;
-        let deadline = Instant::now() + Duration::from_secs(1);
-        let mut buf = [0u8; 1500];
-        while Instant::now() < deadline {
-            let len = match (&socket).read(&mut buf) {
-                Ok(len) => len,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let reply = &buf[..len];
-            if reply.len() == request.len() && reply[0] == 129 && reply[4..] == request[4..] {
-                answered += 1;
-                break;
-            }
+        let answer = |reply: &[u8]| {
+            reply.len() == request.len() && reply[0] == 129 && reply[4..] == request[4..]
+        };
+        if super::replied(&socket, answer)? {
+            answered += 1;
         }
     }
     Ok(answered)

@@ -348,6 +348,26 @@ pub(crate) fn kernel_counter(netns: &Netns, file: &str, group: &str, name: &str)
         .expect("a number")
 }
 
+/// Reads from `socket` (with a short read timeout) for up to a second; true once a packet
+/// `answer` accepts came, false when none did.
+pub(crate) fn replied(socket: &Socket, answer: impl Fn(&[u8]) -> bool) -> io::Result<bool> {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut buf = [0u8; 1500];
+    while Instant::now() < deadline {
+        match (&*socket).read(&mut buf) {
+            Ok(len) if answer(&buf[..len]) => return Ok(true),
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
 /// ICMP identifiers for [`ping`], distinct per call in this process.
 static PING_ID: AtomicU16 = AtomicU16::new(0x6900);
 
@@ -367,34 +387,18 @@ pub(crate) fn ping(dst: Ipv4Addr, count: u16) -> io::Result<u16> {
         let sum = internet_checksum(&request);
         request[2..4].copy_from_slice(&sum.to_be_bytes());
         socket.send_to(&request, &SocketAddrV4::new(dst, 0).into())?;
-        let deadline = Instant::now() + Duration::from_secs(1);
-        let mut buf = [0u8; 1500];
-        while Instant::now() < deadline {
-            let len = match (&socket).read(&mut buf) {
-                Ok(len) => len,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let header_len = usize::from(buf[0] & 0x0f) * 4;
-            let Some(reply) = buf[..len].get(header_len..) else {
-                continue;
-            };
-            if buf[12..16] == dst.octets()
-                && reply.len() == request.len()
-                && reply[0] == 0
-                && internet_checksum(reply) == 0
-                && reply[4..] == request[4..]
-            {
-                answered += 1;
-                break;
-            }
+        let answer = |packet: &[u8]| {
+            let header_len = usize::from(packet[0] & 0x0f) * 4;
+            packet.get(header_len..).is_some_and(|reply| {
+                packet[12..16] == dst.octets()
+                    && reply.len() == request.len()
+                    && reply[0] == 0
+                    && internet_checksum(reply) == 0
+                    && reply[4..] == request[4..]
+            })
+        };
+        if replied(&socket, answer)? {
+            answered += 1;
         }
     }
     Ok(answered)
