@@ -71,16 +71,7 @@ async fn stack_client_handshakes_and_echoes_with_a_kernel_server() {
 
     echo_round_trips(&mut stream).await;
 
-    stream.shutdown().await.expect("shutdown");
-    let mut rest = Vec::new();
-    within(
-        "EOF from the kernel",
-        PATIENCE,
-        stream.read_to_end(&mut rest),
-    )
-    .await
-    .expect("read to EOF");
-    assert!(rest.is_empty());
+    support::half_close_and_read_eof(&mut stream).await;
     within("kernel server", PATIENCE, server)
         .await
         .expect("kernel server task");

@@ -71,16 +71,7 @@ async fn stack_client_over_ipv6_echoes_and_half_closes_with_a_kernel_server() {
     for size in [1, 1440, 1441, 200_000] {
         echo_once(&mut stream, &Pattern::bytes(size as u64, size)).await;
     }
-    stream.shutdown().await.expect("half-close");
-    let mut rest = Vec::new();
-    within(
-        "EOF from the kernel",
-        PATIENCE,
-        stream.read_to_end(&mut rest),
-    )
-    .await
-    .expect("read to EOF");
-    assert!(rest.is_empty());
+    support::half_close_and_read_eof(&mut stream).await;
     let kernel_peer = within("kernel server", PATIENCE, server)
         .await
         .expect("kernel server task");

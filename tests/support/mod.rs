@@ -348,6 +348,17 @@ pub(crate) fn kernel_counter(netns: &Netns, file: &str, group: &str, name: &str)
         .expect("a number")
 }
 
+/// Shuts down `stream`'s write side, then reads until the peer's FIN: nothing may arrive
+/// before it.
+pub(crate) async fn half_close_and_read_eof(stream: &mut tcp_tokio::TcpStream) {
+    stream.shutdown().await.expect("half-close");
+    let mut rest = Vec::new();
+    within("EOF from the peer", PATIENCE, stream.read_to_end(&mut rest))
+        .await
+        .expect("read to EOF");
+    assert!(rest.is_empty(), "{} bytes before EOF", rest.len());
+}
+
 /// Reads from `socket` (with a short read timeout) for up to a second; true once a packet
 /// `answer` accepts came, false when none did.
 pub(crate) fn replied(socket: &Socket, answer: impl Fn(&[u8]) -> bool) -> io::Result<bool> {
